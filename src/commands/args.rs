@@ -1,0 +1,78 @@
+//! Argument parsing shared by all families. Every failure is a Redis error value (with
+//! Redis's exact text), never a dropped connection.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::store::numeric::{parse_f64, parse_i64};
+
+/// Parses an integer argument (`ERR value is not an integer or out of range`).
+pub fn int(arg: &[u8]) -> Result<i64> {
+    parse_i64(arg).ok_or(Error::NotInteger)
+}
+
+/// Parses a float argument (`ERR value is not a valid float`).
+pub fn float(arg: &[u8]) -> Result<f64> {
+    parse_f64(arg).ok_or(Error::NotFloat)
+}
+
+/// Whether `arg` is the option `word` (case-insensitive; `word` is upper-case ASCII).
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Parses a database index (`SELECT`, `COPY ... DB`): an integer, then a range check.
+pub fn db_index(arg: &[u8], databases: usize) -> Result<usize> {
+    let n = parse_i64(arg).ok_or_else(|| Error::err("value is not an integer or out of range"))?;
+    if n < 0 || n as u64 >= databases as u64 {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    Ok(n as usize)
+}
+
+/// A cursor over a command's optional arguments.
+pub struct Args<'a> {
+    argv: &'a [Bytes],
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    /// Starts at argument `pos` (0 is the command name).
+    pub fn new(argv: &'a [Bytes], pos: usize) -> Args<'a> {
+        Args { argv, pos }
+    }
+
+    pub fn next(&mut self) -> Option<&'a Bytes> {
+        let arg = self.argv.get(self.pos)?;
+        self.pos += 1;
+        Some(arg)
+    }
+
+    /// The next argument, which an option requires (`ERR syntax error` when missing).
+    pub fn value(&mut self) -> Result<&'a Bytes> {
+        self.next().ok_or(Error::Syntax)
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.argv.len().saturating_sub(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_and_numbers() {
+        assert!(is(b"nx", "NX"));
+        assert!(!is(b"nxx", "NX"));
+        assert_eq!(int(b"-12").unwrap(), -12);
+        assert_eq!(int(b"1.5"), Err(Error::NotInteger));
+        assert_eq!(db_index(b"16", 16), Err(Error::DbIndexOutOfRange));
+        assert_eq!(db_index(b"15", 16), Ok(15));
+        let argv = [Bytes::from_static(b"x"), Bytes::from_static(b"EX")];
+        let mut args = Args::new(&argv, 1);
+        assert_eq!(args.next().unwrap().as_ref(), b"EX");
+        assert_eq!(args.value(), Err(Error::Syntax));
+    }
+}

@@ -1,0 +1,4 @@
+//! PLACEHOLDER: being written.
+use super::Command;
+
+pub static COMMANDS: &[Command] = &[];

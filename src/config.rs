@@ -1,0 +1,408 @@
+//! Every tunable of the server, named as in redis.conf where Redis has the same setting.
+//!
+//! [`Config`] is the typed value; [`PARAMS`] describes each parameter once (name, whether
+//! `CONFIG SET` may change it, how it parses and prints), and that one table serves the
+//! command line, `--config FILE` (redis.conf syntax), `CONFIG GET` and `CONFIG SET`.
+
+use std::path::Path;
+
+/// The server's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address the RESP listener binds to (`bind`).
+    pub bind: String,
+    /// RESP port (`port`).
+    pub port: u16,
+    /// Number of databases (`databases`).
+    pub databases: usize,
+    /// Log verbosity: debug, verbose, notice or warning (`loglevel`).
+    pub loglevel: String,
+    /// Largest bulk string a client may send (`proto-max-bulk-len`), in bytes.
+    pub proto_max_bulk_len: u64,
+    /// Largest query buffer of one client before it is disconnected
+    /// (`client-query-buffer-limit`), in bytes.
+    pub client_query_buffer_limit: u64,
+    /// Most clients connected at once (`maxclients`).
+    pub maxclients: u64,
+    /// Close a client after this many idle seconds; 0 never (`timeout`).
+    pub timeout: u64,
+    /// Background task frequency: active expiry and statistics sampling (`hz`).
+    pub hz: u64,
+    /// TCP keepalive period in seconds; 0 off (`tcp-keepalive`).
+    pub tcp_keepalive: u64,
+    /// RDB snapshot points. Memorabilia has no persistence: only "" is accepted.
+    pub save: String,
+    /// Append-only file. Memorabilia has no persistence: only "no" is accepted.
+    pub appendonly: bool,
+    /// Memory limit in bytes, reported only; 0 means none (`maxmemory`).
+    pub maxmemory: u64,
+    /// Eviction policy, reported only (`maxmemory-policy`); decides whether `OBJECT FREQ`
+    /// or `OBJECT IDLETIME` is available, as in Redis.
+    pub maxmemory_policy: String,
+    /// Path of the config file the server was started with, if any.
+    pub config_file: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            bind: "127.0.0.1".into(),
+            port: 6379,
+            databases: 16,
+            loglevel: "notice".into(),
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            maxclients: 10_000,
+            timeout: 0,
+            hz: 10,
+            tcp_keepalive: 300,
+            save: String::new(),
+            appendonly: false,
+            maxmemory: 0,
+            maxmemory_policy: "noeviction".into(),
+            config_file: None,
+        }
+    }
+}
+
+/// How a parameter's text value is parsed and printed.
+enum Kind {
+    Int {
+        min: u64,
+        max: u64,
+    },
+    /// A byte count with Redis's units (`1gb`, `512mb`, `64k`).
+    Memory {
+        min: u64,
+        max: u64,
+    },
+    Enum(&'static [&'static str]),
+    Text,
+}
+
+/// One configuration parameter.
+pub struct Param {
+    pub name: &'static str,
+    /// Whether `CONFIG SET` may change it at run time.
+    pub mutable: bool,
+    kind: Kind,
+    get: fn(&Config) -> String,
+    set: fn(&mut Config, ParsedValue),
+}
+
+/// A value after parsing by its parameter's [`Kind`].
+enum ParsedValue {
+    Number(u64),
+    Text(String),
+}
+
+impl ParsedValue {
+    fn number(self) -> u64 {
+        match self {
+            ParsedValue::Number(n) => n,
+            _ => unreachable!("parameter kind mismatch"),
+        }
+    }
+    fn text(self) -> String {
+        match self {
+            ParsedValue::Text(s) => s,
+            _ => unreachable!("parameter kind mismatch"),
+        }
+    }
+}
+
+const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
+const POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+/// All parameters, in the order `CONFIG GET *` lists them.
+pub static PARAMS: &[Param] = &[
+    Param {
+        name: "bind",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.bind.clone(),
+        set: |c, v| c.bind = v.text(),
+    },
+    Param {
+        name: "port",
+        mutable: false,
+        kind: Kind::Int { min: 0, max: 65535 },
+        get: |c| c.port.to_string(),
+        set: |c, v| c.port = v.number() as u16,
+    },
+    Param {
+        name: "databases",
+        mutable: false,
+        kind: Kind::Int {
+            min: 1,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.databases.to_string(),
+        set: |c, v| c.databases = v.number() as usize,
+    },
+    Param {
+        name: "loglevel",
+        mutable: true,
+        kind: Kind::Enum(LOGLEVELS),
+        get: |c| c.loglevel.clone(),
+        set: |c, v| c.loglevel = v.text(),
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| c.proto_max_bulk_len = v.number(),
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| c.client_query_buffer_limit = v.number(),
+    },
+    Param {
+        name: "maxclients",
+        mutable: true,
+        kind: Kind::Int {
+            min: 1,
+            max: u32::MAX as u64,
+        },
+        get: |c| c.maxclients.to_string(),
+        set: |c, v| c.maxclients = v.number(),
+    },
+    Param {
+        name: "timeout",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.timeout.to_string(),
+        set: |c, v| c.timeout = v.number(),
+    },
+    Param {
+        name: "hz",
+        mutable: true,
+        kind: Kind::Int { min: 1, max: 500 },
+        get: |c| c.hz.to_string(),
+        set: |c, v| c.hz = v.number(),
+    },
+    Param {
+        name: "tcp-keepalive",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.tcp_keepalive.to_string(),
+        set: |c, v| c.tcp_keepalive = v.number(),
+    },
+    Param {
+        name: "save",
+        mutable: true,
+        kind: Kind::Enum(&[""]),
+        get: |c| c.save.clone(),
+        set: |c, v| c.save = v.text(),
+    },
+    Param {
+        name: "appendonly",
+        mutable: true,
+        kind: Kind::Enum(&["no"]),
+        get: |c| yes_no(c.appendonly),
+        set: |c, v| c.appendonly = v.text() == "yes",
+    },
+    Param {
+        name: "maxmemory",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.maxmemory.to_string(),
+        set: |c, v| c.maxmemory = v.number(),
+    },
+    Param {
+        name: "maxmemory-policy",
+        mutable: true,
+        kind: Kind::Enum(POLICIES),
+        get: |c| c.maxmemory_policy.clone(),
+        set: |c, v| c.maxmemory_policy = v.text(),
+    },
+];
+
+fn yes_no(b: bool) -> String {
+    if b { "yes".into() } else { "no".into() }
+}
+
+/// Looks a parameter up by name, case-insensitively.
+pub fn param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// Parses a byte count with Redis's units (`memtoull`): b, k, kb, m, mb, g, gb.
+pub fn parse_memory(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(mul)
+}
+
+impl Param {
+    /// The current value as `CONFIG GET` prints it.
+    pub fn get(&self, config: &Config) -> String {
+        (self.get)(config)
+    }
+
+    /// Parses and applies `value`. The error is the reason Redis gives after
+    /// "CONFIG SET failed (possibly related to argument '...') - ".
+    pub fn set(&self, config: &mut Config, value: &str) -> Result<(), String> {
+        let parsed = match &self.kind {
+            Kind::Int { min, max } => {
+                let n: i64 = value
+                    .parse()
+                    .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+                if n < *min as i64 || n as u64 > *max {
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
+                }
+                ParsedValue::Number(n as u64)
+            }
+            Kind::Memory { min, max } => {
+                let n = parse_memory(value)
+                    .ok_or_else(|| "argument must be a memory value".to_string())?;
+                if n < *min || n > *max {
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
+                }
+                ParsedValue::Number(n)
+            }
+            Kind::Enum(allowed) => {
+                let lower = value.to_ascii_lowercase();
+                match allowed.iter().find(|a| **a == lower) {
+                    Some(a) => ParsedValue::Text((*a).to_string()),
+                    None if self.name == "save" || self.name == "appendonly" => {
+                        return Err("Memorabilia keeps no persistence".into());
+                    }
+                    None => {
+                        return Err("argument(s) must be one of the following: ".to_string()
+                            + &allowed.join(", "));
+                    }
+                }
+            }
+            Kind::Text => ParsedValue::Text(value.to_string()),
+        };
+        (self.set)(config, parsed);
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Applies one `name value` setting from a file or the command line.
+    pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let param = param(name)
+            .ok_or_else(|| format!("Bad directive or wrong number of arguments: '{name}'"))?;
+        param.set(self, value).map_err(|e| format!("'{name}': {e}"))
+    }
+
+    /// Reads a redis.conf-style file: `name value` per line, `#` comments, quoted values.
+    pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words = crate::resp::decoder::split_args(line.as_bytes())
+                .ok_or_else(|| format!("line {}: unbalanced quotes", n + 1))?;
+            let words: Vec<String> = words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            let (name, values) = words.split_first().expect("non-empty line has a word");
+            self.apply(name, &values.join(" "))
+                .map_err(|e| format!("line {}: {e}", n + 1))?;
+        }
+        self.config_file = Some(path.display().to_string());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("512mb"), Some(512 * 1024 * 1024));
+        assert_eq!(parse_memory("1GB"), Some(1 << 30));
+        assert_eq!(parse_memory("10k"), Some(10_000));
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("1xb"), None);
+        assert_eq!(parse_memory(""), None);
+    }
+
+    #[test]
+    fn set_and_get_round_trip() {
+        let mut c = Config::default();
+        param("MAXCLIENTS").unwrap().set(&mut c, "77").unwrap();
+        assert_eq!(param("maxclients").unwrap().get(&c), "77");
+        assert!(param("maxclients").unwrap().set(&mut c, "x").is_err());
+        assert!(param("hz").unwrap().set(&mut c, "1000").is_err());
+        assert_eq!(param("appendonly").unwrap().get(&c), "no");
+        assert!(param("appendonly").unwrap().set(&mut c, "yes").is_err());
+        param("proto-max-bulk-len")
+            .unwrap()
+            .set(&mut c, "1gb")
+            .unwrap();
+        assert_eq!(c.proto_max_bulk_len, 1 << 30);
+    }
+
+    #[test]
+    fn config_file() {
+        let dir = std::env::temp_dir().join(format!("memorabilia-conf-{}", std::process::id()));
+        std::fs::write(
+            &dir,
+            "# comment\nport 7000\ndatabases 4\nsave \"\"\nloglevel warning\n",
+        )
+        .unwrap();
+        let mut c = Config::default();
+        c.load_file(&dir).unwrap();
+        std::fs::remove_file(&dir).unwrap();
+        assert_eq!(
+            (c.port, c.databases, c.loglevel.as_str()),
+            (7000, 4, "warning")
+        );
+        assert!(Config::default().apply("nosuch", "1").is_err());
+    }
+}

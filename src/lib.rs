@@ -1,0 +1,24 @@
+//! Memorabilia: an in-memory key-value server that speaks the Redis protocol (RESP2/RESP3)
+//! over one protocol-free store core.
+//!
+//! # Layout
+//! - [`store`]: the core. Databases of `papaya` maps split into locked segments, typed
+//!   [`store::Value`]s, lazy and active expiry. Knows nothing of protocols.
+//! - [`commands`]: every command once, protocol-neutral, in one file per family, all
+//!   registered in one command table; replies are [`commands::Reply`] values.
+//! - [`resp`]: the RESP front end (request decoder, reply encoder, per-client connection).
+//! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
+//! - [`config`]: every tunable, named as in redis.conf.
+//! - [`server`]: starts the listeners and the background cron; one shutdown path.
+//! - [`error`]: command errors with Redis's exact texts.
+
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod resp;
+pub mod server;
+pub mod state;
+pub mod store;
+
+/// This crate's version, reported as `memorabilia_version` in `INFO`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,163 @@
+//! One RESP client: read, run every complete command in the buffer, write all replies
+//! with one socket write, repeat.
+//!
+//! Per-client protocol state (database, RESP version, name) lives in the [`Session`].
+//! Protocol errors are answered and then close the connection, as in Redis; command errors
+//! are ordinary replies.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::decoder::{DecoderLimits, RequestDecoder};
+use super::encoder::encode;
+use crate::commands::{Ctx, Reply, Session, execute};
+use crate::error::Error;
+use crate::state::{ClientInfo, ServerState};
+
+const READ_CHUNK: usize = 16 * 1024;
+/// Output buffers that grew past this (a huge `KEYS` reply) are not kept between batches.
+const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
+
+/// Why a connection ends.
+enum Close {
+    /// The client went away, was killed, or the server is shutting down.
+    Gone,
+    /// Flush what is buffered, then close.
+    AfterWrite,
+}
+
+pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client: Arc<ClientInfo>) {
+    let _ = stream.set_nodelay(true);
+    let mut session = Session::new(client.clone());
+    let mut decoder = RequestDecoder::new(limits(&state));
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    let mut argv = Vec::with_capacity(8);
+    loop {
+        let idle_timeout = state.config.read().timeout;
+        let read = async {
+            if idle_timeout == 0 {
+                stream.read_buf(&mut input).await
+            } else {
+                tokio::time::timeout(
+                    Duration::from_secs(idle_timeout),
+                    stream.read_buf(&mut input),
+                )
+                .await
+                .unwrap_or(Ok(0))
+            }
+        };
+        let read = tokio::select! {
+            _ = client.kill.cancelled() => break,
+            _ = state.shutdown.cancelled() => break,
+            read = read => read,
+        };
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                state
+                    .stats
+                    .total_net_input_bytes
+                    .fetch_add(n as u64, Ordering::Relaxed);
+            }
+        }
+        decoder.set_limits(limits(&state));
+        let outcome = run_batch(
+            &state,
+            &mut session,
+            &mut decoder,
+            &mut input,
+            &mut argv,
+            &mut output,
+        );
+        if !output.is_empty() {
+            if stream.write_all(&output).await.is_err() {
+                break;
+            }
+            state
+                .stats
+                .total_net_output_bytes
+                .fetch_add(output.len() as u64, Ordering::Relaxed);
+            output.clear();
+            if output.capacity() > KEEP_OUTPUT_CAPACITY {
+                output = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if outcome.is_some() {
+            break;
+        }
+        let query_limit = state.config.read().client_query_buffer_limit;
+        if input.len() as u64 > query_limit {
+            tracing::warn!(
+                client = client.id,
+                "closing client that reached max query buffer length ({} bytes)",
+                input.len()
+            );
+            break;
+        }
+        // Reserve room for a large argument in one step rather than doubling repeatedly.
+        let wanted = decoder
+            .bytes_needed(&input)
+            .unwrap_or(0)
+            .max(READ_CHUNK / 4);
+        input.reserve(wanted.min(query_limit as usize));
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// Runs every complete command in `input`, appending the replies to `output`.
+fn run_batch(
+    state: &ServerState,
+    session: &mut Session,
+    decoder: &mut RequestDecoder,
+    input: &mut BytesMut,
+    argv: &mut Vec<bytes::Bytes>,
+    output: &mut BytesMut,
+) -> Option<Close> {
+    let mut processed = 0u64;
+    let outcome = loop {
+        match decoder.decode(input, argv) {
+            Ok(true) => {
+                processed += 1;
+                let reply = execute(
+                    &mut Ctx {
+                        server: state,
+                        session,
+                    },
+                    argv,
+                );
+                argv.clear();
+                if session.close_now {
+                    break Some(Close::Gone);
+                }
+                encode(&reply, session.protocol, output);
+                if session.close_after_reply {
+                    break Some(Close::AfterWrite);
+                }
+            }
+            Ok(false) => break None,
+            Err(protocol_error) => {
+                let reply = Reply::Error(Error::err(protocol_error.0));
+                encode(&reply, session.protocol, output);
+                break Some(Close::AfterWrite);
+            }
+        }
+    };
+    state
+        .stats
+        .total_commands_processed
+        .fetch_add(processed, Ordering::Relaxed);
+    outcome
+}
+
+fn limits(state: &ServerState) -> DecoderLimits {
+    DecoderLimits {
+        max_bulk_len: state.config.read().proto_max_bulk_len as usize,
+        ..DecoderLimits::default()
+    }
+}

@@ -1,0 +1,119 @@
+//! Owns the server's lifetime: builds the shared state, binds the listeners, runs the
+//! background cron (active expiry, statistics), and shuts everything down along one path.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::resp;
+use crate::state::ServerState;
+
+/// A started server.
+pub struct RunningServer {
+    pub state: Arc<ServerState>,
+    pub resp_addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Asks every listener and connection to stop.
+    pub fn shutdown(&self) {
+        self.state.shutdown.cancel();
+    }
+
+    /// Waits until the server has stopped (after [`RunningServer::shutdown`], a `SHUTDOWN`
+    /// command or a signal handled by [`run`]).
+    pub async fn wait(self) {
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Binds the listeners and starts serving in the background.
+pub async fn start(config: Config) -> std::io::Result<RunningServer> {
+    let resp_listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
+    let resp_addr = resp_listener.local_addr()?;
+    let state = ServerState::new(config);
+    state
+        .resp_port
+        .store(resp_addr.port() as u64, Ordering::Relaxed);
+    let tasks = vec![
+        tokio::spawn(resp::serve(resp_listener, state.clone())),
+        tokio::spawn(cron(state.clone())),
+    ];
+    Ok(RunningServer {
+        state,
+        resp_addr,
+        tasks,
+    })
+}
+
+/// Runs a server until SIGINT, SIGTERM or `SHUTDOWN`.
+pub async fn run(config: Config) -> std::io::Result<()> {
+    let server = start(config).await?;
+    tracing::info!("Ready to accept connections: RESP on {}", server.resp_addr);
+    let state = server.state.clone();
+    tokio::select! {
+        _ = state.shutdown.cancelled() => {}
+        _ = shutdown_signal() => {
+            tracing::info!("Received shutdown signal, scheduling shutdown...");
+            server.shutdown();
+        }
+    }
+    server.wait().await;
+    tracing::info!("Memorabilia is now ready to exit, bye bye...");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The periodic background work, `hz` times a second: active expiry (given up to a
+/// quarter of each period, like Redis) and the ops/sec sample.
+async fn cron(state: Arc<ServerState>) {
+    let mut last_commands = state.stats.total_commands_processed.load(Ordering::Relaxed);
+    let mut last_sample = std::time::Instant::now();
+    loop {
+        let hz = state.config.read().hz.max(1);
+        let period = Duration::from_millis(1000 / hz);
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        // The cycle takes segment locks and may run for milliseconds: keep it off the
+        // workers that serve clients.
+        let expiry_state = state.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || expiry_state.store.active_expire_cycle(period / 4))
+                .await;
+        let now = std::time::Instant::now();
+        let commands = state.stats.total_commands_processed.load(Ordering::Relaxed);
+        let elapsed = now.duration_since(last_sample).as_secs_f64();
+        if elapsed >= 1.0 {
+            let rate = commands.saturating_sub(last_commands) as f64 / elapsed;
+            state
+                .stats
+                .instantaneous_ops_per_sec
+                .store(rate as u64, Ordering::Relaxed);
+            last_commands = commands;
+            last_sample = now;
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The typed values the store holds: one enum over the five Redis types, and the per-key
+//! [`Entry`] that carries a value with its expiry and access time.
+//!
+//! Strings are immutable [`Bytes`] (a `GET` hands out a reference-counted clone, never a
+//! copy). Collections live behind their own lock inside an `Arc`, so a write to a large
+//! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
+//! moves the `Arc` rather than the elements.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use bytes::Bytes;
+use parking_lot::RwLock;
+
+use super::numeric::parse_i64;
+
+/// Key bytes as stored in the map: an exact-size heap copy, never a slice of a read buffer
+/// (a slice would keep the whole buffer alive for as long as the key exists).
+pub type Key = Box<[u8]>;
+
+/// Redis's `OBJ_SHARED_INTEGERS`: integer strings below this are shared objects in Redis and
+/// report a refcount of `i32::MAX`; mirrored so `OBJECT REFCOUNT` answers the same.
+pub const SHARED_INTEGERS: i64 = 10_000;
+/// Strings up to this length are `embstr` in Redis (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
+pub const EMBSTR_SIZE_LIMIT: usize = 44;
+/// Redis's listpack / intset thresholds (`*-max-listpack-entries`, `*-max-listpack-value`,
+/// `set-max-intset-entries`), used only to report the encoding Redis would choose.
+pub const LISTPACK_MAX_ENTRIES: usize = 128;
+pub const LISTPACK_MAX_VALUE: usize = 64;
+pub const INTSET_MAX_ENTRIES: usize = 512;
+
+/// A value of one of the Redis types.
+#[derive(Debug, Clone)]
+pub enum Value {
+    String(StringValue),
+    List(Arc<RwLock<ListValue>>),
+    Hash(Arc<RwLock<HashValue>>),
+    Set(Arc<RwLock<SetValue>>),
+    SortedSet(Arc<RwLock<SortedSetValue>>),
+}
+
+/// The Redis type of a value, as `TYPE` and `SCAN ... TYPE` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    String,
+    List,
+    Hash,
+    Set,
+    SortedSet,
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+            ValueType::List => "list",
+            ValueType::Hash => "hash",
+            ValueType::Set => "set",
+            ValueType::SortedSet => "zset",
+        }
+    }
+
+    /// Parses a `TYPE` name as `SCAN ... TYPE` accepts it (case-insensitive).
+    pub fn from_name(name: &[u8]) -> Option<ValueType> {
+        let lower = name.to_ascii_lowercase();
+        Some(match lower.as_slice() {
+            b"string" => ValueType::String,
+            b"list" => ValueType::List,
+            b"hash" => ValueType::Hash,
+            b"set" => ValueType::Set,
+            b"zset" => ValueType::SortedSet,
+            _ => return None,
+        })
+    }
+}
+
+/// A string value. `raw` records that the string was modified in place (`APPEND`,
+/// `SETRANGE`), after which Redis reports the `raw` encoding whatever the content.
+#[derive(Debug, Clone)]
+pub struct StringValue {
+    pub bytes: Bytes,
+    pub raw: bool,
+}
+
+impl StringValue {
+    pub fn new(bytes: Bytes) -> Self {
+        StringValue { bytes, raw: false }
+    }
+
+    /// A string built by an in-place modification (`APPEND`, `SETRANGE`).
+    pub fn modified(bytes: Bytes) -> Self {
+        StringValue { bytes, raw: true }
+    }
+
+    /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
+    fn as_int_encoding(&self) -> Option<i64> {
+        if self.raw || self.bytes.len() > 20 {
+            return None;
+        }
+        parse_i64(&self.bytes)
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        if self.as_int_encoding().is_some() {
+            "int"
+        } else if !self.raw && self.bytes.len() <= EMBSTR_SIZE_LIMIT {
+            "embstr"
+        } else {
+            "raw"
+        }
+    }
+
+    pub fn refcount(&self) -> i64 {
+        match self.as_int_encoding() {
+            Some(n) if (0..SHARED_INTEGERS).contains(&n) => i32::MAX as i64,
+            _ => 1,
+        }
+    }
+}
+
+/// A list.
+#[derive(Debug, Default, Clone)]
+pub struct ListValue {
+    pub items: VecDeque<Bytes>,
+}
+
+/// A hash. `large` is sticky like Redis's conversion: once a hash outgrows the compact
+/// encoding it keeps reporting the big one (the same holds for sets and sorted sets).
+#[derive(Debug, Default, Clone)]
+pub struct HashValue {
+    pub fields: HashMap<Bytes, Bytes>,
+    pub large: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SetValue {
+    pub members: HashSet<Bytes>,
+    pub large: bool,
+    /// Whether Redis would still hold this set as an intset (all members integers).
+    pub not_intset: bool,
+}
+
+/// A sorted set: member -> score plus an ordered index. The order-statistics structure
+/// that makes rank queries O(log n) arrives with the sorted-set commands.
+#[derive(Debug, Default, Clone)]
+pub struct SortedSetValue {
+    pub scores: HashMap<Bytes, f64>,
+    pub order: BTreeSet<(ScoreKey, Bytes)>,
+    pub large: bool,
+}
+
+/// A total order over scores (scores are never NaN).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreKey(pub f64);
+
+impl Eq for ScoreKey {}
+impl PartialOrd for ScoreKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ScoreKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl HashValue {
+    pub fn encoding(&self) -> &'static str {
+        let small = self.fields.len() <= LISTPACK_MAX_ENTRIES
+            && self
+                .fields
+                .iter()
+                .all(|(f, v)| f.len() <= LISTPACK_MAX_VALUE && v.len() <= LISTPACK_MAX_VALUE);
+        if self.large || !small {
+            "hashtable"
+        } else {
+            "listpack"
+        }
+    }
+}
+
+impl SetValue {
+    pub fn encoding(&self) -> &'static str {
+        let intset = !self.not_intset
+            && self.members.len() <= INTSET_MAX_ENTRIES
+            && self.members.iter().all(|m| parse_i64(m).is_some());
+        if !self.large && intset {
+            "intset"
+        } else {
+            "hashtable"
+        }
+    }
+}
+
+impl SortedSetValue {
+    pub fn encoding(&self) -> &'static str {
+        let small = self.scores.len() <= LISTPACK_MAX_ENTRIES
+            && self.scores.keys().all(|m| m.len() <= LISTPACK_MAX_VALUE);
+        if self.large || !small {
+            "skiplist"
+        } else {
+            "listpack"
+        }
+    }
+}
+
+impl Value {
+    pub fn string(bytes: Bytes) -> Value {
+        Value::String(StringValue::new(bytes))
+    }
+
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            Value::String(_) => ValueType::String,
+            Value::List(_) => ValueType::List,
+            Value::Hash(_) => ValueType::Hash,
+            Value::Set(_) => ValueType::Set,
+            Value::SortedSet(_) => ValueType::SortedSet,
+        }
+    }
+
+    /// The encoding `OBJECT ENCODING` reports, following Redis 7.0's rules.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::String(s) => s.encoding(),
+            // Redis 7.0 always stores lists as quicklists.
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.read().encoding(),
+            Value::Set(s) => s.read().encoding(),
+            Value::SortedSet(z) => z.read().encoding(),
+        }
+    }
+
+    pub fn refcount(&self) -> i64 {
+        match self {
+            Value::String(s) => s.refcount(),
+            _ => 1,
+        }
+    }
+
+    /// An independent copy (`COPY`): strings share their immutable bytes, collections are
+    /// cloned element by element.
+    pub fn deep_clone(&self) -> Value {
+        match self {
+            Value::String(s) => Value::String(s.clone()),
+            Value::List(l) => Value::List(Arc::new(RwLock::new(l.read().clone()))),
+            Value::Hash(h) => Value::Hash(Arc::new(RwLock::new(h.read().clone()))),
+            Value::Set(s) => Value::Set(Arc::new(RwLock::new(s.read().clone()))),
+            Value::SortedSet(z) => Value::SortedSet(Arc::new(RwLock::new(z.read().clone()))),
+        }
+    }
+}
+
+/// Sentinel for "no expiry" in [`Entry::expires_at`].
+const NO_EXPIRY: u64 = 0;
+
+/// What the map stores per key. Expiry and access time are atomics so `EXPIRE`, `PERSIST`
+/// and reads can update them without replacing the entry (and its value) in the map.
+#[derive(Debug)]
+pub struct Entry {
+    pub value: Value,
+    expires_at: AtomicU64,
+    /// Last access, in seconds since the store's epoch (for `OBJECT IDLETIME`).
+    accessed: AtomicU32,
+}
+
+impl Entry {
+    pub fn new(value: Value, expires_at: Option<u64>, now_secs: u32) -> Entry {
+        Entry {
+            value,
+            expires_at: AtomicU64::new(expires_at.unwrap_or(NO_EXPIRY)),
+            accessed: AtomicU32::new(now_secs),
+        }
+    }
+
+    /// Absolute expiry in Unix milliseconds, if the key is volatile.
+    pub fn expires_at(&self) -> Option<u64> {
+        match self.expires_at.load(Ordering::Relaxed) {
+            NO_EXPIRY => None,
+            at => Some(at),
+        }
+    }
+
+    pub(crate) fn store_expiry(&self, at: Option<u64>) {
+        // A requested expiry of 0 ms (1970) is already in the past; 1 keeps it volatile.
+        let raw = at.map(|t| t.max(1)).unwrap_or(NO_EXPIRY);
+        self.expires_at.store(raw, Ordering::Relaxed);
+    }
+
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        matches!(self.expires_at(), Some(at) if at <= now_ms)
+    }
+
+    pub fn accessed_secs(&self) -> u32 {
+        self.accessed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn touch(&self, now_secs: u32) {
+        // Skip the store when unchanged so hot reads do not keep dirtying the cache line.
+        if self.accessed.load(Ordering::Relaxed) != now_secs {
+            self.accessed.store(now_secs, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> StringValue {
+        StringValue::new(Bytes::copy_from_slice(v.as_bytes()))
+    }
+
+    #[test]
+    fn string_encodings_follow_redis() {
+        assert_eq!(s("123").encoding(), "int");
+        assert_eq!(s("-5").encoding(), "int");
+        assert_eq!(s("0123").encoding(), "embstr");
+        assert_eq!(s(&"a".repeat(44)).encoding(), "embstr");
+        assert_eq!(s(&"a".repeat(45)).encoding(), "raw");
+        assert_eq!(
+            StringValue::modified(Bytes::from_static(b"12")).encoding(),
+            "raw"
+        );
+        assert_eq!(s("99999999999999999999").encoding(), "embstr");
+    }
+
+    #[test]
+    fn refcount_of_shared_integers() {
+        assert_eq!(s("9999").refcount(), i32::MAX as i64);
+        assert_eq!(s("10000").refcount(), 1);
+        assert_eq!(s("-1").refcount(), 1);
+        assert_eq!(s("abc").refcount(), 1);
+    }
+
+    #[test]
+    fn expiry_sentinel_round_trips() {
+        let e = Entry::new(Value::string(Bytes::new()), None, 0);
+        assert_eq!(e.expires_at(), None);
+        e.store_expiry(Some(0));
+        assert_eq!(e.expires_at(), Some(1));
+        assert!(e.is_expired(5));
+        e.store_expiry(None);
+        assert!(!e.is_expired(u64::MAX));
+    }
+
+    #[test]
+    fn collection_encodings() {
+        let mut set = SetValue::default();
+        set.members.insert(Bytes::from_static(b"1"));
+        assert_eq!(
+            Value::Set(Arc::new(RwLock::new(set.clone()))).encoding(),
+            "intset"
+        );
+        set.members.insert(Bytes::from_static(b"x"));
+        assert_eq!(
+            Value::Set(Arc::new(RwLock::new(set))).encoding(),
+            "hashtable"
+        );
+        let mut hash = HashValue::default();
+        hash.fields
+            .insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        assert_eq!(
+            Value::Hash(Arc::new(RwLock::new(hash))).encoding(),
+            "listpack"
+        );
+        let list = Value::List(Arc::default());
+        assert_eq!(list.encoding(), "quicklist");
+        assert_eq!(list.value_type().name(), "list");
+        let z = Value::SortedSet(Arc::default());
+        assert_eq!(z.encoding(), "listpack");
+    }
+}
