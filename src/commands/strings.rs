@@ -1,4 +1,1761 @@
-//! PLACEHOLDER: being written.
-use super::Command;
+//! The string family: plain values, counters, ranges and LCS, as Redis 7.0 answers them.
+//!
+//! Every command here works on `Value::String` keys; any other type answers
+//! `WRONGTYPE Operation against a key holding the wrong kind of value` (MGET answers null for
+//! it instead, LCS `ERR The specified keys must contain string values`). Each handler opens
+//! one txn over its keys (MGET, MSET, MSETNX and LCS over all of theirs).
+//!
+//! Values written whole (SET, MSET, INCR, ...) are stored with [`StringValue::new`] so they
+//! report `int`/`embstr`/`raw` like Redis's `tryObjectEncoding`; APPEND and SETRANGE modify
+//! in place in Redis and so store [`StringValue::modified`] (`raw`).
+//!
+//! # Commands
+//! - `GET key` — bulk string, or null when the key is missing.
+//! - `SET key value [NX | XX] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]` —
+//!   `OK`; null when NX/XX stopped it; with GET, the old value (bulk or null) instead, and
+//!   WRONGTYPE (nothing set) when the old value is not a string. An option given against
+//!   the rules (NX with XX, two expiry kinds, KEEPTTL with an expiry, a missing expiry
+//!   argument) is `ERR syntax error`; an expiry <= 0, or one overflowing once converted to
+//!   absolute milliseconds, is `ERR invalid expire time in 'set' command`. An absolute
+//!   expiry in the past still answers `OK`, and the key is then gone.
+//! - `SETNX key value` — integer 1 when set, 0 when the key existed.
+//! - `SETEX key seconds value` / `PSETEX key milliseconds value` — `OK`;
+//!   `ERR invalid expire time in 'setex'|'psetex' command`.
+//! - `GETSET key value` — the old value (bulk or null); sets the new one without TTL.
+//! - `GETDEL key` — the value (bulk or null); deletes the key.
+//! - `GETEX key [EX s | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]` — the value (bulk
+//!   or null), then changes the TTL; an absolute time in the past deletes the key;
+//!   `ERR invalid expire time in 'getex' command`.
+//! - `MGET key [key ...]` — array of bulk strings, null for missing or non-string keys.
+//! - `MSET key value [key value ...]` — `OK`.
+//! - `MSETNX key value [key value ...]` — integer 1 when all were set, 0 (nothing set)
+//!   when any key existed.
+//! - `INCR key`, `DECR key`, `INCRBY key n`, `DECRBY key n` — the new value as an integer;
+//!   a missing key counts as 0; the TTL is kept. `ERR value is not an integer or out of
+//!   range` for a non-integer value or argument, `ERR increment or decrement would
+//!   overflow`, and for `DECRBY key -9223372036854775808`, `ERR decrement would overflow`.
+//! - `INCRBYFLOAT key increment` — the new value as a bulk string (long-double arithmetic);
+//!   TTL kept; `ERR value is not a valid float`, `ERR increment would produce NaN or
+//!   Infinity`.
+//! - `APPEND key value` — the new length as an integer; TTL kept.
+//! - `STRLEN key` — the length as an integer, 0 for a missing key.
+//! - `GETRANGE key start end` / `SUBSTR key start end` — bulk string (inclusive, negative
+//!   indexes count from the end); empty for a missing key.
+//! - `SETRANGE key offset value` — the new length as an integer; zero-pads; TTL kept.
+//!   `ERR offset is out of range` for a negative offset; an empty value on a missing key
+//!   answers 0 and creates nothing.
+//! - `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]` — the longest common
+//!   subsequence as a bulk string; with LEN its length as an integer; with IDX a map
+//!   `{"matches": [[[a_start, a_end], [b_start, b_end], (len)], ...], "len": n}` (a flat
+//!   4-element array in RESP2), matches from the end of the strings backwards. Missing
+//!   keys count as empty strings.
+//!
+//! APPEND and SETRANGE refuse results larger than `proto-max-bulk-len`
+//! (`ERR string exceeds maximum allowed size (proto-max-bulk-len)`), like Redis's
+//! `checkStringLength`; LCS refuses a DP table larger than it.
 
-pub static COMMANDS: &[Command] = &[];
+use bytes::Bytes;
+
+use super::args::{self, is};
+use super::{Command, Ctx, Reply, flags::*, keys};
+use crate::error::{Error, Result};
+use crate::store::numeric::{FloatIncrError, incr_by_float};
+use crate::store::{Access, Entry, StringValue, Value};
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("get", 2, READONLY | FAST, keys(1, 1, 1), get).doc(
+        "string",
+        "1.0.0",
+        "Get the value of a key",
+        "O(1)",
+    ),
+    Command::new("set", -3, WRITE | DENYOOM, keys(1, 1, 1), set).doc(
+        "string",
+        "1.0.0",
+        "Set the string value of a key",
+        "O(1)",
+    ),
+    Command::new("setnx", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), setnx).doc(
+        "string",
+        "1.0.0",
+        "Set the value of a key, only if the key does not exist",
+        "O(1)",
+    ),
+    Command::new("setex", 4, WRITE | DENYOOM, keys(1, 1, 1), setex).doc(
+        "string",
+        "2.0.0",
+        "Set the value and expiration of a key",
+        "O(1)",
+    ),
+    Command::new("psetex", 4, WRITE | DENYOOM, keys(1, 1, 1), psetex).doc(
+        "string",
+        "2.6.0",
+        "Set the value and expiration in milliseconds of a key",
+        "O(1)",
+    ),
+    Command::new("getset", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), getset).doc(
+        "string",
+        "1.0.0",
+        "Set the string value of a key and return its old value",
+        "O(1)",
+    ),
+    Command::new("getdel", 2, WRITE | FAST, keys(1, 1, 1), getdel).doc(
+        "string",
+        "6.2.0",
+        "Get the value of a key and delete the key",
+        "O(1)",
+    ),
+    Command::new("getex", -2, WRITE | FAST, keys(1, 1, 1), getex).doc(
+        "string",
+        "6.2.0",
+        "Get the value of a key and optionally set its expiration",
+        "O(1)",
+    ),
+    Command::new("mget", -2, READONLY | FAST, keys(1, -1, 1), mget).doc(
+        "string",
+        "1.0.0",
+        "Get the values of all the given keys",
+        "O(N) where N is the number of keys to retrieve.",
+    ),
+    Command::new("mset", -3, WRITE | DENYOOM, keys(1, -1, 2), mset).doc(
+        "string",
+        "1.0.1",
+        "Set multiple keys to multiple values",
+        "O(N) where N is the number of keys to set.",
+    ),
+    Command::new("msetnx", -3, WRITE | DENYOOM, keys(1, -1, 2), msetnx).doc(
+        "string",
+        "1.0.1",
+        "Set multiple keys to multiple values, only if none of the keys exist",
+        "O(N) where N is the number of keys to set.",
+    ),
+    Command::new("incr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), incr).doc(
+        "string",
+        "1.0.0",
+        "Increment the integer value of a key by one",
+        "O(1)",
+    ),
+    Command::new("decr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), decr).doc(
+        "string",
+        "1.0.0",
+        "Decrement the integer value of a key by one",
+        "O(1)",
+    ),
+    Command::new("incrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), incrby).doc(
+        "string",
+        "1.0.0",
+        "Increment the integer value of a key by the given amount",
+        "O(1)",
+    ),
+    Command::new("decrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), decrby).doc(
+        "string",
+        "1.0.0",
+        "Decrement the integer value of a key by the given number",
+        "O(1)",
+    ),
+    Command::new(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        keys(1, 1, 1),
+        incrbyfloat,
+    )
+    .doc(
+        "string",
+        "2.6.0",
+        "Increment the float value of a key by the given amount",
+        "O(1)",
+    ),
+    Command::new("append", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), append).doc(
+        "string",
+        "2.0.0",
+        "Append a value to a key",
+        "O(1). The amortized time complexity is O(1) assuming the appended value is small \
+         and the already present value is of any size, since the dynamic string library used \
+         by Redis will double the free space available on every reallocation.",
+    ),
+    Command::new("strlen", 2, READONLY | FAST, keys(1, 1, 1), strlen).doc(
+        "string",
+        "2.2.0",
+        "Get the length of the value stored in a key",
+        "O(1)",
+    ),
+    Command::new("getrange", 4, READONLY, keys(1, 1, 1), getrange).doc(
+        "string",
+        "2.4.0",
+        "Get a substring of the string stored at a key",
+        RANGE_COMPLEXITY,
+    ),
+    Command::new("substr", 4, READONLY, keys(1, 1, 1), getrange).doc(
+        "string",
+        "1.0.0",
+        "Get a substring of the string stored at a key",
+        RANGE_COMPLEXITY,
+    ),
+    Command::new("setrange", 4, WRITE | DENYOOM, keys(1, 1, 1), setrange).doc(
+        "string",
+        "2.2.0",
+        "Overwrite part of a string at key starting at the specified offset",
+        "O(1), not counting the time taken to copy the new string in place. Usually, this \
+         string is very small so the amortized complexity is O(1). Otherwise, complexity is \
+         O(M) with M being the length of the value argument.",
+    ),
+    Command::new("lcs", -3, READONLY, keys(1, 2, 1), lcs).doc(
+        "string",
+        "7.0.0",
+        "Find longest common substring",
+        "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+    ),
+];
+
+const RANGE_COMPLEXITY: &str = "O(N) where N is the length of the returned string. The \
+     complexity is ultimately determined by the returned length, but because creating a \
+     substring from an existing string is very cheap, it can be considered O(1) for small \
+     strings.";
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------
+
+/// Whether `arg` is the option `word`. Redis compares options as C strings
+/// (`strcasecmp`, `opt[2] == '\0'`), so an argument ends at its first NUL byte.
+fn opt(arg: &[u8], word: &str) -> bool {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    is(&arg[..end], word)
+}
+
+/// The bytes of a string value, or WRONGTYPE.
+fn string_of(entry: &Entry) -> Result<&Bytes> {
+    match &entry.value {
+        Value::String(s) => Ok(&s.bytes),
+        _ => Err(Error::WrongType),
+    }
+}
+
+/// The string at a looked-up key (`None` when missing), or WRONGTYPE.
+fn string_at(entry: Option<&Entry>) -> Result<Option<Bytes>> {
+    entry.map(|e| string_of(e).cloned()).transpose()
+}
+
+/// A value written whole from an argument (copied: argv slices pin the read buffer).
+fn whole(arg: &[u8]) -> Value {
+    Value::String(StringValue::new(Bytes::copy_from_slice(arg)))
+}
+
+/// Redis's `checkStringLength`: a string may not grow past `proto-max-bulk-len`.
+fn check_string_length(size: u64, append: u64, limit: u64) -> Result<()> {
+    match size.checked_add(append) {
+        Some(total) if total <= limit => Ok(()),
+        _ => Err(Error::err(
+            "string exceeds maximum allowed size (proto-max-bulk-len)",
+        )),
+    }
+}
+
+fn proto_max_bulk_len(ctx: &Ctx<'_>) -> u64 {
+    ctx.server.config.read().proto_max_bulk_len
+}
+
+// ---------------------------------------------------------------------------------------
+// SET and its options (shared with GETEX)
+// ---------------------------------------------------------------------------------------
+
+/// The expiry options of SET / GETEX / SETEX / PSETEX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExpireKind {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+}
+
+impl ExpireKind {
+    fn in_seconds(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::ExAt)
+    }
+
+    fn relative(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::Px)
+    }
+}
+
+/// Options of SET (and GETEX, which accepts only the expiry kinds and PERSIST).
+#[derive(Debug, Default)]
+struct SetOptions<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    expire: Option<(ExpireKind, &'a Bytes)>,
+}
+
+/// Redis's `parseExtendedStringArgumentsOrReply`: options from `argv[start..]`, each
+/// accepted only when it does not conflict with one seen before. The same expiry kind may
+/// repeat (the last value wins); its value is only parsed later, after every option.
+fn parse_set_options(argv: &[Bytes], start: usize, for_set: bool) -> Result<SetOptions<'_>> {
+    let mut o = SetOptions::default();
+    let mut j = start;
+    while j < argv.len() {
+        let arg = &argv[j];
+        let next = argv.get(j + 1);
+        let expiry_allowed = |kind: ExpireKind, o: &SetOptions<'_>| {
+            !o.keepttl && !o.persist && o.expire.is_none_or(|(k, _)| k == kind)
+        };
+        if for_set && opt(arg, "NX") && !o.xx {
+            o.nx = true;
+        } else if for_set && opt(arg, "XX") && !o.nx {
+            o.xx = true;
+        } else if for_set && opt(arg, "GET") {
+            o.get = true;
+        } else if for_set && opt(arg, "KEEPTTL") && !o.persist && o.expire.is_none() {
+            o.keepttl = true;
+        } else if !for_set && opt(arg, "PERSIST") && o.expire.is_none() && !o.keepttl {
+            o.persist = true;
+        } else if let Some(next) = next
+            && let Some(kind) = [
+                ("EX", ExpireKind::Ex),
+                ("PX", ExpireKind::Px),
+                ("EXAT", ExpireKind::ExAt),
+                ("PXAT", ExpireKind::PxAt),
+            ]
+            .into_iter()
+            .find_map(|(w, k)| opt(arg, w).then_some(k))
+            && expiry_allowed(kind, &o)
+        {
+            o.expire = Some((kind, next));
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// `ERR invalid expire time in '<cmd>' command`.
+fn invalid_expire(cmd: &str) -> Error {
+    Error::err(format!("invalid expire time in '{cmd}' command"))
+}
+
+/// Redis's `getExpireMillisecondsOrReply`: the absolute expiry in Unix milliseconds.
+/// Values <= 0, seconds that overflow when converted to ms, and relative times that
+/// overflow when added to the command's clock are all invalid.
+fn expire_at_ms(kind: ExpireKind, arg: &[u8], now_ms: u64, cmd: &str) -> Result<u64> {
+    let mut ms = args::int(arg)?;
+    if ms <= 0 || (kind.in_seconds() && ms > i64::MAX / 1000) {
+        return Err(invalid_expire(cmd));
+    }
+    if kind.in_seconds() {
+        ms *= 1000;
+    }
+    if kind.relative() {
+        ms = ms
+            .checked_add(now_ms as i64)
+            .ok_or_else(|| invalid_expire(cmd))?;
+    }
+    Ok(ms as u64)
+}
+
+/// Redis's `setGenericCommand`: validates the expiry, answers the old value for GET
+/// (WRONGTYPE when it is not a string), applies NX/XX, then stores `value`. The TTL is
+/// replaced by the expiry, kept with KEEPTTL, and cleared otherwise.
+fn set_generic(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    value: &[u8],
+    o: &SetOptions<'_>,
+    cmd: &str,
+    ok_reply: Reply,
+    abort_reply: Reply,
+) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let expires_at = match o.expire {
+        Some((kind, arg)) => Some(expire_at_ms(kind, arg, txn.now_ms(), cmd)?),
+        None => None,
+    };
+    // GET reads like GET (counting a hit or miss); otherwise a write lookup.
+    let existing = if o.get {
+        txn.get(db, key)
+    } else {
+        txn.get_for_write(db, key)
+    };
+    let old = if o.get { string_at(existing)? } else { None };
+    let found = existing.is_some();
+    if (o.nx && found) || (o.xx && !found) {
+        return Ok(if o.get {
+            Reply::bulk_or_null(old)
+        } else {
+            abort_reply
+        });
+    }
+    let expiry = match expires_at {
+        Some(at) => Some(at),
+        None if o.keepttl => existing.and_then(Entry::expires_at),
+        None => None,
+    };
+    txn.set(db, key, whole(value), expiry);
+    Ok(if o.get {
+        Reply::bulk_or_null(old)
+    } else {
+        ok_reply
+    })
+}
+
+/// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]`
+fn set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = parse_set_options(argv, 3, true)?;
+    set_generic(ctx, &argv[1], &argv[2], &o, "set", Reply::ok(), Reply::Null)
+}
+
+/// `SETNX key value` → 1 when set, 0 when the key existed.
+fn setnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = SetOptions {
+        nx: true,
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[2],
+        &o,
+        "setnx",
+        Reply::Integer(1),
+        Reply::Integer(0),
+    )
+}
+
+/// `SETEX key seconds value` → OK.
+fn setex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = SetOptions {
+        expire: Some((ExpireKind::Ex, &argv[2])),
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[3],
+        &o,
+        "setex",
+        Reply::ok(),
+        Reply::Null,
+    )
+}
+
+/// `PSETEX key milliseconds value` → OK.
+fn psetex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = SetOptions {
+        expire: Some((ExpireKind::Px, &argv[2])),
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[3],
+        &o,
+        "psetex",
+        Reply::ok(),
+        Reply::Null,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads and read-modify commands
+// ---------------------------------------------------------------------------------------
+
+/// `GET key` → bulk or null.
+fn get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
+    Ok(Reply::bulk_or_null(string_at(txn.get(db, &argv[1]))?))
+}
+
+/// `GETSET key value` → the old value; the new one is stored without TTL.
+fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let old = string_at(txn.get(db, key))?;
+    txn.set(db, key, whole(&argv[2]), None);
+    Ok(Reply::bulk_or_null(old))
+}
+
+/// `GETDEL key` → the value (bulk or null); the key is deleted.
+fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let old = string_at(txn.get(db, key))?;
+    if old.is_some() {
+        txn.remove(db, key);
+    }
+    Ok(Reply::bulk_or_null(old))
+}
+
+/// `GETEX key [EX|PX|EXAT|PXAT t|PERSIST]` → the value (bulk or null), then the TTL change.
+fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = parse_set_options(argv, 2, false)?;
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    // Missing key: null, without looking at the expiry value.
+    let Some(value) = string_at(txn.get(db, key))? else {
+        return Ok(Reply::Null);
+    };
+    match o.expire {
+        Some((kind, arg)) => {
+            let at = expire_at_ms(kind, arg, txn.now_ms(), "getex")?;
+            if !kind.relative() && at <= txn.now_ms() {
+                // An absolute time already past deletes the key (a DEL, not an expiry).
+                txn.remove(db, key);
+            } else {
+                txn.set_expiry(db, key, Some(at));
+            }
+        }
+        None if o.persist => {
+            txn.set_expiry(db, key, None);
+        }
+        None => {}
+    }
+    Ok(Reply::Bulk(value))
+}
+
+/// `MGET key [key ...]` → array; null for missing and non-string keys.
+fn mget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let keys = &argv[1..];
+    let txn = ctx
+        .store()
+        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
+    let values = keys
+        .iter()
+        .map(|k| match txn.get(db, k).map(|e| &e.value) {
+            Some(Value::String(s)) => Reply::Bulk(s.bytes.clone()),
+            _ => Reply::Null,
+        })
+        .collect();
+    Ok(Reply::Array(values))
+}
+
+/// The key/value pairs of MSET/MSETNX (an odd count of them is an arity error).
+fn pairs<'a>(argv: &'a [Bytes]) -> Result<std::slice::ChunksExact<'a, Bytes>> {
+    if argv.len().is_multiple_of(2) {
+        let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+        return Err(Error::WrongArity(name));
+    }
+    Ok(argv[1..].chunks_exact(2))
+}
+
+/// `MSET key value [key value ...]` → OK.
+fn mset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let pairs = pairs(argv)?;
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Write, db, pairs.clone().map(|p| &p[0][..]));
+    for p in pairs {
+        txn.set(db, &p[0], whole(&p[1]), None);
+    }
+    Ok(Reply::ok())
+}
+
+/// `MSETNX key value [key value ...]` → 1 when all were set, 0 when any key existed.
+fn msetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let pairs = pairs(argv)?;
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Write, db, pairs.clone().map(|p| &p[0][..]));
+    if pairs
+        .clone()
+        .any(|p| txn.get_for_write(db, &p[0]).is_some())
+    {
+        return Ok(Reply::Integer(0));
+    }
+    for p in pairs {
+        txn.set(db, &p[0], whole(&p[1]), None);
+    }
+    Ok(Reply::Integer(1))
+}
+
+/// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 when missing), keeping
+/// the TTL, and answers the result.
+fn incr_decr(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let (current, expiry) = match txn.get_for_write(db, key) {
+        Some(e) => (args::int(string_of(e)?)?, e.expires_at()),
+        None => (0, None),
+    };
+    let value = current.checked_add(by).ok_or(Error::Overflow)?;
+    let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
+    txn.set(db, key, Value::string(Bytes::from(text)), expiry);
+    Ok(Reply::Integer(value))
+}
+
+/// `INCR key` → the new value.
+fn incr(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    incr_decr(ctx, &argv[1], 1)
+}
+
+/// `DECR key` → the new value.
+fn decr(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    incr_decr(ctx, &argv[1], -1)
+}
+
+/// `INCRBY key increment` → the new value.
+fn incrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let by = args::int(&argv[2])?;
+    incr_decr(ctx, &argv[1], by)
+}
+
+/// `DECRBY key decrement` → the new value. The minimum i64 cannot be negated, which
+/// Redis reports before even looking at the key.
+fn decrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let by = args::int(&argv[2])?;
+    if by == i64::MIN {
+        return Err(Error::err("decrement would overflow"));
+    }
+    incr_decr(ctx, &argv[1], -by)
+}
+
+/// `INCRBYFLOAT key increment` → the new value as a bulk string; TTL kept.
+fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let entry = txn.get_for_write(db, key);
+    let current = string_at(entry)?;
+    let expiry = entry.and_then(Entry::expires_at);
+    let sum = incr_by_float(current.as_deref(), &argv[2]).map_err(|e| match e {
+        FloatIncrError::ValueNotFloat | FloatIncrError::IncrementNotFloat => Error::NotFloat,
+        FloatIncrError::NanOrInfinity => Error::err("increment would produce NaN or Infinity"),
+    })?;
+    let sum = Bytes::from(sum);
+    txn.set(db, key, Value::string(sum.clone()), expiry);
+    Ok(Reply::Bulk(sum))
+}
+
+/// `APPEND key value` → the new length; TTL kept.
+fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let limit = proto_max_bulk_len(ctx);
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let suffix = &argv[2][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let Some(entry) = txn.get_for_write(db, key) else {
+        // A new key holds the argument itself, encoded like SET would.
+        txn.set(db, key, whole(suffix), None);
+        return Ok(Reply::integer(suffix.len()));
+    };
+    let old = string_of(entry)?;
+    check_string_length(old.len() as u64, suffix.len() as u64, limit)?;
+    let mut joined = Vec::with_capacity(old.len() + suffix.len());
+    joined.extend_from_slice(old);
+    joined.extend_from_slice(suffix);
+    let len = joined.len();
+    let expiry = entry.expires_at();
+    txn.set(
+        db,
+        key,
+        Value::String(StringValue::modified(Bytes::from(joined))),
+        expiry,
+    );
+    Ok(Reply::integer(len))
+}
+
+/// `STRLEN key` → the length, 0 when missing.
+fn strlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
+    let len = string_at(txn.get(db, &argv[1]))?.map_or(0, |s| s.len());
+    Ok(Reply::integer(len))
+}
+
+/// The inclusive byte range GETRANGE answers for `start..=end` of a `len`-byte string,
+/// or `None` for the empty string (Redis's index clamping, in its order).
+fn clamp_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if start < 0 && end < 0 && start > end {
+        return None;
+    }
+    if start < 0 {
+        start = start.wrapping_add(len);
+    }
+    if end < 0 {
+        end = end.wrapping_add(len);
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return None;
+    }
+    Some((start as usize, end as usize))
+}
+
+/// `GETRANGE key start end` (and `SUBSTR`) → bulk string, empty when missing.
+fn getrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let start = args::int(&argv[2])?;
+    let end = args::int(&argv[3])?;
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
+    let Some(s) = string_at(txn.get(db, &argv[1]))? else {
+        return Ok(Reply::Bulk(Bytes::new()));
+    };
+    Ok(Reply::Bulk(match clamp_range(start, end, s.len()) {
+        Some((from, to)) => s.slice(from..=to),
+        None => Bytes::new(),
+    }))
+}
+
+/// `SETRANGE key offset value` → the new length; zero-pads; TTL kept.
+fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let offset = args::int(&argv[2])?;
+    if offset < 0 {
+        return Err(Error::err("offset is out of range"));
+    }
+    let offset = offset as u64;
+    let patch = &argv[3][..];
+    let limit = proto_max_bulk_len(ctx);
+    let db = ctx.db();
+    let key = &argv[1][..];
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let entry = txn.get_for_write(db, key);
+    let (old, expiry) = match entry {
+        Some(e) => (string_of(e)?.clone(), e.expires_at()),
+        None => (Bytes::new(), None),
+    };
+    if patch.is_empty() {
+        // Nothing to write: a missing key stays missing, an existing one unchanged.
+        return Ok(Reply::integer(old.len()));
+    }
+    check_string_length(offset, patch.len() as u64, limit)?;
+    let offset = offset as usize;
+    let mut bytes = old.to_vec();
+    let end = offset + patch.len();
+    if bytes.len() < end {
+        bytes.resize(end, 0);
+    }
+    bytes[offset..end].copy_from_slice(patch);
+    let len = bytes.len();
+    txn.set(
+        db,
+        key,
+        Value::String(StringValue::modified(Bytes::from(bytes))),
+        expiry,
+    );
+    Ok(Reply::integer(len))
+}
+
+// ---------------------------------------------------------------------------------------
+// LCS
+// ---------------------------------------------------------------------------------------
+
+/// An LCS operand: a missing key is the empty string; any other type is refused (after
+/// both keys were looked up, as in Redis).
+fn lcs_operand(entry: Option<&Entry>) -> Result<Bytes> {
+    match entry.map(|e| &e.value) {
+        None => Ok(Bytes::new()),
+        Some(Value::String(s)) => Ok(s.bytes.clone()),
+        Some(_) => Err(Error::err("The specified keys must contain string values")),
+    }
+}
+
+/// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`.
+fn lcs(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let (a, b) = {
+        let txn = ctx
+            .store()
+            .txn(Access::Read, db, [&argv[1][..], &argv[2][..]]);
+        let ea = txn.get(db, &argv[1]);
+        let eb = txn.get(db, &argv[2]);
+        (lcs_operand(ea), lcs_operand(eb))
+    };
+    // The strings are immutable snapshots; the (possibly long) computation runs unlocked.
+    let (a, b) = (a?, b?);
+
+    let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
+    let mut min_match_len: i64 = 0;
+    let mut j = 3;
+    while j < argv.len() {
+        let arg = &argv[j];
+        let more = argv.len() - 1 - j;
+        if opt(arg, "IDX") {
+            get_idx = true;
+        } else if opt(arg, "LEN") {
+            get_len = true;
+        } else if opt(arg, "WITHMATCHLEN") {
+            with_match_len = true;
+        } else if opt(arg, "MINMATCHLEN") && more > 0 {
+            min_match_len = args::int(&argv[j + 1])?.max(0);
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if get_idx && get_len {
+        return Err(Error::err(
+            "If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    if a.len() as u64 >= u32::MAX as u64 - 1 || b.len() as u64 >= u32::MAX as u64 - 1 {
+        return Err(Error::err("String too long for LCS"));
+    }
+
+    // Redis allocates the full (alen+1) x (blen+1) table of u32 and refuses one larger
+    // than proto-max-bulk-len; the same limit applies here whatever is computed.
+    let failed = || Error::err("Insufficient memory, failed allocating transient memory for LCS");
+    let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1);
+    let table_bytes = cells.checked_mul(4).ok_or_else(failed)?;
+    if table_bytes > proto_max_bulk_len(ctx) {
+        return Err(Error::err(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+
+    if get_len && !get_idx {
+        return Ok(Reply::integer(lcs_len(&a, &b)));
+    }
+    let table = LcsTable::build(&a, &b).ok_or_else(failed)?;
+    let (result, matches) = table.backtrack(&a, &b, min_match_len as u64, with_match_len);
+    if get_idx {
+        Ok(Reply::Map(vec![
+            (Reply::bulk_static("matches"), Reply::Array(matches)),
+            (Reply::bulk_static("len"), Reply::integer(table.len())),
+        ]))
+    } else {
+        Ok(Reply::Bulk(Bytes::from(result)))
+    }
+}
+
+/// The LCS length alone, with two rolling rows instead of the whole table.
+fn lcs_len(a: &[u8], b: &[u8]) -> u32 {
+    let mut prev = vec![0u32; b.len() + 1];
+    let mut cur = vec![0u32; b.len() + 1];
+    for &ca in a {
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = if ca == cb {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The dynamic-programming table: `at(i, j)` is the LCS length of `a[..i]` and `b[..j]`.
+struct LcsTable {
+    cells: Vec<u32>,
+    width: usize,
+    alen: usize,
+    blen: usize,
+}
+
+impl LcsTable {
+    fn build(a: &[u8], b: &[u8]) -> Option<LcsTable> {
+        let width = b.len() + 1;
+        let count = (a.len() + 1).checked_mul(width)?;
+        let mut cells = Vec::new();
+        cells.try_reserve_exact(count).ok()?;
+        cells.resize(count, 0u32);
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                cells[i * width + j] = if a[i - 1] == b[j - 1] {
+                    cells[(i - 1) * width + j - 1] + 1
+                } else {
+                    cells[(i - 1) * width + j].max(cells[i * width + j - 1])
+                };
+            }
+        }
+        Some(LcsTable {
+            cells,
+            width,
+            alen: a.len(),
+            blen: b.len(),
+        })
+    }
+
+    fn at(&self, i: usize, j: usize) -> u32 {
+        self.cells[i * self.width + j]
+    }
+
+    fn len(&self) -> u32 {
+        self.at(self.alen, self.blen)
+    }
+
+    /// Walks back from the end like Redis: the LCS string, and the matching ranges
+    /// (longest-first from the end) as IDX reports them, filtered by `min_len`.
+    fn backtrack(&self, a: &[u8], b: &[u8], min_len: u64, with_len: bool) -> (Vec<u8>, Vec<Reply>) {
+        let mut result = vec![0u8; self.len() as usize];
+        let mut idx = result.len();
+        let mut matches = Vec::new();
+        // The current range of contiguous matches, if any: (a_start, a_end, b_start, b_end).
+        let mut range: Option<(usize, usize, usize, usize)> = None;
+        let (mut i, mut j) = (self.alen, self.blen);
+        while i > 0 && j > 0 {
+            let mut emit = false;
+            if a[i - 1] == b[j - 1] {
+                result[idx - 1] = a[i - 1];
+                range = Some(match range {
+                    None => (i - 1, i - 1, j - 1, j - 1),
+                    // Contiguous: the range extends backwards (a non-contiguous match
+                    // cannot follow a match, so Redis's other branch never runs).
+                    Some((_, ae, _, be)) => (i - 1, ae, j - 1, be),
+                });
+                if let Some((a_start, _, b_start, _)) = range
+                    && (a_start == 0 || b_start == 0)
+                {
+                    emit = true;
+                }
+                idx -= 1;
+                i -= 1;
+                j -= 1;
+            } else {
+                if self.at(i - 1, j) > self.at(i, j - 1) {
+                    i -= 1;
+                } else {
+                    j -= 1;
+                }
+                emit = range.is_some();
+            }
+            if emit && let Some((a_start, a_end, b_start, b_end)) = range.take() {
+                let match_len = (a_end - a_start + 1) as u64;
+                if min_len == 0 || match_len >= min_len {
+                    let mut m = vec![
+                        Reply::Array(vec![Reply::integer(a_start), Reply::integer(a_end)]),
+                        Reply::Array(vec![Reply::integer(b_start), Reply::integer(b_end)]),
+                    ];
+                    if with_len {
+                        m.push(Reply::integer(match_len));
+                    }
+                    matches.push(Reply::Array(m));
+                }
+            }
+        }
+        (result, matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected replies and error texts were taken from redis-server 7.0.15.
+    use super::*;
+    use crate::commands::test_support::Harness;
+    use crate::commands::{Protocol, lookup};
+
+    fn bulk(s: &str) -> Reply {
+        Reply::bulk(s)
+    }
+
+    fn int(n: i64) -> Reply {
+        Reply::Integer(n)
+    }
+
+    fn ok() -> Reply {
+        Reply::ok()
+    }
+
+    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    const NOT_INT: &str = "ERR value is not an integer or out of range";
+
+    fn make_list(h: &Harness, key: &str) {
+        let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
+        txn.set(0, key.as_bytes(), Value::List(Default::default()), None);
+    }
+
+    /// The absolute expiry of a key, without touching it.
+    fn expiry(h: &Harness, key: &str) -> Option<u64> {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        txn.peek(0, key.as_bytes()).and_then(Entry::expires_at)
+    }
+
+    /// Remaining TTL in ms (None when persistent or missing).
+    fn ttl_ms(h: &Harness, key: &str) -> Option<i64> {
+        expiry(h, key).map(|at| at as i64 - crate::store::unix_time_ms() as i64)
+    }
+
+    fn exists(h: &Harness, key: &str) -> bool {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        txn.peek(0, key.as_bytes()).is_some()
+    }
+
+    fn encoding(h: &Harness, key: &str) -> &'static str {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        txn.peek(0, key.as_bytes()).unwrap().value.encoding()
+    }
+
+    fn is_list(h: &Harness, key: &str) -> bool {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        matches!(txn.peek(0, key.as_bytes()).unwrap().value, Value::List(_))
+    }
+
+    #[test]
+    fn table_rows_match_redis_command_info() {
+        // (name, arity, first, last, step) from COMMAND INFO on redis 7.0.15.
+        let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
+            ("get", 2, 1, 1, 1, READONLY | FAST),
+            ("set", -3, 1, 1, 1, WRITE | DENYOOM),
+            ("setnx", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("setex", 4, 1, 1, 1, WRITE | DENYOOM),
+            ("psetex", 4, 1, 1, 1, WRITE | DENYOOM),
+            ("getset", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("getdel", 2, 1, 1, 1, WRITE | FAST),
+            ("getex", -2, 1, 1, 1, WRITE | FAST),
+            ("mget", -2, 1, -1, 1, READONLY | FAST),
+            ("mset", -3, 1, -1, 2, WRITE | DENYOOM),
+            ("msetnx", -3, 1, -1, 2, WRITE | DENYOOM),
+            ("incr", 2, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("decr", 2, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("incrby", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("decrby", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("incrbyfloat", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("append", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("strlen", 2, 1, 1, 1, READONLY | FAST),
+            ("getrange", 4, 1, 1, 1, READONLY),
+            ("substr", 4, 1, 1, 1, READONLY),
+            ("setrange", 4, 1, 1, 1, WRITE | DENYOOM),
+            ("lcs", -3, 1, 2, 1, READONLY),
+        ];
+        assert_eq!(rows.len(), COMMANDS.len());
+        for &(name, arity, first, last, step, flags) in rows {
+            let c = lookup(name.as_bytes()).unwrap();
+            assert_eq!(c.arity, arity, "{name}");
+            assert_eq!(c.keys, keys(first, last, step), "{name}");
+            assert_eq!(c.flags, flags, "{name}");
+            assert_eq!(c.group, "string");
+        }
+    }
+
+    #[test]
+    fn get_and_plain_set() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        assert_eq!(h.run(&["SET", "k", "v"]), ok());
+        assert_eq!(h.run(&["get", "k"]), bulk("v"));
+        assert_eq!(h.run(&["SET", "k", ""]), ok());
+        assert_eq!(h.run(&["GET", "k"]), bulk(""));
+        assert_eq!(h.run(&["SET", "k", "a\0b\r\n"]), ok());
+        assert_eq!(h.run(&["GET", "k"]), bulk("a\0b\r\n"));
+        // Encodings as tryObjectEncoding chooses them.
+        h.run(&["SET", "k", "12345"]);
+        assert_eq!(encoding(&h, "k"), "int");
+        h.run(&["SET", "k", "012"]);
+        assert_eq!(encoding(&h, "k"), "embstr");
+        h.run(&["SET", "k", &"x".repeat(45)]);
+        assert_eq!(encoding(&h, "k"), "raw");
+        assert_eq!(
+            h.err(&["SET", "k"]),
+            "ERR wrong number of arguments for 'set' command"
+        );
+        make_list(&h, "l");
+        assert_eq!(h.err(&["GET", "l"]), WRONGTYPE);
+        // SET without GET replaces a value of any type.
+        assert_eq!(h.run(&["SET", "l", "s"]), ok());
+        assert_eq!(h.run(&["GET", "l"]), bulk("s"));
+    }
+
+    #[test]
+    fn set_option_grammar() {
+        let mut h = Harness::new();
+        for bad in [
+            &["NX", "XX"][..],
+            &["XX", "NX"],
+            &["EX", "10", "PX", "10"],
+            &["PX", "10", "EX", "10"],
+            &["EXAT", "10", "PXAT", "10"],
+            &["EX", "10", "EXAT", "10"],
+            &["EX", "10", "KEEPTTL"],
+            &["KEEPTTL", "EX", "10"],
+            &["KEEPTTL", "PXAT", "10"],
+            &["PERSIST"],
+            &["EX"],
+            &["PX"],
+            &["NX", "EX"],
+            &["FOO"],
+            &["NXX"],
+            &[""],
+            &["EX", "abc", "FOO"],
+        ] {
+            let mut argv = vec!["SET", "k", "v"];
+            argv.extend_from_slice(bad);
+            assert_eq!(h.err(&argv), "ERR syntax error", "{bad:?}");
+        }
+        assert!(!exists(&h, "k"));
+        // Repeats and any case are fine; an option ends at a NUL byte like a C string.
+        for good in [
+            &["nx", "Nx"][..],
+            &["XX", "xx"],
+            &["GET", "get"],
+            &["KEEPTTL", "keepttl"],
+            &["EX", "10", "ex", "20"],
+            &["nx\0zz"],
+            &["kEePtTl\0", "xx\0"],
+        ] {
+            let mut argv = vec!["SET", "g", "v"];
+            argv.extend_from_slice(good);
+            assert!(
+                !matches!(h.run(&argv), Reply::Error(_)),
+                "{good:?} was refused"
+            );
+        }
+        // The last of repeated expiries wins.
+        h.run(&["SET", "e", "v", "EX", "10", "EX", "20"]);
+        let ttl = ttl_ms(&h, "e").unwrap();
+        assert!(ttl > 19_000 && ttl <= 20_000, "{ttl}");
+    }
+
+    #[test]
+    fn set_expiry_values() {
+        let mut h = Harness::new();
+        let invalid = "ERR invalid expire time in 'set' command";
+        for (opt, value, expected) in [
+            ("EX", "0", invalid),
+            ("EX", "-1", invalid),
+            ("PX", "0", invalid),
+            ("PXAT", "0", invalid),
+            ("EXAT", "-5", invalid),
+            ("EX", "9223372036854776", invalid),
+            ("EX", "9223372036854775", invalid),
+            ("PX", "9223372036854775807", invalid),
+            ("EXAT", "9223372036854776", invalid),
+            ("EX", "abc", NOT_INT),
+            ("EX", "1.5", NOT_INT),
+            ("PX", " 1", NOT_INT),
+            ("EX", "99999999999999999999", NOT_INT),
+        ] {
+            assert_eq!(
+                h.err(&["SET", "k", "v", opt, value]),
+                expected,
+                "{opt} {value}"
+            );
+            // The expiry is checked before GET looks at the key.
+            assert_eq!(h.err(&["SET", "k", "v", opt, value, "GET"]), expected);
+        }
+        assert!(!exists(&h, "k"));
+        // The largest absolute expiries are accepted.
+        assert_eq!(h.run(&["SET", "k", "v", "EXAT", "9223372036854775"]), ok());
+        assert_eq!(expiry(&h, "k"), Some(9_223_372_036_854_775_000));
+        assert_eq!(
+            h.run(&["SET", "k", "v", "PXAT", "9223372036854775807"]),
+            ok()
+        );
+        assert_eq!(expiry(&h, "k"), Some(i64::MAX as u64));
+        assert_eq!(h.run(&["GET", "k"]), bulk("v"));
+        assert_eq!(
+            h.err(&["SETEX", "k", "0", "v"]),
+            "ERR invalid expire time in 'setex' command"
+        );
+        assert_eq!(
+            h.err(&["PSETEX", "k", "-1", "v"]),
+            "ERR invalid expire time in 'psetex' command"
+        );
+        assert_eq!(h.err(&["SETEX", "k", "x", "v"]), NOT_INT);
+    }
+
+    #[test]
+    fn set_expiry_semantics() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["SET", "k", "v", "EX", "100"]), ok());
+        let ttl = ttl_ms(&h, "k").unwrap();
+        assert!(ttl > 99_000 && ttl <= 100_000);
+        // KEEPTTL keeps it, a plain SET clears it.
+        assert_eq!(h.run(&["SET", "k", "v2", "KEEPTTL"]), ok());
+        assert!(ttl_ms(&h, "k").unwrap() > 99_000);
+        assert_eq!(h.run(&["GET", "k"]), bulk("v2"));
+        assert_eq!(h.run(&["SET", "k", "v3"]), ok());
+        assert_eq!(expiry(&h, "k"), None);
+        // KEEPTTL on a missing key: no TTL.
+        assert_eq!(h.run(&["SET", "n", "v", "KEEPTTL"]), ok());
+        assert_eq!(expiry(&h, "n"), None);
+        h.run(&["SET", "k", "v", "PX", "5000"]);
+        let ttl = ttl_ms(&h, "k").unwrap();
+        assert!(ttl > 4_000 && ttl <= 5_000);
+        let now_s = crate::store::unix_time_ms() / 1000;
+        h.run(&["SET", "k", "v", "EXAT", &(now_s + 1000).to_string()]);
+        assert_eq!(expiry(&h, "k"), Some((now_s + 1000) * 1000));
+        // An absolute time in the past: OK, and the key is gone.
+        assert_eq!(h.run(&["SET", "k", "v", "EXAT", "1"]), ok());
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        assert_eq!(h.run(&["SET", "k", "v", "PXAT", "1", "GET"]), Reply::Null);
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        assert_eq!(h.run(&["SETEX", "s", "100", "v"]), ok());
+        assert!(ttl_ms(&h, "s").unwrap() > 99_000);
+        assert_eq!(h.run(&["PSETEX", "s", "100000", "w"]), ok());
+        assert!(ttl_ms(&h, "s").unwrap() > 99_000);
+        assert_eq!(h.run(&["GET", "s"]), bulk("w"));
+        assert_eq!(encoding(&h, "s"), "embstr");
+    }
+
+    #[test]
+    fn set_nx_xx_get() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["SET", "k", "1", "XX"]), Reply::Null);
+        assert_eq!(h.run(&["SET", "k", "1", "XX", "GET"]), Reply::Null);
+        assert!(!exists(&h, "k"));
+        assert_eq!(h.run(&["SET", "k", "1", "NX", "GET"]), Reply::Null);
+        assert_eq!(h.run(&["GET", "k"]), bulk("1"));
+        // NX with GET (allowed since 7.0): the old value, nothing set.
+        assert_eq!(h.run(&["SET", "k", "2", "NX", "GET"]), bulk("1"));
+        assert_eq!(h.run(&["SET", "k", "2", "NX"]), Reply::Null);
+        assert_eq!(h.run(&["GET", "k"]), bulk("1"));
+        assert_eq!(h.run(&["SET", "k", "3", "XX", "GET"]), bulk("1"));
+        assert_eq!(h.run(&["SET", "k", "4", "GET"]), bulk("3"));
+        assert_eq!(h.run(&["SET", "k", "5", "XX"]), ok());
+        assert_eq!(h.run(&["GET", "k"]), bulk("5"));
+        // GET on a non-string fails and leaves the key alone.
+        make_list(&h, "l");
+        assert_eq!(h.err(&["SET", "l", "v", "GET"]), WRONGTYPE);
+        assert_eq!(h.err(&["SET", "l", "v", "NX", "GET"]), WRONGTYPE);
+        assert!(is_list(&h, "l"));
+        assert_eq!(h.run(&["SET", "l", "v", "NX"]), Reply::Null);
+        assert!(is_list(&h, "l"));
+        assert_eq!(h.run(&["SETNX", "l", "v"]), int(0));
+        assert_eq!(h.run(&["SETNX", "n", "v"]), int(1));
+        assert_eq!(h.run(&["SETNX", "n", "w"]), int(0));
+        assert_eq!(h.run(&["GET", "n"]), bulk("v"));
+    }
+
+    #[test]
+    fn set_get_counts_a_keyspace_read() {
+        let mut h = Harness::new();
+        h.run(&["SET", "k", "v"]);
+        assert_eq!(h.server.store.hits_and_misses(), (0, 0));
+        h.run(&["SET", "k", "v", "GET"]);
+        h.run(&["SET", "m", "v", "GET"]);
+        assert_eq!(h.server.store.hits_and_misses(), (1, 1));
+        h.run(&["GET", "k"]);
+        h.run(&["GET", "zz"]);
+        assert_eq!(h.server.store.hits_and_misses(), (2, 2));
+    }
+
+    #[test]
+    fn getset_getdel() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["GETSET", "k", "1"]), Reply::Null);
+        assert_eq!(h.run(&["GETSET", "k", "2"]), bulk("1"));
+        h.run(&["SET", "k", "3", "EX", "100"]);
+        assert_eq!(h.run(&["GETSET", "k", "4"]), bulk("3"));
+        assert_eq!(expiry(&h, "k"), None);
+        assert_eq!(h.run(&["GETDEL", "k"]), bulk("4"));
+        assert_eq!(h.run(&["GETDEL", "k"]), Reply::Null);
+        assert!(!exists(&h, "k"));
+        make_list(&h, "l");
+        assert_eq!(h.err(&["GETSET", "l", "v"]), WRONGTYPE);
+        assert_eq!(h.err(&["GETDEL", "l"]), WRONGTYPE);
+        assert!(is_list(&h, "l"));
+    }
+
+    #[test]
+    fn getex() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["GETEX", "k"]), Reply::Null);
+        // A missing key answers null without looking at the expiry value.
+        assert_eq!(h.run(&["GETEX", "k", "EX", "0"]), Reply::Null);
+        assert_eq!(h.run(&["GETEX", "k", "EX", "abc"]), Reply::Null);
+        h.run(&["SET", "k", "v"]);
+        assert_eq!(h.run(&["GETEX", "k"]), bulk("v"));
+        assert_eq!(h.run(&["GETEX", "k", "EX", "100"]), bulk("v"));
+        assert!(ttl_ms(&h, "k").unwrap() > 99_000);
+        assert_eq!(h.run(&["GETEX", "k", "PX", "50000"]), bulk("v"));
+        let ttl = ttl_ms(&h, "k").unwrap();
+        assert!(ttl > 49_000 && ttl <= 50_000);
+        assert_eq!(h.run(&["GETEX", "k", "PERSIST"]), bulk("v"));
+        assert_eq!(expiry(&h, "k"), None);
+        let at = crate::store::unix_time_ms() + 100_000;
+        assert_eq!(h.run(&["GETEX", "k", "PXAT", &at.to_string()]), bulk("v"));
+        assert_eq!(expiry(&h, "k"), Some(at));
+        assert_eq!(h.run(&["GETEX", "k"]), bulk("v"));
+        assert_eq!(expiry(&h, "k"), Some(at));
+        let invalid = "ERR invalid expire time in 'getex' command";
+        assert_eq!(h.err(&["GETEX", "k", "EX", "0"]), invalid);
+        assert_eq!(h.err(&["GETEX", "k", "PXAT", "-1"]), invalid);
+        assert_eq!(h.err(&["GETEX", "k", "EX", "9223372036854775"]), invalid);
+        assert_eq!(h.err(&["GETEX", "k", "EX", "x"]), NOT_INT);
+        for bad in [
+            &["GET"][..],
+            &["NX"],
+            &["XX"],
+            &["KEEPTTL"],
+            &["PERSIST", "EX", "1"],
+            &["EX", "1", "PERSIST"],
+            &["EX", "1", "PX", "1"],
+            &["EX"],
+            &["FOO"],
+        ] {
+            let mut argv = vec!["GETEX", "k"];
+            argv.extend_from_slice(bad);
+            assert_eq!(h.err(&argv), "ERR syntax error", "{bad:?}");
+            // Syntax is checked before the key.
+            argv[1] = "missing";
+            assert_eq!(h.err(&argv), "ERR syntax error", "{bad:?}");
+        }
+        assert_eq!(h.run(&["GETEX", "k", "PERSIST", "persist"]), bulk("v"));
+        // A past absolute time answers the value and deletes the key (as a DEL).
+        assert_eq!(h.run(&["GETEX", "k", "EXAT", "1"]), bulk("v"));
+        assert!(!exists(&h, "k"));
+        assert_eq!(
+            h.server
+                .store
+                .stats
+                .expired_keys
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
+        make_list(&h, "l");
+        assert_eq!(h.err(&["GETEX", "l"]), WRONGTYPE);
+        // The type is checked before the expiry value.
+        assert_eq!(h.err(&["GETEX", "l", "EX", "0"]), WRONGTYPE);
+    }
+
+    #[test]
+    fn mget_mset_msetnx() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["MSET", "a", "1", "b", "2"]), ok());
+        make_list(&h, "l");
+        assert_eq!(
+            h.run(&["MGET", "a", "b", "c", "l", "a"]),
+            Reply::Array(vec![
+                bulk("1"),
+                bulk("2"),
+                Reply::Null,
+                Reply::Null,
+                bulk("1")
+            ])
+        );
+        assert_eq!(
+            h.err(&["MSET", "a", "1", "b"]),
+            "ERR wrong number of arguments for 'mset' command"
+        );
+        assert_eq!(
+            h.err(&["MSETNX", "a", "1", "b"]),
+            "ERR wrong number of arguments for 'msetnx' command"
+        );
+        assert_eq!(
+            h.err(&["MSET", "a"]),
+            "ERR wrong number of arguments for 'mset' command"
+        );
+        // MSET replaces any type and clears TTLs; a repeated key takes the last value.
+        h.run(&["SET", "t", "x", "EX", "100"]);
+        assert_eq!(
+            h.run(&["MSET", "l", "s", "t", "y", "d", "1", "d", "2"]),
+            ok()
+        );
+        assert_eq!(h.run(&["GET", "l"]), bulk("s"));
+        assert_eq!(expiry(&h, "t"), None);
+        assert_eq!(h.run(&["GET", "d"]), bulk("2"));
+        // MSETNX: all or nothing.
+        assert_eq!(h.run(&["MSETNX", "x", "1", "a", "9"]), int(0));
+        assert!(!exists(&h, "x"));
+        assert_eq!(h.run(&["GET", "a"]), bulk("1"));
+        make_list(&h, "l2");
+        assert_eq!(h.run(&["MSETNX", "x", "1", "l2", "9"]), int(0));
+        assert_eq!(h.run(&["MSETNX", "x", "1", "y", "2", "x", "3"]), int(1));
+        assert_eq!(
+            h.run(&["MGET", "x", "y"]),
+            Reply::Array(vec![bulk("3"), bulk("2")])
+        );
+    }
+
+    #[test]
+    fn incr_decr() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["INCR", "n"]), int(1));
+        assert_eq!(h.run(&["INCR", "n"]), int(2));
+        assert_eq!(h.run(&["DECR", "n"]), int(1));
+        assert_eq!(h.run(&["DECR", "m"]), int(-1));
+        assert_eq!(h.run(&["INCRBY", "n", "10"]), int(11));
+        assert_eq!(h.run(&["INCRBY", "n", "-20"]), int(-9));
+        assert_eq!(h.run(&["DECRBY", "n", "-9"]), int(0));
+        assert_eq!(h.run(&["DECRBY", "z", "5"]), int(-5));
+        assert_eq!(h.run(&["GET", "n"]), bulk("0"));
+        assert_eq!(encoding(&h, "n"), "int");
+        for bad in [
+            " 1",
+            "+1",
+            "1 ",
+            "01",
+            "-0",
+            "1.0",
+            "",
+            "abc",
+            "99999999999999999999",
+        ] {
+            h.run(&["SET", "s", bad]);
+            assert_eq!(h.err(&["INCR", "s"]), NOT_INT, "{bad:?}");
+            assert_eq!(h.run(&["GET", "s"]), bulk(bad));
+        }
+        assert_eq!(h.err(&["INCRBY", "n", "+1"]), NOT_INT);
+        assert_eq!(h.err(&["INCRBY", "n", "1.5"]), NOT_INT);
+        assert_eq!(h.err(&["DECRBY", "n", "x"]), NOT_INT);
+        let overflow = "ERR increment or decrement would overflow";
+        h.run(&["SET", "n", "9223372036854775807"]);
+        assert_eq!(h.err(&["INCR", "n"]), overflow);
+        assert_eq!(h.err(&["DECRBY", "n", "-1"]), overflow);
+        assert_eq!(h.run(&["DECR", "n"]), int(i64::MAX - 1));
+        h.run(&["SET", "n", "-9223372036854775808"]);
+        assert_eq!(h.err(&["DECR", "n"]), overflow);
+        assert_eq!(h.err(&["INCRBY", "n", "-1"]), overflow);
+        assert_eq!(h.run(&["INCRBY", "n", "9223372036854775807"]), int(-1));
+        assert_eq!(
+            h.err(&["DECRBY", "n", "-9223372036854775808"]),
+            "ERR decrement would overflow"
+        );
+        assert_eq!(
+            h.run(&["INCRBY", "n", "-9223372036854775807"]),
+            int(i64::MIN)
+        );
+        // The TTL stays.
+        h.run(&["SET", "t", "5", "EX", "100"]);
+        assert_eq!(h.run(&["INCR", "t"]), int(6));
+        assert!(ttl_ms(&h, "t").unwrap() > 99_000);
+        // Type errors; DECRBY's minimum check comes first, the argument parse before both.
+        make_list(&h, "l");
+        assert_eq!(h.err(&["INCR", "l"]), WRONGTYPE);
+        assert_eq!(h.err(&["DECRBY", "l", "1"]), WRONGTYPE);
+        assert_eq!(h.err(&["INCRBY", "l", "x"]), NOT_INT);
+        assert_eq!(
+            h.err(&["DECRBY", "l", "-9223372036854775808"]),
+            "ERR decrement would overflow"
+        );
+        // An APPENDed (raw) integer still counts, and the result is int-encoded again.
+        h.run(&["SET", "r", "1"]);
+        h.run(&["APPEND", "r", "2"]);
+        assert_eq!(encoding(&h, "r"), "raw");
+        assert_eq!(h.run(&["INCR", "r"]), int(13));
+        assert_eq!(encoding(&h, "r"), "int");
+    }
+
+    #[test]
+    fn incrbyfloat() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("1.5"));
+        assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("3"));
+        assert_eq!(h.run(&["GET", "f"]), bulk("3"));
+        h.run(&["SET", "g", "1000"]);
+        assert_eq!(
+            h.run(&["INCRBYFLOAT", "g", "0.1"]),
+            bulk("1000.09999999999999998")
+        );
+        h.run(&["SET", "g", "0.1"]);
+        assert_eq!(h.run(&["INCRBYFLOAT", "g", "0.2"]), bulk("0.3"));
+        assert_eq!(h.run(&["INCRBYFLOAT", "g", "-0.3"]), bulk("0"));
+        assert_eq!(h.run(&["INCRBYFLOAT", "g", "5.0e3"]), bulk("5000"));
+        let not_float = "ERR value is not a valid float";
+        let nan = "ERR increment would produce NaN or Infinity";
+        assert_eq!(h.err(&["INCRBYFLOAT", "g", "abc"]), not_float);
+        assert_eq!(h.err(&["INCRBYFLOAT", "g", ""]), not_float);
+        assert_eq!(h.err(&["INCRBYFLOAT", "g", "nan"]), not_float);
+        assert_eq!(h.err(&["INCRBYFLOAT", "g", "inf"]), nan);
+        h.run(&["SET", "s", "abc"]);
+        assert_eq!(h.err(&["INCRBYFLOAT", "s", "1"]), not_float);
+        h.run(&["SET", "s", " 1"]);
+        assert_eq!(h.err(&["INCRBYFLOAT", "s", "1"]), not_float);
+        h.run(&["SET", "s", "1e308"]);
+        // Long-double arithmetic: no overflow at 1e308 * 2.
+        assert!(matches!(
+            h.run(&["INCRBYFLOAT", "s", "1e308"]),
+            Reply::Bulk(_)
+        ));
+        // TTL kept.
+        h.run(&["SET", "t", "1", "EX", "100"]);
+        assert_eq!(h.run(&["INCRBYFLOAT", "t", "1"]), bulk("2"));
+        assert!(ttl_ms(&h, "t").unwrap() > 99_000);
+        make_list(&h, "l");
+        assert_eq!(h.err(&["INCRBYFLOAT", "l", "abc"]), WRONGTYPE);
+        assert!(!exists(&h, "fresh") && h.err(&["INCRBYFLOAT", "fresh", "x"]) == not_float);
+        assert!(!exists(&h, "fresh"));
+    }
+
+    #[test]
+    fn append_and_strlen() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["STRLEN", "k"]), int(0));
+        assert_eq!(h.run(&["APPEND", "k", "12"]), int(2));
+        // A new key holds the argument as SET would encode it.
+        assert_eq!(encoding(&h, "k"), "int");
+        assert_eq!(h.run(&["APPEND", "k", "34"]), int(4));
+        assert_eq!(encoding(&h, "k"), "raw");
+        assert_eq!(h.run(&["GET", "k"]), bulk("1234"));
+        assert_eq!(h.run(&["STRLEN", "k"]), int(4));
+        h.run(&["SET", "e", "5"]);
+        assert_eq!(h.run(&["APPEND", "e", ""]), int(1));
+        assert_eq!(encoding(&h, "e"), "raw");
+        assert_eq!(h.run(&["APPEND", "z", ""]), int(0));
+        assert_eq!(h.run(&["GET", "z"]), bulk(""));
+        h.run(&["SET", "t", "a", "EX", "100"]);
+        assert_eq!(h.run(&["APPEND", "t", "\0b"]), int(3));
+        assert!(ttl_ms(&h, "t").unwrap() > 99_000);
+        assert_eq!(h.run(&["GET", "t"]), bulk("a\0b"));
+        make_list(&h, "l");
+        assert_eq!(h.err(&["APPEND", "l", "x"]), WRONGTYPE);
+        assert_eq!(h.err(&["STRLEN", "l"]), WRONGTYPE);
+        // The configured proto-max-bulk-len bounds the result.
+        h.server.config.write().proto_max_bulk_len = 8;
+        assert_eq!(h.run(&["APPEND", "k", "5678"]), int(8));
+        assert_eq!(
+            h.err(&["APPEND", "k", "9"]),
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+        );
+        assert_eq!(h.run(&["STRLEN", "k"]), int(8));
+    }
+
+    #[test]
+    fn getrange_and_substr() {
+        let mut h = Harness::new();
+        h.run(&["SET", "s", "hello"]);
+        for (start, end, want) in [
+            ("0", "-1", "hello"),
+            ("-1", "-5", ""),
+            ("-5", "-1", "hello"),
+            ("-3", "-4", ""),
+            ("-100", "-99", "h"),
+            ("-100", "100", "hello"),
+            ("3", "1", ""),
+            ("5", "10", ""),
+            ("4", "4", "o"),
+            ("-1", "0", ""),
+            ("0", "-100", "h"),
+            ("1", "3", "ell"),
+            ("-9223372036854775808", "9223372036854775807", "hello"),
+            ("9223372036854775807", "9223372036854775807", ""),
+        ] {
+            assert_eq!(
+                h.run(&["GETRANGE", "s", start, end]),
+                bulk(want),
+                "{start} {end}"
+            );
+            assert_eq!(h.run(&["SUBSTR", "s", start, end]), bulk(want));
+        }
+        assert_eq!(h.run(&["GETRANGE", "none", "0", "-1"]), bulk(""));
+        h.run(&["SET", "e", ""]);
+        assert_eq!(h.run(&["GETRANGE", "e", "0", "-1"]), bulk(""));
+        h.run(&["SET", "i", "-12345"]);
+        assert_eq!(h.run(&["GETRANGE", "i", "0", "1"]), bulk("-1"));
+        assert_eq!(h.err(&["GETRANGE", "s", "a", "1"]), NOT_INT);
+        assert_eq!(h.err(&["GETRANGE", "none", "1", "b"]), NOT_INT);
+        make_list(&h, "l");
+        assert_eq!(h.err(&["GETRANGE", "l", "0", "1"]), WRONGTYPE);
+        assert_eq!(h.err(&["GETRANGE", "l", "x", "1"]), NOT_INT);
+    }
+
+    #[test]
+    fn setrange() {
+        let mut h = Harness::new();
+        let range = "ERR offset is out of range";
+        // Empty value on a missing key: 0, nothing created.
+        assert_eq!(h.run(&["SETRANGE", "k", "5", ""]), int(0));
+        assert_eq!(h.run(&["SETRANGE", "k", "9223372036854775807", ""]), int(0));
+        assert!(!exists(&h, "k"));
+        assert_eq!(h.run(&["SETRANGE", "k", "2", "ab"]), int(4));
+        assert_eq!(h.run(&["GET", "k"]), bulk("\0\0ab"));
+        assert_eq!(encoding(&h, "k"), "raw");
+        assert_eq!(h.run(&["SETRANGE", "k", "0", "xyz"]), int(4));
+        assert_eq!(h.run(&["GET", "k"]), bulk("xyzb"));
+        assert_eq!(h.run(&["SETRANGE", "k", "6", "!"]), int(7));
+        assert_eq!(h.run(&["GET", "k"]), bulk("xyzb\0\0!"));
+        h.run(&["SET", "n", "12"]);
+        assert_eq!(h.run(&["SETRANGE", "n", "0", ""]), int(2));
+        assert_eq!(encoding(&h, "n"), "int");
+        assert_eq!(h.run(&["SETRANGE", "n", "1", "3"]), int(2));
+        assert_eq!(encoding(&h, "n"), "raw");
+        assert_eq!(h.err(&["SETRANGE", "k", "-1", "x"]), range);
+        assert_eq!(h.err(&["SETRANGE", "k", "x", "x"]), NOT_INT);
+        h.run(&["SET", "t", "abc", "EX", "100"]);
+        assert_eq!(h.run(&["SETRANGE", "t", "1", "B"]), int(3));
+        assert!(ttl_ms(&h, "t").unwrap() > 99_000);
+        assert_eq!(h.run(&["GET", "t"]), bulk("aBc"));
+        make_list(&h, "l");
+        assert_eq!(h.err(&["SETRANGE", "l", "0", "x"]), WRONGTYPE);
+        assert_eq!(h.err(&["SETRANGE", "l", "0", ""]), WRONGTYPE);
+        assert_eq!(h.err(&["SETRANGE", "l", "-1", "x"]), range);
+        let too_big = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+        assert_eq!(h.err(&["SETRANGE", "big", "536870911", "ab"]), too_big);
+        assert_eq!(
+            h.err(&["SETRANGE", "k", "9223372036854775807", "a"]),
+            too_big
+        );
+        assert_eq!(h.err(&["SETRANGE", "k", "536870912", "a"]), too_big);
+        assert!(!exists(&h, "big"));
+        h.server.config.write().proto_max_bulk_len = 1024 * 1024;
+        assert_eq!(h.run(&["SETRANGE", "big", "1048575", "x"]), int(1_048_576));
+        assert_eq!(h.err(&["SETRANGE", "big", "1048576", "x"]), too_big);
+        // Setting nothing is not checked against the limit.
+        assert_eq!(h.run(&["SETRANGE", "big", "2000000", ""]), int(1_048_576));
+    }
+
+    fn range(a: i64, b: i64) -> Reply {
+        Reply::Array(vec![int(a), int(b)])
+    }
+
+    #[test]
+    fn lcs_replies() {
+        let mut h = Harness::new();
+        h.run(&["MSET", "a", "ohmytext", "b", "mynewtext"]);
+        assert_eq!(h.run(&["LCS", "a", "b"]), bulk("mytext"));
+        assert_eq!(h.run(&["LCS", "a", "b", "LEN"]), int(6));
+        assert_eq!(h.run(&["lcs", "a", "b", "len", "len"]), int(6));
+        let m1 = Reply::Array(vec![range(4, 7), range(5, 8)]);
+        let m2 = Reply::Array(vec![range(2, 3), range(0, 1)]);
+        assert_eq!(
+            h.run(&["LCS", "a", "b", "IDX"]),
+            Reply::Map(vec![
+                (bulk("matches"), Reply::Array(vec![m1.clone(), m2])),
+                (bulk("len"), int(6)),
+            ])
+        );
+        assert_eq!(
+            h.run(&["LCS", "a", "b", "IDX", "MINMATCHLEN", "4"]),
+            Reply::Map(vec![
+                (bulk("matches"), Reply::Array(vec![m1])),
+                (bulk("len"), int(6)),
+            ])
+        );
+        let w1 = Reply::Array(vec![range(4, 7), range(5, 8), int(4)]);
+        let w2 = Reply::Array(vec![range(2, 3), range(0, 1), int(2)]);
+        assert_eq!(
+            h.run(&["LCS", "a", "b", "IDX", "WITHMATCHLEN", "MINMATCHLEN", "-5"]),
+            Reply::Map(vec![
+                (bulk("matches"), Reply::Array(vec![w1, w2])),
+                (bulk("len"), int(6)),
+            ])
+        );
+        // WITHMATCHLEN / MINMATCHLEN alone change nothing.
+        assert_eq!(
+            h.run(&["LCS", "a", "b", "WITHMATCHLEN", "MINMATCHLEN", "3"]),
+            bulk("mytext")
+        );
+        assert_eq!(
+            h.run(&["LCS", "a", "a", "IDX"]),
+            Reply::Map(vec![
+                (
+                    bulk("matches"),
+                    Reply::Array(vec![Reply::Array(vec![range(0, 7), range(0, 7)])])
+                ),
+                (bulk("len"), int(8)),
+            ])
+        );
+        // Missing keys are empty strings.
+        assert_eq!(h.run(&["LCS", "a", "none"]), bulk(""));
+        assert_eq!(
+            h.run(&["LCS", "none", "a", "IDX"]),
+            Reply::Map(vec![
+                (bulk("matches"), Reply::Array(vec![])),
+                (bulk("len"), int(0)),
+            ])
+        );
+        h.run(&["MSET", "x", "aaaa", "y", "aa"]);
+        assert_eq!(
+            h.run(&["LCS", "x", "y", "IDX", "WITHMATCHLEN"]),
+            Reply::Map(vec![
+                (
+                    bulk("matches"),
+                    Reply::Array(vec![Reply::Array(vec![range(2, 3), range(0, 1), int(2)])])
+                ),
+                (bulk("len"), int(2)),
+            ])
+        );
+        h.run(&[
+            "MSET",
+            "d1",
+            "ACCGGTCGAGTGCGCGGAAGCCGGCCGAA",
+            "d2",
+            "GTCGTTCGGAATGCCGTTGCTCTGTAAA",
+        ]);
+        assert_eq!(h.run(&["LCS", "d1", "d2"]), bulk("GTCGTCGGAAGCCGGCCGAA"));
+        assert_eq!(h.run(&["LCS", "d1", "d2", "LEN"]), int(20));
+    }
+
+    #[test]
+    fn lcs_errors() {
+        let mut h = Harness::new();
+        h.run(&["MSET", "a", "ohmytext", "b", "mynewtext"]);
+        let both = "ERR If you want both the length and indexes, please just use IDX.";
+        assert_eq!(h.err(&["LCS", "a", "b", "IDX", "LEN"]), both);
+        assert_eq!(h.err(&["LCS", "a", "b", "LEN", "IDX"]), both);
+        assert_eq!(h.err(&["LCS", "a", "b", "MINMATCHLEN"]), "ERR syntax error");
+        assert_eq!(h.err(&["LCS", "a", "b", "FOO"]), "ERR syntax error");
+        assert_eq!(h.err(&["LCS", "a", "b", "MINMATCHLEN", "x"]), NOT_INT);
+        // Options are parsed in order: the first problem wins.
+        assert_eq!(
+            h.err(&["LCS", "a", "b", "MINMATCHLEN", "x", "FOO"]),
+            NOT_INT
+        );
+        assert_eq!(
+            h.err(&["LCS", "a", "b", "FOO", "IDX", "LEN"]),
+            "ERR syntax error"
+        );
+        make_list(&h, "l");
+        let types = "ERR The specified keys must contain string values";
+        assert_eq!(h.err(&["LCS", "a", "l"]), types);
+        // The type check comes before the options.
+        assert_eq!(h.err(&["LCS", "l", "a", "FOO"]), types);
+        assert_eq!(
+            h.err(&["LCS", "a"]),
+            "ERR wrong number of arguments for 'lcs' command"
+        );
+        // The transient table (601 x 511 x 4 bytes) is bounded by proto-max-bulk-len.
+        h.server.config.write().proto_max_bulk_len = 1024 * 1024;
+        h.run(&["SET", "p", &"x".repeat(600)]);
+        h.run(&["SET", "q", &"x".repeat(510)]);
+        let too_big =
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+        assert_eq!(h.err(&["LCS", "p", "q", "LEN"]), too_big);
+        assert_eq!(h.err(&["LCS", "p", "q"]), too_big);
+        h.run(&["SET", "q", &"x".repeat(400)]);
+        assert_eq!(h.run(&["LCS", "p", "q", "LEN"]), int(400));
+    }
+
+    #[test]
+    fn lcs_len_agrees_with_the_table() {
+        // Pseudo-random strings over a small alphabet: the rolling-row length equals the
+        // full table's, and the reconstructed string is a common subsequence of that length.
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..200 {
+            let a: Vec<u8> = (0..next() % 30).map(|_| b"abc"[next() % 3]).collect();
+            let b: Vec<u8> = (0..next() % 30).map(|_| b"abc"[next() % 3]).collect();
+            let table = LcsTable::build(&a, &b).unwrap();
+            assert_eq!(lcs_len(&a, &b), table.len());
+            let (s, _) = table.backtrack(&a, &b, 0, false);
+            assert_eq!(s.len(), table.len() as usize);
+            let is_subseq = |s: &[u8], t: &[u8]| {
+                let mut it = t.iter();
+                s.iter().all(|c| it.any(|d| d == c))
+            };
+            assert!(is_subseq(&s, &a) && is_subseq(&s, &b));
+        }
+    }
+
+    #[test]
+    fn works_in_resp3_sessions() {
+        let mut h = Harness::new();
+        h.session.protocol = Protocol::Resp3;
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        h.run(&["MSET", "a", "ab", "b", "b"]);
+        assert!(matches!(h.run(&["LCS", "a", "b", "IDX"]), Reply::Map(_)));
+    }
+
+    #[test]
+    fn commands_use_the_selected_db() {
+        let mut h = Harness::new();
+        h.run(&["SET", "k", "0"]);
+        h.session.db = 1;
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        assert_eq!(h.run(&["INCR", "k"]), int(1));
+        h.session.db = 0;
+        assert_eq!(h.run(&["GET", "k"]), bulk("0"));
+    }
+}
