@@ -77,25 +77,45 @@ impl ValueType {
 
 /// A string value. `raw` records that the string was modified in place (`APPEND`,
 /// `SETRANGE`), after which Redis reports the `raw` encoding whatever the content.
+/// `not_int` records a string Redis stores without trying the integer encoding
+/// (`INCRBYFLOAT`'s result), which is `embstr`/`raw` even when it looks like an integer.
 #[derive(Debug, Clone)]
 pub struct StringValue {
     pub bytes: Bytes,
     pub raw: bool,
+    pub not_int: bool,
 }
 
 impl StringValue {
     pub fn new(bytes: Bytes) -> Self {
-        StringValue { bytes, raw: false }
+        StringValue {
+            bytes,
+            raw: false,
+            not_int: false,
+        }
     }
 
     /// A string built by an in-place modification (`APPEND`, `SETRANGE`).
     pub fn modified(bytes: Bytes) -> Self {
-        StringValue { bytes, raw: true }
+        StringValue {
+            bytes,
+            raw: true,
+            not_int: false,
+        }
+    }
+
+    /// A string stored as created, without the integer encoding (`INCRBYFLOAT`).
+    pub fn plain(bytes: Bytes) -> Self {
+        StringValue {
+            bytes,
+            raw: false,
+            not_int: true,
+        }
     }
 
     /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
     fn as_int_encoding(&self) -> Option<i64> {
-        if self.raw || self.bytes.len() > 20 {
+        if self.raw || self.not_int || self.bytes.len() > 20 {
             return None;
         }
         parse_i64(&self.bytes)
@@ -325,6 +345,8 @@ mod tests {
             "raw"
         );
         assert_eq!(s("99999999999999999999").encoding(), "embstr");
+        let float = StringValue::plain(Bytes::from_static(b"3"));
+        assert_eq!((float.encoding(), float.refcount()), ("embstr", 1));
     }
 
     #[test]
