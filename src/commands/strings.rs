@@ -7,7 +7,8 @@
 //!
 //! Values written whole (SET, MSET, INCR, ...) are stored with [`StringValue::new`] so they
 //! report `int`/`embstr`/`raw` like Redis's `tryObjectEncoding`; APPEND and SETRANGE modify
-//! in place in Redis and so store [`StringValue::modified`] (`raw`).
+//! in place in Redis and so store [`StringValue::modified`] (`raw`); INCRBYFLOAT's result
+//! skips the integer encoding in Redis and is stored with [`StringValue::plain`].
 //!
 //! # Commands
 //! - `GET key` — bulk string, or null when the key is missing.
@@ -633,7 +634,13 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         FloatIncrError::NanOrInfinity => Error::err("increment would produce NaN or Infinity"),
     })?;
     let sum = Bytes::from(sum);
-    txn.set(db, key, Value::string(sum.clone()), expiry);
+    // Redis stores the formatted result as is, never int-encoded (`OBJECT ENCODING` embstr).
+    txn.set(
+        db,
+        key,
+        Value::String(StringValue::plain(sum.clone())),
+        expiry,
+    );
     Ok(Reply::Bulk(sum))
 }
 
@@ -1439,6 +1446,7 @@ mod tests {
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("1.5"));
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("3"));
         assert_eq!(h.run(&["GET", "f"]), bulk("3"));
+        assert_eq!(encoding(&h, "f"), "embstr");
         h.run(&["SET", "g", "1000"]);
         assert_eq!(
             h.run(&["INCRBYFLOAT", "g", "0.1"]),
