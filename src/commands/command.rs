@@ -11,8 +11,8 @@
 //!   An entry is `[name, arity, flags (set), first, last, step, acl categories (set),
 //!   tips (set), key specs (set of maps), subcommands (array of entries, or empty set)]`.
 //! - `COMMAND DOCS [name ...]` → map name → `{summary, since, group, complexity
-//!   [, subcommands]}`; unknown names are skipped. (Redis also lists `arguments` and
-//!   `history`, which our table does not carry.)
+//!   [, doc_flags, deprecated_since, replaced_by, history, arguments, subcommands]}`;
+//!   unknown names are skipped. The extras come from [`super::redis_docs`].
 //! - `COMMAND LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p]` → array of full names,
 //!   subcommands included.
 //! - `COMMAND GETKEYS cmd arg ...` → array of keys; `COMMAND GETKEYSANDFLAGS` → array of
@@ -23,6 +23,7 @@
 
 use bytes::Bytes;
 
+use super::redis_docs::{self, ArgDoc};
 use super::redis_meta::{self, Begin, Find, KeySpecMeta};
 use super::{Command, Ctx, NO_KEYS, Reply, all_commands, flags::*, lookup};
 use crate::error::{Error, Result};
@@ -519,13 +520,41 @@ fn key_spec_entry(spec: &KeySpecMeta) -> Reply {
 }
 
 fn docs_entry(cmd: &'static Command) -> Reply {
-    let pair = |k: &'static str, v: &'static str| (Reply::bulk_static(k), Reply::bulk_static(v));
+    let text = |k: &'static str, v: &'static str| (Reply::bulk_static(k), Reply::bulk_static(v));
     let mut fields = vec![
-        pair("summary", cmd.summary),
-        pair("since", cmd.since),
-        pair("group", cmd.group),
-        pair("complexity", cmd.complexity),
+        text("summary", cmd.summary),
+        text("since", cmd.since),
+        text("group", cmd.group),
+        text("complexity", cmd.complexity),
     ];
+    if let Some(doc) = redis_docs::find(&cmd.full_name()) {
+        if !doc.doc_flags.is_empty() {
+            fields.push((
+                Reply::bulk_static("doc_flags"),
+                Reply::Set(doc.doc_flags.iter().copied().map(Reply::simple).collect()),
+            ));
+        }
+        if !doc.deprecated_since.is_empty() {
+            fields.push(text("deprecated_since", doc.deprecated_since));
+            fields.push(text("replaced_by", doc.replaced_by));
+        }
+        if !doc.history.is_empty() {
+            let history = doc
+                .history
+                .iter()
+                .map(|(version, what)| {
+                    Reply::Array(vec![Reply::bulk_static(version), Reply::bulk_static(what)])
+                })
+                .collect();
+            fields.push((Reply::bulk_static("history"), Reply::Set(history)));
+        }
+        if !doc.arguments.is_empty() {
+            fields.push((
+                Reply::bulk_static("arguments"),
+                Reply::Array(doc.arguments.iter().map(arg_entry).collect()),
+            ));
+        }
+    }
     if !cmd.subcommands.is_empty() {
         fields.push((
             Reply::bulk_static("subcommands"),
@@ -535,6 +564,40 @@ fn docs_entry(cmd: &'static Command) -> Reply {
                     .map(|s| (Reply::bulk(s.full_name()), docs_entry(s)))
                     .collect(),
             ),
+        ));
+    }
+    Reply::Map(fields)
+}
+
+/// One argument of `COMMAND DOCS`, fields in Redis's order.
+fn arg_entry(arg: &ArgDoc) -> Reply {
+    let text = |k: &'static str, v: &'static str| (Reply::bulk_static(k), Reply::bulk_static(v));
+    let mut fields = vec![text("name", arg.name), text("type", arg.kind)];
+    if arg.key_spec_index >= 0 {
+        fields.push((
+            Reply::bulk_static("key_spec_index"),
+            Reply::Integer(arg.key_spec_index.into()),
+        ));
+    }
+    for (k, v) in [
+        ("token", arg.token),
+        ("since", arg.since),
+        ("deprecated_since", arg.deprecated_since),
+    ] {
+        if !v.is_empty() {
+            fields.push(text(k, v));
+        }
+    }
+    if !arg.flags.is_empty() {
+        fields.push((
+            Reply::bulk_static("flags"),
+            Reply::Set(arg.flags.iter().copied().map(Reply::simple).collect()),
+        ));
+    }
+    if !arg.arguments.is_empty() {
+        fields.push((
+            Reply::bulk_static("arguments"),
+            Reply::Array(arg.arguments.iter().map(arg_entry).collect()),
         ));
     }
     Reply::Map(fields)
@@ -859,12 +922,23 @@ mod tests {
         let reply = h.run(&["COMMAND", "DOCS", "client|setname", "nosuch"]);
         assert_eq!(
             flat(&reply, Protocol::Resp2),
-            "*2 $14 client|setname *8 $7 summary $25 Sets the connection name. $5 since \
-             $5 2.6.9 $5 group $10 connection $10 complexity $4 O(1) "
+            "*2 $14 client|setname *10 $7 summary $25 Sets the connection name. $5 since \
+             $5 2.6.9 $5 group $10 connection $10 complexity $4 O(1) $9 arguments *1 *4 \
+             $4 name $15 connection-name $4 type $6 string "
         );
         assert_eq!(h.run(&["COMMAND", "DOCS", "nosuch"]), Reply::Map(vec![]));
         let reply = h.run(&["COMMAND", "DOCS", "config"]);
-        assert!(flat(&reply, Protocol::Resp3).contains("$11 subcommands %"));
+        let text = flat(&reply, Protocol::Resp3);
+        assert!(text.contains("$11 subcommands %"), "{text}");
+        assert!(
+            text.contains(
+                "$7 history ~1 *2 $5 7.0.0 $65 Added the ability to pass multiple pattern \
+                 parameters in one call $9 arguments *1 %4 $4 name $9 parameter $4 type \
+                 $5 block $5 flags ~1 +multiple $9 arguments *1 %2 $4 name $9 parameter \
+                 $4 type $6 string "
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod command;
 pub mod connection;
 pub mod info;
 pub mod keys;
+pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
 pub mod server;
