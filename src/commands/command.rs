@@ -623,6 +623,15 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
             "Invalid number of arguments specified for command",
         ));
     }
+    // Key flags that depend on the arguments come from the command's own key finder in
+    // Redis; these are the two built-in commands with such specs.
+    if specs.iter().any(|s| s.flags.contains(&"variable_flags")) {
+        match cmd.full_name().as_str() {
+            "set" => return Ok(vec![(1, set_key_flags(words))]),
+            "bitfield" => return Ok(vec![(1, bitfield_key_flags(words))]),
+            _ => {}
+        }
+    }
     match keys_from_specs(&specs, words) {
         Some(keys) if !keys.is_empty() => Ok(keys),
         _ if cmd.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),
@@ -640,6 +649,33 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
             }
         }
     }
+}
+
+/// `SET`'s key is read too when `GET` is among its options (Redis's `setGetKeys`).
+fn set_key_flags(words: &[Bytes]) -> &'static [&'static str] {
+    if words.iter().skip(3).any(|w| is(w, "GET")) {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    }
+}
+
+/// `BITFIELD` only reads its key when every operation is a `GET` (Redis's
+/// `bitfieldGetKeys`).
+fn bitfield_key_flags(words: &[Bytes]) -> &'static [&'static str] {
+    let mut i = 2;
+    while i < words.len() {
+        let remaining = words.len() - i - 1;
+        let word = &words[i];
+        if is(word, "GET") && remaining >= 2 {
+            i += 3;
+        } else if is(word, "OVERFLOW") && remaining >= 1 {
+            i += 2;
+        } else {
+            return &["RW", "access", "update"];
+        }
+    }
+    &["RO", "access"]
 }
 
 fn legacy_positions(cmd: &Command, argc: usize) -> Vec<usize> {
@@ -855,6 +891,30 @@ mod tests {
             &words(&["xread", "COUNT", "1", "streams", "s1", "s2", "0", "0"]),
         );
         assert_eq!(got.unwrap().iter().map(|k| k.0).collect::<Vec<_>>(), [4, 5]);
+    }
+
+    #[test]
+    fn variable_key_flags() {
+        let words = |w: &[&str]| -> Vec<Bytes> {
+            w.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        assert_eq!(set_key_flags(&words(&["set", "k", "v"])), ["OW", "update"]);
+        assert_eq!(
+            set_key_flags(&words(&["set", "k", "v", "EX", "1", "get"])),
+            ["RW", "access", "update"]
+        );
+        assert_eq!(
+            bitfield_key_flags(&words(&[
+                "bitfield", "k", "GET", "u8", "0", "OVERFLOW", "SAT"
+            ])),
+            ["RO", "access"]
+        );
+        assert_eq!(
+            bitfield_key_flags(&words(&["bitfield", "k", "SET", "u8", "0", "1"])),
+            ["RW", "access", "update"]
+        );
     }
 
     #[test]

@@ -1842,7 +1842,10 @@ mod tests {
     fn rows_are_sorted_and_found() {
         assert!(DOCS.windows(2).all(|w| w[0].name < w[1].name));
         let get = find("get").unwrap();
-        assert_eq!((get.arguments[0].name, get.arguments[0].kind), ("key", "key"));
+        assert_eq!(
+            (get.arguments[0].name, get.arguments[0].kind),
+            ("key", "key")
+        );
         assert_eq!(get.arguments[0].key_spec_index, 0);
         let getset = find("getset").unwrap();
         assert_eq!(getset.doc_flags, &["deprecated"]);
