@@ -18,7 +18,10 @@ use crate::store::{Store, unix_time_ms};
 /// Everything the command layer can reach.
 pub struct ServerState {
     pub store: Store,
+    /// The live configuration. Writers call [`ServerState::config_changed`] afterwards so
+    /// hot paths that cache settings (each connection's limits) pick the change up.
     pub config: RwLock<Config>,
+    config_epoch: AtomicU64,
     pub clients: Clients,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
@@ -39,12 +42,26 @@ impl ServerState {
             store: Store::new(config.databases),
             resp_port: AtomicU64::new(config.port as u64),
             config: RwLock::new(config),
+            config_epoch: AtomicU64::new(0),
             clients: Clients::default(),
             stats: ServerStats::default(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,
         })
+    }
+}
+
+impl ServerState {
+    /// Marks the configuration as changed.
+    pub fn config_changed(&self) {
+        self.config_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// A number that changes whenever the configuration does: one relaxed load lets a hot
+    /// path know whether its cached settings are still current.
+    pub fn config_epoch(&self) -> u64 {
+        self.config_epoch.load(Ordering::Acquire)
     }
 }
 

@@ -208,6 +208,8 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             .map_err(|reason| failed(p.name, &reason))?;
     }
     *config = updated;
+    drop(config);
+    ctx.server.config_changed();
     Ok(Reply::ok())
 }
 
