@@ -105,7 +105,7 @@ pub struct Command {
     pub since: &'static str,
     pub summary: &'static str,
     pub complexity: &'static str,
-    /// `None` only for containers, which dispatch to `subcommands`.
+    /// `None` only for pure containers (CLIENT), which always dispatch to `subcommands`.
     pub handler: Option<Handler>,
     pub subcommands: &'static [Command],
     /// The container's name for a subcommand (`client`), else "".
@@ -170,6 +170,13 @@ impl Command {
     /// Marks a subcommand as belonging to `parent`.
     pub const fn of(mut self, parent: &'static str) -> Command {
         self.parent = parent;
+        self
+    }
+
+    /// Gives a command with a handler subcommands too (COMMAND, which runs alone or as
+    /// COMMAND COUNT, COMMAND INFO, ...).
+    pub const fn with_subcommands(mut self, subcommands: &'static [Command]) -> Command {
+        self.subcommands = subcommands;
         self
     }
 
@@ -322,7 +329,8 @@ pub fn resolve(command: &'static Command, argv: &[Bytes]) -> Result<&'static Com
     if !command.arity_ok(argv.len()) {
         return Err(Error::WrongArity(command.full_name()));
     }
-    if command.handler.is_some() {
+    // A container with a handler of its own (COMMAND) runs it when given no subcommand.
+    if command.subcommands.is_empty() || argv.len() == 1 {
         return Ok(command);
     }
     let sub = command.subcommand(&argv[1]).ok_or_else(|| {

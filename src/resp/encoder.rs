@@ -152,6 +152,7 @@ mod tests {
     #[test]
     fn output_decodes_with_redis_protocol() {
         use redis_protocol::resp3::decode::complete::decode;
+        use redis_protocol::resp3::types::Resp3Frame;
         let reply = Reply::Array(vec![
             Reply::bulk("x"),
             Reply::Map(vec![(Reply::simple("a"), Reply::Double(0.5))]),
