@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -93,6 +93,8 @@ pub struct ClientInfo {
     pub name: Mutex<Bytes>,
     pub lib_name: Mutex<Bytes>,
     pub lib_ver: Mutex<Bytes>,
+    /// The socket's file descriptor for `CLIENT LIST`; -1 for clients without one.
+    fd: AtomicI64,
     db: AtomicUsize,
     resp: AtomicU8,
     last_interaction_ms: AtomicU64,
@@ -102,6 +104,14 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    pub fn fd(&self) -> i64 {
+        self.fd.load(Ordering::Relaxed)
+    }
+
+    pub fn set_fd(&self, fd: i64) {
+        self.fd.store(fd, Ordering::Relaxed);
+    }
+
     pub fn db(&self) -> usize {
         self.db.load(Ordering::Relaxed)
     }
@@ -157,6 +167,7 @@ impl Clients {
             name: Mutex::new(Bytes::new()),
             lib_name: Mutex::new(Bytes::new()),
             lib_ver: Mutex::new(Bytes::new()),
+            fd: AtomicI64::new(-1),
             db: AtomicUsize::new(0),
             resp: AtomicU8::new(2),
             last_interaction_ms: AtomicU64::new(unix_time_ms()),
