@@ -190,7 +190,16 @@ pub static COMMANDS: &[Command] = &[
     ),
 ];
 
+// In the order redis-server lists them (`COMMAND INFO`, `COMMAND DOCS`).
 static OBJECT_SUBCOMMANDS: &[Command] = &[
+    Command::new("refcount", 3, READONLY, spec(2, 2, 1), object_refcount)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the number of references to the value of the key",
+            "O(1)",
+        )
+        .of("object"),
     Command::new("encoding", 3, READONLY, spec(2, 2, 1), object_encoding)
         .doc(
             "generic",
@@ -199,11 +208,11 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
             "O(1)",
         )
         .of("object"),
-    Command::new("freq", 3, READONLY, spec(2, 2, 1), object_freq)
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, object_help)
         .doc(
             "generic",
-            "4.0.0",
-            "Get the logarithmic access frequency counter of a Redis object",
+            "6.2.0",
+            "Show helpful text about the different subcommands",
             "O(1)",
         )
         .of("object"),
@@ -215,19 +224,11 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
             "O(1)",
         )
         .of("object"),
-    Command::new("refcount", 3, READONLY, spec(2, 2, 1), object_refcount)
+    Command::new("freq", 3, READONLY, spec(2, 2, 1), object_freq)
         .doc(
             "generic",
-            "2.2.3",
-            "Get the number of references to the value of the key",
-            "O(1)",
-        )
-        .of("object"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, object_help)
-        .doc(
-            "generic",
-            "6.2.0",
-            "Show helpful text about the different subcommands",
+            "4.0.0",
+            "Get the logarithmic access frequency counter of a Redis object",
             "O(1)",
         )
         .of("object"),
