@@ -312,6 +312,20 @@ impl<'s> Txn<'s> {
         entry
     }
 
+    /// Looks a key up for reading without updating its access time, but counting a keyspace
+    /// hit or miss: Redis's `LOOKUP_NOTOUCH` reads (`TTL`, `TYPE`, `EXISTS`, `OBJECT`).
+    pub fn get_no_touch(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let entry = self.lookup(db, key, false);
+        let seg = self.segment_for(db, key);
+        let counter = if entry.is_some() {
+            &seg.hits
+        } else {
+            &seg.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        entry
+    }
+
     /// Looks a key up to modify it: updates its access time, counts no hit or miss.
     pub fn get_for_write(&self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.lookup(db, key, true)
