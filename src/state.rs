@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -18,7 +18,10 @@ use crate::store::{Store, unix_time_ms};
 /// Everything the command layer can reach.
 pub struct ServerState {
     pub store: Store,
+    /// The live configuration. Writers call [`ServerState::config_changed`] afterwards so
+    /// hot paths that cache settings (each connection's limits) pick the change up.
     pub config: RwLock<Config>,
+    config_epoch: AtomicU64,
     pub clients: Clients,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
@@ -39,12 +42,26 @@ impl ServerState {
             store: Store::new(config.databases),
             resp_port: AtomicU64::new(config.port as u64),
             config: RwLock::new(config),
+            config_epoch: AtomicU64::new(0),
             clients: Clients::default(),
             stats: ServerStats::default(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,
         })
+    }
+}
+
+impl ServerState {
+    /// Marks the configuration as changed.
+    pub fn config_changed(&self) {
+        self.config_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// A number that changes whenever the configuration does: one relaxed load lets a hot
+    /// path know whether its cached settings are still current.
+    pub fn config_epoch(&self) -> u64 {
+        self.config_epoch.load(Ordering::Acquire)
     }
 }
 
@@ -93,6 +110,8 @@ pub struct ClientInfo {
     pub name: Mutex<Bytes>,
     pub lib_name: Mutex<Bytes>,
     pub lib_ver: Mutex<Bytes>,
+    /// The socket's file descriptor for `CLIENT LIST`; -1 for clients without one.
+    fd: AtomicI64,
     db: AtomicUsize,
     resp: AtomicU8,
     last_interaction_ms: AtomicU64,
@@ -102,6 +121,14 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    pub fn fd(&self) -> i64 {
+        self.fd.load(Ordering::Relaxed)
+    }
+
+    pub fn set_fd(&self, fd: i64) {
+        self.fd.store(fd, Ordering::Relaxed);
+    }
+
     pub fn db(&self) -> usize {
         self.db.load(Ordering::Relaxed)
     }
@@ -157,6 +184,7 @@ impl Clients {
             name: Mutex::new(Bytes::new()),
             lib_name: Mutex::new(Bytes::new()),
             lib_ver: Mutex::new(Bytes::new()),
+            fd: AtomicI64::new(-1),
             db: AtomicUsize::new(0),
             resp: AtomicU8::new(2),
             last_interaction_ms: AtomicU64::new(unix_time_ms()),

@@ -46,7 +46,10 @@ async fn mset_is_never_seen_half_done() {
             for _ in 0..3000 {
                 let values: Vec<Option<String>> = con.mget(&keys).await.unwrap();
                 let first = &values[0];
-                assert!(values.iter().all(|v| v == first), "torn MSET seen: {values:?}");
+                assert!(
+                    values.iter().all(|v| v == first),
+                    "torn MSET seen: {values:?}"
+                );
             }
         }));
     }
@@ -106,7 +109,12 @@ async fn rename_and_del_keep_exactly_one_copy() {
     }
     let mut con = common::connection(&server, 2).await;
     for _ in 0..2000 {
-        let n: i64 = redis::cmd("EXISTS").arg("ping").arg("pong").query_async(&mut con).await.unwrap();
+        let n: i64 = redis::cmd("EXISTS")
+            .arg("ping")
+            .arg("pong")
+            .query_async(&mut con)
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
     for m in movers {

@@ -27,7 +27,11 @@ async fn strings_and_keys_in_both_protocols() {
         assert!((99..=100).contains(&ttl));
         let deleted: i64 = con.del(&key).await.unwrap();
         assert_eq!(deleted, 1);
-        let t: String = redis::cmd("TYPE").arg("counter").query_async(&mut con).await.unwrap();
+        let t: String = redis::cmd("TYPE")
+            .arg("counter")
+            .query_async(&mut con)
+            .await
+            .unwrap();
         assert_eq!(t, "string");
     }
     server.shutdown();
@@ -39,15 +43,22 @@ async fn hello_switches_protocol_and_reply_shapes() {
     let server = common::start().await;
     let mut raw = Raw::connect(&server).await;
     raw.send(b"HELLO 4\r\n").await;
-    raw.expect(b"-NOPROTO unsupported protocol version\r\n").await;
+    raw.expect(b"-NOPROTO unsupported protocol version\r\n")
+        .await;
     raw.send(b"GET nokey\r\n").await;
     raw.expect(b"$-1\r\n").await;
     raw.send(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n").await;
     // The HELLO reply is a map in RESP3; read its header only.
     raw.expect(b"%7\r\n").await;
     let mut con = common::connection(&server, 3).await;
-    let reply: Value = redis::cmd("HELLO").arg(3).query_async(&mut con).await.unwrap();
-    let Value::Map(fields) = reply else { panic!("HELLO 3 must reply a map: {reply:?}") };
+    let reply: Value = redis::cmd("HELLO")
+        .arg(3)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let Value::Map(fields) = reply else {
+        panic!("HELLO 3 must reply a map: {reply:?}")
+    };
     let proto = fields
         .iter()
         .find(|(k, _)| matches!(k, Value::BulkString(b) if b == b"proto"))
@@ -62,7 +73,9 @@ async fn pipelined_batch_gets_every_reply_in_order() {
     let mut batch = Vec::new();
     let mut expected = Vec::new();
     for i in 0..1000 {
-        batch.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n$4\r\nk{i:03}\r\n$1\r\nx\r\n").as_bytes());
+        batch.extend_from_slice(
+            format!("*3\r\n$3\r\nSET\r\n$4\r\nk{i:03}\r\n$1\r\nx\r\n").as_bytes(),
+        );
         batch.extend_from_slice(b"INCR ctr\r\n");
         expected.extend_from_slice(b"+OK\r\n");
         expected.extend_from_slice(format!(":{}\r\n", i + 1).as_bytes());
@@ -101,17 +114,20 @@ async fn protocol_errors_reply_then_close_while_others_keep_working() {
     let mut other = common::connection(&server, 2).await;
     let mut raw = Raw::connect(&server).await;
     raw.send(b"PING\r\n*1\r\n$abc\r\n").await;
-    raw.expect(b"+PONG\r\n-ERR Protocol error: invalid bulk length\r\n").await;
+    raw.expect(b"+PONG\r\n-ERR Protocol error: invalid bulk length\r\n")
+        .await;
     raw.expect_closed().await;
 
     let mut raw = Raw::connect(&server).await;
     raw.send(b"*1\r\nPING\r\n").await;
-    raw.expect(b"-ERR Protocol error: expected '$', got 'P'\r\n").await;
+    raw.expect(b"-ERR Protocol error: expected '$', got 'P'\r\n")
+        .await;
     raw.expect_closed().await;
 
     let mut raw = Raw::connect(&server).await;
     raw.send(b"SET a \"unbalanced\r\n").await;
-    raw.expect(b"-ERR Protocol error: unbalanced quotes in request\r\n").await;
+    raw.expect(b"-ERR Protocol error: unbalanced quotes in request\r\n")
+        .await;
     raw.expect_closed().await;
 
     let pong: String = redis::cmd("PING").query_async(&mut other).await.unwrap();
@@ -131,7 +147,8 @@ async fn bulk_and_query_buffer_limits_follow_config() {
         .unwrap();
     let mut raw = Raw::connect(&server).await;
     raw.send(b"*2\r\n$4\r\nECHO\r\n$1048577\r\n").await;
-    raw.expect(b"-ERR Protocol error: invalid bulk length\r\n").await;
+    raw.expect(b"-ERR Protocol error: invalid bulk length\r\n")
+        .await;
     raw.expect_closed().await;
 
     let _: () = redis::cmd("CONFIG")
@@ -155,7 +172,10 @@ async fn bulk_and_query_buffer_limits_follow_config() {
     let chunk = vec![b'x'; 64 * 1024];
     let mut sent_ok = true;
     for _ in 0..40 {
-        if tokio::io::AsyncWriteExt::write_all(&mut raw.stream, &chunk).await.is_err() {
+        if tokio::io::AsyncWriteExt::write_all(&mut raw.stream, &chunk)
+            .await
+            .is_err()
+        {
             sent_ok = false;
             break;
         }
@@ -230,6 +250,10 @@ async fn active_expiry_reclaims_unread_keys() {
         }
     }
     assert_eq!(size, 1);
-    let info: String = redis::cmd("INFO").arg("stats").query_async(&mut con).await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut con)
+        .await
+        .unwrap();
     assert!(info.contains("expired_keys:200"), "{info}");
 }

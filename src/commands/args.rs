@@ -42,12 +42,6 @@ impl<'a> Args<'a> {
         Args { argv, pos }
     }
 
-    pub fn next(&mut self) -> Option<&'a Bytes> {
-        let arg = self.argv.get(self.pos)?;
-        self.pos += 1;
-        Some(arg)
-    }
-
     /// The next argument, which an option requires (`ERR syntax error` when missing).
     pub fn value(&mut self) -> Result<&'a Bytes> {
         self.next().ok_or(Error::Syntax)
@@ -55,6 +49,16 @@ impl<'a> Args<'a> {
 
     pub fn remaining(&self) -> usize {
         self.argv.len().saturating_sub(self.pos)
+    }
+}
+
+impl<'a> Iterator for Args<'a> {
+    type Item = &'a Bytes;
+
+    fn next(&mut self) -> Option<&'a Bytes> {
+        let arg = self.argv.get(self.pos)?;
+        self.pos += 1;
+        Some(arg)
     }
 }
 

@@ -1,4 +1,1823 @@
-//! PLACEHOLDER: being written.
-use super::Command;
+//! The generic keyspace family: commands that act on keys whatever their type: deleting,
+//! testing, renaming and copying keys, expiry, keyspace iteration and `OBJECT` introspection.
+//!
+//! Every command takes exactly one store txn over the keys it touches (both keys for
+//! `RENAME`/`COPY`, every key for `DEL`/`EXISTS`/`TOUCH`, the whole database for `KEYS` and
+//! `RANDOMKEY`, one segment at a time for `SCAN`), so each is atomic.
+//!
+//! Lookups follow Redis's flags: `TTL`, `TYPE`, `EXISTS` and `OBJECT` count a keyspace hit or
+//! miss but leave the access time alone ([`Txn::get_no_touch`]); `TOUCH` and `COPY`'s source
+//! are ordinary reads; writes look keys up with `get_for_write` (no statistics).
+//!
+//! # Commands
+//! - `DEL key [key ...]`, `UNLINK key [key ...]`
+//!   Returns: integer, the number of keys removed (a repeated key counts once).
+//! - `EXISTS key [key ...]`
+//!   Returns: integer, how many of the keys exist (a repeated existing key counts each time).
+//! - `TYPE key`
+//!   Returns: simple string `string`, `list`, `hash`, `set`, `zset`, or `none` when missing.
+//! - `EXPIRE key seconds [NX|XX|GT|LT]`, `PEXPIRE key ms [...]`, `EXPIREAT key unix-seconds
+//!   [...]`, `PEXPIREAT key unix-ms [...]`
+//!   Returns: integer 1 when the expiry was set (or the key deleted because the time is
+//!   already past), 0 when the key is missing or a condition failed. `GT` treats a key
+//!   without expiry as having an infinite TTL. Errors: incompatible options, `Unsupported
+//!   option <opt>`, `invalid expire time in '<cmd>' command` on overflow.
+//! - `TTL key`, `PTTL key`
+//!   Returns: integer remaining time (seconds rounded to nearest, or ms), -1 without expiry,
+//!   -2 when the key is missing.
+//! - `EXPIRETIME key`, `PEXPIRETIME key`
+//!   Returns: integer absolute Unix expiry (seconds rounded to nearest, or ms), -1, or -2.
+//! - `PERSIST key`
+//!   Returns: integer 1 when an expiry was removed, else 0.
+//! - `KEYS pattern`
+//!   Returns: array of the keys matching the glob pattern.
+//! - `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+//!   Returns: array of [next cursor as bulk string, array of keys]. The cursor is a segment
+//!   index (0..256); "0" ends the iteration. Every key present for the whole iteration is
+//!   returned at least once. An unknown TYPE name matches nothing (Redis 7.0).
+//! - `RENAME key newkey`
+//!   Returns: `OK`; error `no such key`. Moves the value and its TTL.
+//! - `RENAMENX key newkey`
+//!   Returns: integer 1 when renamed, 0 when `newkey` exists (or equals `key`).
+//! - `RANDOMKEY`
+//!   Returns: bulk string, a random key, or null when the database is empty.
+//! - `COPY source destination [DB db] [REPLACE]`
+//!   Returns: integer 1 when copied, 0 when the source is missing or the destination exists
+//!   without `REPLACE`. The copy is independent of the source and keeps its TTL.
+//! - `TOUCH key [key ...]`
+//!   Returns: integer, the number of keys that exist (their access time is updated).
+//! - `OBJECT ENCODING key` → bulk string encoding, or null.
+//!   `OBJECT REFCOUNT key` → integer, or null.
+//!   `OBJECT IDLETIME key` → integer seconds since last access, or null; an error under an
+//!   LFU `maxmemory-policy`.
+//!   `OBJECT FREQ key` → integer LFU counter, or null; an error unless the policy is LFU.
+//!   `OBJECT HELP` → array of simple strings.
 
-pub static COMMANDS: &[Command] = &[];
+use bytes::Bytes;
+
+use super::args::{self, is};
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
+use crate::error::{Error, Result};
+use crate::store::glob::glob_match;
+use crate::store::{Access, SEGMENTS, Txn};
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("del", -2, WRITE, spec(1, -1, 1), del).doc(
+        "generic",
+        "1.0.0",
+        "Delete a key",
+        "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+    ),
+    Command::new("unlink", -2, WRITE | FAST, spec(1, -1, 1), del).doc(
+        "generic",
+        "4.0.0",
+        "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+        "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+    ),
+    Command::new("exists", -2, READONLY | FAST, spec(1, -1, 1), exists).doc(
+        "generic",
+        "1.0.0",
+        "Determine if a key exists",
+        "O(N) where N is the number of keys to check.",
+    ),
+    Command::new("type", 2, READONLY | FAST, spec(1, 1, 1), type_cmd).doc(
+        "generic",
+        "1.0.0",
+        "Determine the type stored at key",
+        "O(1)",
+    ),
+    Command::new("expire", -3, WRITE | FAST, spec(1, 1, 1), expire).doc(
+        "generic",
+        "1.0.0",
+        "Set a key's time to live in seconds",
+        "O(1)",
+    ),
+    Command::new("pexpire", -3, WRITE | FAST, spec(1, 1, 1), pexpire).doc(
+        "generic",
+        "2.6.0",
+        "Set a key's time to live in milliseconds",
+        "O(1)",
+    ),
+    Command::new("expireat", -3, WRITE | FAST, spec(1, 1, 1), expireat).doc(
+        "generic",
+        "1.2.0",
+        "Set the expiration for a key as a UNIX timestamp",
+        "O(1)",
+    ),
+    Command::new("pexpireat", -3, WRITE | FAST, spec(1, 1, 1), pexpireat).doc(
+        "generic",
+        "2.6.0",
+        "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+        "O(1)",
+    ),
+    Command::new("ttl", 2, READONLY | FAST, spec(1, 1, 1), ttl).doc(
+        "generic",
+        "1.0.0",
+        "Get the time to live for a key in seconds",
+        "O(1)",
+    ),
+    Command::new("pttl", 2, READONLY | FAST, spec(1, 1, 1), pttl).doc(
+        "generic",
+        "2.6.0",
+        "Get the time to live for a key in milliseconds",
+        "O(1)",
+    ),
+    Command::new("expiretime", 2, READONLY | FAST, spec(1, 1, 1), expiretime).doc(
+        "generic",
+        "7.0.0",
+        "Get the expiration Unix timestamp for a key",
+        "O(1)",
+    ),
+    Command::new("pexpiretime", 2, READONLY | FAST, spec(1, 1, 1), pexpiretime).doc(
+        "generic",
+        "7.0.0",
+        "Get the expiration Unix timestamp for a key in milliseconds",
+        "O(1)",
+    ),
+    Command::new("persist", 2, WRITE | FAST, spec(1, 1, 1), persist).doc(
+        "generic",
+        "2.2.0",
+        "Remove the expiration from a key",
+        "O(1)",
+    ),
+    Command::new("keys", 2, READONLY, NO_KEYS, keys_cmd).doc(
+        "generic",
+        "1.0.0",
+        "Find all keys matching the given pattern",
+        "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+    ),
+    Command::new("scan", -2, READONLY, NO_KEYS, scan).doc(
+        "generic",
+        "2.8.0",
+        "Incrementally iterate the keys space",
+        "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+    ),
+    Command::new("rename", 3, WRITE, spec(1, 2, 1), rename).doc(
+        "generic",
+        "1.0.0",
+        "Rename a key",
+        "O(1)",
+    ),
+    Command::new("renamenx", 3, WRITE | FAST, spec(1, 2, 1), renamenx).doc(
+        "generic",
+        "1.0.0",
+        "Rename a key, only if the new key does not exist",
+        "O(1)",
+    ),
+    Command::new("randomkey", 1, READONLY, NO_KEYS, randomkey).doc(
+        "generic",
+        "1.0.0",
+        "Return a random key from the keyspace",
+        "O(1)",
+    ),
+    Command::new("copy", -3, WRITE | DENYOOM, spec(1, 2, 1), copy).doc(
+        "generic",
+        "6.2.0",
+        "Copy a key",
+        "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+    ),
+    Command::new("touch", -2, READONLY | FAST, spec(1, -1, 1), touch).doc(
+        "generic",
+        "3.2.1",
+        "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+        "O(N) where N is the number of keys that will be touched.",
+    ),
+    Command::container("object", OBJECT_SUBCOMMANDS).doc(
+        "generic",
+        "2.2.3",
+        "A container for object introspection commands",
+        "Depends on subcommand.",
+    ),
+];
+
+// In the order redis-server lists them (`COMMAND INFO`, `COMMAND DOCS`).
+static OBJECT_SUBCOMMANDS: &[Command] = &[
+    Command::new("refcount", 3, READONLY, spec(2, 2, 1), object_refcount)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the number of references to the value of the key",
+            "O(1)",
+        )
+        .of("object"),
+    Command::new("encoding", 3, READONLY, spec(2, 2, 1), object_encoding)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Inspect the internal encoding of a Redis object",
+            "O(1)",
+        )
+        .of("object"),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, object_help)
+        .doc(
+            "generic",
+            "6.2.0",
+            "Show helpful text about the different subcommands",
+            "O(1)",
+        )
+        .of("object"),
+    Command::new("idletime", 3, READONLY, spec(2, 2, 1), object_idletime)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the time since a Redis object was last accessed",
+            "O(1)",
+        )
+        .of("object"),
+    Command::new("freq", 3, READONLY, spec(2, 2, 1), object_freq)
+        .doc(
+            "generic",
+            "4.0.0",
+            "Get the logarithmic access frequency counter of a Redis object",
+            "O(1)",
+        )
+        .of("object"),
+];
+
+/// `SCAN`'s default `COUNT`.
+const DEFAULT_SCAN_COUNT: i64 = 10;
+/// Redis's `LFU_INIT_VAL`: the counter of a key with no recorded accesses.
+const LFU_INIT_VAL: u64 = 5;
+
+/// The arguments from index `from` on, as key slices for a txn.
+fn key_slices(argv: &[Bytes], from: usize) -> impl Iterator<Item = &[u8]> {
+    argv[from..].iter().map(|k| k.as_ref())
+}
+
+/// A client word as C's `%s` prints it: up to the first NUL byte.
+fn c_str(word: &[u8]) -> String {
+    let end = word.iter().position(|&b| b == 0).unwrap_or(word.len());
+    String::from_utf8_lossy(&word[..end]).into_owned()
+}
+
+/// An expiry as a signed Unix ms time (the store never holds one above `i64::MAX`).
+fn signed_ms(at: u64) -> i64 {
+    at.min(i64::MAX as u64) as i64
+}
+
+fn del(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, key_slices(argv, 1));
+    let removed = argv[1..]
+        .iter()
+        .filter(|key| txn.remove(db, key).is_some())
+        .count();
+    Ok(Reply::integer(removed))
+}
+
+fn exists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, key_slices(argv, 1));
+    let found = argv[1..]
+        .iter()
+        .filter(|key| txn.get_no_touch(db, key).is_some())
+        .count();
+    Ok(Reply::integer(found))
+}
+
+fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, key_slices(argv, 1));
+    let found = argv[1..]
+        .iter()
+        .filter(|key| txn.get(db, key).is_some())
+        .count();
+    Ok(Reply::integer(found))
+}
+
+fn type_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [argv[1].as_ref()]);
+    Ok(Reply::simple(match txn.get_no_touch(db, &argv[1]) {
+        Some(entry) => entry.value.value_type().name(),
+        None => "none",
+    }))
+}
+
+// ---- Expiry ----
+
+/// How an `EXPIRE`-family command reads its time argument.
+#[derive(Clone, Copy)]
+struct ExpireForm {
+    /// The canonical name, for the overflow error.
+    name: &'static str,
+    seconds: bool,
+    /// Relative to now (`EXPIRE`, `PEXPIRE`) or absolute (`...AT`).
+    relative: bool,
+}
+
+fn expire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(
+        ctx,
+        argv,
+        ExpireForm {
+            name: "expire",
+            seconds: true,
+            relative: true,
+        },
+    )
+}
+
+fn pexpire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(
+        ctx,
+        argv,
+        ExpireForm {
+            name: "pexpire",
+            seconds: false,
+            relative: true,
+        },
+    )
+}
+
+fn expireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(
+        ctx,
+        argv,
+        ExpireForm {
+            name: "expireat",
+            seconds: true,
+            relative: false,
+        },
+    )
+}
+
+fn pexpireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(
+        ctx,
+        argv,
+        ExpireForm {
+            name: "pexpireat",
+            seconds: false,
+            relative: false,
+        },
+    )
+}
+
+/// `NX`/`XX`/`GT`/`LT` of the `EXPIRE` family.
+#[derive(Default)]
+struct ExpireConditions {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+impl ExpireConditions {
+    fn parse(options: &[Bytes]) -> Result<ExpireConditions> {
+        let mut c = ExpireConditions::default();
+        for opt in options {
+            if is(opt, "NX") {
+                c.nx = true;
+            } else if is(opt, "XX") {
+                c.xx = true;
+            } else if is(opt, "GT") {
+                c.gt = true;
+            } else if is(opt, "LT") {
+                c.lt = true;
+            } else {
+                return Err(Error::err(format!("Unsupported option {}", c_str(opt))));
+            }
+        }
+        if c.nx && (c.xx || c.gt || c.lt) {
+            return Err(Error::err(
+                "NX and XX, GT or LT options at the same time are not compatible",
+            ));
+        }
+        if c.gt && c.lt {
+            return Err(Error::err(
+                "GT and LT options at the same time are not compatible",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// Whether a new expiry `when` may replace `current` (`None`: no expiry, which counts
+    /// as an infinite TTL for `GT` and `LT`).
+    fn allow(&self, current: Option<i64>, when: i64) -> bool {
+        if self.nx && current.is_some() {
+            return false;
+        }
+        if self.xx && current.is_none() {
+            return false;
+        }
+        if self.gt && current.is_none_or(|c| when <= c) {
+            return false;
+        }
+        if self.lt && current.is_some_and(|c| when >= c) {
+            return false;
+        }
+        true
+    }
+}
+
+fn expire_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], form: ExpireForm) -> Result<Reply> {
+    // Same order of checks as Redis: options, then the number, then overflow.
+    let conditions = ExpireConditions::parse(&argv[3..])?;
+    let mut when = args::int(&argv[2])?;
+    let invalid = || Error::err(format!("invalid expire time in '{}' command", form.name));
+    if form.seconds {
+        when = when.checked_mul(1000).ok_or_else(invalid)?;
+    }
+    let db = ctx.db();
+    let key = argv[1].as_ref();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let now = signed_ms(txn.now_ms());
+    if form.relative {
+        when = when.checked_add(now).ok_or_else(invalid)?;
+    }
+    let Some(entry) = txn.get_for_write(db, key) else {
+        return Ok(Reply::Integer(0));
+    };
+    if !conditions.allow(entry.expires_at().map(signed_ms), when) {
+        return Ok(Reply::Integer(0));
+    }
+    if when <= now {
+        // A time already past deletes the key, as Redis does.
+        txn.remove(db, key);
+    } else {
+        txn.set_expiry(db, key, Some(when as u64));
+    }
+    Ok(Reply::Integer(1))
+}
+
+fn ttl(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    ttl_generic(ctx, argv, false, false)
+}
+
+fn pttl(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    ttl_generic(ctx, argv, true, false)
+}
+
+fn expiretime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    ttl_generic(ctx, argv, false, true)
+}
+
+fn pexpiretime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    ttl_generic(ctx, argv, true, true)
+}
+
+fn ttl_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], millis: bool, absolute: bool) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [argv[1].as_ref()]);
+    let Some(entry) = txn.get_no_touch(db, &argv[1]) else {
+        return Ok(Reply::Integer(-2));
+    };
+    let Some(at) = entry.expires_at().map(signed_ms) else {
+        return Ok(Reply::Integer(-1));
+    };
+    let ms = if absolute {
+        at
+    } else {
+        at.saturating_sub(signed_ms(txn.now_ms())).max(0)
+    };
+    // Seconds round to the nearest, like Redis's (ttl+500)/1000 (which does not overflow
+    // there either: `EXPIRETIME` of the largest expiry is 9223372036854776).
+    Ok(Reply::Integer(if millis {
+        ms
+    } else {
+        ((i128::from(ms) + 500) / 1000) as i64
+    }))
+}
+
+fn persist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let key = argv[1].as_ref();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let had_expiry = txn
+        .get_for_write(db, key)
+        .is_some_and(|e| e.expires_at().is_some());
+    if had_expiry {
+        txn.set_expiry(db, key, None);
+    }
+    Ok(Reply::Integer(had_expiry as i64))
+}
+
+// ---- Iteration ----
+
+fn keys_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let pattern = argv[1].as_ref();
+    // Redis skips matching for a lone "*" (the matcher never matches the empty key).
+    let all = pattern == b"*";
+    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
+    let mut found = Vec::new();
+    for segment in 0..SEGMENTS {
+        txn.for_each_in_segment(db, segment, |key, _| {
+            if all || glob_match(pattern, key, false) {
+                found.push(Bytes::copy_from_slice(key));
+            }
+        });
+    }
+    Ok(Reply::bulks(found))
+}
+
+/// Parses a `SCAN` cursor as Redis does with `strtoul`: an optional sign (a negative value
+/// wraps), decimal digits, nothing else; the empty string is 0.
+fn parse_cursor(arg: &[u8]) -> Result<u64> {
+    let invalid = || Error::err("invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
+fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let cursor = parse_cursor(&argv[1])?;
+    let mut count = DEFAULT_SCAN_COUNT;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_name: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let has_value = i + 1 < argv.len();
+        let opt = &argv[i];
+        if is(opt, "COUNT") && has_value {
+            count = args::int(&argv[i + 1])?;
+            if count < 1 {
+                return Err(Error::Syntax);
+            }
+        } else if is(opt, "MATCH") && has_value {
+            let p = argv[i + 1].as_ref();
+            pattern = (p != b"*").then_some(p);
+        } else if is(opt, "TYPE") && has_value {
+            // Compared like C's strcasecmp, which stops at a NUL byte.
+            let t = argv[i + 1].as_ref();
+            let end = t.iter().position(|&b| b == 0).unwrap_or(t.len());
+            type_name = Some(&t[..end]);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+
+    let db = ctx.db();
+    let store = ctx.store();
+    let mut found = Vec::new();
+    // COUNT bounds the keys visited, before filtering, as in Redis.
+    let mut visited: u64 = 0;
+    let mut segment = usize::try_from(cursor).unwrap_or(SEGMENTS).min(SEGMENTS);
+    while segment < SEGMENTS && visited < count as u64 {
+        // One segment per txn: writers elsewhere are never blocked for a whole scan, and a
+        // key stays in its segment, so a key present throughout is always seen.
+        let txn = store.txn_segment(Access::Read, db, segment);
+        txn.for_each_in_segment(db, segment, |key, entry| {
+            visited += 1;
+            if pattern.is_some_and(|p| !glob_match(p, key, false)) {
+                return;
+            }
+            if let Some(wanted) = type_name {
+                // Redis looks the key up to check its type, which counts a keyspace hit.
+                let value = txn.get_no_touch(db, key).map_or(&entry.value, |e| &e.value);
+                if !wanted.eq_ignore_ascii_case(value.value_type().name().as_bytes()) {
+                    return;
+                }
+            }
+            found.push(Bytes::copy_from_slice(key));
+        });
+        drop(txn);
+        segment += 1;
+    }
+    let next = if segment >= SEGMENTS { 0 } else { segment };
+    Ok(Reply::Array(vec![
+        Reply::bulk(next.to_string()),
+        Reply::bulks(found),
+    ]))
+}
+
+fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
+    Ok(Reply::bulk_or_null(txn.random_key(db)))
+}
+
+// ---- Rename and copy ----
+
+fn rename(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    rename_generic(ctx, argv, false)
+}
+
+fn renamenx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    rename_generic(ctx, argv, true)
+}
+
+fn rename_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<Reply> {
+    let db = ctx.db();
+    let (src, dst) = (argv[1].as_ref(), argv[2].as_ref());
+    let txn = ctx.store().txn(Access::Write, db, [src, dst]);
+    let Some(entry) = txn.get_for_write(db, src) else {
+        return Err(Error::NoSuchKey);
+    };
+    let done = |renamed: bool| {
+        if nx {
+            Reply::Integer(renamed as i64)
+        } else {
+            Reply::ok()
+        }
+    };
+    if src == dst {
+        return Ok(done(false));
+    }
+    // Moving shares the value (collections are behind an Arc), so this is O(1).
+    let (value, expires_at) = (entry.value.clone(), entry.expires_at());
+    if nx && txn.get_for_write(db, dst).is_some() {
+        return Ok(done(false));
+    }
+    txn.set(db, dst, value, expires_at);
+    txn.remove(db, src);
+    Ok(done(true))
+}
+
+/// `COPY ... DB n`: an int (Redis's `getIntFromObjectOrReply`), then a range check.
+fn parse_copy_db(arg: &[u8], databases: usize) -> Result<usize> {
+    let n = args::int(arg)?;
+    if i32::try_from(n).is_err() {
+        return Err(Error::err(
+            "value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    if n < 0 || n as u64 >= databases as u64 {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    Ok(n as usize)
+}
+
+fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let mut dst_db = db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < argv.len() {
+        let has_value = j + 1 < argv.len();
+        if is(&argv[j], "REPLACE") {
+            replace = true;
+        } else if is(&argv[j], "DB") && has_value {
+            dst_db = parse_copy_db(&argv[j + 1], ctx.store().databases())?;
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    let (src, dst) = (argv[1].as_ref(), argv[2].as_ref());
+    if dst_db == db && src == dst {
+        return Err(Error::err("source and destination objects are the same"));
+    }
+    let txn = ctx
+        .store()
+        .txn_multi(Access::Write, [(db, src), (dst_db, dst)]);
+    let Some(entry) = txn.get(db, src) else {
+        return Ok(Reply::Integer(0));
+    };
+    if !replace && txn.get_for_write(dst_db, dst).is_some() {
+        return Ok(Reply::Integer(0));
+    }
+    txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
+    Ok(Reply::Integer(1))
+}
+
+// ---- OBJECT ----
+
+/// Whether `maxmemory-policy` is one of the LFU policies.
+fn lfu_policy(ctx: &Ctx<'_>) -> bool {
+    ctx.server.config.read().maxmemory_policy.ends_with("-lfu")
+}
+
+/// Runs `f` on the entry of `OBJECT <sub> key`, or replies null when the key is missing.
+/// The lookup leaves the access time alone, as Redis's does.
+fn with_object(
+    ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
+    f: impl FnOnce(&Txn<'_>, &crate::store::Entry) -> Result<Reply>,
+) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [argv[2].as_ref()]);
+    match txn.get_no_touch(db, &argv[2]) {
+        Some(entry) => f(&txn, entry),
+        None => Ok(Reply::Null),
+    }
+}
+
+fn object_encoding(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    with_object(ctx, argv, |_, entry| {
+        Ok(Reply::bulk_static(entry.value.encoding()))
+    })
+}
+
+fn object_refcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    // Redis stops sharing small integers when maxmemory is set with an LRU/LFU policy,
+    // since a shared object cannot carry a per-key access time.
+    let no_shared = {
+        let config = ctx.server.config.read();
+        config.maxmemory != 0
+            && (config.maxmemory_policy.ends_with("-lru")
+                || config.maxmemory_policy.ends_with("-lfu"))
+    };
+    with_object(ctx, argv, |_, entry| {
+        Ok(Reply::Integer(if no_shared {
+            1
+        } else {
+            entry.value.refcount()
+        }))
+    })
+}
+
+fn object_idletime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let lfu = lfu_policy(ctx);
+    let clock = ctx.store().clock_secs();
+    with_object(ctx, argv, |_, entry| {
+        if lfu {
+            return Err(Error::err(
+                "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        Ok(Reply::integer(clock.saturating_sub(entry.accessed_secs())))
+    })
+}
+
+fn object_freq(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let lfu = lfu_policy(ctx);
+    let clock = ctx.store().clock_secs();
+    with_object(ctx, argv, |_, entry| {
+        if !lfu {
+            return Err(Error::err(
+                "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        // Access counts are not tracked: report Redis's initial counter, decayed by one
+        // per idle minute (the default lfu-decay-time).
+        let idle_minutes = u64::from(clock.saturating_sub(entry.accessed_secs())) / 60;
+        Ok(Reply::integer(LFU_INIT_VAL.saturating_sub(idle_minutes)))
+    })
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+fn object_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Array(
+        OBJECT_HELP.iter().map(|line| Reply::simple(line)).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use parking_lot::RwLock;
+
+    use super::*;
+    use crate::commands::Session;
+    use crate::commands::test_support::Harness;
+    use crate::state::{ClientKind, Clients};
+    use crate::store::{
+        HashValue, ListValue, SetValue, SortedSetValue, StringValue, Value, unix_time_ms,
+    };
+
+    fn put(h: &Harness, db: usize, key: &str, value: Value, expires_at: Option<u64>) {
+        let txn = h.server.store.txn(Access::Write, db, [key.as_bytes()]);
+        txn.set(db, key.as_bytes(), value, expires_at);
+    }
+
+    fn set(h: &Harness, key: &str, value: &str) {
+        put(
+            h,
+            0,
+            key,
+            Value::string(Bytes::copy_from_slice(value.as_bytes())),
+            None,
+        );
+    }
+
+    fn set_px(h: &Harness, key: &str, value: &str, ttl_ms: u64) {
+        let at = unix_time_ms() + ttl_ms;
+        put(
+            h,
+            0,
+            key,
+            Value::string(Bytes::copy_from_slice(value.as_bytes())),
+            Some(at),
+        );
+    }
+
+    fn get(h: &Harness, db: usize, key: &str) -> Option<Value> {
+        let txn = h.server.store.txn(Access::Read, db, [key.as_bytes()]);
+        txn.peek(db, key.as_bytes()).map(|e| e.value.clone())
+    }
+
+    fn get_str(h: &Harness, db: usize, key: &str) -> Option<String> {
+        get(h, db, key).map(|v| match v {
+            Value::String(s) => String::from_utf8(s.bytes.to_vec()).unwrap(),
+            other => panic!("not a string: {other:?}"),
+        })
+    }
+
+    fn expiry(h: &Harness, db: usize, key: &str) -> Option<u64> {
+        let txn = h.server.store.txn(Access::Read, db, [key.as_bytes()]);
+        txn.peek(db, key.as_bytes()).and_then(|e| e.expires_at())
+    }
+
+    fn int(n: i64) -> Reply {
+        Reply::Integer(n)
+    }
+
+    fn bulk(s: &str) -> Reply {
+        Reply::bulk(s)
+    }
+
+    fn list(items: &[&str]) -> Value {
+        let mut l = ListValue::default();
+        l.items
+            .extend(items.iter().map(|i| Bytes::copy_from_slice(i.as_bytes())));
+        Value::List(Arc::new(RwLock::new(l)))
+    }
+
+    /// The keys of an array reply, sorted.
+    fn sorted_keys(reply: &Reply) -> Vec<String> {
+        let Reply::Array(items) = reply else {
+            panic!("not an array: {reply:?}")
+        };
+        let mut keys: Vec<String> = items
+            .iter()
+            .map(|r| match r {
+                Reply::Bulk(b) => String::from_utf8(b.to_vec()).unwrap(),
+                other => panic!("not a bulk: {other:?}"),
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// One SCAN call: (next cursor, keys).
+    fn scan_once(h: &mut Harness, args: &[&str]) -> (String, Vec<String>) {
+        let mut words = vec!["SCAN"];
+        words.extend_from_slice(args);
+        match h.run(&words) {
+            Reply::Array(parts) => match parts.as_slice() {
+                [Reply::Bulk(cursor), keys] => (
+                    String::from_utf8(cursor.to_vec()).unwrap(),
+                    sorted_keys(keys),
+                ),
+                other => panic!("bad scan reply {other:?}"),
+            },
+            other => panic!("bad scan reply {other:?}"),
+        }
+    }
+
+    /// A whole SCAN iteration with extra options; returns every key seen (with repeats).
+    fn scan_all(h: &mut Harness, options: &[&str]) -> Vec<String> {
+        let mut cursor = "0".to_string();
+        let mut all = Vec::new();
+        let mut calls = 0;
+        loop {
+            let mut args = vec![cursor.as_str()];
+            args.extend_from_slice(options);
+            let (next, keys) = scan_once(h, &args);
+            all.extend(keys);
+            calls += 1;
+            assert!(calls <= SEGMENTS + 1, "scan did not terminate");
+            if next == "0" {
+                return all;
+            }
+            cursor = next;
+        }
+    }
+
+    /// A second client on the same server.
+    fn other_client(h: &Harness) -> Harness {
+        Harness {
+            server: h.server.clone(),
+            session: Session::new(Clients::detached(ClientKind::Resp)),
+        }
+    }
+
+    #[test]
+    fn del_and_unlink_count_removed_keys() {
+        let mut h = Harness::new();
+        set(&h, "a", "1");
+        set(&h, "b", "2");
+        set_px(&h, "gone", "x", 0);
+        assert_eq!(h.run(&["DEL", "a", "a", "nokey", "gone"]), int(1));
+        assert_eq!(get(&h, 0, "a").map(|_| ()), None);
+        assert_eq!(h.run(&["UNLINK", "b", "a"]), int(1));
+        assert_eq!(h.run(&["DEL", "b"]), int(0));
+        assert_eq!(
+            h.err(&["DEL"]),
+            "ERR wrong number of arguments for 'del' command"
+        );
+        assert_eq!(
+            h.err(&["UNLINK"]),
+            "ERR wrong number of arguments for 'unlink' command"
+        );
+    }
+
+    #[test]
+    fn exists_counts_repeats_and_touch_counts_existing() {
+        let mut h = Harness::new();
+        set(&h, "a", "1");
+        set(&h, "b", "1");
+        set_px(&h, "gone", "x", 0);
+        assert_eq!(h.run(&["EXISTS", "a", "a", "b", "c", "gone"]), int(3));
+        assert_eq!(h.run(&["EXISTS", "c"]), int(0));
+        assert_eq!(h.run(&["TOUCH", "a", "a", "c", "b"]), int(3));
+        assert_eq!(
+            h.err(&["EXISTS"]),
+            "ERR wrong number of arguments for 'exists' command"
+        );
+    }
+
+    #[test]
+    fn type_names_every_kind() {
+        let mut h = Harness::new();
+        set(&h, "s", "v");
+        put(&h, 0, "l", list(&["x"]), None);
+        put(&h, 0, "h", Value::Hash(Default::default()), None);
+        put(&h, 0, "st", Value::Set(Default::default()), None);
+        put(&h, 0, "z", Value::SortedSet(Default::default()), None);
+        for (key, name) in [
+            ("s", "string"),
+            ("l", "list"),
+            ("h", "hash"),
+            ("st", "set"),
+            ("z", "zset"),
+            ("missing", "none"),
+        ] {
+            assert_eq!(h.run(&["TYPE", key]), Reply::simple(name), "{key}");
+        }
+        set_px(&h, "gone", "x", 0);
+        assert_eq!(h.run(&["TYPE", "gone"]), Reply::simple("none"));
+    }
+
+    #[test]
+    fn expire_sets_ttl_and_ttl_rounds() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        assert_eq!(h.run(&["TTL", "k"]), int(-1));
+        assert_eq!(h.run(&["PTTL", "k"]), int(-1));
+        assert_eq!(h.run(&["TTL", "nokey"]), int(-2));
+        assert_eq!(h.run(&["PTTL", "nokey"]), int(-2));
+        assert_eq!(h.run(&["EXPIRE", "k", "100"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(100));
+        let Reply::Integer(pttl) = h.run(&["PTTL", "k"]) else {
+            panic!()
+        };
+        assert!((99_000..=100_000).contains(&pttl), "{pttl}");
+        assert_eq!(h.run(&["PEXPIRE", "k", "1499"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(1));
+        assert_eq!(h.run(&["PEXPIRE", "k", "2600"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(3));
+        assert_eq!(h.run(&["EXPIRE", "nokey", "10"]), int(0));
+        assert_eq!(h.run(&["PEXPIRE", "nokey", "10"]), int(0));
+    }
+
+    #[test]
+    fn expire_in_the_past_deletes_the_key() {
+        let mut h = Harness::new();
+        for cmd in ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"] {
+            for when in ["0", "-10"] {
+                set(&h, "k", "v");
+                assert_eq!(h.run(&[cmd, "k", when]), int(1), "{cmd} {when}");
+                assert_eq!(h.run(&["EXISTS", "k"]), int(0));
+            }
+        }
+        set(&h, "k", "v");
+        assert_eq!(h.run(&["PEXPIRE", "k", "-9223372036854775808"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "k"]), int(0));
+        set(&h, "k", "v");
+        let past = (unix_time_ms() / 1000 - 5).to_string();
+        assert_eq!(h.run(&["EXPIREAT", "k", &past]), int(1));
+        assert_eq!(h.run(&["EXISTS", "k"]), int(0));
+    }
+
+    #[test]
+    fn expire_errors_match_redis() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        let nx_err = "ERR NX and XX, GT or LT options at the same time are not compatible";
+        let gtlt_err = "ERR GT and LT options at the same time are not compatible";
+        for cmd in ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"] {
+            assert_eq!(h.err(&[cmd, "k", "10", "nx", "xx"]), nx_err);
+            assert_eq!(h.err(&[cmd, "k", "10", "NX", "GT"]), nx_err);
+            assert_eq!(h.err(&[cmd, "k", "10", "lt", "nx"]), nx_err);
+            assert_eq!(h.err(&[cmd, "k", "10", "lt", "gt", "nx"]), nx_err);
+            assert_eq!(h.err(&[cmd, "k", "10", "GT", "LT"]), gtlt_err);
+            assert_eq!(
+                h.err(&[cmd, "k", "10", "foo"]),
+                "ERR Unsupported option foo"
+            );
+            // Options are checked before the number.
+            assert_eq!(
+                h.err(&[cmd, "k", "abc", "foo"]),
+                "ERR Unsupported option foo"
+            );
+            assert_eq!(
+                h.err(&[cmd, "nokey", "abc"]),
+                "ERR value is not an integer or out of range"
+            );
+            assert_eq!(
+                h.err(&[cmd, "k"]),
+                format!(
+                    "ERR wrong number of arguments for '{}' command",
+                    cmd.to_lowercase()
+                )
+            );
+        }
+        assert_eq!(
+            h.err(&["EXPIRE", "k", "10", "foo\0bar"]),
+            "ERR Unsupported option foo"
+        );
+        let invalid = |name: &str| format!("ERR invalid expire time in '{name}' command");
+        assert_eq!(
+            h.err(&["EXPIRE", "nokey", "99999999999999999"]),
+            invalid("expire")
+        );
+        assert_eq!(
+            h.err(&["EXPIRE", "k", "-9999999999999999"]),
+            invalid("expire")
+        );
+        assert_eq!(
+            h.err(&["EXPIREAT", "k", "9223372036854776"]),
+            invalid("expireat")
+        );
+        assert_eq!(
+            h.err(&["PEXPIRE", "k", "9223372036854775807"]),
+            invalid("pexpire")
+        );
+        // Absolute ms times cannot overflow: the largest one is accepted.
+        assert_eq!(h.run(&["PEXPIREAT", "k", "9223372036854775807"]), int(1));
+        assert_eq!(h.run(&["PEXPIRETIME", "k"]), int(9223372036854775807));
+        assert_eq!(h.run(&["EXPIRETIME", "k"]), int(9223372036854776));
+        assert_eq!(h.run(&["PEXPIREAT", "k", "9223372036854775307"]), int(1));
+        assert_eq!(h.run(&["EXPIRETIME", "k"]), int(9223372036854775));
+        assert_eq!(get_str(&h, 0, "k").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn expire_conditions() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        // No expiry yet: XX and GT fail (GT: infinite TTL), LT and NX succeed.
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "XX"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "GT"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "XX", "GT"]), int(0));
+        assert_eq!(h.run(&["TTL", "k"]), int(-1));
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "LT"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(100));
+        assert_eq!(h.run(&["PERSIST", "k"]), int(1));
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "nx", "NX"]), int(1));
+        // With an expiry of 100s.
+        assert_eq!(h.run(&["EXPIRE", "k", "200", "NX"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "k", "50", "GT"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "k", "100", "GT"]), int(0));
+        assert_eq!(h.run(&["TTL", "k"]), int(100));
+        assert_eq!(h.run(&["EXPIRE", "k", "200", "GT"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(200));
+        assert_eq!(h.run(&["EXPIRE", "k", "300", "LT"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "k", "50", "LT", "XX"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(50));
+        assert_eq!(h.run(&["EXPIRE", "k", "60", "XX"]), int(1));
+        assert_eq!(h.run(&["TTL", "k"]), int(60));
+        // LT with a past time deletes the key.
+        assert_eq!(h.run(&["EXPIRE", "k", "-1", "LT"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "k"]), int(0));
+        // Missing keys answer 0 whatever the options.
+        assert_eq!(h.run(&["EXPIRE", "nokey", "10", "LT"]), int(0));
+    }
+
+    #[test]
+    fn absolute_expiry_and_expiretime() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        assert_eq!(h.run(&["EXPIRETIME", "k"]), int(-1));
+        assert_eq!(h.run(&["PEXPIRETIME", "k"]), int(-1));
+        assert_eq!(h.run(&["EXPIRETIME", "nokey"]), int(-2));
+        assert_eq!(h.run(&["PEXPIRETIME", "nokey"]), int(-2));
+        let at = unix_time_ms() / 1000 + 1000;
+        assert_eq!(h.run(&["EXPIREAT", "k", &at.to_string()]), int(1));
+        assert_eq!(h.run(&["EXPIRETIME", "k"]), int(at as i64));
+        assert_eq!(h.run(&["PEXPIRETIME", "k"]), int(at as i64 * 1000));
+        let at_ms = unix_time_ms() + 5_000_499;
+        assert_eq!(h.run(&["PEXPIREAT", "k", &at_ms.to_string()]), int(1));
+        assert_eq!(h.run(&["PEXPIRETIME", "k"]), int(at_ms as i64));
+        // Seconds round to the nearest.
+        assert_eq!(
+            h.run(&["EXPIRETIME", "k"]),
+            int((at_ms as i64 + 500) / 1000)
+        );
+        assert_eq!(expiry(&h, 0, "k"), Some(at_ms));
+        assert_eq!(h.run(&["EXPIREAT", "k", &at.to_string(), "GT"]), int(0));
+        assert_eq!(h.run(&["EXPIREAT", "k", &at.to_string(), "LT"]), int(1));
+        assert_eq!(expiry(&h, 0, "k"), Some(at * 1000));
+    }
+
+    #[test]
+    fn persist_removes_expiry() {
+        let mut h = Harness::new();
+        set_px(&h, "k", "v", 100_000);
+        set(&h, "p", "v");
+        assert_eq!(h.run(&["PERSIST", "k"]), int(1));
+        assert_eq!(h.run(&["PERSIST", "k"]), int(0));
+        assert_eq!(h.run(&["TTL", "k"]), int(-1));
+        assert_eq!(h.run(&["PERSIST", "p"]), int(0));
+        assert_eq!(h.run(&["PERSIST", "nokey"]), int(0));
+        assert_eq!(h.server.store.db_info(0).expires, 0);
+    }
+
+    #[test]
+    fn keys_matches_glob_patterns() {
+        let mut h = Harness::new();
+        for k in ["hello", "hallo", "hxllo", "foo", ""] {
+            set(&h, k, "v");
+        }
+        set_px(&h, "hgone", "v", 0);
+        put(&h, 1, "hother_db", list(&["x"]), None);
+        assert_eq!(
+            sorted_keys(&h.run(&["KEYS", "*"])),
+            ["", "foo", "hallo", "hello", "hxllo"]
+        );
+        assert_eq!(
+            sorted_keys(&h.run(&["KEYS", "h[ae]llo"])),
+            ["hallo", "hello"]
+        );
+        assert_eq!(
+            sorted_keys(&h.run(&["KEYS", "h*"])),
+            ["hallo", "hello", "hxllo"]
+        );
+        assert_eq!(sorted_keys(&h.run(&["KEYS", "f?o"])), ["foo"]);
+        assert_eq!(h.run(&["KEYS", "zz*"]), Reply::Array(vec![]));
+        assert_eq!(
+            h.err(&["KEYS", "a", "b"]),
+            "ERR wrong number of arguments for 'keys' command"
+        );
+    }
+
+    #[test]
+    fn scan_argument_errors() {
+        let mut h = Harness::new();
+        for cursor in [
+            "abc",
+            " 1",
+            "1 ",
+            "-",
+            "+",
+            "1.5",
+            "0x10",
+            "18446744073709551616",
+        ] {
+            assert_eq!(h.err(&["SCAN", cursor]), "ERR invalid cursor", "{cursor:?}");
+        }
+        assert_eq!(
+            h.err(&["SCAN", "-18446744073709551616"]),
+            "ERR invalid cursor"
+        );
+        // The cursor is checked first.
+        assert_eq!(h.err(&["SCAN", "x", "foo"]), "ERR invalid cursor");
+        assert_eq!(h.err(&["SCAN", "0", "COUNT", "0"]), "ERR syntax error");
+        assert_eq!(h.err(&["SCAN", "0", "COUNT", "-1"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["SCAN", "0", "COUNT", "abc"]),
+            "ERR value is not an integer or out of range"
+        );
+        assert_eq!(
+            h.err(&["SCAN", "0", "COUNT", "9223372036854775808"]),
+            "ERR value is not an integer or out of range"
+        );
+        assert_eq!(h.err(&["SCAN", "0", "COUNT"]), "ERR syntax error");
+        assert_eq!(h.err(&["SCAN", "0", "MATCH"]), "ERR syntax error");
+        assert_eq!(h.err(&["SCAN", "0", "TYPE"]), "ERR syntax error");
+        assert_eq!(h.err(&["SCAN", "0", "foo", "bar"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["SCAN"]),
+            "ERR wrong number of arguments for 'scan' command"
+        );
+    }
+
+    #[test]
+    fn scan_cursor_forms_like_strtoul() {
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"-0"), Ok(0));
+        assert_eq!(parse_cursor(b"+5"), Ok(5));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Ok(1));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        let mut h = Harness::new();
+        set(&h, "a", "1");
+        assert_eq!(scan_once(&mut h, &[""]), ("0".into(), vec!["a".into()]));
+        // A cursor past the last segment ends the iteration.
+        assert_eq!(scan_once(&mut h, &["-1"]), ("0".into(), vec![]));
+        assert_eq!(scan_once(&mut h, &["256"]), ("0".into(), vec![]));
+    }
+
+    #[test]
+    fn scan_small_db_in_one_call() {
+        let mut h = Harness::new();
+        for k in ["a", "b", "c"] {
+            set(&h, k, "1");
+        }
+        put(&h, 0, "l", list(&["x"]), None);
+        set_px(&h, "gone", "x", 0);
+        assert_eq!(
+            scan_once(&mut h, &["0"]),
+            (
+                "0".into(),
+                vec!["a".into(), "b".into(), "c".into(), "l".into()]
+            )
+        );
+        assert_eq!(
+            scan_once(&mut h, &["0", "MATCH", "[ab]", "match", "*"]),
+            (
+                "0".into(),
+                vec!["a".into(), "b".into(), "c".into(), "l".into()]
+            )
+        );
+        assert_eq!(
+            scan_once(&mut h, &["0", "MATCH", "*", "MATCH", "[ab]"]),
+            ("0".into(), vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            scan_once(&mut h, &["0", "TYPE", "LIST"]),
+            ("0".into(), vec!["l".into()])
+        );
+        assert_eq!(
+            scan_once(&mut h, &["0", "type", "string", "count", "1000"]).1,
+            ["a", "b", "c"]
+        );
+        // Redis 7.0: an unknown type name matches nothing rather than failing.
+        assert_eq!(
+            scan_once(&mut h, &["0", "TYPE", "foo"]),
+            ("0".into(), vec![])
+        );
+        assert_eq!(
+            scan_once(&mut h, &["0", "TYPE", "none"]),
+            ("0".into(), vec![])
+        );
+        assert_eq!(
+            h.run(&["SCAN", "0", "MATCH", "zz"]),
+            Reply::Array(vec![bulk("0"), Reply::Array(vec![])])
+        );
+    }
+
+    #[test]
+    fn scan_iterates_everything_with_count() {
+        let mut h = Harness::new();
+        let keys: Vec<String> = (0..2000).map(|i| format!("key:{i}")).collect();
+        for k in &keys {
+            set(&h, k, "v");
+        }
+        put(&h, 1, "other", list(&["x"]), None);
+        let (cursor, first) = scan_once(&mut h, &["0", "COUNT", "5"]);
+        assert_ne!(cursor, "0");
+        assert!(first.len() >= 5 && first.len() < 2000);
+        let seen = scan_all(&mut h, &["COUNT", "5"]);
+        // Each key lives in exactly one segment: no repeats without concurrent writes.
+        assert_eq!(seen.len(), 2000);
+        let seen: HashSet<String> = seen.into_iter().collect();
+        assert_eq!(seen, keys.iter().cloned().collect());
+        let matched = scan_all(&mut h, &["MATCH", "key:1??", "COUNT", "100"]);
+        assert_eq!(matched.len(), 100);
+        assert!(scan_all(&mut h, &["TYPE", "list"]).is_empty());
+        assert_eq!(scan_all(&mut h, &["COUNT", "1000000"]).len(), 2000);
+    }
+
+    #[test]
+    fn scan_returns_stable_keys_despite_concurrent_writers() {
+        let h = Harness::new();
+        let stable: Vec<String> = (0..3000).map(|i| format!("stable:{i}")).collect();
+        for k in &stable {
+            set(&h, k, "v");
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                let mut w = other_client(&h);
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut i = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let a = format!("churn:{t}:{}", i % 500);
+                        let b = format!("churn:{t}:{}", (i + 250) % 500);
+                        put(&w, 0, &a, Value::string(Bytes::from_static(b"x")), None);
+                        w.run(&["RENAME", &a, &b]);
+                        w.run(&["DEL", &b]);
+                        if i.is_multiple_of(7) {
+                            let s = format!("stable:{}", i % 3000);
+                            // Touching stable keys must not hide them either.
+                            assert_eq!(w.run(&["EXPIRE", &s, "1000", "GT"]), int(0));
+                        }
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        let scanners: Vec<_> = (0..2)
+            .map(|_| {
+                let mut s = other_client(&h);
+                let stable = stable.clone();
+                std::thread::spawn(move || {
+                    for round in 0..20 {
+                        let count = ["3", "10", "200"][round % 3];
+                        let seen: HashSet<String> =
+                            scan_all(&mut s, &["COUNT", count]).into_iter().collect();
+                        for k in &stable {
+                            assert!(seen.contains(k), "scan missed {k}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        for s in scanners {
+            s.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        for w in writers {
+            w.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn rename_moves_value_and_ttl() {
+        let mut h = Harness::new();
+        assert_eq!(h.err(&["RENAME", "nokey", "x"]), "ERR no such key");
+        assert_eq!(h.err(&["RENAME", "nokey", "nokey"]), "ERR no such key");
+        assert_eq!(h.err(&["RENAMENX", "nokey", "x"]), "ERR no such key");
+        set_px(&h, "a", "1", 100_000);
+        let at = expiry(&h, 0, "a");
+        assert_eq!(h.run(&["RENAME", "a", "a"]), Reply::ok());
+        assert_eq!(h.run(&["RENAMENX", "a", "a"]), int(0));
+        assert_eq!(h.run(&["RENAME", "a", "b"]), Reply::ok());
+        assert_eq!(h.run(&["EXISTS", "a"]), int(0));
+        assert_eq!(get_str(&h, 0, "b").as_deref(), Some("1"));
+        assert_eq!(expiry(&h, 0, "b"), at);
+        // Overwriting drops the destination's own TTL.
+        set(&h, "c", "3");
+        set_px(&h, "d", "4", 5000);
+        assert_eq!(h.run(&["RENAME", "c", "d"]), Reply::ok());
+        assert_eq!(get_str(&h, 0, "d").as_deref(), Some("3"));
+        assert_eq!(h.run(&["TTL", "d"]), int(-1));
+        assert_eq!(h.server.store.db_info(0).expires, 1);
+        // RENAMENX refuses an existing destination.
+        assert_eq!(h.run(&["RENAMENX", "b", "d"]), int(0));
+        assert_eq!(get_str(&h, 0, "b").as_deref(), Some("1"));
+        assert_eq!(h.run(&["RENAMENX", "b", "e"]), int(1));
+        assert_eq!(get_str(&h, 0, "e").as_deref(), Some("1"));
+        assert_eq!(h.run(&["EXISTS", "b"]), int(0));
+        // Collections move as they are.
+        put(&h, 0, "l", list(&["x", "y"]), None);
+        assert_eq!(h.run(&["RENAME", "l", "l2"]), Reply::ok());
+        assert_eq!(h.run(&["TYPE", "l2"]), Reply::simple("list"));
+        assert_eq!(
+            h.err(&["RENAME", "a"]),
+            "ERR wrong number of arguments for 'rename' command"
+        );
+    }
+
+    #[test]
+    fn randomkey_returns_a_live_key_or_null() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["RANDOMKEY"]), Reply::Null);
+        set_px(&h, "gone", "x", 0);
+        assert_eq!(h.run(&["RANDOMKEY"]), Reply::Null);
+        set(&h, "a", "1");
+        set(&h, "b", "1");
+        for _ in 0..20 {
+            let key = h.run(&["RANDOMKEY"]);
+            assert!(key == bulk("a") || key == bulk("b"), "{key:?}");
+        }
+        assert_eq!(
+            h.err(&["RANDOMKEY", "x"]),
+            "ERR wrong number of arguments for 'randomkey' command"
+        );
+    }
+
+    #[test]
+    fn copy_errors_match_redis() {
+        let mut h = Harness::new();
+        set(&h, "a", "1");
+        let same = "ERR source and destination objects are the same";
+        assert_eq!(h.err(&["COPY", "a", "a"]), same);
+        assert_eq!(h.err(&["COPY", "nokey", "nokey"]), same);
+        assert_eq!(h.err(&["COPY", "a", "a", "DB", "0", "REPLACE"]), same);
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "DB", "16"]),
+            "ERR DB index is out of range"
+        );
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "db", "-1"]),
+            "ERR DB index is out of range"
+        );
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "DB", "abc"]),
+            "ERR value is not an integer or out of range"
+        );
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "DB", "4294967296"]),
+            "ERR value is out of range, value must between -2147483648 and 2147483647"
+        );
+        assert_eq!(h.err(&["COPY", "a", "x", "DB"]), "ERR syntax error");
+        assert_eq!(h.err(&["COPY", "a", "x", "foo"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "DB", "99", "foo"]),
+            "ERR DB index is out of range"
+        );
+        assert_eq!(
+            h.err(&["COPY", "a", "x", "foo", "DB", "99"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.err(&["COPY", "a"]),
+            "ERR wrong number of arguments for 'copy' command"
+        );
+        assert_eq!(h.run(&["EXISTS", "x"]), int(0));
+    }
+
+    #[test]
+    fn copy_duplicates_value_and_ttl() {
+        let mut h = Harness::new();
+        set_px(&h, "a", "1", 100_000);
+        set(&h, "b", "2");
+        assert_eq!(h.run(&["COPY", "nokey", "x"]), int(0));
+        assert_eq!(h.run(&["COPY", "a", "b"]), int(0));
+        assert_eq!(get_str(&h, 0, "b").as_deref(), Some("2"));
+        assert_eq!(h.run(&["COPY", "a", "b", "REPLACE"]), int(1));
+        assert_eq!(get_str(&h, 0, "b").as_deref(), Some("1"));
+        assert_eq!(expiry(&h, 0, "b"), expiry(&h, 0, "a"));
+        assert_eq!(h.run(&["COPY", "a", "a", "DB", "1"]), int(1));
+        assert_eq!(get_str(&h, 1, "a").as_deref(), Some("1"));
+        assert_eq!(expiry(&h, 1, "a"), expiry(&h, 0, "a"));
+        // The last DB option wins.
+        assert_eq!(
+            h.run(&["COPY", "a", "z", "DB", "1", "DB", "2", "replace", "REPLACE"]),
+            int(1)
+        );
+        assert_eq!(get_str(&h, 2, "z").as_deref(), Some("1"));
+        assert_eq!(get(&h, 1, "z").map(|_| ()), None);
+        // The source keeps its value; a persistent source gives a persistent copy.
+        assert_eq!(get_str(&h, 0, "a").as_deref(), Some("1"));
+        set(&h, "p", "v");
+        set_px(&h, "q", "old", 5000);
+        assert_eq!(h.run(&["COPY", "p", "q", "REPLACE"]), int(1));
+        assert_eq!(h.run(&["TTL", "q"]), int(-1));
+    }
+
+    #[test]
+    fn copy_of_a_collection_is_independent() {
+        let mut h = Harness::new();
+        put(&h, 0, "l", list(&["x", "y"]), None);
+        assert_eq!(h.run(&["COPY", "l", "l2"]), int(1));
+        let (Some(Value::List(src)), Some(Value::List(dst))) = (get(&h, 0, "l"), get(&h, 0, "l2"))
+        else {
+            panic!("lists expected")
+        };
+        assert!(!Arc::ptr_eq(&src, &dst));
+        src.write().items.push_back(Bytes::from_static(b"z"));
+        assert_eq!(src.read().items.len(), 3);
+        assert_eq!(dst.read().items.len(), 2);
+        let mut hash = HashValue::default();
+        hash.fields
+            .insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        put(&h, 0, "h", Value::Hash(Arc::new(RwLock::new(hash))), None);
+        assert_eq!(h.run(&["COPY", "h", "h", "DB", "3"]), int(1));
+        h.run(&["SELECT", "3"]);
+        let Some(Value::Hash(copy)) = get(&h, 3, "h") else {
+            panic!("hash expected")
+        };
+        assert_eq!(copy.read().fields.len(), 1);
+    }
+
+    #[test]
+    fn object_encoding_and_refcount() {
+        let mut h = Harness::new();
+        set(&h, "int", "123");
+        set(&h, "big", "12345");
+        set(&h, "emb", "hello");
+        set(&h, "raw", &"x".repeat(45));
+        put(
+            &h,
+            0,
+            "mod",
+            Value::String(StringValue::modified(Bytes::from_static(b"12"))),
+            None,
+        );
+        put(&h, 0, "l", list(&["a"]), None);
+        put(&h, 0, "h", Value::Hash(Default::default()), None);
+        let mut ints = SetValue::default();
+        ints.members.insert(Bytes::from_static(b"1"));
+        put(&h, 0, "si", Value::Set(Arc::new(RwLock::new(ints))), None);
+        let mut strs = SetValue::default();
+        strs.members.insert(Bytes::from_static(b"a"));
+        put(&h, 0, "ss", Value::Set(Arc::new(RwLock::new(strs))), None);
+        put(
+            &h,
+            0,
+            "z",
+            Value::SortedSet(Arc::new(RwLock::new(SortedSetValue::default()))),
+            None,
+        );
+        for (key, enc) in [
+            ("int", "int"),
+            ("big", "int"),
+            ("emb", "embstr"),
+            ("raw", "raw"),
+            ("mod", "raw"),
+            ("l", "quicklist"),
+            ("h", "listpack"),
+            ("si", "intset"),
+            ("ss", "hashtable"),
+            ("z", "listpack"),
+        ] {
+            assert_eq!(h.run(&["OBJECT", "ENCODING", key]), bulk(enc), "{key}");
+        }
+        assert_eq!(h.run(&["object", "Encoding", "nokey"]), Reply::Null);
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "int"]), int(2147483647));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "big"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "l"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "nokey"]), Reply::Null);
+        {
+            let mut config = h.server.config.write();
+            config.maxmemory = 1 << 30;
+            config.maxmemory_policy = "allkeys-lru".into();
+        }
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "int"]), int(1));
+    }
+
+    /// Waits until the store clock has moved past the start (keys created before this are
+    /// then idle for at least a second).
+    fn wait_a_second(h: &Harness) {
+        let start = h.server.store.clock_secs();
+        while h.server.store.clock_secs() == start {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn idle(h: &mut Harness, key: &str) -> i64 {
+        match h.run(&["OBJECT", "IDLETIME", key]) {
+            Reply::Integer(n) => n,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn object_idletime_is_not_reset_by_introspection() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        set(&h, "j", "v");
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "k"]), int(0));
+        wait_a_second(&h);
+        for cmd in [
+            &["OBJECT", "ENCODING", "k"][..],
+            &["OBJECT", "REFCOUNT", "k"],
+            &["OBJECT", "FREQ", "k"],
+            &["TTL", "k"],
+            &["PTTL", "k"],
+            &["EXPIRETIME", "k"],
+            &["TYPE", "k"],
+            &["EXISTS", "k"],
+            &["SCAN", "0", "TYPE", "string"],
+            &["KEYS", "*"],
+        ] {
+            h.run(cmd);
+            assert!(idle(&mut h, "k") >= 1, "{cmd:?} reset the idle time");
+        }
+        assert_eq!(h.run(&["TOUCH", "k"]), int(1));
+        assert_eq!(idle(&mut h, "k"), 0);
+        assert!(idle(&mut h, "j") >= 1);
+        assert_eq!(h.run(&["EXPIRE", "j", "100"]), int(1));
+        assert_eq!(idle(&mut h, "j"), 0);
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "nokey"]), Reply::Null);
+    }
+
+    #[test]
+    fn object_freq_and_idletime_depend_on_policy() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        assert_eq!(
+            h.err(&["OBJECT", "FREQ", "k"]),
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+        );
+        // A missing key is null before the policy is checked.
+        assert_eq!(h.run(&["OBJECT", "FREQ", "nokey"]), Reply::Null);
+        h.server.config.write().maxmemory_policy = "allkeys-lfu".into();
+        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(5));
+        assert_eq!(
+            h.err(&["OBJECT", "IDLETIME", "k"]),
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+        );
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "nokey"]), Reply::Null);
+        h.server.config.write().maxmemory_policy = "volatile-lfu".into();
+        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(5));
+        h.server.config.write().maxmemory_policy = "allkeys-lru".into();
+        assert_eq!(idle(&mut h, "k"), 0);
+    }
+
+    #[test]
+    fn object_help_and_errors() {
+        let mut h = Harness::new();
+        let Reply::Array(lines) = h.run(&["OBJECT", "help"]) else {
+            panic!()
+        };
+        assert_eq!(lines.len(), 15);
+        assert_eq!(
+            lines[0],
+            Reply::simple("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+        );
+        assert_eq!(lines[14], Reply::simple("    Prints this help."));
+        assert_eq!(
+            h.err(&["OBJECT"]),
+            "ERR wrong number of arguments for 'object' command"
+        );
+        assert_eq!(
+            h.err(&["OBJECT", "foo"]),
+            "ERR unknown subcommand 'foo'. Try OBJECT HELP."
+        );
+        assert_eq!(
+            h.err(&["OBJECT", "encoding", "a", "b"]),
+            "ERR wrong number of arguments for 'object|encoding' command"
+        );
+        assert_eq!(
+            h.err(&["OBJECT", "help", "x"]),
+            "ERR wrong number of arguments for 'object|help' command"
+        );
+    }
+
+    #[test]
+    fn lookups_count_keyspace_hits_like_redis() {
+        let mut h = Harness::new();
+        set(&h, "k", "v");
+        let stats = |h: &Harness| h.server.store.hits_and_misses();
+        for (cmd, delta) in [
+            (&["TTL", "k"][..], (1, 0)),
+            (&["TTL", "nokey"], (0, 1)),
+            (&["TYPE", "k"], (1, 0)),
+            (&["EXISTS", "k", "nokey"], (1, 1)),
+            (&["OBJECT", "ENCODING", "k"], (1, 0)),
+            (&["EXPIRETIME", "k"], (1, 0)),
+            (&["TOUCH", "k", "nokey"], (1, 1)),
+            (&["COPY", "k", "k2"], (1, 0)),
+            (&["PERSIST", "k"], (0, 0)),
+            (&["EXPIRE", "k", "100"], (0, 0)),
+            (&["KEYS", "*"], (0, 0)),
+            (&["SCAN", "0"], (0, 0)),
+            (&["RANDOMKEY"], (0, 0)),
+            (&["RENAME", "k2", "k3"], (0, 0)),
+            (&["DEL", "k3"], (0, 0)),
+        ] {
+            let before = stats(&h);
+            h.run(cmd);
+            let after = stats(&h);
+            assert_eq!((after.0 - before.0, after.1 - before.1), delta, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn commands_work_in_the_selected_db() {
+        let mut h = Harness::new();
+        put(&h, 5, "k", Value::string(Bytes::from_static(b"v")), None);
+        h.session.db = 5;
+        assert_eq!(h.run(&["EXISTS", "k"]), int(1));
+        assert_eq!(h.run(&["KEYS", "*"]), Reply::bulks(["k"]));
+        assert_eq!(scan_once(&mut h, &["0"]).1, ["k"]);
+        assert_eq!(h.run(&["RANDOMKEY"]), bulk("k"));
+        assert_eq!(h.run(&["COPY", "k", "k", "DB", "0"]), int(1));
+        assert_eq!(h.run(&["RENAME", "k", "j"]), Reply::ok());
+        assert_eq!(h.run(&["DEL", "j"]), int(1));
+        assert_eq!(get_str(&h, 0, "k").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn rename_is_atomic_under_concurrency() {
+        let h = Harness::new();
+        set(&h, "a", "v");
+        let stop = Arc::new(AtomicBool::new(false));
+        let renamers: Vec<_> = [("a", "b"), ("b", "a"), ("a", "b"), ("b", "a")]
+            .into_iter()
+            .map(|(from, to)| {
+                let mut c = other_client(&h);
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut done = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        match c.run(&["RENAME", from, to]) {
+                            Reply::Simple(_) => done += 1,
+                            Reply::Error(e) => assert_eq!(e, Error::NoSuchKey),
+                            other => panic!("{other:?}"),
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        let checkers: Vec<_> = (0..3)
+            .map(|_| {
+                let mut c = other_client(&h);
+                std::thread::spawn(move || {
+                    for _ in 0..20_000 {
+                        assert_eq!(c.run(&["EXISTS", "a", "b"]), int(1));
+                    }
+                })
+            })
+            .collect();
+        for c in checkers {
+            c.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        let renames: i32 = renamers.into_iter().map(|r| r.join().unwrap()).sum();
+        assert!(renames > 0);
+        let mut h = h;
+        assert_eq!(h.run(&["EXISTS", "a", "b"]), int(1));
+        assert_eq!(sorted_keys(&h.run(&["KEYS", "*"])).len(), 1);
+    }
+
+    #[test]
+    fn multi_key_del_and_copy_are_atomic() {
+        let h = Harness::new();
+        let stop = Arc::new(AtomicBool::new(false));
+        // A writer creates x and y together; a deleter removes both in one DEL.
+        let writer = {
+            let server = h.server.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let txn = server.store.txn(Access::Write, 0, [&b"x"[..], &b"y"[..]]);
+                    txn.set(0, b"x", Value::string(Bytes::from_static(b"1")), None);
+                    txn.set(0, b"y", Value::string(Bytes::from_static(b"1")), None);
+                }
+            })
+        };
+        let deleter = {
+            let mut c = other_client(&h);
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Reply::Integer(n) = c.run(&["DEL", "x", "y"]) else {
+                        panic!()
+                    };
+                    assert!(n == 0 || n == 2, "DEL removed {n}");
+                }
+            })
+        };
+        let mut c = other_client(&h);
+        for _ in 0..20_000 {
+            let Reply::Integer(n) = c.run(&["EXISTS", "x", "y"]) else {
+                panic!()
+            };
+            assert!(n == 0 || n == 2, "torn state: {n}");
+            // COPY reads x and writes c in one txn.
+            c.run(&["COPY", "x", "cx", "REPLACE"]);
+        }
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+        deleter.join().unwrap();
+    }
+
+    #[test]
+    fn table_rows_match_redis() {
+        let find = |name: &str| COMMANDS.iter().find(|c| c.name == name).unwrap();
+        assert_eq!(find("del").flags, WRITE);
+        assert_eq!(find("unlink").flags, WRITE | FAST);
+        assert_eq!(find("copy").flags, WRITE | DENYOOM);
+        assert_eq!(find("keys").flags, READONLY);
+        assert_eq!(find("rename").keys, spec(1, 2, 1));
+        assert_eq!(find("exists").arity, -2);
+        let object = find("object");
+        assert_eq!(object.arity, -2);
+        assert_eq!(object.subcommands.len(), 5);
+        let help = object.subcommand(b"HELP").unwrap();
+        assert_eq!((help.arity, help.flags), (2, LOADING | STALE));
+        assert_eq!(object.subcommand(b"freq").unwrap().keys, spec(2, 2, 1));
+    }
+}

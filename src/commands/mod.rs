@@ -10,8 +10,13 @@
 //! touch, which is what makes each command atomic.
 
 pub mod args;
+pub mod client;
+pub mod command;
 pub mod connection;
+pub mod info;
 pub mod keys;
+pub mod redis_docs;
+pub mod redis_meta;
 pub mod reply;
 pub mod server;
 pub mod strings;
@@ -232,7 +237,9 @@ impl Command {
 /// Every family's command list.
 pub static FAMILIES: &[&[Command]] = &[
     connection::COMMANDS,
+    client::COMMANDS,
     server::COMMANDS,
+    command::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
 ];

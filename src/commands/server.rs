@@ -1,4 +1,561 @@
-//! PLACEHOLDER: being written.
-use super::Command;
+//! Server commands: statistics, configuration, whole-database operations and shutdown.
+//!
+//! - `INFO [section ...]` → verbatim text (bulk string in RESP2); see `info.rs`.
+//! - `CONFIG GET pattern [pattern ...]` → map name → value over [`crate::config::PARAMS`];
+//!   a pattern without glob characters is an exact (case-insensitive) name and is answered
+//!   under the name as given.
+//! - `CONFIG SET name value [name value ...]` → `OK`. All or nothing: every pair is checked
+//!   and applied to a copy, which replaces the configuration only if all succeed. Errors:
+//!   `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`,
+//!   `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>` (reasons
+//!   include `can't set immutable config` and `duplicate parameter`).
+//! - `CONFIG RESETSTAT` → `OK`: zeroes the `INFO stats` counters and keyspace hits/misses.
+//! - `CONFIG HELP` → array of status lines.
+//! - `DBSIZE` → integer: keys in the selected database.
+//! - `FLUSHDB [ASYNC|SYNC]`, `FLUSHALL [ASYNC|SYNC]` → `OK` (both modes free synchronously).
+//! - `TIME` → array of two bulk strings: Unix seconds and microseconds.
+//! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]` → no reply: the server stops and this
+//!   connection closes. There is nothing to save, so SAVE and NOSAVE both just stop.
+//!   `SHUTDOWN ABORT` → `ERR No shutdown in progress.` (shutdown is immediate).
 
-pub static COMMANDS: &[Command] = &[];
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use super::command::help_reply;
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*, info};
+use crate::config::{PARAMS, Param, param};
+use crate::error::{Error, Result};
+use crate::store::Access;
+use crate::store::glob::glob_match;
+
+const CONFIG_SUBS: &[Command] = &[
+    Command::new(
+        "get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        config_get,
+    )
+    .doc(
+        "server",
+        "2.0.0",
+        "Returns the effective values of configuration parameters.",
+        "O(N) when N is the number of configuration parameters provided",
+    )
+    .of("config"),
+    Command::new(
+        "set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        config_set,
+    )
+    .doc(
+        "server",
+        "2.0.0",
+        "Sets configuration parameters in-flight.",
+        "O(N) when N is the number of configuration parameters provided",
+    )
+    .of("config"),
+    Command::new(
+        "resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        config_resetstat,
+    )
+    .doc("server", "2.0.0", "Resets the server's statistics.", "O(1)")
+    .of("config"),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, config_help)
+        .doc(
+            "server",
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+            "O(1)",
+        )
+        .of("config"),
+];
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("info", -1, LOADING | STALE, NO_KEYS, info).doc(
+        "server",
+        "1.0.0",
+        "Returns information and statistics about the server.",
+        "O(1)",
+    ),
+    Command::container("config", CONFIG_SUBS).doc(
+        "server",
+        "2.0.0",
+        "A container for server configuration commands.",
+        "Depends on subcommand.",
+    ),
+    Command::new("dbsize", 1, READONLY | FAST, NO_KEYS, dbsize).doc(
+        "server",
+        "1.0.0",
+        "Returns the number of keys in the database.",
+        "O(1)",
+    ),
+    Command::new("flushdb", -1, WRITE, NO_KEYS, flushdb).doc(
+        "server",
+        "1.0.0",
+        "Remove all keys from the current database.",
+        "O(N) where N is the number of keys in the selected database",
+    ),
+    Command::new("flushall", -1, WRITE, NO_KEYS, flushall).doc(
+        "server",
+        "1.0.0",
+        "Removes all keys from all databases.",
+        "O(N) where N is the total number of keys in all databases",
+    ),
+    Command::new("time", 1, LOADING | STALE | FAST, NO_KEYS, time).doc(
+        "server",
+        "2.6.0",
+        "Returns the server time.",
+        "O(1)",
+    ),
+    Command::new(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        NO_KEYS,
+        shutdown,
+    )
+    .doc(
+        "server",
+        "1.0.0",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        "O(N) when saving, where N is the total number of keys in all databases when saving \
+         data, otherwise O(1)",
+    ),
+];
+
+fn info(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::text("txt", info::render(ctx.server, &argv[1..])))
+}
+
+fn config_get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut matches: Vec<(String, &'static Param)> = Vec::new();
+    let seen =
+        |matches: &[(String, &Param)], p: &Param| matches.iter().any(|(_, m)| m.name == p.name);
+    for pattern in &argv[2..] {
+        if !pattern.iter().any(|b| b"[*?".contains(b)) {
+            let name = String::from_utf8_lossy(pattern);
+            if let Some(p) = param(&name)
+                && !seen(&matches, p)
+            {
+                matches.push((name.into_owned(), p));
+            }
+            continue;
+        }
+        for p in PARAMS {
+            if !seen(&matches, p) && glob_match(pattern, p.name.as_bytes(), true) {
+                matches.push((p.name.to_string(), p));
+            }
+        }
+    }
+    let config = ctx.server.config.read();
+    Ok(Reply::Map(
+        matches
+            .into_iter()
+            .map(|(name, p)| (Reply::bulk(name), Reply::bulk(p.get(&config))))
+            .collect(),
+    ))
+}
+
+fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    if !argv.len().is_multiple_of(2) {
+        return Err(Error::Syntax);
+    }
+    let failed = |name: &str, reason: &str| {
+        Error::err(format!(
+            "CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+        ))
+    };
+    // First pass, as Redis: names, mutability and duplicates. An unknown name is reported
+    // in preference to other problems, unless one was found before it.
+    let mut pairs: Vec<(&'static Param, String)> = Vec::new();
+    let mut problem: Option<Error> = None;
+    for pair in argv[2..].chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]);
+        let Some(p) = param(&name) else {
+            if problem.is_none() {
+                return Err(Error::err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
+                )));
+            }
+            continue;
+        };
+        if problem.is_some() {
+            continue;
+        }
+        if !p.mutable {
+            problem = Some(failed(&name, "can't set immutable config"));
+        } else if pairs.iter().any(|(q, _)| q.name == p.name) {
+            problem = Some(failed(&name, "duplicate parameter"));
+        }
+        pairs.push((p, String::from_utf8_lossy(&pair[1]).into_owned()));
+    }
+    if let Some(e) = problem {
+        return Err(e);
+    }
+    // Second pass: apply to a copy under the write lock, so concurrent CONFIG SETs cannot
+    // interleave and a failure leaves the configuration untouched.
+    let mut config = ctx.server.config.write();
+    let mut updated = config.clone();
+    for (p, value) in &pairs {
+        p.set(&mut updated, value)
+            .map_err(|reason| failed(p.name, &reason))?;
+    }
+    *config = updated;
+    drop(config);
+    ctx.server.config_changed();
+    Ok(Reply::ok())
+}
+
+fn config_resetstat(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    ctx.server.stats.reset();
+    ctx.store().reset_stats();
+    Ok(Reply::ok())
+}
+
+fn config_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(help_reply(
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    ))
+}
+
+fn dbsize(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
+    Ok(Reply::integer(txn.len(db)))
+}
+
+/// The optional `ASYNC|SYNC` of the flush commands. Both free synchronously here.
+fn flush_mode(argv: &[Bytes]) -> Result<()> {
+    match argv {
+        [_] => Ok(()),
+        [_, mode] if mode.eq_ignore_ascii_case(b"ASYNC") || mode.eq_ignore_ascii_case(b"SYNC") => {
+            Ok(())
+        }
+        _ => Err(Error::Syntax),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    flush_mode(argv)?;
+    let db = ctx.db();
+    let txn = ctx.store().txn_dbs(Access::Write, db..db + 1);
+    txn.clear(db);
+    Ok(Reply::ok())
+}
+
+fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    flush_mode(argv)?;
+    let databases = ctx.server.config.read().databases;
+    let txn = ctx.store().txn_dbs(Access::Write, 0..databases);
+    for db in 0..databases {
+        txn.clear(db);
+    }
+    Ok(Reply::ok())
+}
+
+fn time(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Ok(Reply::Array(vec![
+        Reply::bulk(now.as_secs().to_string()),
+        Reply::bulk(now.subsec_micros().to_string()),
+    ]))
+}
+
+fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (mut save, mut nosave, mut other, mut abort) = (false, false, false, false);
+    for arg in &argv[1..] {
+        match arg.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" => other = true,
+            b"abort" => abort = true,
+            _ => return Err(Error::Syntax),
+        }
+    }
+    if (abort && (save || nosave || other)) || (save && nosave) {
+        return Err(Error::Syntax);
+    }
+    if abort {
+        // Shutdown never waits (no replicas, nothing to save), so none can be in progress.
+        return Err(Error::err("No shutdown in progress."));
+    }
+    tracing::info!("User requested shutdown...");
+    ctx.server.shutdown.cancel();
+    ctx.session.close_now = true;
+    Ok(Reply::ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::Protocol;
+    use crate::commands::test_support::Harness;
+    use crate::resp::encoder::encode;
+    use crate::store::Value;
+
+    fn set(h: &Harness, db: usize, key: &str, expires: Option<u64>) {
+        let store = &h.server.store;
+        let txn = store.txn(Access::Write, db, [key.as_bytes()]);
+        let expires = expires.map(|ms| txn.now_ms() + ms);
+        txn.set(
+            db,
+            key.as_bytes(),
+            Value::string(Bytes::from_static(b"v")),
+            expires,
+        );
+    }
+
+    fn text(reply: Reply) -> String {
+        match reply {
+            Reply::Verbatim("txt", t) => String::from_utf8(t.to_vec()).unwrap(),
+            other => panic!("expected verbatim text, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn info_sections_and_format() {
+        let mut h = Harness::new();
+        set(&h, 0, "a", None);
+        set(&h, 0, "b", Some(100_000));
+        set(&h, 3, "c", None);
+        let keyspace = text(h.run(&["INFO", "keyspace"]));
+        assert_eq!(
+            keyspace,
+            "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n"
+        );
+        assert_eq!(text(h.run(&["INFO", "nosuch"])), "");
+        let two = text(h.run(&["INFO", "cluster", "server"]));
+        assert!(
+            two.starts_with("# Server\r\nredis_version:7.2.4\r\n"),
+            "{two}"
+        );
+        assert!(
+            two.ends_with("\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n"),
+            "{two}"
+        );
+        assert!(two.contains(&format!("memorabilia_version:{}\r\n", crate::VERSION)));
+        let all = text(h.run(&["INFO"]));
+        for field in [
+            "connected_clients:",
+            "used_memory:",
+            "used_memory_human:",
+            "maxmemory_policy:noeviction",
+            "keyspace_hits:",
+            "role:master",
+            "loading:0",
+            "used_cpu_user:",
+            "# Modules\r\n\r\n",
+        ] {
+            assert!(all.contains(field), "{field} missing");
+        }
+        let headers = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter(|l| l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(
+            headers(&text(h.run(&["INFO", "everything"]))),
+            headers(&all)
+        );
+        assert_eq!(headers(&all).len(), 10);
+        // RESP2 clients get a plain bulk string.
+        let mut out = bytes::BytesMut::new();
+        encode(&h.run(&["INFO", "cluster"]), Protocol::Resp2, &mut out);
+        assert_eq!(&out[..], b"$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n");
+    }
+
+    #[test]
+    fn info_stats_follow_the_store() {
+        let mut h = Harness::new();
+        set(&h, 0, "a", None);
+        {
+            let txn = h.server.store.txn(Access::Read, 0, [&b"a"[..], &b"zz"[..]]);
+            txn.get(0, b"a");
+            txn.get(0, b"zz");
+        }
+        let stats = text(h.run(&["INFO", "stats"]));
+        assert!(
+            stats.contains("keyspace_hits:1\r\nkeyspace_misses:1\r\n"),
+            "{stats}"
+        );
+        assert_eq!(h.run(&["CONFIG", "RESETSTAT"]), Reply::ok());
+        let stats = text(h.run(&["INFO", "stats"]));
+        assert!(
+            stats.contains("keyspace_hits:0\r\nkeyspace_misses:0\r\n"),
+            "{stats}"
+        );
+    }
+
+    #[test]
+    fn config_get_patterns() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run(&["CONFIG", "GET", "maxmemory*"]),
+            Reply::Map(vec![
+                (Reply::bulk("maxmemory"), Reply::bulk("0")),
+                (Reply::bulk("maxmemory-policy"), Reply::bulk("noeviction")),
+            ])
+        );
+        assert_eq!(
+            h.run(&["CONFIG", "GET", "HZ", "hz", "*bulk*"]),
+            Reply::Map(vec![
+                (Reply::bulk("HZ"), Reply::bulk("10")),
+                (Reply::bulk("proto-max-bulk-len"), Reply::bulk("536870912")),
+            ])
+        );
+        assert_eq!(h.run(&["CONFIG", "GET", "nosuch"]), Reply::Map(vec![]));
+        assert_eq!(
+            h.err(&["CONFIG", "GET"]),
+            "ERR wrong number of arguments for 'config|get' command"
+        );
+    }
+
+    #[test]
+    fn config_set_is_atomic_with_redis_errors() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run(&["CONFIG", "SET", "hz", "20", "maxclients", "50"]),
+            Reply::ok()
+        );
+        let config = h.server.config.read().clone();
+        assert_eq!((config.hz, config.maxclients), (20, 50));
+        for (args, err) in [
+            (
+                &["hz", "30", "maxclients", "x"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument \
+                 couldn't be parsed into an integer",
+            ),
+            (
+                &["nosuch", "1"][..],
+                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
+            ),
+            (
+                &["DATABASES", "3"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'DATABASES') - can't set \
+                 immutable config",
+            ),
+            (
+                &["databases", "3", "nosuch", "1"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set \
+                 immutable config",
+            ),
+            (
+                &["hz", "30", "nosuch", "1"][..],
+                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
+            ),
+            (
+                &["hz", "10", "HZ", "11"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter",
+            ),
+            (
+                &["HZ", "abc"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't \
+                 be parsed into an integer",
+            ),
+            (&["hz", "10", "maxclients"][..], "ERR syntax error"),
+        ] {
+            let mut words = vec!["CONFIG", "SET"];
+            words.extend_from_slice(args);
+            assert_eq!(h.err(&words), err, "{args:?}");
+        }
+        // Nothing of the failed commands was applied.
+        assert_eq!(*h.server.config.read(), config);
+        assert_eq!(
+            h.err(&["CONFIG", "SET", "hz"]),
+            "ERR wrong number of arguments for 'config|set' command"
+        );
+    }
+
+    #[test]
+    fn config_help_and_unknown_subcommand() {
+        let mut h = Harness::new();
+        let Reply::Array(lines) = h.run(&["CONFIG", "HELP"]) else {
+            panic!()
+        };
+        assert_eq!(lines.len(), 9);
+        assert_eq!(
+            h.err(&["CONFIG", "foo"]),
+            "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+        );
+    }
+
+    #[test]
+    fn dbsize_and_flushes() {
+        let mut h = Harness::new();
+        set(&h, 0, "a", None);
+        set(&h, 0, "b", Some(100_000));
+        set(&h, 1, "c", None);
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(2));
+        assert_eq!(
+            h.err(&["DBSIZE", "x"]),
+            "ERR wrong number of arguments for 'dbsize' command"
+        );
+        h.run(&["SELECT", "1"]);
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(1));
+        assert_eq!(h.err(&["FLUSHDB", "foo"]), "ERR syntax error");
+        assert_eq!(h.err(&["FLUSHDB", "SYNC", "x"]), "ERR syntax error");
+        assert_eq!(h.run(&["FLUSHDB", "async"]), Reply::ok());
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(0));
+        h.run(&["SELECT", "0"]);
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(2));
+        assert_eq!(h.err(&["FLUSHALL", "x"]), "ERR syntax error");
+        assert_eq!(h.run(&["FLUSHALL", "SYNC"]), Reply::ok());
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(0));
+        assert_eq!(h.server.store.db_info(0).expires, 0);
+        assert_eq!(h.run(&["FLUSHALL"]), Reply::ok());
+    }
+
+    #[test]
+    fn time_is_seconds_and_micros() {
+        let mut h = Harness::new();
+        let Reply::Array(parts) = h.run(&["TIME"]) else {
+            panic!()
+        };
+        let num = |r: &Reply| match r {
+            Reply::Bulk(b) => std::str::from_utf8(b).unwrap().parse::<u64>().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(num(&parts[0]).abs_diff(now) <= 1);
+        assert!(num(&parts[1]) < 1_000_000);
+    }
+
+    #[test]
+    fn shutdown_options() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.err(&["SHUTDOWN", "ABORT"]),
+            "ERR No shutdown in progress."
+        );
+        for bad in [&["foo"][..], &["nosave", "save"][..], &["abort", "now"][..]] {
+            let mut words = vec!["SHUTDOWN"];
+            words.extend_from_slice(bad);
+            assert_eq!(h.err(&words), "ERR syntax error", "{bad:?}");
+        }
+        assert!(!h.server.shutdown.is_cancelled());
+        h.run(&["SHUTDOWN", "NOSAVE", "NOW", "now", "FORCE"]);
+        assert!(h.server.shutdown.is_cancelled());
+        assert!(h.session.close_now);
+    }
+}

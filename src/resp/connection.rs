@@ -34,12 +34,17 @@ enum Close {
 pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client: Arc<ClientInfo>) {
     let _ = stream.set_nodelay(true);
     let mut session = Session::new(client.clone());
-    let mut decoder = RequestDecoder::new(limits(&state));
+    let mut settings = Settings::load(&state);
+    let mut decoder = RequestDecoder::new(settings.decoder);
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut output = BytesMut::with_capacity(READ_CHUNK);
     let mut argv = Vec::with_capacity(8);
     loop {
-        let idle_timeout = state.config.read().timeout;
+        if settings.epoch != state.config_epoch() {
+            settings = Settings::load(&state);
+            decoder.set_limits(settings.decoder);
+        }
+        let idle_timeout = settings.idle_timeout;
         let read = async {
             if idle_timeout == 0 {
                 stream.read_buf(&mut input).await
@@ -66,7 +71,6 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                     .fetch_add(n as u64, Ordering::Relaxed);
             }
         }
-        decoder.set_limits(limits(&state));
         let outcome = run_batch(
             &state,
             &mut session,
@@ -91,7 +95,7 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
         if outcome.is_some() {
             break;
         }
-        let query_limit = state.config.read().client_query_buffer_limit;
+        let query_limit = settings.query_buffer_limit;
         if input.len() as u64 > query_limit {
             tracing::warn!(
                 client = client.id,
@@ -155,9 +159,27 @@ fn run_batch(
     outcome
 }
 
-fn limits(state: &ServerState) -> DecoderLimits {
-    DecoderLimits {
-        max_bulk_len: state.config.read().proto_max_bulk_len as usize,
-        ..DecoderLimits::default()
+/// The settings a connection consults on every read, cached until the configuration's
+/// epoch moves so the hot path takes no lock.
+struct Settings {
+    epoch: u64,
+    decoder: DecoderLimits,
+    query_buffer_limit: u64,
+    idle_timeout: u64,
+}
+
+impl Settings {
+    fn load(state: &ServerState) -> Settings {
+        let epoch = state.config_epoch();
+        let config = state.config.read();
+        Settings {
+            epoch,
+            decoder: DecoderLimits {
+                max_bulk_len: config.proto_max_bulk_len as usize,
+                ..DecoderLimits::default()
+            },
+            query_buffer_limit: config.client_query_buffer_limit,
+            idle_timeout: config.timeout,
+        }
     }
 }

@@ -18,6 +18,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use crate::store::numeric::parse_i64;
+
 /// Redis's `PROTO_INLINE_MAX_SIZE`: the most bytes buffered without finding the end of an
 /// inline request or of a `*`/`$` header line before the client is considered abusive.
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
@@ -270,7 +272,7 @@ impl RequestDecoder {
         {
             self.stats.numbers_parsed += 1;
         }
-        string2ll(digits)
+        parse_i64(digits)
     }
 
     /// An inline request: one line, split into arguments like `sdssplitargs()`.
@@ -399,37 +401,6 @@ fn reply_char(byte: u8) -> char {
     match byte {
         b'\r' | b'\n' => ' ',
         other => char::from(other),
-    }
-}
-
-/// Redis's `string2ll()`: an optional `-`, then `0` alone or a digit 1-9 followed by
-/// digits, fitting an i64. No `+`, no spaces, no leading zeros, not `-0`, fewer than 21 bytes.
-fn string2ll(s: &[u8]) -> Option<i64> {
-    // LONG_STR_SIZE in Redis.
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    if !matches!(digits.first(), Some(b'1'..=b'9')) {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        0i64.checked_sub_unsigned(value)
-    } else {
-        i64::try_from(value).ok()
     }
 }
 
@@ -1183,32 +1154,6 @@ mod tests {
         let (cmds, res) = decode_whole(&resp(&[b"ECHO", b"\0\0\r\n"]));
         assert_eq!(res, Ok(()));
         assert_eq!(cmds, vec![cmd(&[b"ECHO", b"\0\0\r\n"])]);
-    }
-
-    #[test]
-    fn string2ll_matches_redis() {
-        assert_eq!(string2ll(b"0"), Some(0));
-        assert_eq!(string2ll(b"12"), Some(12));
-        assert_eq!(string2ll(b"-12"), Some(-12));
-        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"-0",
-            b"00",
-            b"01",
-            b"+1",
-            b" 1",
-            b"1 ",
-            b"1a",
-            b"9223372036854775808",
-            b"-9223372036854775809",
-            b"18446744073709551616",
-            b"000000000000000000001",
-        ] {
-            assert_eq!(string2ll(bad), None, "{bad:?}");
-        }
     }
 
     /// xorshift64*: deterministic randomness without a dependency.

@@ -55,6 +55,8 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
         let client = state
             .clients
             .register(ClientKind::Resp, peer.to_string(), local.clone());
+        #[cfg(unix)]
+        client.set_fd(std::os::fd::AsRawFd::as_raw_fd(&stream) as i64);
         let state = state.clone();
         tracker.spawn(async move {
             connection::serve_client(state.clone(), stream, client.clone()).await;

@@ -301,7 +301,17 @@ impl<'s> Txn<'s> {
     /// Looks a key up for reading: counts a keyspace hit or miss and updates its access
     /// time. Expired keys are absent (and reclaimed).
     pub fn get(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        let entry = self.lookup(db, key, true);
+        self.counted(db, key, self.lookup(db, key, true))
+    }
+
+    /// Looks a key up for reading without updating its access time, but counting a keyspace
+    /// hit or miss: Redis's `LOOKUP_NOTOUCH` reads (`TTL`, `TYPE`, `EXISTS`, `OBJECT`).
+    pub fn get_no_touch(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.counted(db, key, self.lookup(db, key, false))
+    }
+
+    /// Counts a read lookup's outcome as a keyspace hit or miss.
+    fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
         let seg = self.segment_for(db, key);
         let counter = if entry.is_some() {
             &seg.hits

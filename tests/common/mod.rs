@@ -85,6 +85,11 @@ impl Raw {
             .await
             .expect("close in time")
             .unwrap_or(0);
-        assert_eq!(n, 0, "expected EOF, got {:?}", String::from_utf8_lossy(&buf[..n]));
+        assert_eq!(
+            n,
+            0,
+            "expected EOF, got {:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
     }
 }

@@ -1,0 +1,100 @@
+"""Fixtures of the redis-py compatibility suite.
+
+Environment:
+  SERVER_PORT          port of the server under test (required), on 127.0.0.1
+  SERVER_HOST          host (default 127.0.0.1)
+  PROTOCOL             2 (default) or 3: the RESP version every client of the
+                       suite negotiates (redis-py `protocol=`, and HELLO 3 for
+                       the raw connections)
+  ORACLE_IS_REDIS_70   set to 1 only while validating the suite against the
+                       redis-server 7.0.15 oracle: it skips the few Redis 7.2
+                       only assertions (CLIENT SETINFO, lib-name/lib-ver...) and
+                       relaxes redis_version >= 7.2.0 to >= 7.0.0.
+"""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import redis  # noqa: E402
+
+from resp_raw import RawConn, Map  # noqa: E402
+
+HOST = os.environ.get("SERVER_HOST", "127.0.0.1")
+try:
+    PORT = int(os.environ["SERVER_PORT"])
+except (KeyError, ValueError):
+    raise pytest.UsageError("SERVER_PORT must be set to the port of the server under test")
+PROTOCOL = int(os.environ.get("PROTOCOL", "2"))
+if PROTOCOL not in (2, 3):
+    raise pytest.UsageError("PROTOCOL must be 2 or 3")
+ORACLE_70 = os.environ.get("ORACLE_IS_REDIS_70") == "1"
+
+
+def pytest_report_header(config):
+    return (f"server 127.0.0.1:{PORT}, RESP{PROTOCOL}, redis-py {redis.__version__}"
+            + (", ORACLE_IS_REDIS_70=1" if ORACLE_70 else ""))
+
+
+def open_raw(protocol=PROTOCOL):
+    c = RawConn(PORT, HOST)
+    if protocol == 3:
+        reply = c.cmd("HELLO", 3)
+        assert isinstance(reply, Map), reply
+    return c
+
+
+def make_client(decode=True, protocol=PROTOCOL, **kw):
+    return redis.Redis(host=HOST, port=PORT, protocol=protocol,
+                       decode_responses=decode, socket_timeout=10, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _flushall():
+    c = RawConn(PORT, HOST)
+    try:
+        assert c.cmd("FLUSHALL") == "OK"
+    finally:
+        c.close()
+    yield
+
+
+@pytest.fixture
+def r():
+    """redis-py client with decode_responses=True, negotiated with PROTOCOL."""
+    client = make_client(decode=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def rb():
+    """redis-py client returning bytes."""
+    client = make_client(decode=False)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def raw():
+    """Raw RESP connection (HELLO 3 already sent when PROTOCOL=3)."""
+    c = open_raw()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def new_raw():
+    """Factory of extra raw connections, closed at teardown."""
+    conns = []
+
+    def factory(protocol=PROTOCOL):
+        c = open_raw(protocol)
+        conns.append(c)
+        return c
+
+    yield factory
+    for c in conns:
+        c.close()

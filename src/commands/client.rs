@@ -1,0 +1,575 @@
+//! The `CLIENT` container: the calling connection's identity and the registry of connected
+//! clients (`ServerState::clients`).
+//!
+//! - `CLIENT ID` → integer.
+//! - `CLIENT SETNAME name` → `OK`; an empty name clears it. Names are printable ASCII
+//!   without spaces (`ERR Client names cannot contain spaces, newlines or special
+//!   characters.`).
+//! - `CLIENT GETNAME` → bulk string, or null when unset.
+//! - `CLIENT SETINFO LIB-NAME|LIB-VER value` (7.2) → `OK`; errors `ERR Unrecognized option
+//!   '<attr>'` and `ERR <attr> cannot contain spaces, newlines or special characters.`
+//! - `CLIENT INFO` → verbatim text: this client's line.
+//! - `CLIENT LIST [TYPE normal|master|replica|slave|pubsub] [ID id ...]` → verbatim text:
+//!   one line per client, each ending in "\n", in the Redis 7.2 format.
+//! - `CLIENT KILL addr:port` → `OK` or `ERR No such client`;
+//!   `CLIENT KILL [ID id] [ADDR a] [LADDR a] [USER u] [TYPE t] [SKIPME yes|no] ...` →
+//!   integer: how many clients were closed.
+//! - `CLIENT HELP` → array of status lines.
+//!
+//! Memorabilia has no per-client buffers accounting, pub/sub or MULTI state in the
+//! registry, so those `CLIENT LIST` fields are constant (`qbuf=0`, `sub=0`, `multi=-1`, ...)
+//! and every client is of type `normal`; the only user is `default`.
+
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+
+use super::command::help_reply;
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use crate::error::{Error, Result};
+use crate::state::ClientInfo;
+
+const SUBS: &[Command] = &[
+    Command::new("id", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, id)
+        .doc(
+            "connection",
+            "5.0.0",
+            "Returns the unique client ID of the connection.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new("setname", 3, NOSCRIPT | LOADING | STALE, NO_KEYS, setname)
+        .doc("connection", "2.6.9", "Sets the connection name.", "O(1)")
+        .of("client"),
+    Command::new("getname", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, getname)
+        .doc(
+            "connection",
+            "2.6.9",
+            "Returns the name of the connection.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new("setinfo", 4, NOSCRIPT | LOADING | STALE, NO_KEYS, setinfo)
+        .doc(
+            "connection",
+            "7.2.0",
+            "Sets information specific to the client or connection.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new("info", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, info)
+        .doc(
+            "connection",
+            "6.2.0",
+            "Returns information about the connection.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new(
+        "list",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        list,
+    )
+    .doc(
+        "connection",
+        "2.4.0",
+        "Lists open connections.",
+        "O(N) where N is the number of client connections",
+    )
+    .of("client"),
+    Command::new(
+        "kill",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        kill,
+    )
+    .doc(
+        "connection",
+        "2.4.0",
+        "Terminates open connections.",
+        "O(N) where N is the number of client connections",
+    )
+    .of("client"),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
+        .doc(
+            "connection",
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+            "O(1)",
+        )
+        .of("client"),
+];
+
+pub static COMMANDS: &[Command] = &[Command::container("client", SUBS).doc(
+    "connection",
+    "2.4.0",
+    "A container for client connection commands.",
+    "Depends on subcommand.",
+)];
+
+fn id(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(ctx.session.client.id))
+}
+
+/// Redis's `validateClientAttr`: printable ASCII other than space, so that `CLIENT LIST`
+/// stays splittable on spaces.
+fn valid_attr(value: &[u8]) -> bool {
+    value.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+/// Checks a client name (`CLIENT SETNAME`, `HELLO ... SETNAME`); the error is Redis's.
+pub fn check_name(name: &[u8]) -> Result<()> {
+    if valid_attr(name) {
+        Ok(())
+    } else {
+        Err(Error::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ))
+    }
+}
+
+/// Sets (or, when empty, clears) the client name.
+pub fn set_name(client: &ClientInfo, name: &[u8]) -> Result<()> {
+    check_name(name)?;
+    *client.name.lock() = Bytes::copy_from_slice(name);
+    Ok(())
+}
+
+fn setname(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    set_name(&ctx.session.client, &argv[2])?;
+    Ok(Reply::ok())
+}
+
+fn getname(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let name = ctx.session.client.name.lock().clone();
+    Ok(if name.is_empty() {
+        Reply::Null
+    } else {
+        Reply::Bulk(name)
+    })
+}
+
+fn setinfo(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (attr, value) = (&argv[2], &argv[3]);
+    let client = &ctx.session.client;
+    let slot = if attr.eq_ignore_ascii_case(b"lib-name") {
+        &client.lib_name
+    } else if attr.eq_ignore_ascii_case(b"lib-ver") {
+        &client.lib_ver
+    } else {
+        return Err(Error::err(format!(
+            "Unrecognized option '{}'",
+            String::from_utf8_lossy(attr)
+        )));
+    };
+    if !valid_attr(value) {
+        return Err(Error::err(format!(
+            "{} cannot contain spaces, newlines or special characters.",
+            String::from_utf8_lossy(attr)
+        )));
+    }
+    *slot.lock() = Bytes::copy_from_slice(value);
+    Ok(Reply::ok())
+}
+
+/// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order.
+pub fn client_line(client: &ClientInfo) -> String {
+    let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+    let mut line = String::with_capacity(320);
+    let _ = write!(
+        line,
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 \
+         ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
+         omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        client.id,
+        client.addr,
+        client.laddr,
+        client.fd(),
+        text(&client.name.lock()),
+        client.created.elapsed().as_secs(),
+        client.idle_secs(),
+        client.db(),
+        client
+            .last_command()
+            .map_or_else(|| "NULL".to_string(), |c| c.full_name()),
+        client.protocol(),
+        text(&client.lib_name.lock()),
+        text(&client.lib_ver.lock()),
+    );
+    line
+}
+
+fn info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let mut text = client_line(&ctx.session.client);
+    text.push('\n');
+    Ok(Reply::text("txt", text))
+}
+
+/// Client types as `TYPE` options name them. Every Memorabilia client is `normal`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Replica,
+    PubSub,
+    Master,
+}
+
+fn client_type(name: &[u8]) -> Result<ClientType> {
+    let lower = name.to_ascii_lowercase();
+    Ok(match lower.as_slice() {
+        b"normal" => ClientType::Normal,
+        b"slave" | b"replica" => ClientType::Replica,
+        b"pubsub" => ClientType::PubSub,
+        b"master" => ClientType::Master,
+        _ => {
+            return Err(Error::err(format!(
+                "Unknown client type '{}'",
+                String::from_utf8_lossy(name)
+            )));
+        }
+    })
+}
+
+fn list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let clients = ctx.server.clients.list();
+    let mut text = String::new();
+    let mut add = |c: &ClientInfo| {
+        text.push_str(&client_line(c));
+        text.push('\n');
+    };
+    if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {
+        if client_type(&argv[3])? == ClientType::Normal {
+            clients.iter().for_each(|c| add(c));
+        }
+    } else if argv.len() > 3 && argv[2].eq_ignore_ascii_case(b"id") {
+        let ids = argv[3..]
+            .iter()
+            .map(|a| {
+                crate::store::numeric::parse_i64(a).ok_or_else(|| Error::err("Invalid client ID"))
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        for id in ids {
+            if let Some(c) = clients.iter().find(|c| c.id as i64 == id) {
+                add(c);
+            }
+        }
+    } else if argv.len() != 2 {
+        return Err(Error::Syntax);
+    } else {
+        clients.iter().for_each(|c| add(c));
+    }
+    Ok(Reply::text("txt", text))
+}
+
+fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut addr: Option<&[u8]> = None;
+    let mut laddr: Option<&[u8]> = None;
+    let mut kind: Option<ClientType> = None;
+    let mut id: Option<u64> = None;
+    let mut skipme = true;
+    let old_style = argv.len() == 3;
+    if old_style {
+        // CLIENT KILL addr:port, which may kill the caller itself.
+        addr = Some(&argv[2]);
+        skipme = false;
+    } else {
+        for pair in argv[2..].chunks(2) {
+            let [option, value] = pair else {
+                return Err(Error::Syntax);
+            };
+            match option.to_ascii_lowercase().as_slice() {
+                b"id" => {
+                    let n = crate::store::numeric::parse_i64(value)
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| Error::err("client-id should be greater than 0"))?;
+                    id = Some(n as u64);
+                }
+                b"type" => kind = Some(client_type(value)?),
+                b"addr" => addr = Some(value),
+                b"laddr" => laddr = Some(value),
+                b"user" => {
+                    if value.as_ref() != b"default" {
+                        return Err(Error::err(format!(
+                            "No such user '{}'",
+                            String::from_utf8_lossy(value)
+                        )));
+                    }
+                }
+                b"skipme" => {
+                    skipme = if value.eq_ignore_ascii_case(b"yes") {
+                        true
+                    } else if value.eq_ignore_ascii_case(b"no") {
+                        false
+                    } else {
+                        return Err(Error::Syntax);
+                    }
+                }
+                _ => return Err(Error::Syntax),
+            }
+        }
+    }
+    let me = ctx.session.client.id;
+    let mut killed = 0;
+    for client in ctx.server.clients.list() {
+        if addr.is_some_and(|a| a != client.addr.as_bytes())
+            || laddr.is_some_and(|a| a != client.laddr.as_bytes())
+            || kind.is_some_and(|k| k != ClientType::Normal)
+            || id.is_some_and(|id| id != client.id)
+            || (client.id == me && skipme)
+        {
+            continue;
+        }
+        if client.id == me {
+            // Like Redis, the caller still gets its reply before the connection closes.
+            ctx.session.close_after_reply = true;
+        } else {
+            // Gone from the registry at once, as Redis frees it at once; the connection
+            // closes as soon as its task sees the token.
+            client.kill.cancel();
+            ctx.server.clients.unregister(client.id);
+        }
+        killed += 1;
+    }
+    if old_style {
+        if killed == 0 {
+            return Err(Error::err("No such client"));
+        }
+        return Ok(Reply::ok());
+    }
+    Ok(Reply::integer(killed))
+}
+
+fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(help_reply(
+        "CLIENT",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are:",
+            "    * LIB-NAME: the client lib name.",
+            "    * LIB-VER: the client lib version.",
+        ],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::test_support::Harness;
+    use crate::state::ClientKind;
+
+    /// A harness whose session is a registered client, as a real connection's is.
+    fn registered() -> Harness {
+        let mut h = Harness::new();
+        h.session.client = h.server.clients.register(
+            ClientKind::Resp,
+            "127.0.0.1:50000".into(),
+            "127.0.0.1:6379".into(),
+        );
+        h
+    }
+
+    fn text(reply: Reply) -> String {
+        match reply {
+            Reply::Verbatim("txt", t) => String::from_utf8(t.to_vec()).unwrap(),
+            other => panic!("expected verbatim text, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn id_and_names() {
+        let mut h = registered();
+        assert_eq!(
+            h.run(&["CLIENT", "ID"]),
+            Reply::integer(h.session.client.id)
+        );
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), Reply::Null);
+        assert_eq!(h.run(&["CLIENT", "SETNAME", "conn-1"]), Reply::ok());
+        assert_eq!(h.run(&["client", "getname"]), Reply::bulk("conn-1"));
+        for bad in ["a b", "a\nb", "é"] {
+            assert_eq!(
+                h.err(&["CLIENT", "SETNAME", bad]),
+                "ERR Client names cannot contain spaces, newlines or special characters."
+            );
+        }
+        assert_eq!(h.run(&["CLIENT", "SETNAME", ""]), Reply::ok());
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), Reply::Null);
+        assert_eq!(
+            h.err(&["CLIENT", "GETNAME", "x"]),
+            "ERR wrong number of arguments for 'client|getname' command"
+        );
+        assert_eq!(
+            h.err(&["CLIENT", "NOPE"]),
+            "ERR unknown subcommand 'NOPE'. Try CLIENT HELP."
+        );
+    }
+
+    #[test]
+    fn setinfo_follows_redis_7_2() {
+        let mut h = registered();
+        assert_eq!(
+            h.run(&["CLIENT", "SETINFO", "LIB-NAME", "redis-py(x)"]),
+            Reply::ok()
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "SETINFO", "lib-ver", "5.0.1"]),
+            Reply::ok()
+        );
+        assert_eq!(
+            h.err(&["CLIENT", "SETINFO", "lib-foo", "x"]),
+            "ERR Unrecognized option 'lib-foo'"
+        );
+        assert_eq!(
+            h.err(&["CLIENT", "SETINFO", "LIB-NAME", "a b"]),
+            "ERR LIB-NAME cannot contain spaces, newlines or special characters."
+        );
+        let line = text(h.run(&["CLIENT", "INFO"]));
+        assert!(
+            line.ends_with(" lib-name=redis-py(x) lib-ver=5.0.1\n"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn info_line_format() {
+        let mut h = registered();
+        h.run(&["CLIENT", "SETNAME", "me"]);
+        let line = text(h.run(&["CLIENT", "INFO"]));
+        let id = h.session.client.id;
+        assert_eq!(
+            line,
+            format!(
+                "id={id} addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=-1 name=me age=0 idle=0 \
+                 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 \
+                 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
+                 cmd=client|info user=default redir=-1 resp=2 lib-name= lib-ver=\n"
+            )
+        );
+    }
+
+    #[test]
+    fn list_filters() {
+        let mut h = registered();
+        let other = h
+            .server
+            .clients
+            .register(ClientKind::Resp, "10.0.0.2:1".into(), "x:1".into());
+        let all = text(h.run(&["CLIENT", "LIST"]));
+        assert_eq!(all.lines().count(), 2);
+        assert!(all.ends_with('\n'));
+        let one = text(h.run(&["CLIENT", "LIST", "ID", &other.id.to_string(), "999"]));
+        assert!(one.starts_with(&format!("id={} addr=10.0.0.2:1 ", other.id)));
+        assert_eq!(one.lines().count(), 1);
+        assert_eq!(
+            text(h.run(&["CLIENT", "LIST", "TYPE", "NORMAL"]))
+                .lines()
+                .count(),
+            2
+        );
+        assert_eq!(text(h.run(&["CLIENT", "LIST", "TYPE", "pubsub"])), "");
+        assert_eq!(
+            h.err(&["CLIENT", "LIST", "TYPE", "foo"]),
+            "ERR Unknown client type 'foo'"
+        );
+        assert_eq!(
+            h.err(&["CLIENT", "LIST", "ID", "1", "x"]),
+            "ERR Invalid client ID"
+        );
+        assert_eq!(h.err(&["CLIENT", "LIST", "ID"]), "ERR syntax error");
+        assert_eq!(h.err(&["CLIENT", "LIST", "foo"]), "ERR syntax error");
+    }
+
+    #[test]
+    fn kill_old_and_new_forms() {
+        let mut h = registered();
+        let victim = h
+            .server
+            .clients
+            .register(ClientKind::Resp, "10.0.0.2:1".into(), "x:1".into());
+        assert_eq!(
+            h.err(&["CLIENT", "KILL", "1.2.3.4:5"]),
+            "ERR No such client"
+        );
+        assert_eq!(h.run(&["CLIENT", "KILL", "10.0.0.2:1"]), Reply::ok());
+        assert!(victim.kill.is_cancelled());
+        assert_eq!(h.server.clients.count(), 1);
+        let victim = h
+            .server
+            .clients
+            .register(ClientKind::Resp, "10.0.0.3:1".into(), "x:1".into());
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "ID", &victim.id.to_string()]),
+            Reply::Integer(1)
+        );
+        assert!(victim.kill.is_cancelled());
+        // SKIPME defaults to yes in the new form.
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "USER", "default"]),
+            Reply::Integer(0)
+        );
+        assert!(!h.session.close_after_reply);
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no"]),
+            Reply::Integer(1)
+        );
+        assert!(h.session.close_after_reply);
+        for (args, err) in [
+            (&["ID", "x"][..], "ERR client-id should be greater than 0"),
+            (&["ID", "0"][..], "ERR client-id should be greater than 0"),
+            (&["USER", "foo"][..], "ERR No such user 'foo'"),
+            (&["TYPE", "bar"][..], "ERR Unknown client type 'bar'"),
+            (&["SKIPME", "maybe"][..], "ERR syntax error"),
+            (&["foo", "bar"][..], "ERR syntax error"),
+            (&["ID", "1", "ADDR"][..], "ERR syntax error"),
+        ] {
+            let mut words = vec!["CLIENT", "KILL"];
+            words.extend_from_slice(args);
+            assert_eq!(h.err(&words), err, "{args:?}");
+        }
+        assert_eq!(
+            h.err(&["CLIENT", "KILL"]),
+            "ERR wrong number of arguments for 'client|kill' command"
+        );
+    }
+
+    #[test]
+    fn help_starts_and_ends_like_redis() {
+        let mut h = registered();
+        let Reply::Array(lines) = h.run(&["CLIENT", "HELP"]) else {
+            panic!()
+        };
+        assert_eq!(
+            lines[0],
+            Reply::simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+        );
+        assert_eq!(lines.last(), Some(&Reply::simple("    Prints this help.")));
+    }
+}

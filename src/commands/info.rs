@@ -1,0 +1,377 @@
+//! The text of `INFO`: `# Section` headers and `field:value` lines ending in "\r\n", sections
+//! separated by an empty line, in redis-server's section order whatever order they were
+//! asked in.
+//!
+//! Sections: server, clients, memory, persistence, stats, replication, cpu, modules,
+//! cluster, keyspace. `default`, `all` and `everything` select all of them; an unknown name
+//! selects nothing. Fields are Redis's where Memorabilia has the number; Redis fields that
+//! only describe Redis's internals (allocator, fork, Lua, replication buffers) are left out.
+//! Sections Redis has but Memorabilia keeps no data for (commandstats, errorstats,
+//! latencystats) are not printed.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use super::connection::REDIS_VERSION;
+use crate::state::ServerState;
+
+/// Section names in output order.
+const SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "cluster",
+    "keyspace",
+];
+
+/// Which sections the `INFO` arguments select.
+fn selected(args: &[Bytes]) -> Vec<&'static str> {
+    if args.is_empty() {
+        return SECTIONS.to_vec();
+    }
+    let mut wanted = Vec::new();
+    for arg in args {
+        let arg = arg.to_ascii_lowercase();
+        match arg.as_slice() {
+            b"default" | b"all" | b"everything" => return SECTIONS.to_vec(),
+            // Redis names the module list section both ways.
+            b"module_list" => wanted.push("modules"),
+            name => wanted.extend(SECTIONS.iter().filter(|s| s.as_bytes() == name)),
+        }
+    }
+    SECTIONS
+        .iter()
+        .copied()
+        .filter(|s| wanted.contains(s))
+        .collect()
+}
+
+/// Renders the `INFO` text for the given arguments (section names).
+pub fn render(server: &ServerState, args: &[Bytes]) -> String {
+    let mut out = String::new();
+    for (i, section) in selected(args).into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("\r\n");
+        }
+        let title = match section {
+            "cpu" => "CPU".to_string(),
+            s => s[..1].to_ascii_uppercase() + &s[1..],
+        };
+        let _ = write!(out, "# {title}\r\n");
+        let lines = match section {
+            "server" => server_section(server),
+            "clients" => clients_section(server),
+            "memory" => memory_section(server),
+            "persistence" => persistence_section(server),
+            "stats" => stats_section(server),
+            "replication" => replication_section(server),
+            "cpu" => cpu_section(),
+            "cluster" => vec![("cluster_enabled".into(), "0".into())],
+            "keyspace" => keyspace_section(server),
+            _ => Vec::new(),
+        };
+        for (name, value) in lines {
+            let _ = write!(out, "{name}:{value}\r\n");
+        }
+    }
+    out
+}
+
+type Lines = Vec<(String, String)>;
+
+fn line(name: &str, value: impl ToString) -> (String, String) {
+    (name.to_string(), value.to_string())
+}
+
+fn unix_now() -> std::time::Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+fn read_proc(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn server_section(server: &ServerState) -> Lines {
+    let config = server.config.read();
+    let os = format!(
+        "{} {} {}",
+        read_proc("/proc/sys/kernel/ostype").trim(),
+        read_proc("/proc/sys/kernel/osrelease").trim(),
+        std::env::consts::ARCH
+    );
+    let now = unix_now();
+    let uptime = server.started.elapsed().as_secs();
+    let port = server.resp_port.load(Ordering::Relaxed);
+    let executable = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    vec![
+        line("redis_version", REDIS_VERSION),
+        line("memorabilia_version", crate::VERSION),
+        line("redis_git_sha1", "00000000"),
+        line("redis_git_dirty", 0),
+        line("redis_mode", "standalone"),
+        line("os", os.trim()),
+        line("arch_bits", usize::BITS),
+        line("multiplexing_api", "epoll"),
+        line("process_id", std::process::id()),
+        line("process_supervised", "no"),
+        line("run_id", &server.run_id),
+        line("tcp_port", port),
+        line("server_time_usec", now.as_micros()),
+        line("uptime_in_seconds", uptime),
+        line("uptime_in_days", uptime / 86400),
+        line("hz", config.hz),
+        line("configured_hz", config.hz),
+        // Redis's LRU clock: seconds, wrapping at 24 bits.
+        line("lru_clock", now.as_secs() & ((1 << 24) - 1)),
+        line("executable", executable),
+        line("config_file", config.config_file.as_deref().unwrap_or("")),
+        line("io_threads_active", 0),
+        line(
+            "listener0",
+            format!("name=tcp,bind={},port={port}", config.bind),
+        ),
+    ]
+}
+
+fn clients_section(server: &ServerState) -> Lines {
+    vec![
+        line("connected_clients", server.clients.count()),
+        line("cluster_connections", 0),
+        line("maxclients", server.config.read().maxclients),
+        line("client_recent_max_input_buffer", 0),
+        line("client_recent_max_output_buffer", 0),
+        line("blocked_clients", 0),
+        line("tracking_clients", 0),
+        line("clients_in_timeout_table", 0),
+        line("total_blocking_keys", 0),
+        line("total_blocking_keys_on_nokey", 0),
+    ]
+}
+
+/// Redis's `bytesToHuman`: B below 1 KiB, else two decimals and K, M, G, T or P.
+pub fn bytes_to_human(n: u64) -> String {
+    const UNITS: &[(u64, &str)] = &[
+        (1 << 50, "P"),
+        (1 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ];
+    if n >= 1 << 60 {
+        return format!("{n}B");
+    }
+    for &(unit, suffix) in UNITS {
+        if n >= unit {
+            return format!("{:.2}{suffix}", n as f64 / unit as f64);
+        }
+    }
+    format!("{n}B")
+}
+
+/// A `Vm...: N kB` field of /proc/self/status, in bytes.
+fn proc_status_bytes(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn memory_section(server: &ServerState) -> Lines {
+    // Memorabilia does no allocator accounting, so `used_memory` is the resident set size
+    // of the process (/proc/self/status VmRSS) and its peak is VmHWM: both include code and
+    // allocator overhead that Redis's figure excludes.
+    let status = read_proc("/proc/self/status");
+    let used = proc_status_bytes(&status, "VmRSS");
+    let peak = proc_status_bytes(&status, "VmHWM").max(used);
+    let total = proc_status_bytes(&read_proc("/proc/meminfo"), "MemTotal");
+    let config = server.config.read();
+    let peak_perc = if peak == 0 {
+        0.0
+    } else {
+        used as f64 * 100.0 / peak as f64
+    };
+    vec![
+        line("used_memory", used),
+        line("used_memory_human", bytes_to_human(used)),
+        line("used_memory_rss", used),
+        line("used_memory_rss_human", bytes_to_human(used)),
+        line("used_memory_peak", peak),
+        line("used_memory_peak_human", bytes_to_human(peak)),
+        line("used_memory_peak_perc", format!("{peak_perc:.2}%")),
+        line("total_system_memory", total),
+        line("total_system_memory_human", bytes_to_human(total)),
+        line("maxmemory", config.maxmemory),
+        line("maxmemory_human", bytes_to_human(config.maxmemory)),
+        line("maxmemory_policy", &config.maxmemory_policy),
+        line("mem_fragmentation_ratio", "1.00"),
+        line("mem_allocator", "libc"),
+        line("lazyfree_pending_objects", 0),
+    ]
+}
+
+fn persistence_section(server: &ServerState) -> Lines {
+    // No persistence: nothing is ever loading, saving or rewriting.
+    let started = unix_now().as_secs() - server.started.elapsed().as_secs();
+    vec![
+        line("loading", 0),
+        line("async_loading", 0),
+        line("rdb_bgsave_in_progress", 0),
+        line("rdb_last_save_time", started),
+        line("rdb_last_bgsave_status", "ok"),
+        line("rdb_last_bgsave_time_sec", -1),
+        line("rdb_current_bgsave_time_sec", -1),
+        line("rdb_saves", 0),
+        line("aof_enabled", 0),
+        line("aof_rewrite_in_progress", 0),
+        line("aof_rewrite_scheduled", 0),
+        line("aof_last_rewrite_time_sec", -1),
+        line("aof_current_rewrite_time_sec", -1),
+        line("aof_last_bgrewrite_status", "ok"),
+        line("aof_rewrites", 0),
+        line("aof_last_write_status", "ok"),
+    ]
+}
+
+fn stats_section(server: &ServerState) -> Lines {
+    let stats = &server.stats;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let (hits, misses) = server.store.hits_and_misses();
+    vec![
+        line(
+            "total_connections_received",
+            load(&stats.total_connections_received),
+        ),
+        line(
+            "total_commands_processed",
+            load(&stats.total_commands_processed),
+        ),
+        line(
+            "instantaneous_ops_per_sec",
+            load(&stats.instantaneous_ops_per_sec),
+        ),
+        line("total_net_input_bytes", load(&stats.total_net_input_bytes)),
+        line(
+            "total_net_output_bytes",
+            load(&stats.total_net_output_bytes),
+        ),
+        line("rejected_connections", load(&stats.rejected_connections)),
+        line(
+            "expired_keys",
+            server.store.stats.expired_keys.load(Ordering::Relaxed),
+        ),
+        line("evicted_keys", 0),
+        line("keyspace_hits", hits),
+        line("keyspace_misses", misses),
+    ]
+}
+
+fn replication_section(server: &ServerState) -> Lines {
+    vec![
+        line("role", "master"),
+        line("connected_slaves", 0),
+        line("master_failover_state", "no-failover"),
+        line("master_replid", &server.run_id),
+        line("master_replid2", "0".repeat(40)),
+        line("master_repl_offset", 0),
+        line("second_repl_offset", -1),
+        line("repl_backlog_active", 0),
+        line("repl_backlog_size", 1048576),
+        line("repl_backlog_first_byte_offset", 0),
+        line("repl_backlog_histlen", 0),
+    ]
+}
+
+fn cpu_section() -> Lines {
+    // utime and stime are fields 14 and 15 of /proc/self/stat, in USER_HZ ticks (100 a
+    // second on Linux). The command name (field 2) may contain spaces: count after its ')'.
+    let stat = read_proc("/proc/self/stat");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Field 14 is the 12th after the ')' (field 3 is the first).
+    let (user, sys) = (ticks(11), ticks(12));
+    let secs = |t: u64| format!("{}.{:06}", t / 100, (t % 100) * 10_000);
+    vec![
+        line("used_cpu_sys", secs(sys)),
+        line("used_cpu_user", secs(user)),
+        line("used_cpu_sys_children", "0.000000"),
+        line("used_cpu_user_children", "0.000000"),
+    ]
+}
+
+fn keyspace_section(server: &ServerState) -> Lines {
+    let databases = server.config.read().databases;
+    (0..databases)
+        .filter_map(|db| {
+            let info = server.store.db_info(db);
+            (info.keys > 0).then(|| {
+                line(
+                    &format!("db{db}"),
+                    format!(
+                        "keys={},expires={},avg_ttl={}",
+                        info.keys, info.expires, info.avg_ttl
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes_match_redis() {
+        assert_eq!(bytes_to_human(0), "0B");
+        assert_eq!(bytes_to_human(1023), "1023B");
+        assert_eq!(bytes_to_human(1024), "1.00K");
+        assert_eq!(bytes_to_human(1388056), "1.32M");
+        assert_eq!(bytes_to_human(25276502016), "23.54G");
+    }
+
+    #[test]
+    fn section_selection() {
+        let args = |w: &[&str]| -> Vec<Bytes> {
+            w.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        assert_eq!(selected(&[]), SECTIONS);
+        assert_eq!(selected(&args(&["EVERYTHING"])), SECTIONS);
+        assert_eq!(
+            selected(&args(&["keyspace", "Server", "server"])),
+            ["server", "keyspace"]
+        );
+        assert!(selected(&args(&["nosuch"])).is_empty());
+        assert_eq!(selected(&args(&["module_list"])), ["modules"]);
+    }
+
+    #[test]
+    fn proc_fields() {
+        let status = "Name:\tx\nVmHWM:\t    1968 kB\nVmRSS:\t     900 kB\n";
+        assert_eq!(proc_status_bytes(status, "VmHWM"), 1968 * 1024);
+        assert_eq!(proc_status_bytes(status, "VmRSS"), 900 * 1024);
+        assert_eq!(proc_status_bytes(status, "VmSwap"), 0);
+    }
+}
