@@ -33,8 +33,8 @@ use smallvec::SmallVec;
 
 pub use expiry::ExpireCycleReport;
 pub use value::{
-    Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringValue, Value,
-    ValueType,
+    Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
+    StringValue, Value, ValueType,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.

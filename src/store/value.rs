@@ -75,23 +75,32 @@ impl ValueType {
     }
 }
 
-/// A string value. `raw` records that the string was modified in place (`APPEND`,
-/// `SETRANGE`), after which Redis reports the `raw` encoding whatever the content.
-/// `not_int` records a string Redis stores without trying the integer encoding
-/// (`INCRBYFLOAT`'s result), which is `embstr`/`raw` even when it looks like an integer.
+/// A string value, with how Redis would have built the object holding it: that decides
+/// what `OBJECT ENCODING` and `OBJECT REFCOUNT` report, never what commands see.
 #[derive(Debug, Clone)]
 pub struct StringValue {
     pub bytes: Bytes,
-    pub raw: bool,
-    pub not_int: bool,
+    pub origin: StringOrigin,
+}
+
+/// How a string object came to be, in Redis's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringOrigin {
+    /// Stored by SET, MSET, INCR...: Redis tries the integer encoding, sharing small ones.
+    Stored,
+    /// A copy of a stored string (`COPY`): same encoding, but a private object.
+    Copied,
+    /// Modified in place (`APPEND`, `SETRANGE`): always `raw`.
+    Modified,
+    /// Stored as created, without trying the integer encoding (`INCRBYFLOAT`'s result).
+    Plain,
 }
 
 impl StringValue {
     pub fn new(bytes: Bytes) -> Self {
         StringValue {
             bytes,
-            raw: false,
-            not_int: false,
+            origin: StringOrigin::Stored,
         }
     }
 
@@ -99,8 +108,7 @@ impl StringValue {
     pub fn modified(bytes: Bytes) -> Self {
         StringValue {
             bytes,
-            raw: true,
-            not_int: false,
+            origin: StringOrigin::Modified,
         }
     }
 
@@ -108,14 +116,26 @@ impl StringValue {
     pub fn plain(bytes: Bytes) -> Self {
         StringValue {
             bytes,
-            raw: false,
-            not_int: true,
+            origin: StringOrigin::Plain,
+        }
+    }
+
+    /// An independent copy, as Redis's `dupStringObject` makes for `COPY`.
+    pub fn copied(&self) -> Self {
+        let origin = match self.origin {
+            StringOrigin::Stored => StringOrigin::Copied,
+            other => other,
+        };
+        StringValue {
+            bytes: self.bytes.clone(),
+            origin,
         }
     }
 
     /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
     fn as_int_encoding(&self) -> Option<i64> {
-        if self.raw || self.not_int || self.bytes.len() > 20 {
+        let may_be_int = matches!(self.origin, StringOrigin::Stored | StringOrigin::Copied);
+        if !may_be_int || self.bytes.len() > 20 {
             return None;
         }
         parse_i64(&self.bytes)
@@ -124,7 +144,7 @@ impl StringValue {
     pub fn encoding(&self) -> &'static str {
         if self.as_int_encoding().is_some() {
             "int"
-        } else if !self.raw && self.bytes.len() <= EMBSTR_SIZE_LIMIT {
+        } else if self.origin != StringOrigin::Modified && self.bytes.len() <= EMBSTR_SIZE_LIMIT {
             "embstr"
         } else {
             "raw"
@@ -133,7 +153,9 @@ impl StringValue {
 
     pub fn refcount(&self) -> i64 {
         match self.as_int_encoding() {
-            Some(n) if (0..SHARED_INTEGERS).contains(&n) => i32::MAX as i64,
+            Some(n) if self.origin == StringOrigin::Stored && (0..SHARED_INTEGERS).contains(&n) => {
+                i32::MAX as i64
+            }
             _ => 1,
         }
     }
@@ -264,7 +286,7 @@ impl Value {
     /// cloned element by element.
     pub fn deep_clone(&self) -> Value {
         match self {
-            Value::String(s) => Value::String(s.clone()),
+            Value::String(s) => Value::String(s.copied()),
             Value::List(l) => Value::List(Arc::new(RwLock::new(l.read().clone()))),
             Value::Hash(h) => Value::Hash(Arc::new(RwLock::new(h.read().clone()))),
             Value::Set(s) => Value::Set(Arc::new(RwLock::new(s.read().clone()))),
@@ -347,6 +369,14 @@ mod tests {
         assert_eq!(s("99999999999999999999").encoding(), "embstr");
         let float = StringValue::plain(Bytes::from_static(b"3"));
         assert_eq!((float.encoding(), float.refcount()), ("embstr", 1));
+    }
+
+    #[test]
+    fn copies_of_shared_integers_are_private() {
+        let copy = s("5").copied();
+        assert_eq!((copy.encoding(), copy.refcount()), ("int", 1));
+        let raw = StringValue::modified(Bytes::from_static(b"5")).copied();
+        assert_eq!(raw.encoding(), "raw");
     }
 
     #[test]
