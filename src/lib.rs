@@ -15,6 +15,7 @@
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod grpc;
 pub mod resp;
 pub mod server;
 pub mod state;
