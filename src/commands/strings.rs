@@ -10,6 +10,14 @@
 //! in place in Redis and so store [`StringValue::modified`] (`raw`); INCRBYFLOAT's result
 //! skips the integer encoding in Redis and is stored with [`StringValue::plain`].
 //!
+//! The commands the typed gRPC RPCs share (GET, SET and its variants, GETDEL, GETEX, MGET,
+//! MSET, MSETNX, INCR*/DECR*, INCRBYFLOAT, APPEND, STRLEN, GETRANGE, SETRANGE) are split in
+//! two: a typed operation (`get_op`, `set_op`, ...) that takes keys as bytes and typed
+//! options ([`SetArgs`], [`GetExChange`], [`FloatIncrement`], ...), opens the one txn and
+//! holds all the semantics and error texts; and the RESP handler, which parses argv in
+//! Redis's order and turns the result into a [`Reply`]. `crate::grpc::strings` calls the
+//! same operations.
+//!
 //! # Commands
 //! - `GET key` — bulk string, or null when the key is missing.
 //! - `SET key value [NX | XX] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]` —
@@ -258,15 +266,19 @@ fn proto_max_bulk_len(ctx: &Ctx<'_>) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------
-// SET and its options (shared with GETEX)
+// Typed arguments and results of the operations
 // ---------------------------------------------------------------------------------------
 
-/// The expiry options of SET / GETEX / SETEX / PSETEX.
+/// The expiry kinds of SET / GETEX / SETEX / PSETEX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ExpireKind {
+pub enum ExpireKind {
+    /// EX: seconds from now.
     Ex,
+    /// PX: milliseconds from now.
     Px,
+    /// EXAT: Unix time in seconds.
     ExAt,
+    /// PXAT: Unix time in milliseconds.
     PxAt,
 }
 
@@ -280,7 +292,72 @@ impl ExpireKind {
     }
 }
 
-/// Options of SET (and GETEX, which accepts only the expiry kinds and PERSIST).
+/// An expiry as the client gave it. The operations check it like Redis (positive, no
+/// overflow once made absolute), so the error names the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    pub kind: ExpireKind,
+    pub time: i64,
+}
+
+/// When SET writes: always, NX (only a new key) or XX (only an existing key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetCondition {
+    #[default]
+    Always,
+    IfAbsent,
+    IfPresent,
+}
+
+/// What SET does to the key's TTL: clear it, keep it (KEEPTTL) or set a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetTtl {
+    #[default]
+    Clear,
+    Keep,
+    Expire(Expiry),
+}
+
+/// The options of SET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetArgs {
+    pub condition: SetCondition,
+    pub ttl: SetTtl,
+    /// GET: answer the previous value (WRONGTYPE, nothing set, when it is not a string).
+    pub return_old: bool,
+}
+
+/// What SET did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetOutcome {
+    /// Whether the value was written (false when the condition stopped it).
+    pub applied: bool,
+    /// With `return_old`: the previous value; always `None` without it.
+    pub old: Option<Bytes>,
+}
+
+/// What GETEX does to the TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetExChange {
+    Keep,
+    /// PERSIST: remove it.
+    Persist,
+    Expire(Expiry),
+}
+
+/// An INCRBYFLOAT increment: the client's text (RESP), or a number (gRPC).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FloatIncrement<'a> {
+    Text(&'a [u8]),
+    Number(f64),
+}
+
+// ---------------------------------------------------------------------------------------
+// SET and its options (shared with GETEX)
+// ---------------------------------------------------------------------------------------
+
+/// Options of SET (and GETEX, which accepts only the expiry kinds and PERSIST), as parsed
+/// from argv: the expiry's time is still the argument.
 #[derive(Debug, Default)]
 struct SetOptions<'a> {
     nx: bool,
@@ -339,18 +416,18 @@ fn invalid_expire(cmd: &str) -> Error {
     Error::err(format!("invalid expire time in '{cmd}' command"))
 }
 
-/// Redis's `getExpireMillisecondsOrReply`: the absolute expiry in Unix milliseconds.
-/// Values <= 0, seconds that overflow when converted to ms, and relative times that
-/// overflow when added to the command's clock are all invalid.
-fn expire_at_ms(kind: ExpireKind, arg: &[u8], now_ms: u64, cmd: &str) -> Result<u64> {
-    let mut ms = args::int(arg)?;
-    if ms <= 0 || (kind.in_seconds() && ms > i64::MAX / 1000) {
+/// Redis's `getExpireMillisecondsOrReply` (after the integer parse): the absolute expiry in
+/// Unix milliseconds. Times <= 0, seconds that overflow when converted to ms, and relative
+/// times that overflow when added to the command's clock are all invalid.
+fn expire_at_ms(e: Expiry, now_ms: u64, cmd: &str) -> Result<u64> {
+    let mut ms = e.time;
+    if ms <= 0 || (e.kind.in_seconds() && ms > i64::MAX / 1000) {
         return Err(invalid_expire(cmd));
     }
-    if kind.in_seconds() {
+    if e.kind.in_seconds() {
         ms *= 1000;
     }
-    if kind.relative() {
+    if e.kind.relative() {
         ms = ms
             .checked_add(now_ms as i64)
             .ok_or_else(|| invalid_expire(cmd))?;
@@ -358,231 +435,294 @@ fn expire_at_ms(kind: ExpireKind, arg: &[u8], now_ms: u64, cmd: &str) -> Result<
     Ok(ms as u64)
 }
 
-/// Redis's `setGenericCommand`: validates the expiry, answers the old value for GET
-/// (WRONGTYPE when it is not a string), applies NX/XX, then stores `value`. The TTL is
-/// replaced by the expiry, kept with KEEPTTL, and cleared otherwise.
-fn set_generic(
+/// Redis's `setGenericCommand`, for SET and its variants (`cmd` names the command in the
+/// expiry error): validates the expiry, reads the old value for `return_old` (WRONGTYPE
+/// when it is not a string), applies the condition, then stores `value`. The TTL is
+/// replaced by the expiry, kept with [`SetTtl::Keep`], and cleared otherwise.
+pub fn set_op(
     ctx: &Ctx<'_>,
     key: &[u8],
     value: &[u8],
-    o: &SetOptions<'_>,
+    args: &SetArgs,
     cmd: &str,
-    ok_reply: Reply,
-    abort_reply: Reply,
-) -> Result<Reply> {
+) -> Result<SetOutcome> {
     let db = ctx.db();
     let txn = ctx.store().txn(Access::Write, db, [key]);
-    let expires_at = match o.expire {
-        Some((kind, arg)) => Some(expire_at_ms(kind, arg, txn.now_ms(), cmd)?),
-        None => None,
+    let expires_at = match args.ttl {
+        SetTtl::Expire(e) => Some(expire_at_ms(e, txn.now_ms(), cmd)?),
+        SetTtl::Keep | SetTtl::Clear => None,
     };
     // GET reads like GET (counting a hit or miss); otherwise a write lookup.
-    let existing = if o.get {
+    let existing = if args.return_old {
         txn.get(db, key)
     } else {
         txn.get_for_write(db, key)
     };
-    let old = if o.get { string_at(existing)? } else { None };
+    let old = if args.return_old {
+        string_at(existing)?
+    } else {
+        None
+    };
     let found = existing.is_some();
-    if (o.nx && found) || (o.xx && !found) {
-        return Ok(if o.get {
-            Reply::bulk_or_null(old)
-        } else {
-            abort_reply
+    let blocked = match args.condition {
+        SetCondition::Always => false,
+        SetCondition::IfAbsent => found,
+        SetCondition::IfPresent => !found,
+    };
+    if blocked {
+        return Ok(SetOutcome {
+            applied: false,
+            old,
         });
     }
-    let expiry = match expires_at {
-        Some(at) => Some(at),
-        None if o.keepttl => existing.and_then(Entry::expires_at),
-        None => None,
+    let expiry = match args.ttl {
+        SetTtl::Expire(_) => expires_at,
+        SetTtl::Keep => existing.and_then(Entry::expires_at),
+        SetTtl::Clear => None,
     };
     txn.set(db, key, whole(value), expiry);
-    Ok(if o.get {
-        Reply::bulk_or_null(old)
-    } else {
-        ok_reply
+    Ok(SetOutcome { applied: true, old })
+}
+
+/// The expiry of a SET-like command, its time parsed from the argument.
+fn parsed_expiry(kind: ExpireKind, arg: &[u8]) -> Result<Expiry> {
+    Ok(Expiry {
+        kind,
+        time: args::int(arg)?,
     })
 }
 
 /// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]`
 fn set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let o = parse_set_options(argv, 3, true)?;
-    set_generic(ctx, &argv[1], &argv[2], &o, "set", Reply::ok(), Reply::Null)
+    let args = SetArgs {
+        condition: if o.nx {
+            SetCondition::IfAbsent
+        } else if o.xx {
+            SetCondition::IfPresent
+        } else {
+            SetCondition::Always
+        },
+        ttl: match o.expire {
+            Some((kind, arg)) => SetTtl::Expire(parsed_expiry(kind, arg)?),
+            None if o.keepttl => SetTtl::Keep,
+            None => SetTtl::Clear,
+        },
+        return_old: o.get,
+    };
+    let outcome = set_op(ctx, &argv[1], &argv[2], &args, "set")?;
+    Ok(if args.return_old {
+        Reply::bulk_or_null(outcome.old)
+    } else if outcome.applied {
+        Reply::ok()
+    } else {
+        Reply::Null
+    })
 }
 
 /// `SETNX key value` → 1 when set, 0 when the key existed.
 fn setnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let o = SetOptions {
-        nx: true,
-        ..SetOptions::default()
+    let args = SetArgs {
+        condition: SetCondition::IfAbsent,
+        ..SetArgs::default()
     };
-    set_generic(
-        ctx,
-        &argv[1],
-        &argv[2],
-        &o,
-        "setnx",
-        Reply::Integer(1),
-        Reply::Integer(0),
-    )
+    let outcome = set_op(ctx, &argv[1], &argv[2], &args, "setnx")?;
+    Ok(Reply::Integer(outcome.applied.into()))
+}
+
+/// `SETEX key seconds value` / `PSETEX key milliseconds value` → OK.
+fn set_with_expiry(ctx: &Ctx<'_>, argv: &[Bytes], kind: ExpireKind, cmd: &str) -> Result<Reply> {
+    let args = SetArgs {
+        ttl: SetTtl::Expire(parsed_expiry(kind, &argv[2])?),
+        ..SetArgs::default()
+    };
+    set_op(ctx, &argv[1], &argv[3], &args, cmd)?;
+    Ok(Reply::ok())
 }
 
 /// `SETEX key seconds value` → OK.
 fn setex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let o = SetOptions {
-        expire: Some((ExpireKind::Ex, &argv[2])),
-        ..SetOptions::default()
-    };
-    set_generic(
-        ctx,
-        &argv[1],
-        &argv[3],
-        &o,
-        "setex",
-        Reply::ok(),
-        Reply::Null,
-    )
+    set_with_expiry(ctx, argv, ExpireKind::Ex, "setex")
 }
 
 /// `PSETEX key milliseconds value` → OK.
 fn psetex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let o = SetOptions {
-        expire: Some((ExpireKind::Px, &argv[2])),
-        ..SetOptions::default()
+    set_with_expiry(ctx, argv, ExpireKind::Px, "psetex")
+}
+
+/// `GETSET key value` → the old value; the new one is stored without TTL (Redis's
+/// `getsetCommand` is SET with GET).
+fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let args = SetArgs {
+        return_old: true,
+        ..SetArgs::default()
     };
-    set_generic(
-        ctx,
-        &argv[1],
-        &argv[3],
-        &o,
-        "psetex",
-        Reply::ok(),
-        Reply::Null,
-    )
+    let outcome = set_op(ctx, &argv[1], &argv[2], &args, "getset")?;
+    Ok(Reply::bulk_or_null(outcome.old))
 }
 
 // ---------------------------------------------------------------------------------------
 // Reads and read-modify commands
 // ---------------------------------------------------------------------------------------
 
+/// GET: the string at `key`, `None` when missing; WRONGTYPE for another type.
+pub fn get_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [key]);
+    string_at(txn.get(db, key))
+}
+
 /// `GET key` → bulk or null.
 fn get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
-    Ok(Reply::bulk_or_null(string_at(txn.get(db, &argv[1]))?))
+    Ok(Reply::bulk_or_null(get_op(ctx, &argv[1])?))
 }
 
-/// `GETSET key value` → the old value; the new one is stored without TTL.
-fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// GETDEL: the string at `key` (`None` when missing), and the key is deleted.
+pub fn getdel_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let key = &argv[1][..];
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let old = string_at(txn.get(db, key))?;
-    txn.set(db, key, whole(&argv[2]), None);
-    Ok(Reply::bulk_or_null(old))
-}
-
-/// `GETDEL key` → the value (bulk or null); the key is deleted.
-fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let db = ctx.db();
-    let key = &argv[1][..];
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let old = string_at(txn.get(db, key))?;
     if old.is_some() {
         txn.remove(db, key);
     }
-    Ok(Reply::bulk_or_null(old))
+    Ok(old)
 }
 
-/// `GETEX key [EX|PX|EXAT|PXAT t|PERSIST]` → the value (bulk or null), then the TTL change.
-fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let o = parse_set_options(argv, 2, false)?;
+/// `GETDEL key` → the value (bulk or null); the key is deleted.
+fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::bulk_or_null(getdel_op(ctx, &argv[1])?))
+}
+
+/// GETEX: the string at `key` (`None` when missing, whatever the expiry), then the TTL
+/// change. The expiry is checked only once a string was found, as in Redis; an absolute
+/// time already past deletes the key.
+pub fn getex_op(ctx: &Ctx<'_>, key: &[u8], change: GetExChange) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let key = &argv[1][..];
     let txn = ctx.store().txn(Access::Write, db, [key]);
-    // Missing key: null, without looking at the expiry value.
     let Some(value) = string_at(txn.get(db, key))? else {
-        return Ok(Reply::Null);
+        return Ok(None);
     };
-    match o.expire {
-        Some((kind, arg)) => {
-            let at = expire_at_ms(kind, arg, txn.now_ms(), "getex")?;
-            if !kind.relative() && at <= txn.now_ms() {
-                // An absolute time already past deletes the key (a DEL, not an expiry).
+    match change {
+        GetExChange::Expire(e) => {
+            let at = expire_at_ms(e, txn.now_ms(), "getex")?;
+            if !e.kind.relative() && at <= txn.now_ms() {
+                // A DEL, not an expiry.
                 txn.remove(db, key);
             } else {
                 txn.set_expiry(db, key, Some(at));
             }
         }
-        None if o.persist => {
+        GetExChange::Persist => {
             txn.set_expiry(db, key, None);
         }
-        None => {}
+        GetExChange::Keep => {}
     }
-    Ok(Reply::Bulk(value))
+    Ok(Some(value))
+}
+
+/// `GETEX key [EX|PX|EXAT|PXAT t|PERSIST]` → the value (bulk or null), then the TTL change.
+fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let o = parse_set_options(argv, 2, false)?;
+    let key = &argv[1][..];
+    let change = match o.expire {
+        Some((kind, arg)) => match parsed_expiry(kind, arg) {
+            Ok(e) => GetExChange::Expire(e),
+            // Redis parses the time only after finding a string: a missing key answers
+            // null and another type WRONGTYPE before the integer error.
+            Err(e) => {
+                return match get_op(ctx, key)? {
+                    Some(_) => Err(e),
+                    None => Ok(Reply::Null),
+                };
+            }
+        },
+        None if o.persist => GetExChange::Persist,
+        None => GetExChange::Keep,
+    };
+    Ok(Reply::bulk_or_null(getex_op(ctx, key, change)?))
+}
+
+/// MGET: one value per key, `None` for missing and non-string keys.
+pub fn mget_op(ctx: &Ctx<'_>, keys: &[Bytes]) -> Vec<Option<Bytes>> {
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
+    keys.iter()
+        .map(|k| match txn.get(db, k).map(|e| &e.value) {
+            Some(Value::String(s)) => Some(s.bytes.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `MGET key [key ...]` → array; null for missing and non-string keys.
 fn mget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let db = ctx.db();
-    let keys = &argv[1..];
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
-    let values = keys
-        .iter()
-        .map(|k| match txn.get(db, k).map(|e| &e.value) {
-            Some(Value::String(s)) => Reply::Bulk(s.bytes.clone()),
-            _ => Reply::Null,
-        })
-        .collect();
-    Ok(Reply::Array(values))
+    let values = mget_op(ctx, &argv[1..]);
+    Ok(Reply::Array(
+        values.into_iter().map(Reply::bulk_or_null).collect(),
+    ))
 }
 
 /// The key/value pairs of MSET/MSETNX (an odd count of them is an arity error).
-fn pairs<'a>(argv: &'a [Bytes]) -> Result<std::slice::ChunksExact<'a, Bytes>> {
+fn pairs(argv: &[Bytes]) -> Result<impl Iterator<Item = (&[u8], &[u8])> + Clone> {
     if argv.len().is_multiple_of(2) {
         let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
         return Err(Error::WrongArity(name));
     }
-    Ok(argv[1..].chunks_exact(2))
+    Ok(argv[1..].chunks_exact(2).map(|p| (&p[0][..], &p[1][..])))
+}
+
+/// MSET: stores every pair (the last of a repeated key wins), clearing their TTLs.
+pub fn mset_op<'a, I>(ctx: &Ctx<'_>, pairs: I)
+where
+    I: Iterator<Item = (&'a [u8], &'a [u8])> + Clone,
+{
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Write, db, pairs.clone().map(|(k, _)| k));
+    for (key, value) in pairs {
+        txn.set(db, key, whole(value), None);
+    }
 }
 
 /// `MSET key value [key value ...]` → OK.
 fn mset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let pairs = pairs(argv)?;
+    mset_op(ctx, pairs(argv)?);
+    Ok(Reply::ok())
+}
+
+/// MSETNX: stores every pair only when none of the keys exists; whether it did.
+pub fn msetnx_op<'a, I>(ctx: &Ctx<'_>, pairs: I) -> bool
+where
+    I: Iterator<Item = (&'a [u8], &'a [u8])> + Clone,
+{
     let db = ctx.db();
     let txn = ctx
         .store()
-        .txn(Access::Write, db, pairs.clone().map(|p| &p[0][..]));
-    for p in pairs {
-        txn.set(db, &p[0], whole(&p[1]), None);
+        .txn(Access::Write, db, pairs.clone().map(|(k, _)| k));
+    if pairs
+        .clone()
+        .any(|(key, _)| txn.get_for_write(db, key).is_some())
+    {
+        return false;
     }
-    Ok(Reply::ok())
+    for (key, value) in pairs {
+        txn.set(db, key, whole(value), None);
+    }
+    true
 }
 
 /// `MSETNX key value [key value ...]` → 1 when all were set, 0 when any key existed.
 fn msetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let pairs = pairs(argv)?;
-    let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, pairs.clone().map(|p| &p[0][..]));
-    if pairs
-        .clone()
-        .any(|p| txn.get_for_write(db, &p[0]).is_some())
-    {
-        return Ok(Reply::Integer(0));
-    }
-    for p in pairs {
-        txn.set(db, &p[0], whole(&p[1]), None);
-    }
-    Ok(Reply::Integer(1))
+    let applied = msetnx_op(ctx, pairs(argv)?);
+    Ok(Reply::Integer(applied.into()))
 }
 
 /// Redis's `incrDecrCommand`: adds `by` to the integer at `key` (0 when missing), keeping
-/// the TTL, and answers the result.
-fn incr_decr(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<Reply> {
+/// the TTL; the new value.
+pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
     let db = ctx.db();
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let (current, expiry) = match txn.get_for_write(db, key) {
@@ -592,23 +732,23 @@ fn incr_decr(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<Reply> {
     let value = current.checked_add(by).ok_or(Error::Overflow)?;
     let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
     txn.set(db, key, Value::string(Bytes::from(text)), expiry);
-    Ok(Reply::Integer(value))
+    Ok(value)
 }
 
 /// `INCR key` → the new value.
 fn incr(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    incr_decr(ctx, &argv[1], 1)
+    Ok(Reply::Integer(incr_by_op(ctx, &argv[1], 1)?))
 }
 
 /// `DECR key` → the new value.
 fn decr(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    incr_decr(ctx, &argv[1], -1)
+    Ok(Reply::Integer(incr_by_op(ctx, &argv[1], -1)?))
 }
 
 /// `INCRBY key increment` → the new value.
 fn incrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let by = args::int(&argv[2])?;
-    incr_decr(ctx, &argv[1], by)
+    Ok(Reply::Integer(incr_by_op(ctx, &argv[1], by)?))
 }
 
 /// `DECRBY key decrement` → the new value. The minimum i64 cannot be negated, which
@@ -618,18 +758,31 @@ fn decrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if by == i64::MIN {
         return Err(Error::err("decrement would overflow"));
     }
-    incr_decr(ctx, &argv[1], -by)
+    Ok(Reply::Integer(incr_by_op(ctx, &argv[1], -by)?))
 }
 
-/// `INCRBYFLOAT key increment` → the new value as a bulk string; TTL kept.
-fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// INCRBYFLOAT: adds `increment` to the number at `key` (0 when missing) in long-double
+/// arithmetic, keeping the TTL; the new value as stored. A numeric increment is given to
+/// the long-double parser as its shortest round-trip text (so `0.1` adds what the text
+/// "0.1" adds); a non-finite one as `inf`, whose sum is NaN or infinite whatever the
+/// stored number, so the error comes where Redis's would (after WRONGTYPE and the stored
+/// value's check).
+pub fn incr_by_float_op(ctx: &Ctx<'_>, key: &[u8], increment: FloatIncrement<'_>) -> Result<Bytes> {
+    let text;
+    let increment: &[u8] = match increment {
+        FloatIncrement::Text(t) => t,
+        FloatIncrement::Number(v) if v.is_finite() => {
+            text = v.to_string();
+            text.as_bytes()
+        }
+        FloatIncrement::Number(_) => b"inf",
+    };
     let db = ctx.db();
-    let key = &argv[1][..];
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let entry = txn.get_for_write(db, key);
     let current = string_at(entry)?;
     let expiry = entry.and_then(Entry::expires_at);
-    let sum = incr_by_float(current.as_deref(), &argv[2]).map_err(|e| match e {
+    let sum = incr_by_float(current.as_deref(), increment).map_err(|e| match e {
         FloatIncrError::ValueNotFloat | FloatIncrError::IncrementNotFloat => Error::NotFloat,
         FloatIncrError::NanOrInfinity => Error::err("increment would produce NaN or Infinity"),
     })?;
@@ -641,20 +794,25 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Value::String(StringValue::plain(sum.clone())),
         expiry,
     );
+    Ok(sum)
+}
+
+/// `INCRBYFLOAT key increment` → the new value as a bulk string; TTL kept.
+fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let sum = incr_by_float_op(ctx, &argv[1], FloatIncrement::Text(&argv[2]))?;
     Ok(Reply::Bulk(sum))
 }
 
-/// `APPEND key value` → the new length; TTL kept.
-fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// APPEND: appends `suffix` to the string at `key` (created when missing), keeping the
+/// TTL; the new length.
+pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
-    let key = &argv[1][..];
-    let suffix = &argv[2][..];
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let Some(entry) = txn.get_for_write(db, key) else {
         // A new key holds the argument itself, encoded like SET would.
         txn.set(db, key, whole(suffix), None);
-        return Ok(Reply::integer(suffix.len()));
+        return Ok(suffix.len());
     };
     let old = string_of(entry)?;
     check_string_length(old.len() as u64, suffix.len() as u64, limit)?;
@@ -669,15 +827,22 @@ fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Value::String(StringValue::modified(Bytes::from(joined))),
         expiry,
     );
-    Ok(Reply::integer(len))
+    Ok(len)
+}
+
+/// `APPEND key value` → the new length; TTL kept.
+fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(append_op(ctx, &argv[1], &argv[2])?))
+}
+
+/// STRLEN: the length of the string at `key`, 0 when missing.
+pub fn strlen_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<usize> {
+    Ok(get_op(ctx, key)?.map_or(0, |s| s.len()))
 }
 
 /// `STRLEN key` → the length, 0 when missing.
 fn strlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
-    let len = string_at(txn.get(db, &argv[1]))?.map_or(0, |s| s.len());
-    Ok(Reply::integer(len))
+    Ok(Reply::integer(strlen_op(ctx, &argv[1])?))
 }
 
 /// The inclusive byte range GETRANGE answers for `start..=end` of a `len`-byte string,
@@ -704,32 +869,35 @@ fn clamp_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize
     Some((start as usize, end as usize))
 }
 
+/// GETRANGE: bytes `start..=end` of the string at `key` (negative indexes count from the
+/// end); empty when the range is or the key is missing.
+pub fn getrange_op(ctx: &Ctx<'_>, key: &[u8], start: i64, end: i64) -> Result<Bytes> {
+    let Some(s) = get_op(ctx, key)? else {
+        return Ok(Bytes::new());
+    };
+    Ok(match clamp_range(start, end, s.len()) {
+        Some((from, to)) => s.slice(from..=to),
+        None => Bytes::new(),
+    })
+}
+
 /// `GETRANGE key start end` (and `SUBSTR`) → bulk string, empty when missing.
 fn getrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let start = args::int(&argv[2])?;
     let end = args::int(&argv[3])?;
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [&argv[1][..]]);
-    let Some(s) = string_at(txn.get(db, &argv[1]))? else {
-        return Ok(Reply::Bulk(Bytes::new()));
-    };
-    Ok(Reply::Bulk(match clamp_range(start, end, s.len()) {
-        Some((from, to)) => s.slice(from..=to),
-        None => Bytes::new(),
-    }))
+    Ok(Reply::Bulk(getrange_op(ctx, &argv[1], start, end)?))
 }
 
-/// `SETRANGE key offset value` → the new length; zero-pads; TTL kept.
-fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let offset = args::int(&argv[2])?;
+/// SETRANGE: writes `patch` at `offset` of the string at `key`, zero-padding, keeping the
+/// TTL; the new length. A negative offset is refused before the key is looked at; an
+/// empty patch changes (and creates) nothing.
+pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Result<usize> {
     if offset < 0 {
         return Err(Error::err("offset is out of range"));
     }
     let offset = offset as u64;
-    let patch = &argv[3][..];
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
-    let key = &argv[1][..];
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let entry = txn.get_for_write(db, key);
     let (old, expiry) = match entry {
@@ -737,8 +905,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         None => (Bytes::new(), None),
     };
     if patch.is_empty() {
-        // Nothing to write: a missing key stays missing, an existing one unchanged.
-        return Ok(Reply::integer(old.len()));
+        return Ok(old.len());
     }
     check_string_length(offset, patch.len() as u64, limit)?;
     let offset = offset as usize;
@@ -755,7 +922,15 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Value::String(StringValue::modified(Bytes::from(bytes))),
         expiry,
     );
-    Ok(Reply::integer(len))
+    Ok(len)
+}
+
+/// `SETRANGE key offset value` → the new length; zero-pads; TTL kept.
+fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let offset = args::int(&argv[2])?;
+    Ok(Reply::integer(setrange_op(
+        ctx, &argv[1], offset, &argv[3],
+    )?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1320,6 +1495,20 @@ mod tests {
         assert_eq!(h.err(&["GETEX", "l"]), WRONGTYPE);
         // The type is checked before the expiry value.
         assert_eq!(h.err(&["GETEX", "l", "EX", "0"]), WRONGTYPE);
+    }
+
+    #[test]
+    fn getex_reads_the_time_only_after_finding_a_string() {
+        // redis-server 7.0.15: a missing key answers null and another type WRONGTYPE
+        // before an unparsable time is noticed; a string then gets the integer error.
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["GETEX", "none", "PX", "abc"]), Reply::Null);
+        make_list(&h, "l");
+        assert_eq!(h.err(&["GETEX", "l", "EX", "abc"]), WRONGTYPE);
+        h.run(&["SET", "k", "v", "EX", "100"]);
+        assert_eq!(h.err(&["GETEX", "k", "EXAT", "1x"]), NOT_INT);
+        // Nothing changed.
+        assert!(ttl_ms(&h, "k").unwrap() > 99_000);
     }
 
     #[test]
