@@ -18,7 +18,7 @@ use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use crate::commands::{self, Ctx, Reply, Session};
 use crate::error::{Error, Result};
-use crate::state::{ClientInfo, ClientKind, Clients, ServerState};
+use crate::state::{ClientInfo, ClientKind, ServerState};
 
 /// The service: shared server state plus the client identity of unary calls.
 pub struct MemorabiliaService {
@@ -30,9 +30,12 @@ pub struct MemorabiliaService {
 
 impl MemorabiliaService {
     pub fn new(state: Arc<ServerState>) -> MemorabiliaService {
+        let unary_client = state
+            .clients
+            .unlisted(ClientKind::Grpc, String::new(), String::new());
         MemorabiliaService {
             state,
-            unary_client: Clients::detached(ClientKind::Grpc),
+            unary_client,
         }
     }
 
