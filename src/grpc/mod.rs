@@ -4,3 +4,4 @@ pub mod proto {
     pub const FILE_DESCRIPTOR_SET: &[u8] =
         tonic::include_file_descriptor_set!("memorabilia_descriptor");
 }
+pub mod keys;
