@@ -13,6 +13,10 @@ pub struct Config {
     pub bind: String,
     /// RESP port (`port`).
     pub port: u16,
+    /// Address the gRPC listener binds to (`grpc-bind`).
+    pub grpc_bind: String,
+    /// gRPC port; 0 disables the gRPC listener (`grpc-port`).
+    pub grpc_port: u16,
     /// Number of databases (`databases`).
     pub databases: usize,
     /// Log verbosity: debug, verbose, notice or warning (`loglevel`).
@@ -48,6 +52,8 @@ impl Default for Config {
         Config {
             bind: "127.0.0.1".into(),
             port: 6379,
+            grpc_bind: "127.0.0.1".into(),
+            grpc_port: 50051,
             databases: 16,
             loglevel: "notice".into(),
             proto_max_bulk_len: 512 * 1024 * 1024,
@@ -138,6 +144,20 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Int { min: 0, max: 65535 },
         get: |c| c.port.to_string(),
         set: |c, v| c.port = v.number() as u16,
+    },
+    Param {
+        name: "grpc-bind",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.grpc_bind.clone(),
+        set: |c, v| c.grpc_bind = v.text(),
+    },
+    Param {
+        name: "grpc-port",
+        mutable: false,
+        kind: Kind::Int { min: 0, max: 65535 },
+        get: |c| c.grpc_port.to_string(),
+        set: |c, v| c.grpc_port = v.number() as u16,
     },
     Param {
         name: "databases",

@@ -17,6 +17,12 @@ struct Cli {
     /// RESP port; 0 picks a free one [default: 6379]
     #[arg(long)]
     port: Option<u16>,
+    /// Address to listen on for gRPC clients [default: 127.0.0.1]
+    #[arg(long)]
+    grpc_bind: Option<String>,
+    /// gRPC port; 0 disables gRPC [default: 50051]
+    #[arg(long)]
+    grpc_port: Option<u16>,
     /// Number of databases [default: 16]
     #[arg(long)]
     databases: Option<usize>,
@@ -36,6 +42,8 @@ fn build_config(cli: &Cli) -> Result<Config, String> {
     let flags = [
         ("bind", cli.bind.clone()),
         ("port", cli.port.map(|p| p.to_string())),
+        ("grpc-bind", cli.grpc_bind.clone()),
+        ("grpc-port", cli.grpc_port.map(|p| p.to_string())),
         ("databases", cli.databases.map(|d| d.to_string())),
         ("loglevel", cli.loglevel.clone()),
     ];

@@ -10,14 +10,34 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::resp;
 use crate::state::ServerState;
+use crate::{grpc, resp};
 
 /// A started server.
 pub struct RunningServer {
     pub state: Arc<ServerState>,
     pub resp_addr: SocketAddr,
+    /// `None` when gRPC is disabled (`grpc-port 0`).
+    pub grpc_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// Bound sockets to serve on.
+pub struct Listeners {
+    pub resp: TcpListener,
+    pub grpc: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the listeners the configuration asks for.
+    pub async fn bind(config: &Config) -> std::io::Result<Listeners> {
+        let resp = TcpListener::bind((config.bind.as_str(), config.port)).await?;
+        let grpc = match config.grpc_port {
+            0 => None,
+            port => Some(TcpListener::bind((config.grpc_bind.as_str(), port)).await?),
+        };
+        Ok(Listeners { resp, grpc })
+    }
 }
 
 impl RunningServer {
@@ -37,19 +57,33 @@ impl RunningServer {
 
 /// Binds the listeners and starts serving in the background.
 pub async fn start(config: Config) -> std::io::Result<RunningServer> {
-    let resp_listener = TcpListener::bind((config.bind.as_str(), config.port)).await?;
-    let resp_addr = resp_listener.local_addr()?;
+    let listeners = Listeners::bind(&config).await?;
+    start_on(config, listeners)
+}
+
+/// Starts serving on already bound listeners (tests bind port 0 themselves).
+pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<RunningServer> {
+    let resp_addr = listeners.resp.local_addr()?;
+    let grpc_addr = listeners
+        .grpc
+        .as_ref()
+        .map(|l| l.local_addr())
+        .transpose()?;
     let state = ServerState::new(config);
     state
         .resp_port
         .store(resp_addr.port() as u64, Ordering::Relaxed);
-    let tasks = vec![
-        tokio::spawn(resp::serve(resp_listener, state.clone())),
+    let mut tasks = vec![
+        tokio::spawn(resp::serve(listeners.resp, state.clone())),
         tokio::spawn(cron(state.clone())),
     ];
+    if let Some(listener) = listeners.grpc {
+        tasks.push(tokio::spawn(grpc::serve(listener, state.clone())));
+    }
     Ok(RunningServer {
         state,
         resp_addr,
+        grpc_addr,
         tasks,
     })
 }
@@ -57,7 +91,13 @@ pub async fn start(config: Config) -> std::io::Result<RunningServer> {
 /// Runs a server until SIGINT, SIGTERM or `SHUTDOWN`.
 pub async fn run(config: Config) -> std::io::Result<()> {
     let server = start(config).await?;
-    tracing::info!("Ready to accept connections: RESP on {}", server.resp_addr);
+    match server.grpc_addr {
+        Some(grpc) => tracing::info!(
+            "Ready to accept connections: RESP on {}, gRPC on {grpc}",
+            server.resp_addr
+        ),
+        None => tracing::info!("Ready to accept connections: RESP on {}", server.resp_addr),
+    }
     let state = server.state.clone();
     tokio::select! {
         _ = state.shutdown.cancelled() => {}

@@ -174,8 +174,16 @@ pub struct Clients {
 impl Clients {
     /// Registers a new client; it stays listed until [`Clients::unregister`].
     pub fn register(&self, kind: ClientKind, addr: String, laddr: String) -> Arc<ClientInfo> {
+        let info = self.unlisted(kind, addr, laddr);
+        self.connected.lock().insert(info.id, info.clone());
+        info
+    }
+
+    /// A client with its own id that `CLIENT LIST` does not show: callers without a
+    /// connection of their own (gRPC unary calls).
+    pub fn unlisted(&self, kind: ClientKind, addr: String, laddr: String) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let info = Arc::new(ClientInfo {
+        Arc::new(ClientInfo {
             id,
             kind,
             addr,
@@ -190,9 +198,7 @@ impl Clients {
             last_interaction_ms: AtomicU64::new(unix_time_ms()),
             last_command: AtomicPtr::new(std::ptr::null_mut()),
             kill: CancellationToken::new(),
-        });
-        self.connected.lock().insert(id, info.clone());
-        info
+        })
     }
 
     pub fn unregister(&self, id: u64) {
@@ -208,8 +214,8 @@ impl Clients {
         self.connected.lock().len()
     }
 
-    /// A detached client for callers without a connection (gRPC requests, tests).
+    /// A client of no server at all, for unit tests that run commands directly.
     pub fn detached(kind: ClientKind) -> Arc<ClientInfo> {
-        Clients::default().register(kind, String::new(), String::new())
+        Clients::default().unlisted(kind, String::new(), String::new())
     }
 }

@@ -1,7 +1,70 @@
-//! The gRPC front end.
+//! The gRPC front end: the `memorabilia.v1.Memorabilia` service over the same store as RESP,
+//! plus the standard health (`grpc.health.v1`) and reflection (v1 and v1alpha) services.
+//!
+//! `service` holds the RPCs, `convert` maps replies and errors to messages and statuses, and
+//! the family files (`strings`, `keys`) translate typed requests into the command layer's
+//! typed operations.
+
+pub mod convert;
+pub mod keys;
+pub mod service;
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use crate::state::ServerState;
+
+/// The generated API types and service traits.
 pub mod proto {
+    #![allow(clippy::all)]
     tonic::include_proto!("memorabilia.v1");
+
+    /// The encoded descriptors of proto/, served by reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] =
         tonic::include_file_descriptor_set!("memorabilia_descriptor");
 }
-pub mod keys;
+
+/// Room for the rest of a message around its largest bulk value.
+const MESSAGE_OVERHEAD: usize = 64 * 1024;
+
+/// Serves gRPC on `listener` until the server shuts down.
+pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
+    // A message may carry one value as large as a RESP client may send.
+    let max_message =
+        (state.config.read().proto_max_bulk_len as usize).saturating_add(MESSAGE_OVERHEAD);
+    let service = proto::memorabilia_server::MemorabiliaServer::new(
+        service::MemorabiliaService::new(state.clone()),
+    )
+    .max_decoding_message_size(max_message)
+    .max_encoding_message_size(max_message);
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<proto::memorabilia_server::MemorabiliaServer<service::MemorabiliaService>>()
+        .await;
+    // Python grpcio's reflection client speaks v1alpha; grpcurl and newer tools speak v1.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1().expect("valid descriptors");
+    let reflection_v1alpha = reflection().build_v1alpha().expect("valid descriptors");
+
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let shutdown = state.shutdown.clone();
+    let result = Server::builder()
+        .add_service(service)
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
+        .await;
+    if let Err(e) = result {
+        tracing::error!("gRPC server failed: {e}");
+        state.shutdown.cancel();
+    }
+}

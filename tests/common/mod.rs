@@ -15,10 +15,19 @@ pub async fn start() -> RunningServer {
     start_with(Config::default()).await
 }
 
-pub async fn start_with(mut config: Config) -> RunningServer {
-    config.bind = "127.0.0.1".into();
-    config.port = 0;
-    server::start(config).await.expect("server starts")
+/// Starts a server on free ports for RESP and gRPC.
+pub async fn start_with(config: Config) -> RunningServer {
+    let listeners = server::Listeners {
+        resp: tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind RESP"),
+        grpc: Some(
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind gRPC"),
+        ),
+    };
+    server::start_on(config, listeners).expect("server starts")
 }
 
 pub fn client(server: &RunningServer, protocol: u8) -> redis::Client {

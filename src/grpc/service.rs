@@ -1,0 +1,230 @@
+//! The `memorabilia.v1.Memorabilia` service. It only translates: a typed RPC picks its
+//! database, calls its family's function in `grpc::strings` / `grpc::keys` (which run the
+//! same typed operations as the RESP commands), and turns errors into statuses; `Execute`,
+//! `Batch` and `Pipeline` run Redis argument vectors through the command table.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio_stream::Stream;
+use tokio_util::sync::WaitForCancellationFutureOwned;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::convert;
+use super::proto;
+use super::proto::memorabilia_server::Memorabilia;
+use crate::commands::{self, Ctx, Reply, Session};
+use crate::error::{Error, Result};
+use crate::state::{ClientInfo, ClientKind, ServerState};
+
+/// The service: shared server state plus the client identity of unary calls.
+pub struct MemorabiliaService {
+    state: Arc<ServerState>,
+    /// Unary calls have no connection of their own; they share this client (not listed by
+    /// `CLIENT LIST`). Each `Pipeline` stream registers a client of its own.
+    unary_client: Arc<ClientInfo>,
+}
+
+impl MemorabiliaService {
+    pub fn new(state: Arc<ServerState>) -> MemorabiliaService {
+        let unary_client = state
+            .clients
+            .unlisted(ClientKind::Grpc, String::new(), String::new());
+        MemorabiliaService {
+            state,
+            unary_client,
+        }
+    }
+
+    /// Runs a typed RPC's function in a fresh session on database `db`.
+    fn typed<Req, Resp>(
+        &self,
+        db: u32,
+        request: Req,
+        call: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
+    ) -> std::result::Result<Response<Resp>, Status> {
+        let mut session = Session::new(self.unary_client.clone());
+        session.db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
+        let mut ctx = Ctx {
+            server: &self.state,
+            session: &mut session,
+        };
+        call(&mut ctx, request)
+            .map(Response::new)
+            .map_err(|e| convert::status(&e))
+    }
+}
+
+fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
+    let db = db as usize;
+    if db < state.store.databases() {
+        Ok(db)
+    } else {
+        Err(Error::DbIndexOutOfRange)
+    }
+}
+
+/// Runs one `Command` in `session`: its database applies to this command only, as the
+/// field is per command.
+fn run_command(
+    state: &ServerState,
+    session: &mut Session,
+    command: proto::Command,
+) -> proto::Reply {
+    let reply = match checked_db(state, command.db) {
+        Err(e) => Reply::Error(e),
+        Ok(_) if command.args.is_empty() => Reply::Error(Error::err("empty command")),
+        Ok(db) => {
+            session.db = db;
+            session.client.set_db(db);
+            commands::execute(
+                &mut Ctx {
+                    server: state,
+                    session,
+                },
+                &command.args,
+            )
+        }
+    };
+    convert::reply(reply)
+}
+
+/// Declares typed unary RPCs: each reads the request's `db` and calls its function.
+#[allow(unused_macros)] // used once the typed RPC families land
+macro_rules! typed_rpcs {
+    ($($rpc:ident: $req:ident -> $resp:ident => $call:path;)*) => {
+        $(
+            async fn $rpc(
+                &self,
+                request: Request<proto::$req>,
+            ) -> std::result::Result<Response<proto::$resp>, Status> {
+                let request = request.into_inner();
+                self.typed(request.db, request, $call)
+            }
+        )*
+    };
+}
+
+#[tonic::async_trait]
+impl Memorabilia for MemorabiliaService {
+    async fn execute(
+        &self,
+        request: Request<proto::Command>,
+    ) -> std::result::Result<Response<proto::Reply>, Status> {
+        let mut session = Session::new(self.unary_client.clone());
+        let reply = run_command(&self.state, &mut session, request.into_inner());
+        Ok(Response::new(reply))
+    }
+
+    async fn batch(
+        &self,
+        request: Request<proto::BatchRequest>,
+    ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
+        let mut session = Session::new(self.unary_client.clone());
+        let replies = request
+            .into_inner()
+            .commands
+            .into_iter()
+            .map(|command| run_command(&self.state, &mut session, command))
+            .collect();
+        Ok(Response::new(proto::BatchResponse { replies }))
+    }
+
+    async fn pipeline(
+        &self,
+        request: Request<Streaming<proto::Command>>,
+    ) -> std::result::Result<
+        Response<Pin<Box<dyn Stream<Item = std::result::Result<proto::Reply, Status>> + Send>>>,
+        Status,
+    > {
+        let peer = request
+            .remote_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let local = request
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        Ok(Response::new(Box::pin(PipelineReplies {
+            state: self.state.clone(),
+            input: request.into_inner(),
+            stop: Box::pin(self.state.shutdown.clone().cancelled_owned()),
+            killed: Box::pin(client.kill.clone().cancelled_owned()),
+            session: Session::new(client),
+            ready: VecDeque::new(),
+            finished: false,
+        })))
+    }
+}
+
+/// The reply stream of one `Pipeline` call. It drives the work itself: when the client
+/// wants a reply and none is ready, it takes every command that has already arrived, runs
+/// them as one batch and queues their replies, so a client with many commands in flight
+/// gets them batched like RESP pipelining, with no task or channel per command.
+pub struct PipelineReplies {
+    state: Arc<ServerState>,
+    input: Streaming<proto::Command>,
+    session: Session,
+    ready: VecDeque<proto::Reply>,
+    stop: Pin<Box<WaitForCancellationFutureOwned>>,
+    killed: Pin<Box<WaitForCancellationFutureOwned>>,
+    finished: bool,
+}
+
+impl Stream for PipelineReplies {
+    type Item = std::result::Result<proto::Reply, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(reply) = this.ready.pop_front() {
+            return Poll::Ready(Some(Ok(reply)));
+        }
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        // Server shutdown or CLIENT KILL ends the stream.
+        if this.stop.as_mut().poll(cx).is_ready() || this.killed.as_mut().poll(cx).is_ready() {
+            this.finished = true;
+            return Poll::Ready(None);
+        }
+        loop {
+            match Pin::new(&mut this.input).poll_next(cx) {
+                Poll::Ready(Some(Ok(command))) => {
+                    let reply = run_command(&this.state, &mut this.session, command);
+                    this.ready.push_back(reply);
+                    if this.session.close_after_reply || this.session.close_now {
+                        this.finished = true;
+                        break;
+                    }
+                }
+                Poll::Ready(Some(Err(status))) => {
+                    this.finished = true;
+                    if this.ready.is_empty() {
+                        return Poll::Ready(Some(Err(status)));
+                    }
+                    break;
+                }
+                Poll::Ready(None) => {
+                    this.finished = true;
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        match this.ready.pop_front() {
+            Some(reply) => Poll::Ready(Some(Ok(reply))),
+            None if this.finished => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for PipelineReplies {
+    fn drop(&mut self) {
+        self.state.clients.unregister(self.session.client.id);
+    }
+}
