@@ -9,6 +9,13 @@
 //! miss but leave the access time alone ([`Txn::get_no_touch`]); `TOUCH` and `COPY`'s source
 //! are ordinary reads; writes look keys up with `get_for_write` (no statistics).
 //!
+//! `DEL`, `EXISTS`, `TYPE`, the `EXPIRE` family, `PERSIST`, the `TTL` family, `RENAME`,
+//! `RENAMENX`, `COPY` and `SCAN` are split into a typed operation (`del_op`, `exists_op`,
+//! `type_op`, `expire_op`, `persist_op`, `ttl_op`, `rename_op`, `copy_op`, `scan_op`) that
+//! holds all the semantics (the txn, expiry arithmetic, error texts) and a RESP handler that
+//! parses argv in Redis's order and shapes the reply; the gRPC RPCs (`crate::grpc::keys`)
+//! call the same operations.
+//!
 //! # Commands
 //! - `DEL key [key ...]`, `UNLINK key [key ...]`
 //!   Returns: integer, the number of keys removed (a repeated key counts once).
@@ -59,7 +66,7 @@ use super::args::{self, is};
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
-use crate::store::{Access, SEGMENTS, Txn};
+use crate::store::{Access, SEGMENTS, Txn, ValueType};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("del", -2, WRITE, spec(1, -1, 1), del).doc(
@@ -235,7 +242,7 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
 ];
 
 /// `SCAN`'s default `COUNT`.
-const DEFAULT_SCAN_COUNT: i64 = 10;
+pub const DEFAULT_SCAN_COUNT: u64 = 10;
 /// Redis's `LFU_INIT_VAL`: the counter of a key with no recorded accesses.
 const LFU_INIT_VAL: u64 = 5;
 
@@ -255,24 +262,43 @@ fn signed_ms(at: u64) -> i64 {
     at.min(i64::MAX as u64) as i64
 }
 
-fn del(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+// ---- Existence, type, deletion ----
+//
+// Each command below is a typed operation (`<name>_op`: typed arguments in, typed result
+// out, all the semantics inside) used by both the RESP handler and the gRPC front end
+// (`crate::grpc::keys`), plus the RESP handler that parses argv and shapes the reply.
+
+/// `DEL`/`UNLINK`: removes `keys` in one txn; returns how many existed (a repeated key
+/// counts once).
+pub fn del_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, key_slices(argv, 1));
-    let removed = argv[1..]
+    let txn = ctx
+        .store()
+        .txn(Access::Write, db, keys.iter().map(AsRef::as_ref));
+    Ok(keys
         .iter()
-        .filter(|key| txn.remove(db, key).is_some())
-        .count();
-    Ok(Reply::integer(removed))
+        .filter(|key| txn.remove(db, key.as_ref()).is_some())
+        .count())
+}
+
+fn del(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(del_op(ctx, &argv[1..])?))
+}
+
+/// `EXISTS`: how many of `keys` exist, a repeated existing key counting each time.
+pub fn exists_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K]) -> Result<usize> {
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Read, db, keys.iter().map(AsRef::as_ref));
+    Ok(keys
+        .iter()
+        .filter(|key| txn.get_no_touch(db, key.as_ref()).is_some())
+        .count())
 }
 
 fn exists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, key_slices(argv, 1));
-    let found = argv[1..]
-        .iter()
-        .filter(|key| txn.get_no_touch(db, key).is_some())
-        .count();
-    Ok(Reply::integer(found))
+    Ok(Reply::integer(exists_op(ctx, &argv[1..])?))
 }
 
 fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
@@ -285,152 +311,166 @@ fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::integer(found))
 }
 
-fn type_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// `TYPE`: the key's type, `None` when it does not exist.
+pub fn type_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<ValueType>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [argv[1].as_ref()]);
-    Ok(Reply::simple(match txn.get_no_touch(db, &argv[1]) {
-        Some(entry) => entry.value.value_type().name(),
-        None => "none",
-    }))
+    let txn = ctx.store().txn(Access::Read, db, [key]);
+    Ok(txn
+        .get_no_touch(db, key)
+        .map(|entry| entry.value.value_type()))
+}
+
+fn type_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::simple(
+        type_op(ctx, &argv[1])?.map_or("none", ValueType::name),
+    ))
 }
 
 // ---- Expiry ----
 
-/// How an `EXPIRE`-family command reads its time argument.
-#[derive(Clone, Copy)]
-struct ExpireForm {
-    /// The canonical name, for the overflow error.
-    name: &'static str,
-    seconds: bool,
-    /// Relative to now (`EXPIRE`, `PEXPIRE`) or absolute (`...AT`).
-    relative: bool,
+/// The time argument of the `EXPIRE` family: relative to now or absolute, in seconds or
+/// milliseconds. Zero and negative values are allowed (a time not in the future deletes
+/// the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpireTime {
+    /// `EXPIRE`: seconds from now.
+    Seconds(i64),
+    /// `PEXPIRE`: milliseconds from now.
+    Millis(i64),
+    /// `EXPIREAT`: Unix time in seconds.
+    UnixSeconds(i64),
+    /// `PEXPIREAT`: Unix time in milliseconds.
+    UnixMillis(i64),
 }
 
-fn expire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    expire_generic(
-        ctx,
-        argv,
-        ExpireForm {
-            name: "expire",
-            seconds: true,
-            relative: true,
-        },
-    )
+impl ExpireTime {
+    /// The command this form belongs to, as the overflow error names it.
+    fn command_name(self) -> &'static str {
+        match self {
+            ExpireTime::Seconds(_) => "expire",
+            ExpireTime::Millis(_) => "pexpire",
+            ExpireTime::UnixSeconds(_) => "expireat",
+            ExpireTime::UnixMillis(_) => "pexpireat",
+        }
+    }
+
+    /// The absolute Unix ms time, given the command's `now`, or Redis's `invalid expire
+    /// time` error when the arithmetic overflows.
+    fn absolute_ms(self, now: i64) -> Result<i64> {
+        let invalid = || {
+            Error::err(format!(
+                "invalid expire time in '{}' command",
+                self.command_name()
+            ))
+        };
+        let (value, seconds, relative) = match self {
+            ExpireTime::Seconds(v) => (v, true, true),
+            ExpireTime::Millis(v) => (v, false, true),
+            ExpireTime::UnixSeconds(v) => (v, true, false),
+            ExpireTime::UnixMillis(v) => (v, false, false),
+        };
+        let ms = if seconds {
+            value.checked_mul(1000).ok_or_else(invalid)?
+        } else {
+            value
+        };
+        if relative {
+            ms.checked_add(now).ok_or_else(invalid)
+        } else {
+            Ok(ms)
+        }
+    }
 }
 
-fn pexpire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    expire_generic(
-        ctx,
-        argv,
-        ExpireForm {
-            name: "pexpire",
-            seconds: false,
-            relative: true,
-        },
-    )
+/// When an `EXPIRE`-family command applies: the valid combinations of `NX`, `XX`, `GT`
+/// and `LT`. A key without expiry counts as having an infinite TTL for `GT` and `LT`, so
+/// `XX GT` is the same as `GT`, while `XX LT` differs from `LT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpireCondition {
+    /// No option.
+    #[default]
+    Always,
+    /// `NX`: only when the key has no expiry.
+    IfNoExpiry,
+    /// `XX`: only when the key has an expiry.
+    IfHasExpiry,
+    /// `GT` (or `XX GT`): only when the new expiry is later than the current one.
+    IfLater,
+    /// `LT`: only when the new expiry is earlier (a key without expiry always qualifies).
+    IfEarlier,
+    /// `XX LT`: only when the key has an expiry and the new one is earlier.
+    IfHasExpiryAndEarlier,
 }
 
-fn expireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    expire_generic(
-        ctx,
-        argv,
-        ExpireForm {
-            name: "expireat",
-            seconds: true,
-            relative: false,
-        },
-    )
-}
-
-fn pexpireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    expire_generic(
-        ctx,
-        argv,
-        ExpireForm {
-            name: "pexpireat",
-            seconds: false,
-            relative: false,
-        },
-    )
-}
-
-/// `NX`/`XX`/`GT`/`LT` of the `EXPIRE` family.
-#[derive(Default)]
-struct ExpireConditions {
-    nx: bool,
-    xx: bool,
-    gt: bool,
-    lt: bool,
-}
-
-impl ExpireConditions {
-    fn parse(options: &[Bytes]) -> Result<ExpireConditions> {
-        let mut c = ExpireConditions::default();
+impl ExpireCondition {
+    /// Parses the options after the time, with Redis's error texts and checks.
+    fn parse(options: &[Bytes]) -> Result<ExpireCondition> {
+        let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
         for opt in options {
             if is(opt, "NX") {
-                c.nx = true;
+                nx = true;
             } else if is(opt, "XX") {
-                c.xx = true;
+                xx = true;
             } else if is(opt, "GT") {
-                c.gt = true;
+                gt = true;
             } else if is(opt, "LT") {
-                c.lt = true;
+                lt = true;
             } else {
                 return Err(Error::err(format!("Unsupported option {}", c_str(opt))));
             }
         }
-        if c.nx && (c.xx || c.gt || c.lt) {
+        if nx && (xx || gt || lt) {
             return Err(Error::err(
                 "NX and XX, GT or LT options at the same time are not compatible",
             ));
         }
-        if c.gt && c.lt {
+        if gt && lt {
             return Err(Error::err(
                 "GT and LT options at the same time are not compatible",
             ));
         }
-        Ok(c)
+        Ok(match (nx, xx, gt, lt) {
+            (true, ..) => ExpireCondition::IfNoExpiry,
+            (_, _, true, _) => ExpireCondition::IfLater,
+            (_, true, _, true) => ExpireCondition::IfHasExpiryAndEarlier,
+            (_, _, _, true) => ExpireCondition::IfEarlier,
+            (_, true, ..) => ExpireCondition::IfHasExpiry,
+            _ => ExpireCondition::Always,
+        })
     }
 
-    /// Whether a new expiry `when` may replace `current` (`None`: no expiry, which counts
-    /// as an infinite TTL for `GT` and `LT`).
-    fn allow(&self, current: Option<i64>, when: i64) -> bool {
-        if self.nx && current.is_some() {
-            return false;
+    /// Whether a new expiry `when` may replace `current` (`None`: no expiry).
+    fn allow(self, current: Option<i64>, when: i64) -> bool {
+        match self {
+            ExpireCondition::Always => true,
+            ExpireCondition::IfNoExpiry => current.is_none(),
+            ExpireCondition::IfHasExpiry => current.is_some(),
+            ExpireCondition::IfLater => current.is_some_and(|c| when > c),
+            ExpireCondition::IfEarlier => current.is_none_or(|c| when < c),
+            ExpireCondition::IfHasExpiryAndEarlier => current.is_some_and(|c| when < c),
         }
-        if self.xx && current.is_none() {
-            return false;
-        }
-        if self.gt && current.is_none_or(|c| when <= c) {
-            return false;
-        }
-        if self.lt && current.is_some_and(|c| when >= c) {
-            return false;
-        }
-        true
     }
 }
 
-fn expire_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], form: ExpireForm) -> Result<Reply> {
-    // Same order of checks as Redis: options, then the number, then overflow.
-    let conditions = ExpireConditions::parse(&argv[3..])?;
-    let mut when = args::int(&argv[2])?;
-    let invalid = || Error::err(format!("invalid expire time in '{}' command", form.name));
-    if form.seconds {
-        when = when.checked_mul(1000).ok_or_else(invalid)?;
-    }
+/// `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT`: true when the expiry was set (or the key
+/// deleted because the time is not in the future), false when the key is missing or the
+/// condition failed. Errors: `invalid expire time in '<cmd>' command` on overflow.
+pub fn expire_op(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    time: ExpireTime,
+    condition: ExpireCondition,
+) -> Result<bool> {
     let db = ctx.db();
-    let key = argv[1].as_ref();
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let now = signed_ms(txn.now_ms());
-    if form.relative {
-        when = when.checked_add(now).ok_or_else(invalid)?;
-    }
+    // Overflow fails before the key is looked at, as in Redis.
+    let when = time.absolute_ms(now)?;
     let Some(entry) = txn.get_for_write(db, key) else {
-        return Ok(Reply::Integer(0));
+        return Ok(false);
     };
-    if !conditions.allow(entry.expires_at().map(signed_ms), when) {
-        return Ok(Reply::Integer(0));
+    if !condition.allow(entry.expires_at().map(signed_ms), when) {
+        return Ok(false);
     }
     if when <= now {
         // A time already past deletes the key, as Redis does.
@@ -438,7 +478,57 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], form: ExpireForm) -> Result
     } else {
         txn.set_expiry(db, key, Some(when as u64));
     }
-    Ok(Reply::Integer(1))
+    Ok(true)
+}
+
+fn expire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(ctx, argv, ExpireTime::Seconds)
+}
+
+fn pexpire(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(ctx, argv, ExpireTime::Millis)
+}
+
+fn expireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(ctx, argv, ExpireTime::UnixSeconds)
+}
+
+fn pexpireat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    expire_generic(ctx, argv, ExpireTime::UnixMillis)
+}
+
+fn expire_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], form: fn(i64) -> ExpireTime) -> Result<Reply> {
+    // Same order of checks as Redis: options, then the number, then overflow (in the op).
+    let condition = ExpireCondition::parse(&argv[3..])?;
+    let time = form(args::int(&argv[2])?);
+    Ok(Reply::Integer(
+        expire_op(ctx, &argv[1], time, condition)? as i64
+    ))
+}
+
+/// A key's expiry state, as `TTL` and its relatives report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ttl {
+    /// The key does not exist (-2).
+    NoKey,
+    /// The key exists and never expires (-1).
+    NoExpiry,
+    /// The key expires: `ttl_ms` from now (never negative), at Unix ms `at_ms`.
+    Expires { ttl_ms: i64, at_ms: i64 },
+}
+
+/// `PTTL` and `PEXPIRETIME` as one typed answer.
+pub fn ttl_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Ttl> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [key]);
+    let Some(entry) = txn.get_no_touch(db, key) else {
+        return Ok(Ttl::NoKey);
+    };
+    let Some(at_ms) = entry.expires_at().map(signed_ms) else {
+        return Ok(Ttl::NoExpiry);
+    };
+    let ttl_ms = at_ms.saturating_sub(signed_ms(txn.now_ms())).max(0);
+    Ok(Ttl::Expires { ttl_ms, at_ms })
 }
 
 fn ttl(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
@@ -458,18 +548,11 @@ fn pexpiretime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 fn ttl_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], millis: bool, absolute: bool) -> Result<Reply> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [argv[1].as_ref()]);
-    let Some(entry) = txn.get_no_touch(db, &argv[1]) else {
-        return Ok(Reply::Integer(-2));
-    };
-    let Some(at) = entry.expires_at().map(signed_ms) else {
-        return Ok(Reply::Integer(-1));
-    };
-    let ms = if absolute {
-        at
-    } else {
-        at.saturating_sub(signed_ms(txn.now_ms())).max(0)
+    let ms = match ttl_op(ctx, &argv[1])? {
+        Ttl::NoKey => return Ok(Reply::Integer(-2)),
+        Ttl::NoExpiry => return Ok(Reply::Integer(-1)),
+        Ttl::Expires { at_ms, .. } if absolute => at_ms,
+        Ttl::Expires { ttl_ms, .. } => ttl_ms,
     };
     // Seconds round to the nearest, like Redis's (ttl+500)/1000 (which does not overflow
     // there either: `EXPIRETIME` of the largest expiry is 9223372036854776).
@@ -480,9 +563,9 @@ fn ttl_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], millis: bool, absolute: bool) 
     }))
 }
 
-fn persist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// `PERSIST`: true when an expiry was removed.
+pub fn persist_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<bool> {
     let db = ctx.db();
-    let key = argv[1].as_ref();
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let had_expiry = txn
         .get_for_write(db, key)
@@ -490,7 +573,11 @@ fn persist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if had_expiry {
         txn.set_expiry(db, key, None);
     }
-    Ok(Reply::Integer(had_expiry as i64))
+    Ok(had_expiry)
+}
+
+fn persist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Integer(persist_op(ctx, &argv[1])? as i64))
 }
 
 // ---- Iteration ----
@@ -541,41 +628,34 @@ fn parse_cursor(arg: &[u8]) -> Result<u64> {
     })
 }
 
-fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let cursor = parse_cursor(&argv[1])?;
-    let mut count = DEFAULT_SCAN_COUNT;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < argv.len() {
-        let has_value = i + 1 < argv.len();
-        let opt = &argv[i];
-        if is(opt, "COUNT") && has_value {
-            count = args::int(&argv[i + 1])?;
-            if count < 1 {
-                return Err(Error::Syntax);
-            }
-        } else if is(opt, "MATCH") && has_value {
-            let p = argv[i + 1].as_ref();
-            pattern = (p != b"*").then_some(p);
-        } else if is(opt, "TYPE") && has_value {
-            // Compared like C's strcasecmp, which stops at a NUL byte.
-            let t = argv[i + 1].as_ref();
-            let end = t.iter().position(|&b| b == 0).unwrap_or(t.len());
-            type_name = Some(&t[..end]);
-        } else {
-            return Err(Error::Syntax);
-        }
-        i += 2;
-    }
+/// `SCAN ... TYPE`'s filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanType {
+    /// Only keys of this type.
+    Of(ValueType),
+    /// A name that is no type (`none`, `foo`): Redis 7.0 accepts it and matches nothing.
+    Unknown,
+}
 
+/// One `SCAN` step: from `cursor` (a segment index; 0 starts), visiting about `count`
+/// keys (at least one segment), returning the next cursor (0 when done) and the keys that
+/// match `pattern` (a glob; `None` or `*` for all) and `type_filter`.
+pub fn scan_op(
+    ctx: &Ctx<'_>,
+    cursor: u64,
+    pattern: Option<&[u8]>,
+    count: u64,
+    type_filter: Option<ScanType>,
+) -> Result<(u64, Vec<Bytes>)> {
+    let pattern = pattern.filter(|p| *p != b"*");
+    let count = count.max(1);
     let db = ctx.db();
     let store = ctx.store();
     let mut found = Vec::new();
     // COUNT bounds the keys visited, before filtering, as in Redis.
     let mut visited: u64 = 0;
     let mut segment = usize::try_from(cursor).unwrap_or(SEGMENTS).min(SEGMENTS);
-    while segment < SEGMENTS && visited < count as u64 {
+    while segment < SEGMENTS && visited < count {
         // One segment per txn: writers elsewhere are never blocked for a whole scan, and a
         // key stays in its segment, so a key present throughout is always seen.
         let txn = store.txn_segment(Access::Read, db, segment);
@@ -584,10 +664,10 @@ fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             if pattern.is_some_and(|p| !glob_match(p, key, false)) {
                 return;
             }
-            if let Some(wanted) = type_name {
+            if let Some(wanted) = type_filter {
                 // Redis looks the key up to check its type, which counts a keyspace hit.
                 let value = txn.get_no_touch(db, key).map_or(&entry.value, |e| &e.value);
-                if !wanted.eq_ignore_ascii_case(value.value_type().name().as_bytes()) {
+                if wanted != ScanType::Of(value.value_type()) {
                     return;
                 }
             }
@@ -597,6 +677,38 @@ fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         segment += 1;
     }
     let next = if segment >= SEGMENTS { 0 } else { segment };
+    Ok((next as u64, found))
+}
+
+fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let cursor = parse_cursor(&argv[1])?;
+    let mut count = DEFAULT_SCAN_COUNT;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_filter: Option<ScanType> = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let has_value = i + 1 < argv.len();
+        let opt = &argv[i];
+        if is(opt, "COUNT") && has_value {
+            let n = args::int(&argv[i + 1])?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            count = n as u64;
+        } else if is(opt, "MATCH") && has_value {
+            pattern = Some(argv[i + 1].as_ref());
+        } else if is(opt, "TYPE") && has_value {
+            // Compared like C's strcasecmp, which stops at a NUL byte.
+            let t = argv[i + 1].as_ref();
+            let end = t.iter().position(|&b| b == 0).unwrap_or(t.len());
+            type_filter =
+                Some(ValueType::from_name(&t[..end]).map_or(ScanType::Unknown, ScanType::Of));
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    let (next, found) = scan_op(ctx, cursor, pattern, count, type_filter)?;
     Ok(Reply::Array(vec![
         Reply::bulk(next.to_string()),
         Reply::bulks(found),
@@ -611,39 +723,38 @@ fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
 
 // ---- Rename and copy ----
 
-fn rename(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    rename_generic(ctx, argv, false)
-}
-
-fn renamenx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    rename_generic(ctx, argv, true)
-}
-
-fn rename_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<Reply> {
+/// `RENAME` (`only_if_new` false) or `RENAMENX` (true): moves the value and its TTL.
+/// Returns false only with `only_if_new` when `dst` exists (renaming a key to itself
+/// counts as `dst` existing; without `only_if_new` it succeeds and changes nothing).
+/// Errors: [`Error::NoSuchKey`] when `src` does not exist.
+pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Result<bool> {
     let db = ctx.db();
-    let (src, dst) = (argv[1].as_ref(), argv[2].as_ref());
     let txn = ctx.store().txn(Access::Write, db, [src, dst]);
     let Some(entry) = txn.get_for_write(db, src) else {
         return Err(Error::NoSuchKey);
     };
-    let done = |renamed: bool| {
-        if nx {
-            Reply::Integer(renamed as i64)
-        } else {
-            Reply::ok()
-        }
-    };
     if src == dst {
-        return Ok(done(false));
+        return Ok(!only_if_new);
     }
     // Moving shares the value (collections are behind an Arc), so this is O(1).
     let (value, expires_at) = (entry.value.clone(), entry.expires_at());
-    if nx && txn.get_for_write(db, dst).is_some() {
-        return Ok(done(false));
+    if only_if_new && txn.get_for_write(db, dst).is_some() {
+        return Ok(false);
     }
     txn.set(db, dst, value, expires_at);
     txn.remove(db, src);
-    Ok(done(true))
+    Ok(true)
+}
+
+fn rename(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    rename_op(ctx, &argv[1], &argv[2], false)?;
+    Ok(Reply::ok())
+}
+
+fn renamenx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Integer(
+        rename_op(ctx, &argv[1], &argv[2], true)? as i64
+    ))
 }
 
 /// `COPY ... DB n`: an int (Redis's `getIntFromObjectOrReply`), then a range check.
@@ -660,9 +771,39 @@ fn parse_copy_db(arg: &[u8], databases: usize) -> Result<usize> {
     Ok(n as usize)
 }
 
-fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// `COPY`: copies `src` (in the selected db) to `dst` in `dst_db`, with its TTL; the copy
+/// is independent of the source. False when `src` is missing, or `dst` exists and
+/// `replace` is off. Errors: `DB index is out of range`, `source and destination objects
+/// are the same`.
+pub fn copy_op(
+    ctx: &Ctx<'_>,
+    src: &[u8],
+    dst: &[u8],
+    dst_db: usize,
+    replace: bool,
+) -> Result<bool> {
     let db = ctx.db();
-    let mut dst_db = db;
+    if dst_db >= ctx.store().databases() {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    if dst_db == db && src == dst {
+        return Err(Error::err("source and destination objects are the same"));
+    }
+    let txn = ctx
+        .store()
+        .txn_multi(Access::Write, [(db, src), (dst_db, dst)]);
+    let Some(entry) = txn.get(db, src) else {
+        return Ok(false);
+    };
+    if !replace && txn.get_for_write(dst_db, dst).is_some() {
+        return Ok(false);
+    }
+    txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
+    Ok(true)
+}
+
+fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut dst_db = ctx.db();
     let mut replace = false;
     let mut j = 3;
     while j < argv.len() {
@@ -677,21 +818,9 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         }
         j += 1;
     }
-    let (src, dst) = (argv[1].as_ref(), argv[2].as_ref());
-    if dst_db == db && src == dst {
-        return Err(Error::err("source and destination objects are the same"));
-    }
-    let txn = ctx
-        .store()
-        .txn_multi(Access::Write, [(db, src), (dst_db, dst)]);
-    let Some(entry) = txn.get(db, src) else {
-        return Ok(Reply::Integer(0));
-    };
-    if !replace && txn.get_for_write(dst_db, dst).is_some() {
-        return Ok(Reply::Integer(0));
-    }
-    txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
-    Ok(Reply::Integer(1))
+    Ok(Reply::Integer(
+        copy_op(ctx, &argv[1], &argv[2], dst_db, replace)? as i64,
+    ))
 }
 
 // ---- OBJECT ----

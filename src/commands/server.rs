@@ -233,10 +233,16 @@ fn config_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     ))
 }
 
-fn dbsize(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+/// `DBSIZE` as a typed operation (shared with the gRPC front end): the number of keys in
+/// the selected database.
+pub fn db_size_op(ctx: &Ctx<'_>) -> Result<usize> {
     let db = ctx.db();
     let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
-    Ok(Reply::integer(txn.len(db)))
+    Ok(txn.len(db))
+}
+
+fn dbsize(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(db_size_op(ctx)?))
 }
 
 /// The optional `ASYNC|SYNC` of the flush commands. Both free synchronously here.
@@ -250,11 +256,18 @@ fn flush_mode(argv: &[Bytes]) -> Result<()> {
     }
 }
 
-fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    flush_mode(argv)?;
+/// `FLUSHDB` as a typed operation (shared with the gRPC front end): removes every key of
+/// the selected database. `ASYNC` and `SYNC` both free synchronously, so it takes no mode.
+pub fn flush_db_op(ctx: &Ctx<'_>) -> Result<()> {
     let db = ctx.db();
     let txn = ctx.store().txn_dbs(Access::Write, db..db + 1);
     txn.clear(db);
+    Ok(())
+}
+
+fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    flush_mode(argv)?;
+    flush_db_op(ctx)?;
     Ok(Reply::ok())
 }
 

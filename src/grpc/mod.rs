@@ -6,6 +6,7 @@
 //! typed operations.
 
 pub mod convert;
+pub mod keys;
 pub mod service;
 pub mod strings;
 

@@ -97,12 +97,18 @@ fn run_command(
 macro_rules! typed_rpcs {
     ($($rpc:ident: $req:ident -> $resp:ident => $call:path;)*) => {
         $(
-            async fn $rpc(
-                &self,
+            // Written out as `#[tonic::async_trait]` would expand it: the attribute runs
+            // before this macro, so it cannot rewrite an `async fn` produced here.
+            fn $rpc<'life0, 'async_trait>(
+                &'life0 self,
                 request: Request<proto::$req>,
-            ) -> std::result::Result<Response<proto::$resp>, Status> {
+            ) -> Pin<Box<dyn Future<Output = std::result::Result<Response<proto::$resp>, Status>> + Send + 'async_trait>>
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let request = request.into_inner();
-                self.typed(request.db, request, $call)
+                Box::pin(std::future::ready(self.typed(request.db, request, $call)))
             }
         )*
     };
@@ -110,6 +116,20 @@ macro_rules! typed_rpcs {
 
 #[tonic::async_trait]
 impl Memorabilia for MemorabiliaService {
+    typed_rpcs! {
+        del: DelRequest -> DelResponse => super::keys::del;
+        exists: ExistsRequest -> ExistsResponse => super::keys::exists;
+        r#type: TypeRequest -> TypeResponse => super::keys::type_;
+        expire: ExpireRequest -> ExpireResponse => super::keys::expire;
+        persist: PersistRequest -> PersistResponse => super::keys::persist;
+        ttl: TtlRequest -> TtlResponse => super::keys::ttl;
+        rename: RenameRequest -> RenameResponse => super::keys::rename;
+        copy: CopyRequest -> CopyResponse => super::keys::copy;
+        scan: ScanRequest -> ScanResponse => super::keys::scan;
+        db_size: DbSizeRequest -> DbSizeResponse => super::keys::db_size;
+        flush_db: FlushDbRequest -> FlushDbResponse => super::keys::flush_db;
+    }
+
     async fn execute(
         &self,
         request: Request<proto::Command>,
