@@ -13,9 +13,9 @@ use tokio_stream::Stream;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::convert;
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
+use super::{convert, keys, strings};
 use crate::commands::{self, Ctx, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
@@ -117,17 +117,39 @@ macro_rules! typed_rpcs {
 #[tonic::async_trait]
 impl Memorabilia for MemorabiliaService {
     typed_rpcs! {
-        del: DelRequest -> DelResponse => super::keys::del;
-        exists: ExistsRequest -> ExistsResponse => super::keys::exists;
-        r#type: TypeRequest -> TypeResponse => super::keys::type_;
-        expire: ExpireRequest -> ExpireResponse => super::keys::expire;
-        persist: PersistRequest -> PersistResponse => super::keys::persist;
-        ttl: TtlRequest -> TtlResponse => super::keys::ttl;
-        rename: RenameRequest -> RenameResponse => super::keys::rename;
-        copy: CopyRequest -> CopyResponse => super::keys::copy;
-        scan: ScanRequest -> ScanResponse => super::keys::scan;
-        db_size: DbSizeRequest -> DbSizeResponse => super::keys::db_size;
-        flush_db: FlushDbRequest -> FlushDbResponse => super::keys::flush_db;
+        get: GetRequest -> GetResponse => strings::get;
+        set: SetRequest -> SetResponse => strings::set;
+        get_del: GetDelRequest -> GetDelResponse => strings::get_del;
+        get_ex: GetExRequest -> GetExResponse => strings::get_ex;
+        m_get: MGetRequest -> MGetResponse => strings::m_get;
+        m_set: MSetRequest -> MSetResponse => strings::m_set;
+        m_set_nx: MSetNxRequest -> MSetNxResponse => strings::m_set_nx;
+        incr: IncrRequest -> IncrResponse => strings::incr;
+        incr_by: IncrByRequest -> IncrResponse => strings::incr_by;
+        incr_by_float: IncrByFloatRequest -> IncrByFloatResponse => strings::incr_by_float;
+        append: AppendRequest -> AppendResponse => strings::append;
+        str_len: StrLenRequest -> StrLenResponse => strings::str_len;
+        get_range: GetRangeRequest -> GetRangeResponse => strings::get_range;
+        set_range: SetRangeRequest -> SetRangeResponse => strings::set_range;
+        del: DelRequest -> DelResponse => keys::del;
+        exists: ExistsRequest -> ExistsResponse => keys::exists;
+        r#type: TypeRequest -> TypeResponse => keys::type_;
+        expire: ExpireRequest -> ExpireResponse => keys::expire;
+        persist: PersistRequest -> PersistResponse => keys::persist;
+        ttl: TtlRequest -> TtlResponse => keys::ttl;
+        rename: RenameRequest -> RenameResponse => keys::rename;
+        copy: CopyRequest -> CopyResponse => keys::copy;
+        scan: ScanRequest -> ScanResponse => keys::scan;
+        db_size: DbSizeRequest -> DbSizeResponse => keys::db_size;
+        flush_db: FlushDbRequest -> FlushDbResponse => keys::flush_db;
+    }
+
+    async fn ping(
+        &self,
+        request: Request<proto::PingRequest>,
+    ) -> std::result::Result<Response<proto::PingResponse>, Status> {
+        // PING touches no database.
+        self.typed(0, request.into_inner(), strings::ping)
     }
 
     async fn execute(
