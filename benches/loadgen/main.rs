@@ -136,6 +136,8 @@ struct Outcome {
     seconds: f64,
     server_cpu: Option<f64>,
     client_cpu: Option<f64>,
+    /// Busy CPU time of the whole machine in the window (all processes, all CPUs).
+    machine_cpu: Option<f64>,
     /// Server resident set size before the first request and after the last reply.
     server_rss: (Option<u64>, Option<u64>),
 }
@@ -279,6 +281,7 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
         (
             cli.server_pid.and_then(stats::cpu_seconds),
             stats::cpu_seconds(me),
+            stats::machine_busy_seconds(),
         )
     };
     let at_start = if fill {
@@ -309,6 +312,7 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
         seconds,
         server_cpu: delta(at_start.0, at_end.0),
         client_cpu: delta(at_start.1, at_end.1),
+        machine_cpu: delta(at_start.2, at_end.2),
         server_rss: (rss_before, cli.server_pid.and_then(stats::rss_bytes)),
     })
 }
@@ -360,7 +364,7 @@ fn json(cli: &Cli, o: &Outcome) -> String {
          \"concurrency\":{},\"keyspace\":{},\"value_size\":{},\"seconds\":{:.3},\"ops\":{},\
          \"ops_per_sec\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"p999_ms\":{:.3},\
          \"max_ms\":{:.3},\"errors\":{},\"first_error\":{},\"server_cpu_s\":{},\
-         \"ops_per_server_cpu_s\":{},\"client_cpu_s\":{},\"server_rss_before\":{},\
+         \"ops_per_server_cpu_s\":{},\"client_cpu_s\":{},\"machine_cpu_s\":{},\"server_rss_before\":{},\
          \"server_rss_after\":{}}}",
         cli.mode.name(),
         cli.workload.name(),
@@ -381,6 +385,7 @@ fn json(cli: &Cli, o: &Outcome) -> String {
         opt(o.server_cpu, 3),
         opt(f.ops_per_server_cpu_sec, 1),
         opt(o.client_cpu, 3),
+        opt(o.machine_cpu, 3),
         opt(o.server_rss.0.map(|b| b as f64), 0),
         opt(o.server_rss.1.map(|b| b as f64), 0),
     )
@@ -433,6 +438,12 @@ fn text(cli: &Cli, o: &Outcome) -> String {
     if let Some(cpu) = o.client_cpu {
         s += &format!(
             "client cpu: {cpu:.2} s ({:.0}% of a core)\n",
+            100.0 * cpu / o.seconds
+        );
+    }
+    if let Some(cpu) = o.machine_cpu {
+        s += &format!(
+            "machine cpu (all processes): {cpu:.2} s ({:.0}% of a core)\n",
             100.0 * cpu / o.seconds
         );
     }

@@ -99,6 +99,26 @@ fn clock_ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
+/// Busy CPU seconds of the whole machine so far (all CPUs: user, nice, system, irq,
+/// softirq and steal time of the `cpu` line of /proc/stat). Minus the server's and the
+/// client's own CPU time it tells how much else ran during a measurement.
+pub fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks = parse_machine_busy_ticks(stat.lines().next()?)?;
+    Some(ticks as f64 / clock_ticks_per_second() as f64)
+}
+
+fn parse_machine_busy_ticks(cpu_line: &str) -> Option<u64> {
+    let mut fields = cpu_line.split_ascii_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let values: Vec<u64> = fields.map(|f| f.parse().ok()).collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already in user]
+    let busy = [0, 1, 2, 5, 6, 7];
+    Some(busy.iter().filter_map(|&i| values.get(i)).sum())
+}
+
 /// Resident set size of process `pid` in bytes (`VmRSS` of /proc/<pid>/status).
 pub fn rss_bytes(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -116,6 +136,14 @@ mod tests {
         let stat = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 \
                     250 75 0 0 20 0 3 0 12345 1000000 200 18446744073709551615";
         assert_eq!(parse_stat_cpu_ticks(stat), Some(325));
+    }
+
+    #[test]
+    fn machine_busy_time_skips_idle_and_iowait() {
+        let line = "cpu  100 5 50 9999 777 3 2 1 40 0";
+        assert_eq!(parse_machine_busy_ticks(line), Some(161));
+        assert_eq!(parse_machine_busy_ticks("cpu0 1 2 3 4"), None);
+        assert!(machine_busy_seconds().is_some());
     }
 
     #[test]
