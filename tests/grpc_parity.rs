@@ -367,7 +367,8 @@ fn typed<T>(result: Result<Response<T>, Status>) -> Result<T, String> {
     match result {
         Ok(r) => Ok(r.into_inner()),
         Err(status) => {
-            let detail = proto::ErrorDetail::decode(status.details())
+            let detail = memorabilia::grpc::convert::error_detail_of(&status)
+                .ok_or("no ErrorDetail")
                 .unwrap_or_else(|e| panic!("{status:?}: details are no ErrorDetail: {e}"));
             assert_eq!(detail.message, status.message(), "{status:?}");
             assert_eq!(
