@@ -13,7 +13,6 @@ use memorabilia::grpc::proto::{
     memorabilia_client::MemorabiliaClient, reply::Kind,
 };
 use memorabilia::server::RunningServer;
-use prost::Message;
 use redis::AsyncCommands;
 use tonic::transport::Channel;
 use tonic::{Code, Response, Status};

@@ -19,7 +19,6 @@ use memorabilia::grpc::proto::{
     self, ExpireCondition, SetCondition, TtlState, ValueType, expiry::Time, get_ex_request::Change,
     memorabilia_client::MemorabiliaClient,
 };
-use prost::Message;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
