@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::{convert, keys, strings};
-use crate::commands::{self, Ctx, Reply, Session};
+use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
 
@@ -48,7 +48,7 @@ impl MemorabiliaService {
         request: Req,
         call: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
     ) -> std::result::Result<Response<Resp>, Status> {
-        let mut session = Session::new(self.unary_client.clone());
+        let mut session = grpc_session(self.unary_client.clone());
         session.db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
         let mut ctx = Ctx {
             server: &self.state,
@@ -71,6 +71,14 @@ impl MemorabiliaService {
 fn addresses<T>(request: &Request<T>) -> (String, String) {
     let text = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
     (text(request.remote_addr()), text(request.local_addr()))
+}
+
+/// A session of a gRPC client. Replies are modelled on RESP3, so the session speaks it.
+fn grpc_session(client: Arc<ClientInfo>) -> Session {
+    client.set_protocol(Protocol::Resp3);
+    let mut session = Session::new(client);
+    session.protocol = Protocol::Resp3;
+    session
 }
 
 fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
@@ -171,7 +179,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::Command>,
     ) -> std::result::Result<Response<proto::Reply>, Status> {
-        let mut session = Session::new(self.call_client(&request));
+        let mut session = grpc_session(self.call_client(&request));
         let reply = run_command(&self.state, &mut session, request.into_inner());
         Ok(Response::new(reply))
     }
@@ -180,7 +188,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::BatchRequest>,
     ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
-        let mut session = Session::new(self.call_client(&request));
+        let mut session = grpc_session(self.call_client(&request));
         let replies = request
             .into_inner()
             .commands
@@ -204,7 +212,7 @@ impl Memorabilia for MemorabiliaService {
             input: request.into_inner(),
             stop: Box::pin(self.state.shutdown.clone().cancelled_owned()),
             killed: Box::pin(client.kill.clone().cancelled_owned()),
-            session: Session::new(client),
+            session: grpc_session(client),
             ready: VecDeque::new(),
             finished: false,
         })))
