@@ -69,7 +69,7 @@ use super::args::{self, is};
 use super::{Command, Ctx, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::numeric::{FloatIncrError, incr_by_float};
-use crate::store::{Access, Entry, StringValue, Value};
+use crate::store::{Access, Entry, StringValue, Txn, Value};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("get", 2, READONLY | FAST, keys(1, 1, 1), get).doc(
@@ -819,15 +819,8 @@ pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
     let mut joined = Vec::with_capacity(old.len() + suffix.len());
     joined.extend_from_slice(old);
     joined.extend_from_slice(suffix);
-    let len = joined.len();
     let expiry = entry.expires_at();
-    txn.set(
-        db,
-        key,
-        Value::String(StringValue::modified(Bytes::from(joined))),
-        expiry,
-    );
-    Ok(len)
+    Ok(store_modified(&txn, db, key, joined, expiry))
 }
 
 /// `APPEND key value` → the new length; TTL kept.
@@ -915,6 +908,18 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
         bytes.resize(end, 0);
     }
     bytes[offset..end].copy_from_slice(patch);
+    Ok(store_modified(&txn, db, key, bytes, expiry))
+}
+
+/// Stores a string changed in place (`APPEND`, `SETRANGE`: Redis's `raw` encoding), keeping
+/// `expiry`; returns its new length.
+fn store_modified(
+    txn: &Txn<'_>,
+    db: usize,
+    key: &[u8],
+    bytes: Vec<u8>,
+    expiry: Option<u64>,
+) -> usize {
     let len = bytes.len();
     txn.set(
         db,
@@ -922,7 +927,7 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
         Value::String(StringValue::modified(Bytes::from(bytes))),
         expiry,
     );
-    Ok(len)
+    len
 }
 
 /// `SETRANGE key offset value` → the new length; zero-pads; TTL kept.

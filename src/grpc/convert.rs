@@ -13,44 +13,65 @@ use crate::error::Error;
 pub fn status_code(error: &Error) -> Code {
     match error {
         Error::WrongType => Code::FailedPrecondition,
+        Error::NoSuchKey => Code::NotFound,
+        Error::UnknownCommand(_) => Code::Unimplemented,
         Error::Syntax
         | Error::NotInteger
         | Error::NotFloat
         | Error::Overflow
         | Error::DbIndexOutOfRange
         | Error::WrongArity(_) => Code::InvalidArgument,
-        Error::NoSuchKey => Code::NotFound,
-        Error::UnknownCommand(_) => Code::Unimplemented,
-        Error::Other(_) => {
-            let message = error.message();
-            // Argument problems are worded like this across Redis's commands.
-            let invalid = [
-                "invalid",
-                "out of range",
-                "not an integer",
-                "not a valid",
-                "syntax",
-            ]
-            .iter()
-            .any(|w| message.contains(w));
-            if invalid {
-                Code::InvalidArgument
-            } else {
-                Code::FailedPrecondition
-            }
-        }
+        // Plain `ERR` errors of the commands are about their arguments (a bad expiry, an
+        // offset out of range, a NaN increment); other codes name a state of the server.
+        Error::Other(_) => match error.code().as_ref() {
+            "ERR" => Code::InvalidArgument,
+            "WRONGPASS" | "NOAUTH" => Code::Unauthenticated,
+            "NOPERM" => Code::PermissionDenied,
+            _ => Code::FailedPrecondition,
+        },
     }
 }
 
-/// The status a failing typed RPC returns: the Redis text as message, an encoded
-/// `ErrorDetail` as details.
+/// `google.rpc.Status`, the standard content of a status's details
+/// (`grpc-status-details-bin`), which gRPC libraries know how to read.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(message, repeated, tag = "3")]
+    pub details: Vec<prost_types::Any>,
+}
+
+/// The type URL of [`proto::ErrorDetail`] packed in an `Any`.
+pub const ERROR_DETAIL_TYPE_URL: &str = "type.googleapis.com/memorabilia.v1.ErrorDetail";
+
+/// The status a failing typed RPC returns: the Redis text as message, and as details a
+/// `google.rpc.Status` carrying an `ErrorDetail` with the Redis error code.
 pub fn status(error: &Error) -> Status {
+    let code = status_code(error);
     let detail = error_detail(error);
-    Status::with_details(
-        status_code(error),
-        detail.message.clone(),
-        detail.encode_to_vec().into(),
-    )
+    let details = RpcStatus {
+        code: code as i32,
+        message: detail.message.clone(),
+        details: vec![prost_types::Any {
+            type_url: ERROR_DETAIL_TYPE_URL.to_string(),
+            value: detail.encode_to_vec(),
+        }],
+    };
+    Status::with_details(code, detail.message, details.encode_to_vec().into())
+}
+
+/// Reads the [`proto::ErrorDetail`] back out of a status made by [`status`] (for clients
+/// and tests).
+pub fn error_detail_of(status: &Status) -> Option<proto::ErrorDetail> {
+    let rpc = RpcStatus::decode(status.details()).ok()?;
+    let any = rpc
+        .details
+        .iter()
+        .find(|a| a.type_url == ERROR_DETAIL_TYPE_URL)?;
+    proto::ErrorDetail::decode(any.value.as_slice()).ok()
 }
 
 fn error_detail(error: &Error) -> proto::ErrorDetail {
@@ -109,12 +130,21 @@ mod tests {
         let s = status(&Error::WrongType);
         assert_eq!(s.code(), Code::FailedPrecondition);
         assert!(s.message().starts_with("WRONGTYPE "));
-        let detail = proto::ErrorDetail::decode(s.details()).unwrap();
+        let detail = error_detail_of(&s).unwrap();
         assert_eq!(detail.code, "WRONGTYPE");
+        let rpc = RpcStatus::decode(s.details()).unwrap();
+        assert_eq!(rpc.code, Code::FailedPrecondition as i32);
+        assert_eq!(rpc.message, s.message());
         assert_eq!(status(&Error::NoSuchKey).code(), Code::NotFound);
         assert_eq!(status(&Error::Syntax).code(), Code::InvalidArgument);
         let expire = Error::err("invalid expire time in 'set' command");
         assert_eq!(status(&expire).code(), Code::InvalidArgument);
+        let nan = Error::err("increment would produce NaN or Infinity");
+        assert_eq!(status(&nan).code(), Code::InvalidArgument);
+        assert_eq!(
+            status(&Error::full("NOPROTO unsupported protocol version")).code(),
+            Code::FailedPrecondition
+        );
         let unknown =
             Error::UnknownCommand("ERR unknown command 'x', with args beginning with: ".into());
         assert_eq!(status(&unknown).code(), Code::Unimplemented);

@@ -16,15 +16,17 @@ use tonic::{Request, Response, Status, Streaming};
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::{convert, keys, strings};
-use crate::commands::{self, Ctx, Reply, Session};
+use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
 
 /// The service: shared server state plus the client identity of unary calls.
 pub struct MemorabiliaService {
     state: Arc<ServerState>,
-    /// Unary calls have no connection of their own; they share this client (not listed by
-    /// `CLIENT LIST`). Each `Pipeline` stream registers a client of its own.
+    /// Typed RPCs touch no client state, so they share this client (not listed by
+    /// `CLIENT LIST`). `Execute` and `Batch` get a fresh unlisted client per call, so
+    /// `CLIENT SETNAME` or `HELLO` in one call never leaks into another; each `Pipeline`
+    /// stream registers a client of its own.
     unary_client: Arc<ClientInfo>,
 }
 
@@ -46,7 +48,7 @@ impl MemorabiliaService {
         request: Req,
         call: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
     ) -> std::result::Result<Response<Resp>, Status> {
-        let mut session = Session::new(self.unary_client.clone());
+        let mut session = grpc_session(self.unary_client.clone());
         session.db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
         let mut ctx = Ctx {
             server: &self.state,
@@ -56,6 +58,27 @@ impl MemorabiliaService {
             .map(Response::new)
             .map_err(|e| convert::status(&e))
     }
+}
+
+impl MemorabiliaService {
+    /// A client that lives for one unary call.
+    fn call_client<T>(&self, request: &Request<T>) -> Arc<ClientInfo> {
+        let (peer, local) = addresses(request);
+        self.state.clients.unlisted(ClientKind::Grpc, peer, local)
+    }
+}
+
+fn addresses<T>(request: &Request<T>) -> (String, String) {
+    let text = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
+    (text(request.remote_addr()), text(request.local_addr()))
+}
+
+/// A session of a gRPC client. Replies are modelled on RESP3, so the session speaks it.
+fn grpc_session(client: Arc<ClientInfo>) -> Session {
+    client.set_protocol(Protocol::Resp3);
+    let mut session = Session::new(client);
+    session.protocol = Protocol::Resp3;
+    session
 }
 
 fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
@@ -156,7 +179,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::Command>,
     ) -> std::result::Result<Response<proto::Reply>, Status> {
-        let mut session = Session::new(self.unary_client.clone());
+        let mut session = grpc_session(self.call_client(&request));
         let reply = run_command(&self.state, &mut session, request.into_inner());
         Ok(Response::new(reply))
     }
@@ -165,7 +188,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::BatchRequest>,
     ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
-        let mut session = Session::new(self.unary_client.clone());
+        let mut session = grpc_session(self.call_client(&request));
         let replies = request
             .into_inner()
             .commands
@@ -182,21 +205,14 @@ impl Memorabilia for MemorabiliaService {
         Response<Pin<Box<dyn Stream<Item = std::result::Result<proto::Reply, Status>> + Send>>>,
         Status,
     > {
-        let peer = request
-            .remote_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let local = request
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        let (peer, local) = addresses(&request);
         let client = self.state.clients.register(ClientKind::Grpc, peer, local);
         Ok(Response::new(Box::pin(PipelineReplies {
             state: self.state.clone(),
             input: request.into_inner(),
             stop: Box::pin(self.state.shutdown.clone().cancelled_owned()),
             killed: Box::pin(client.kill.clone().cancelled_owned()),
-            session: Session::new(client),
+            session: grpc_session(client),
             ready: VecDeque::new(),
             finished: false,
         })))

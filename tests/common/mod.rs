@@ -102,3 +102,136 @@ impl Raw {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// gRPC and store helpers (tests/grpc.rs, tests/grpc_parity.rs)
+// ---------------------------------------------------------------------------------------
+
+/// A gRPC client of the server's `memorabilia.v1.Memorabilia` service.
+pub async fn grpc(
+    server: &RunningServer,
+) -> memorabilia::grpc::proto::memorabilia_client::MemorabiliaClient<tonic::transport::Channel> {
+    let addr = server.grpc_addr.expect("gRPC is enabled");
+    memorabilia::grpc::proto::memorabilia_client::MemorabiliaClient::connect(format!(
+        "http://{addr}"
+    ))
+    .await
+    .expect("gRPC connect")
+}
+
+/// A `redis` crate connection on database `db`.
+pub async fn connection_db(server: &RunningServer, db: u32) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(format!("redis://{}/{db}", server.resp_addr))
+        .expect("valid url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect")
+}
+
+/// Stores a list under `key` straight into the store: no list command exists yet, and the
+/// typed RPCs need a key of another type to answer WRONGTYPE.
+pub fn plant_list(server: &RunningServer, db: usize, key: &[u8], items: &[&[u8]]) {
+    use memorabilia::store::{Access, ListValue, Value};
+    let list = ListValue {
+        items: items
+            .iter()
+            .map(|i| bytes::Bytes::copy_from_slice(i))
+            .collect(),
+    };
+    let store = &server.state.store;
+    let txn = store.txn(Access::Write, db, [key]);
+    txn.set(
+        db,
+        key,
+        Value::List(std::sync::Arc::new(parking_lot::RwLock::new(list))),
+        None,
+    );
+}
+
+/// A RESP2 reply, byte-exact (error texts are kept whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resp {
+    Simple(String),
+    Error(String),
+    Int(i64),
+    /// `None` is the null bulk string.
+    Bulk(Option<Vec<u8>>),
+    /// `None` is the null array.
+    Array(Option<Vec<Resp>>),
+}
+
+/// A raw RESP2 client that sends argv as multibulk and parses replies itself.
+pub struct RespClient {
+    reader: tokio::io::BufReader<TcpStream>,
+}
+
+impl RespClient {
+    pub async fn connect(server: &RunningServer) -> RespClient {
+        let stream = TcpStream::connect(server.resp_addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        RespClient {
+            reader: tokio::io::BufReader::new(stream),
+        }
+    }
+
+    /// Sends one command and reads its reply.
+    pub async fn call<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Resp {
+        let mut out = format!("*{}\r\n", argv.len()).into_bytes();
+        for a in argv {
+            let a = a.as_ref();
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.reader.get_mut().write_all(&out).await.expect("write");
+        tokio::time::timeout(Duration::from_secs(5), self.read())
+            .await
+            .expect("reply in time")
+    }
+
+    async fn line(&mut self) -> Vec<u8> {
+        use tokio::io::AsyncBufReadExt;
+        let mut line = Vec::new();
+        self.reader
+            .read_until(b'\n', &mut line)
+            .await
+            .expect("read");
+        assert!(line.ends_with(b"\r\n"), "truncated reply line {line:?}");
+        line.truncate(line.len() - 2);
+        line
+    }
+
+    fn read(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Resp> + Send + '_>> {
+        Box::pin(async move {
+            let line = self.line().await;
+            let text = String::from_utf8_lossy(&line[1..]).into_owned();
+            match line[0] {
+                b'+' => Resp::Simple(text),
+                b'-' => Resp::Error(text),
+                b':' => Resp::Int(text.parse().expect("integer reply")),
+                b'$' => {
+                    let len: i64 = text.parse().expect("bulk length");
+                    if len < 0 {
+                        return Resp::Bulk(None);
+                    }
+                    let mut buf = vec![0u8; len as usize + 2];
+                    self.reader.read_exact(&mut buf).await.expect("read bulk");
+                    buf.truncate(len as usize);
+                    Resp::Bulk(Some(buf))
+                }
+                b'*' => {
+                    let len: i64 = text.parse().expect("array length");
+                    if len < 0 {
+                        return Resp::Array(None);
+                    }
+                    let mut items = Vec::with_capacity(len as usize);
+                    for _ in 0..len {
+                        items.push(self.read().await);
+                    }
+                    Resp::Array(Some(items))
+                }
+                other => panic!("unexpected reply type byte {other:?}"),
+            }
+        })
+    }
+}
