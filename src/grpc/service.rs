@@ -249,9 +249,14 @@ impl Stream for PipelineReplies {
             this.finished = true;
             return Poll::Ready(None);
         }
+        let mut interacted = false;
         loop {
             match Pin::new(&mut this.input).poll_next(cx) {
                 Poll::Ready(Some(Ok(command))) => {
+                    if !interacted {
+                        this.session.client.note_interaction();
+                        interacted = true;
+                    }
                     let reply = run_command(&this.state, &mut this.session, command);
                     this.ready.push_back(reply);
                     if this.session.close_after_reply || this.session.close_now {

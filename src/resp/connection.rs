@@ -71,6 +71,7 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                     .fetch_add(n as u64, Ordering::Relaxed);
             }
         }
+        client.note_interaction();
         let outcome = run_batch(
             &state,
             &mut session,
