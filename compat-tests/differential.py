@@ -201,7 +201,9 @@ def random_command(rng):
         ["SET", k, v, rng.choice(["NX", "XX"]), "GET"],
         ["GET", k], ["GETDEL", k], ["GETSET", k, v], ["SETNX", k, v],
         ["GETEX", k, "PERSIST"],
-        ["GETEX", k, rng.choice(["EXAT", "PXAT", "EX"]), rng.choice([FUTURE, "0", "x"])],
+        ["GETEX", k, rng.choice(["EXAT", "PXAT"]), rng.choice([FUTURE, "0", "x"])],
+        # A relative EX would make PEXPIRETIME depend on each server's clock: only errors here.
+        ["GETEX", k, "EX", rng.choice(["0", "-1", "x"])],
         ["APPEND", k, v], ["STRLEN", k],
         ["INCR", k], ["DECR", k], ["INCRBY", k, n], ["DECRBY", k, n],
         ["INCRBYFLOAT", k, rng.choice(["0.1", "-1.5", "1e2", "abc", "3", "-0.1"])],
