@@ -2,14 +2,19 @@
 """Differential test: the same commands go to redis-server and to Memorabilia, and every
 reply must be byte-for-byte the same, in RESP2 and in RESP3.
 
-Two parts: hand-picked edge cases (options, errors, odd numbers), and a seeded random
-sequence of string and keyspace commands over a small keyspace, good and bad arguments mixed.
+Per command family, two parts: hand-picked edge cases (options, errors, odd numbers), and a
+seeded random sequence of the family's commands over a small keyspace, good and bad arguments
+mixed. Strings and the keyspace live here; every other family is a `diff_<family>.py` module
+found next to this file (see `families()`).
 
-Usage: differential.py REDIS_PORT MEMORABILIA_PORT [--ops N] [--seed S]
+Usage: differential.py REDIS_PORT MEMORABILIA_PORT [--ops N] [--seed S] [--family NAME]
 Exits non-zero on the first difference, printing the command history that led to it.
 """
 
 import argparse
+import glob
+import importlib
+import os
 import random
 import socket
 import sys
@@ -227,10 +232,12 @@ def sorted_keys_reply(raw):
     return sorted(raw.split(b"\r\n"))
 
 
-def compare(history, cmd, ra, rb):
+def compare(history, cmd, ra, rb, normalize=None):
     a, b = ra, rb
     if cmd[0].upper() == "KEYS":
         a, b = sorted_keys_reply(ra), sorted_keys_reply(rb)
+    elif normalize is not None:
+        a, b = normalize(cmd, ra), normalize(cmd, rb)
     if a != b:
         print("DIFFERENCE after:", file=sys.stderr)
         for h in history[-20:]:
@@ -242,7 +249,49 @@ def compare(history, cmd, ra, rb):
     return True
 
 
-def run(redis_port, mem_port, ops, seed):
+def families():
+    """(name, edge cases, random command generator, reply normalizer) per command family:
+    strings and the keyspace here, one `diff_<family>.py` module next to this file for each
+    other family (each defines EDGE_CASES, random_command(rng) and optionally
+    normalize(cmd, raw) for replies whose order Redis leaves unspecified)."""
+    found = [("strings+keys", EDGE_CASES, random_command, None)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    for path in sorted(glob.glob(os.path.join(here, "diff_*.py"))):
+        name = os.path.basename(path)[:-3]
+        module = importlib.import_module(name)
+        found.append((name[len("diff_"):], module.EDGE_CASES, module.random_command,
+                      getattr(module, "normalize", None)))
+    return found
+
+
+def run_family(ref, mem, protocol, family, ops, seed):
+    name, edge_cases, generator, normalize = family
+    failures = 0
+    for case in edge_cases:
+        ref.call(["FLUSHALL"])
+        mem.call(["FLUSHALL"])
+        history = []
+        for cmd in case:
+            history.append(cmd)
+            if not compare(history, cmd, ref.call(cmd), mem.call(cmd), normalize):
+                failures += 1
+                break
+    rng = random.Random(seed + protocol)
+    ref.call(["FLUSHALL"])
+    mem.call(["FLUSHALL"])
+    history = []
+    for _ in range(ops):
+        cmd = generator(rng)
+        history.append(cmd)
+        if not compare(history, cmd, ref.call(cmd), mem.call(cmd), normalize):
+            failures += 1
+            break
+    print(f"RESP{protocol} {name}: {len(edge_cases)} edge cases and {ops} random commands compared")
+    return failures
+
+
+def run(redis_port, mem_port, ops, seed, only=None):
     failures = 0
     for protocol in (2, 3):
         ref, mem = Conn(redis_port), Conn(mem_port)
@@ -250,26 +299,9 @@ def run(redis_port, mem_port, ops, seed):
             # HELLO replies differ in server identity; only the switch matters here.
             ref.call(["HELLO", "3"])
             mem.call(["HELLO", "3"])
-        for case in EDGE_CASES:
-            ref.call(["FLUSHALL"])
-            mem.call(["FLUSHALL"])
-            history = []
-            for cmd in case:
-                history.append(cmd)
-                if not compare(history, cmd, ref.call(cmd), mem.call(cmd)):
-                    failures += 1
-                    break
-        rng = random.Random(seed + protocol)
-        ref.call(["FLUSHALL"])
-        mem.call(["FLUSHALL"])
-        history = []
-        for _ in range(ops):
-            cmd = random_command(rng)
-            history.append(cmd)
-            if not compare(history, cmd, ref.call(cmd), mem.call(cmd)):
-                failures += 1
-                break
-        print(f"RESP{protocol}: {len(EDGE_CASES)} edge cases and {ops} random commands compared")
+        for family in families():
+            if only is None or family[0] == only:
+                failures += run_family(ref, mem, protocol, family, ops, seed)
     return failures
 
 
@@ -279,8 +311,9 @@ def main():
     parser.add_argument("memorabilia_port", type=int)
     parser.add_argument("--ops", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--family", help="run only this family (e.g. strings+keys, lists)")
     args = parser.parse_args()
-    failures = run(args.redis_port, args.memorabilia_port, args.ops, args.seed)
+    failures = run(args.redis_port, args.memorabilia_port, args.ops, args.seed, args.family)
     if failures:
         print(f"differential: {failures} difference(s)", file=sys.stderr)
         sys.exit(1)
