@@ -16,6 +16,7 @@
 mod expiry;
 pub mod glob;
 pub mod numeric;
+pub mod sorted_set;
 mod value;
 
 use std::hash::BuildHasher;
@@ -33,8 +34,8 @@ use smallvec::SmallVec;
 
 pub use expiry::ExpireCycleReport;
 pub use value::{
-    Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
-    StringValue, Value, ValueType,
+    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
+    ValueType,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.

@@ -6,7 +6,7 @@
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -183,30 +183,7 @@ pub struct SetValue {
     pub not_intset: bool,
 }
 
-/// A sorted set: member -> score plus an ordered index. The order-statistics structure
-/// that makes rank queries O(log n) arrives with the sorted-set commands.
-#[derive(Debug, Default, Clone)]
-pub struct SortedSetValue {
-    pub scores: HashMap<Bytes, f64>,
-    pub order: BTreeSet<(ScoreKey, Bytes)>,
-    pub large: bool,
-}
-
-/// A total order over scores (scores are never NaN).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScoreKey(pub f64);
-
-impl Eq for ScoreKey {}
-impl PartialOrd for ScoreKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for ScoreKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
+pub use super::sorted_set::SortedSetValue;
 
 impl HashValue {
     pub fn encoding(&self) -> &'static str {
@@ -232,18 +209,6 @@ impl SetValue {
             "intset"
         } else {
             "hashtable"
-        }
-    }
-}
-
-impl SortedSetValue {
-    pub fn encoding(&self) -> &'static str {
-        let small = self.scores.len() <= LISTPACK_MAX_ENTRIES
-            && self.scores.keys().all(|m| m.len() <= LISTPACK_MAX_VALUE);
-        if self.large || !small {
-            "skiplist"
-        } else {
-            "listpack"
         }
     }
 }
