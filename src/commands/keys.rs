@@ -601,7 +601,7 @@ fn keys_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// Parses a `SCAN` cursor as Redis does with `strtoul`: an optional sign (a negative value
 /// wraps), decimal digits, nothing else; the empty string is 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64> {
     let invalid = || Error::err("invalid cursor");
     if arg.is_empty() {
         return Ok(0);

@@ -19,6 +19,7 @@ pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
 pub mod server;
+pub mod sorted_sets;
 pub mod strings;
 
 use std::collections::HashMap;
@@ -242,6 +243,7 @@ pub static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    sorted_sets::COMMANDS,
 ];
 
 static TABLE: LazyLock<HashMap<&'static str, &'static Command>> = LazyLock::new(|| {

@@ -1,0 +1,1783 @@
+//! The sorted-set family, as Redis 7.0 answers it (replies, errors, RESP2 and RESP3).
+//!
+//! Structure: [`SortedSetValue`] (src/store/sorted_set.rs), a skiplist with span counts
+//! plus a member map, so ranks and the start of every range are O(log n). Every command
+//! opens one txn over its keys (the multi-key ones over all of them, destination included)
+//! and mutates the set in place; an emptied set is deleted. Any other type answers
+//! WRONGTYPE; ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD also accept plain sets (score 1).
+//!
+//! Scores are doubles: `Reply::Double` in RESP3, `%.17g` bulk strings in RESP2 (ZSCAN's
+//! scores are bulk strings in both, as in Redis). With WITHSCORES, RESP2 replies are flat
+//! `[member, score, ...]` and RESP3 replies nested `[[member, score], ...]`.
+//!
+//! The commands the typed gRPC RPCs (and the future blocking BZPOP*/BZMPOP) share are split
+//! into typed operations (`zadd_op`, `zrange_op`, `zpop_op`, ...) holding the semantics and
+//! error texts, and RESP handlers that parse argv in Redis's order.
+//!
+//! # Commands
+//! - `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]` — integer:
+//!   members added (with CH, added + updated); with INCR the new score (double) or null
+//!   when NX/XX/GT/LT stopped it. Errors: `ERR XX and NX options at the same time are not
+//!   compatible`, `ERR GT, LT, and/or NX options at the same time are not compatible`,
+//!   `ERR INCR option supports a single increment-element pair`, `ERR value is not a valid
+//!   float`, `ERR resulting score is not a number (NaN)`; an odd pair count is a syntax error.
+//! - `ZINCRBY key increment member` — the new score (double).
+//! - `ZREM key member [member ...]` — integer removed.
+//! - `ZCARD key` — integer. `ZSCORE key member` — double or null.
+//!   `ZMSCORE key member [member ...]` — array of doubles / nulls.
+//! - `ZRANK key member`, `ZREVRANK key member` — integer or null (no WITHSCORE in 7.0).
+//! - `ZCOUNT key min max` — integer (`ERR min or max is not a float`).
+//!   `ZLEXCOUNT key min max` — integer (`ERR min or max not valid string range item`).
+//! - `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`,
+//!   `ZREVRANGE`, `ZRANGEBYSCORE`, `ZREVRANGEBYSCORE`, `ZRANGEBYLEX`, `ZREVRANGEBYLEX` —
+//!   array of members (with scores). Score bounds `1.5`, `(1.5`, `-inf`, `+inf`; lex
+//!   bounds `[a`, `(a`, `-`, `+`. A negative LIMIT offset gives nothing, a negative count
+//!   everything. `ERR syntax error, LIMIT is only supported in combination with either
+//!   BYSCORE or BYLEX`, `ERR syntax error, WITHSCORES not supported in combination with BYLEX`.
+//! - `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]` — integer
+//!   stored; an empty result deletes `dst`.
+//! - `ZREMRANGEBYRANK key start stop`, `ZREMRANGEBYSCORE key min max`,
+//!   `ZREMRANGEBYLEX key min max` — integer removed.
+//! - `ZPOPMIN key [count]`, `ZPOPMAX key [count]` — array (`[m, s, ...]`; RESP3 with a count:
+//!   `[[m, s], ...]`); `ERR value is out of range, must be positive`.
+//! - `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]` — `[key, [[m, s], ...]]` from the
+//!   first non-empty key, or a null array.
+//! - `ZRANDMEMBER key [count [WITHSCORES]]` — a member (or null); with a count an array: a
+//!   positive count gives distinct members, a negative one may repeat.
+//! - `ZUNION|ZINTER numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
+//!   [WITHSCORES]`, `ZDIFF numkeys key [key ...] [WITHSCORES]` — array ordered by score.
+//!   `ZUNIONSTORE|ZINTERSTORE|ZDIFFSTORE dst numkeys key ...` — integer size of the stored
+//!   result (an empty result deletes `dst`). `ZINTERCARD numkeys key [key ...] [LIMIT n]` —
+//!   integer. `ERR at least 1 input key is needed for '<cmd>' command`, `ERR weight value is
+//!   not a float`, `ERR LIMIT can't be negative`.
+//! - `ZSCAN key cursor [MATCH pattern] [COUNT count]` — `[cursor, [m, score, ...]]`. Small
+//!   (listpack) sets come whole with cursor 0; big ones in steps, every member present for
+//!   the whole scan returned at least once.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::{RwLock, RwLockReadGuard};
+use rand::Rng;
+
+use super::args;
+use super::{Command, Ctx, Protocol, Reply, flags::*, keys};
+use crate::error::{Error, Result};
+use crate::store::glob::glob_match;
+use crate::store::numeric::{format_double, parse_f64};
+use crate::store::sorted_set::{LexBound, LexRange, Pos, ScoreChange, ScoreRange};
+use crate::store::{Access, Entry, SetValue, SortedSetValue, Txn, Value};
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("zadd", -4, WRITE | DENYOOM | FAST, keys(1, 1, 1), zadd).doc(
+        "sorted-set",
+        "1.2.0",
+        "Add one or more members to a sorted set, or update its score if it already exists",
+        "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+    ),
+    Command::new("zincrby", 4, WRITE | DENYOOM | FAST, keys(1, 1, 1), zincrby).doc(
+        "sorted-set",
+        "1.2.0",
+        "Increment the score of a member in a sorted set",
+        "O(log(N)) where N is the number of elements in the sorted set.",
+    ),
+    Command::new("zrem", -3, WRITE | FAST, keys(1, 1, 1), zrem).doc(
+        "sorted-set",
+        "1.2.0",
+        "Remove one or more members from a sorted set",
+        "O(M*log(N)) with N being the number of elements in the sorted set and M the number \
+         of elements to be removed.",
+    ),
+    Command::new("zcard", 2, READONLY | FAST, keys(1, 1, 1), zcard).doc(
+        "sorted-set",
+        "1.2.0",
+        "Get the number of members in a sorted set",
+        "O(1)",
+    ),
+    Command::new("zscore", 3, READONLY | FAST, keys(1, 1, 1), zscore).doc(
+        "sorted-set",
+        "1.2.0",
+        "Get the score associated with the given member in a sorted set",
+        "O(1)",
+    ),
+    Command::new("zmscore", -3, READONLY | FAST, keys(1, 1, 1), zmscore).doc(
+        "sorted-set",
+        "6.2.0",
+        "Get the score associated with the given members in a sorted set",
+        "O(N) where N is the number of members being requested.",
+    ),
+    Command::new("zrank", 3, READONLY | FAST, keys(1, 1, 1), zrank).doc(
+        "sorted-set",
+        "2.0.0",
+        "Determine the index of a member in a sorted set",
+        "O(log(N))",
+    ),
+    Command::new("zrevrank", 3, READONLY | FAST, keys(1, 1, 1), zrevrank).doc(
+        "sorted-set",
+        "2.0.0",
+        "Determine the index of a member in a sorted set, with scores ordered from high to low",
+        "O(log(N))",
+    ),
+    Command::new("zcount", 4, READONLY | FAST, keys(1, 1, 1), zcount).doc(
+        "sorted-set",
+        "2.0.0",
+        "Count the members in a sorted set with scores within the given values",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+    ),
+    Command::new("zlexcount", 4, READONLY | FAST, keys(1, 1, 1), zlexcount).doc(
+        "sorted-set",
+        "2.8.9",
+        "Count the number of members in a sorted set between a given lexicographical range",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+    ),
+    Command::new("zrange", -4, READONLY, keys(1, 1, 1), zrange).doc(
+        "sorted-set",
+        "1.2.0",
+        "Return a range of members in a sorted set",
+        "O(log(N)+M) with N being the number of elements in the sorted set and M the number \
+         of elements returned.",
+    ),
+    Command::new(
+        "zrangestore",
+        -5,
+        WRITE | DENYOOM,
+        keys(1, 2, 1),
+        zrangestore,
+    )
+    .doc(
+        "sorted-set",
+        "6.2.0",
+        "Store a range of members from sorted set into another key",
+        "O(log(N)+M) with N being the number of elements in the sorted set and M the number \
+         of elements stored into the destination key.",
+    ),
+    Command::new("zrevrange", -4, READONLY, keys(1, 1, 1), zrevrange).doc(
+        "sorted-set",
+        "1.2.0",
+        "Return a range of members in a sorted set, by index, with scores ordered from high \
+         to low",
+        "O(log(N)+M) with N being the number of elements in the sorted set and M the number \
+         of elements returned.",
+    ),
+    Command::new("zrangebyscore", -4, READONLY, keys(1, 1, 1), zrangebyscore).doc(
+        "sorted-set",
+        "1.0.5",
+        "Return a range of members in a sorted set, by score",
+        BY_RANGE_COMPLEXITY,
+    ),
+    Command::new(
+        "zrevrangebyscore",
+        -4,
+        READONLY,
+        keys(1, 1, 1),
+        zrevrangebyscore,
+    )
+    .doc(
+        "sorted-set",
+        "2.2.0",
+        "Return a range of members in a sorted set, by score, with scores ordered from high \
+         to low",
+        BY_RANGE_COMPLEXITY,
+    ),
+    Command::new("zrangebylex", -4, READONLY, keys(1, 1, 1), zrangebylex).doc(
+        "sorted-set",
+        "2.8.9",
+        "Return a range of members in a sorted set, by lexicographical range",
+        BY_RANGE_COMPLEXITY,
+    ),
+    Command::new(
+        "zrevrangebylex",
+        -4,
+        READONLY,
+        keys(1, 1, 1),
+        zrevrangebylex,
+    )
+    .doc(
+        "sorted-set",
+        "2.8.9",
+        "Return a range of members in a sorted set, by lexicographical range, ordered from \
+         higher to lower strings.",
+        BY_RANGE_COMPLEXITY,
+    ),
+    Command::new("zremrangebyrank", 4, WRITE, keys(1, 1, 1), zremrangebyrank).doc(
+        "sorted-set",
+        "2.0.0",
+        "Remove all members in a sorted set within the given indexes",
+        REMRANGE_COMPLEXITY,
+    ),
+    Command::new(
+        "zremrangebyscore",
+        4,
+        WRITE,
+        keys(1, 1, 1),
+        zremrangebyscore,
+    )
+    .doc(
+        "sorted-set",
+        "1.2.0",
+        "Remove all members in a sorted set within the given scores",
+        REMRANGE_COMPLEXITY,
+    ),
+    Command::new("zremrangebylex", 4, WRITE, keys(1, 1, 1), zremrangebylex).doc(
+        "sorted-set",
+        "2.8.9",
+        "Remove all members in a sorted set between the given lexicographical range",
+        REMRANGE_COMPLEXITY,
+    ),
+    Command::new("zpopmin", -2, WRITE | FAST, keys(1, 1, 1), zpopmin).doc(
+        "sorted-set",
+        "5.0.0",
+        "Remove and return members with the lowest scores in a sorted set",
+        "O(log(N)*M) with N being the number of elements in the sorted set, and M being the \
+         number of elements popped.",
+    ),
+    Command::new("zpopmax", -2, WRITE | FAST, keys(1, 1, 1), zpopmax).doc(
+        "sorted-set",
+        "5.0.0",
+        "Remove and return members with the highest scores in a sorted set",
+        "O(log(N)*M) with N being the number of elements in the sorted set, and M being the \
+         number of elements popped.",
+    ),
+    Command::new("zmpop", -4, WRITE, keys(0, 0, 0), zmpop).doc(
+        "sorted-set",
+        "7.0.0",
+        "Remove and return members with scores in a sorted set",
+        "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of \
+         elements in the sorted set, and M being the number of elements popped.",
+    ),
+    Command::new("zrandmember", -2, READONLY, keys(1, 1, 1), zrandmember).doc(
+        "sorted-set",
+        "6.2.0",
+        "Get one or multiple random elements from a sorted set",
+        "O(N) where N is the number of elements returned",
+    ),
+    Command::new("zunion", -3, READONLY, keys(0, 0, 0), zunion).doc(
+        "sorted-set",
+        "6.2.0",
+        "Add multiple sorted sets",
+        UNION_COMPLEXITY,
+    ),
+    Command::new("zinter", -3, READONLY, keys(0, 0, 0), zinter).doc(
+        "sorted-set",
+        "6.2.0",
+        "Intersect multiple sorted sets",
+        INTER_COMPLEXITY,
+    ),
+    Command::new("zdiff", -3, READONLY, keys(0, 0, 0), zdiff).doc(
+        "sorted-set",
+        "6.2.0",
+        "Subtract multiple sorted sets",
+        DIFF_COMPLEXITY,
+    ),
+    Command::new(
+        "zunionstore",
+        -4,
+        WRITE | DENYOOM,
+        keys(1, 1, 1),
+        zunionstore,
+    )
+    .doc(
+        "sorted-set",
+        "2.0.0",
+        "Add multiple sorted sets and store the resulting sorted set in a new key",
+        "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M \
+         being the number of elements in the resulting sorted set.",
+    ),
+    Command::new(
+        "zinterstore",
+        -4,
+        WRITE | DENYOOM,
+        keys(1, 1, 1),
+        zinterstore,
+    )
+    .doc(
+        "sorted-set",
+        "2.0.0",
+        "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+        INTER_COMPLEXITY,
+    ),
+    Command::new("zdiffstore", -4, WRITE | DENYOOM, keys(1, 1, 1), zdiffstore).doc(
+        "sorted-set",
+        "6.2.0",
+        "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+        DIFF_COMPLEXITY,
+    ),
+    Command::new("zintercard", -3, READONLY, keys(0, 0, 0), zintercard).doc(
+        "sorted-set",
+        "7.0.0",
+        "Intersect multiple sorted sets and return the cardinality of the result",
+        "O(N*K) worst case with N being the smallest input sorted set, K being the number of \
+         input sorted sets.",
+    ),
+    Command::new("zscan", -3, READONLY, keys(1, 1, 1), zscan).doc(
+        "sorted-set",
+        "2.8.0",
+        "Incrementally iterate sorted sets elements and associated scores",
+        "O(1) for every call. O(N) for a complete iteration, including enough command calls \
+         for the cursor to return back to 0. N is the number of elements inside the \
+         collection..",
+    ),
+];
+
+const BY_RANGE_COMPLEXITY: &str = "O(log(N)+M) with N being the number of elements in the \
+     sorted set and M the number of elements being returned. If M is constant (e.g. always \
+     asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
+const REMRANGE_COMPLEXITY: &str = "O(log(N)+M) with N being the number of elements in the \
+     sorted set and M the number of elements removed by the operation.";
+const UNION_COMPLEXITY: &str = "O(N)+O(M*log(M)) with N being the sum of the sizes of the \
+     input sorted sets, and M being the number of elements in the resulting sorted set.";
+const INTER_COMPLEXITY: &str = "O(N*K)+O(M*log(M)) worst case with N being the smallest \
+     input sorted set, K being the number of input sorted sets and M being the number of \
+     elements in the resulting sorted set.";
+const DIFF_COMPLEXITY: &str = "O(L + (N-K)log(N)) worst case where L is the total number of \
+     elements in all the sets, N is the size of the first set, and K is the size of the \
+     result set.";
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------
+
+/// A member with its score, as the operations return them.
+pub type Scored = (Bytes, f64);
+
+type Shared = Arc<RwLock<SortedSetValue>>;
+
+/// Whether `arg` is the option `word`, compared like C's `strcasecmp` (stops at a NUL).
+fn opt(arg: &[u8], word: &str) -> bool {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    args::is(&arg[..end], word)
+}
+
+/// The sorted set in an entry, or WRONGTYPE.
+fn zset_of(entry: &Entry) -> Result<&Shared> {
+    match &entry.value {
+        Value::SortedSet(z) => Ok(z),
+        _ => Err(Error::WrongType),
+    }
+}
+
+/// The sorted set at a looked-up key (`None` when missing), or WRONGTYPE.
+fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
+    entry.map(zset_of).transpose()
+}
+
+/// The one place where a sorted set gains members (ZADD, ZINCRBY, ZRANGESTORE and the
+/// Z*STORE commands), called with the key's txn still held: the blocking BZPOPMIN /
+/// BZPOPMAX / BZMPOP will signal their waiters on `key` here, in one line.
+fn members_added(_ctx: &Ctx<'_>, _txn: &Txn<'_>, _db: usize, _key: &[u8]) {}
+
+/// Deletes `key` when its set became empty (Redis never keeps empty collections).
+fn drop_if_empty(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue) {
+    if set.is_empty() {
+        txn.remove(db, key);
+    }
+}
+
+/// Stores a computed result in `dst` (replacing any value and TTL), or deletes `dst` when
+/// the result is empty, as Redis's Z*STORE commands do; the result's size.
+fn store_result(ctx: &Ctx<'_>, txn: &Txn<'_>, db: usize, dst: &[u8], set: SortedSetValue) -> usize {
+    let len = set.len();
+    if len == 0 {
+        txn.remove(db, dst);
+    } else {
+        txn.set(db, dst, Value::SortedSet(Arc::new(RwLock::new(set))), None);
+        members_added(ctx, txn, db, dst);
+    }
+    len
+}
+
+/// Members with scores as a reply: flat in RESP2, `[member, score]` pairs in RESP3.
+fn scored_reply(protocol: Protocol, entries: Vec<Scored>, with_scores: bool) -> Reply {
+    if !with_scores {
+        return Reply::Array(entries.into_iter().map(|(m, _)| Reply::Bulk(m)).collect());
+    }
+    let nested = protocol == Protocol::Resp3;
+    let mut out = Vec::with_capacity(entries.len() * if nested { 1 } else { 2 });
+    for (m, s) in entries {
+        if nested {
+            out.push(Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)]));
+        } else {
+            out.push(Reply::Bulk(m));
+            out.push(Reply::Double(s));
+        }
+    }
+    Reply::Array(out)
+}
+
+/// C's `strtod` over a whole C string, as `zslParseRange` uses it: leading whitespace is
+/// skipped, overflow gives an infinity, the empty string is 0, anything left over (or
+/// NaN) is an error.
+fn strtod_full(arg: &[u8]) -> Option<f64> {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    let text = &arg[..end];
+    let start = text
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .unwrap_or(text.len());
+    let body = &text[start..];
+    if body.is_empty() {
+        // No conversion: the end pointer stays at the start, which must be the NUL.
+        return text.is_empty().then_some(0.0);
+    }
+    let value = parse_f64(body).or_else(|| std::str::from_utf8(body).ok()?.parse().ok())?;
+    (!value.is_nan()).then_some(value)
+}
+
+/// Redis's `zslParseRange`: `ERR min or max is not a float`.
+pub fn parse_score_range(min: &[u8], max: &[u8]) -> Result<ScoreRange> {
+    let bound = |arg: &[u8]| match arg.first() {
+        Some(b'(') => strtod_full(&arg[1..]).map(|v| (v, true)),
+        _ => strtod_full(arg).map(|v| (v, false)),
+    };
+    match (bound(min), bound(max)) {
+        (Some((min, min_exclusive)), Some((max, max_exclusive))) => Ok(ScoreRange {
+            min,
+            max,
+            min_exclusive,
+            max_exclusive,
+        }),
+        _ => Err(Error::err("min or max is not a float")),
+    }
+}
+
+/// Redis's `zslParseLexRangeItem`: `-`, `+`, `[member`, `(member`.
+fn parse_lex_bound(arg: &[u8]) -> Option<LexBound> {
+    let rest = || Bytes::copy_from_slice(&arg[1..]);
+    match arg.first()? {
+        b'+' if arg.get(1).is_none_or(|&b| b == 0) => Some(LexBound::Max),
+        b'-' if arg.get(1).is_none_or(|&b| b == 0) => Some(LexBound::Min),
+        b'(' => Some(LexBound::Exclusive(rest())),
+        b'[' => Some(LexBound::Inclusive(rest())),
+        _ => None,
+    }
+}
+
+/// Redis's `zslParseLexRange`: `ERR min or max not valid string range item`.
+pub fn parse_lex_range(min: &[u8], max: &[u8]) -> Result<LexRange> {
+    match (parse_lex_bound(min), parse_lex_bound(max)) {
+        (Some(min), Some(max)) => Ok(LexRange { min, max }),
+        _ => Err(Error::err("min or max not valid string range item")),
+    }
+}
+
+/// Negative indexes count from the end; `None` when the range is empty.
+fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 { len + end } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZADD / ZINCRBY
+// ---------------------------------------------------------------------------------------
+
+/// ZADD's NX / XX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZAddCondition {
+    #[default]
+    Always,
+    /// NX: only add new members.
+    IfAbsent,
+    /// XX: only update existing members.
+    IfPresent,
+}
+
+/// ZADD's GT / LT (they never stop new members).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZAddComparison {
+    #[default]
+    Any,
+    GreaterThan,
+    LessThan,
+}
+
+/// ZADD's options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZAddArgs {
+    pub condition: ZAddCondition,
+    pub comparison: ZAddComparison,
+    /// CH: count updated members too.
+    pub changed: bool,
+    /// INCR: add the score to the current one (one pair only).
+    pub incr: bool,
+}
+
+impl ZAddArgs {
+    /// The option conflicts Redis checks before parsing any score.
+    pub fn validate(&self, pairs: usize) -> Result<()> {
+        if pairs == 0 {
+            return Err(Error::Syntax);
+        }
+        let nx = self.condition == ZAddCondition::IfAbsent;
+        if nx && self.comparison != ZAddComparison::Any {
+            return Err(Error::err(
+                "GT, LT, and/or NX options at the same time are not compatible",
+            ));
+        }
+        if self.incr && pairs > 1 {
+            return Err(Error::err(
+                "INCR option supports a single increment-element pair",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What ZADD did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ZAddOutcome {
+    /// Members added (plus updated with CH).
+    Count(usize),
+    /// INCR: the new score, `None` when a condition stopped it.
+    Incremented(Option<f64>),
+}
+
+/// ZADD / ZINCRBY (Redis's `zaddGenericCommand` + `zsetAdd`): the pairs in order, the key
+/// created only when something is added.
+pub fn zadd_op(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    args: &ZAddArgs,
+    pairs: &[(f64, &[u8])],
+) -> Result<ZAddOutcome> {
+    args.validate(pairs.len())?;
+    if pairs.iter().any(|(s, _)| s.is_nan()) {
+        return Err(Error::NotFloat);
+    }
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let existing = zset_at(txn.get_for_write(db, key))?.cloned();
+    let none = || {
+        Ok(if args.incr {
+            ZAddOutcome::Incremented(None)
+        } else {
+            ZAddOutcome::Count(0)
+        })
+    };
+    if existing.is_none() && args.condition == ZAddCondition::IfPresent {
+        return none();
+    }
+    let shared = existing.clone().unwrap_or_default();
+    let mut set = shared.write();
+    let (mut added, mut updated, mut processed) = (0, 0, 0);
+    let mut last_score = None;
+    for &(score, member) in pairs {
+        let current = set.score(member);
+        let mut score = score;
+        match current {
+            Some(_) if args.condition == ZAddCondition::IfAbsent => continue,
+            None if args.condition == ZAddCondition::IfPresent => continue,
+            Some(cur) => {
+                if args.incr {
+                    score += cur;
+                    if score.is_nan() {
+                        return Err(Error::err("resulting score is not a number (NaN)"));
+                    }
+                }
+                let stopped = match args.comparison {
+                    ZAddComparison::Any => false,
+                    ZAddComparison::GreaterThan => score <= cur,
+                    ZAddComparison::LessThan => score >= cur,
+                };
+                if stopped {
+                    continue;
+                }
+            }
+            None => {}
+        }
+        match set.set_score(member, score) {
+            ScoreChange::Added => added += 1,
+            ScoreChange::Updated => updated += 1,
+            ScoreChange::Unchanged => {}
+        }
+        processed += 1;
+        last_score = Some(score);
+    }
+    if existing.is_none() && !set.is_empty() {
+        txn.set(db, key, Value::SortedSet(shared.clone()), None);
+    }
+    if added > 0 {
+        members_added(ctx, &txn, db, key);
+    }
+    Ok(if args.incr {
+        ZAddOutcome::Incremented(if processed > 0 { last_score } else { None })
+    } else {
+        ZAddOutcome::Count(if args.changed { added + updated } else { added })
+    })
+}
+
+/// Parses ZADD's options from argv[2..]; the index of the first score.
+fn parse_zadd_options(argv: &[Bytes], args: &mut ZAddArgs) -> Result<usize> {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    let mut i = 2;
+    while i < argv.len() {
+        let a = &argv[i];
+        if opt(a, "NX") {
+            nx = true;
+        } else if opt(a, "XX") {
+            xx = true;
+        } else if opt(a, "CH") {
+            args.changed = true;
+        } else if opt(a, "INCR") {
+            args.incr = true;
+        } else if opt(a, "GT") {
+            gt = true;
+        } else if opt(a, "LT") {
+            lt = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let elements = argv.len() - i;
+    if elements % 2 == 1 || elements == 0 {
+        return Err(Error::Syntax);
+    }
+    if nx && xx {
+        return Err(Error::err(
+            "XX and NX options at the same time are not compatible",
+        ));
+    }
+    if (gt && nx) || (lt && nx) || (gt && lt) {
+        return Err(Error::err(
+            "GT, LT, and/or NX options at the same time are not compatible",
+        ));
+    }
+    args.condition = if nx {
+        ZAddCondition::IfAbsent
+    } else if xx {
+        ZAddCondition::IfPresent
+    } else {
+        ZAddCondition::Always
+    };
+    args.comparison = if gt {
+        ZAddComparison::GreaterThan
+    } else if lt {
+        ZAddComparison::LessThan
+    } else {
+        ZAddComparison::Any
+    };
+    Ok(i)
+}
+
+/// ZADD and ZINCRBY share Redis's parser (so `ZINCRBY k nx m` is a syntax error).
+fn zadd_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], incr: bool) -> Result<Reply> {
+    let mut args = ZAddArgs {
+        incr,
+        ..ZAddArgs::default()
+    };
+    let first = parse_zadd_options(argv, &mut args)?;
+    args.validate((argv.len() - first) / 2)?;
+    let pairs = argv[first..]
+        .chunks_exact(2)
+        .map(|p| Ok((args::float(&p[0])?, &p[1][..])))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(match zadd_op(ctx, &argv[1], &args, &pairs)? {
+        ZAddOutcome::Count(n) => Reply::integer(n),
+        ZAddOutcome::Incremented(Some(s)) => Reply::Double(s),
+        ZAddOutcome::Incremented(None) => Reply::Null,
+    })
+}
+
+fn zadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    zadd_generic(ctx, argv, false)
+}
+
+fn zincrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    zadd_generic(ctx, argv, true)
+}
+
+/// ZINCRBY: the new score.
+pub fn zincrby_op(ctx: &Ctx<'_>, key: &[u8], increment: f64, member: &[u8]) -> Result<f64> {
+    let args = ZAddArgs {
+        incr: true,
+        ..ZAddArgs::default()
+    };
+    match zadd_op(ctx, key, &args, &[(increment, member)])? {
+        ZAddOutcome::Incremented(Some(s)) => Ok(s),
+        _ => unreachable!("an unconditional increment always applies"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Simple reads and ZREM
+// ---------------------------------------------------------------------------------------
+
+/// Runs `f` on the set at `key` under a read txn; `None` when the key is missing.
+fn read_zset<T>(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    f: impl FnOnce(&SortedSetValue) -> T,
+) -> Result<Option<T>> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Read, db, [key]);
+    Ok(zset_at(txn.get(db, key))?.map(|z| f(&z.read())))
+}
+
+/// ZREM: how many of `members` were removed.
+pub fn zrem_op<M: AsRef<[u8]>>(ctx: &Ctx<'_>, key: &[u8], members: &[M]) -> Result<usize> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let Some(z) = zset_at(txn.get_for_write(db, key))? else {
+        return Ok(0);
+    };
+    let mut set = z.write();
+    let removed = members
+        .iter()
+        .filter(|m| set.remove(m.as_ref()).is_some())
+        .count();
+    drop_if_empty(&txn, db, key, &set);
+    Ok(removed)
+}
+
+fn zrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(zrem_op(ctx, &argv[1], &argv[2..])?))
+}
+
+/// ZCARD.
+pub fn zcard_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<usize> {
+    Ok(read_zset(ctx, key, |z| z.len())?.unwrap_or(0))
+}
+
+fn zcard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(zcard_op(ctx, &argv[1])?))
+}
+
+/// ZSCORE.
+pub fn zscore_op(ctx: &Ctx<'_>, key: &[u8], member: &[u8]) -> Result<Option<f64>> {
+    Ok(read_zset(ctx, key, |z| z.score(member))?.flatten())
+}
+
+fn double_or_null(score: Option<f64>) -> Reply {
+    score.map_or(Reply::Null, Reply::Double)
+}
+
+fn zscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(double_or_null(zscore_op(ctx, &argv[1], &argv[2])?))
+}
+
+/// ZMSCORE: one score per member (a missing key is an empty set).
+pub fn zmscore_op<M: AsRef<[u8]>>(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    members: &[M],
+) -> Result<Vec<Option<f64>>> {
+    Ok(read_zset(ctx, key, |z| {
+        members.iter().map(|m| z.score(m.as_ref())).collect()
+    })?
+    .unwrap_or_else(|| vec![None; members.len()]))
+}
+
+fn zmscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let scores = zmscore_op(ctx, &argv[1], &argv[2..])?;
+    Ok(Reply::Array(
+        scores.into_iter().map(double_or_null).collect(),
+    ))
+}
+
+/// ZRANK / ZREVRANK: the 0-based rank, `None` for a missing member or key.
+pub fn zrank_op(ctx: &Ctx<'_>, key: &[u8], member: &[u8], reverse: bool) -> Result<Option<usize>> {
+    Ok(read_zset(ctx, key, |z| {
+        z.rank(member)
+            .map(|r| if reverse { z.len() - 1 - r } else { r })
+    })?
+    .flatten())
+}
+
+fn zrank(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(zrank_op(ctx, &argv[1], &argv[2], false)?.map_or(Reply::Null, Reply::integer))
+}
+
+fn zrevrank(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(zrank_op(ctx, &argv[1], &argv[2], true)?.map_or(Reply::Null, Reply::integer))
+}
+
+/// ZCOUNT.
+pub fn zcount_op(ctx: &Ctx<'_>, key: &[u8], range: &ScoreRange) -> Result<usize> {
+    Ok(read_zset(ctx, key, |z| z.count_in_score_range(range))?.unwrap_or(0))
+}
+
+fn zcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let range = parse_score_range(&argv[2], &argv[3])?;
+    Ok(Reply::integer(zcount_op(ctx, &argv[1], &range)?))
+}
+
+/// ZLEXCOUNT.
+pub fn zlexcount_op(ctx: &Ctx<'_>, key: &[u8], range: &LexRange) -> Result<usize> {
+    Ok(read_zset(ctx, key, |z| z.count_in_lex_range(range))?.unwrap_or(0))
+}
+
+fn zlexcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let range = parse_lex_range(&argv[2], &argv[3])?;
+    Ok(Reply::integer(zlexcount_op(ctx, &argv[1], &range)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZRANGE and friends
+// ---------------------------------------------------------------------------------------
+
+/// What a range selects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeSpec {
+    /// By 0-based rank, negative from the end, both inclusive.
+    Rank {
+        start: i64,
+        stop: i64,
+    },
+    Score(ScoreRange),
+    Lex(LexRange),
+}
+
+/// A ZRANGE request (the bounds of a reversed score or lex range are given min first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeArgs {
+    pub spec: RangeSpec,
+    /// REV: from the highest rank / score / member down.
+    pub rev: bool,
+    /// LIMIT offset (score and lex only; a negative offset selects nothing).
+    pub offset: i64,
+    /// LIMIT count; negative is no limit (Redis's default -1).
+    pub count: i64,
+    pub with_scores: bool,
+}
+
+impl RangeArgs {
+    /// ZRANGE's conflict checks (made before the bounds are parsed).
+    fn check_conflicts(rank: bool, lex: bool, limited: bool, with_scores: bool) -> Result<()> {
+        if limited && rank {
+            return Err(Error::err(
+                "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            ));
+        }
+        if with_scores && lex {
+            return Err(Error::err(
+                "syntax error, WITHSCORES not supported in combination with BYLEX",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        Self::check_conflicts(
+            matches!(self.spec, RangeSpec::Rank { .. }),
+            matches!(self.spec, RangeSpec::Lex(_)),
+            self.count != -1,
+            self.with_scores,
+        )
+    }
+}
+
+/// The selected entries of `z`, in reply order (Redis's `genericZrangeby*Command`).
+fn select_range(z: &SortedSetValue, args: &RangeArgs) -> Vec<Scored> {
+    let rev = args.rev;
+    let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
+    let (start, inside): (Option<Pos>, Box<dyn Fn(&[u8], f64) -> bool + '_>) = match &args.spec {
+        RangeSpec::Rank { start, stop } => {
+            let Some((a, b)) = clamp_ranks(*start, *stop, z.len()) else {
+                return Vec::new();
+            };
+            let first = if rev { z.len() - 1 - a } else { a };
+            return z
+                .iter_from(z.at_rank(first), rev)
+                .take(b - a + 1)
+                .map(owned)
+                .collect();
+        }
+        RangeSpec::Score(r) => {
+            // An offset past the end gives nothing before any lookup.
+            if args.offset > 0 && args.offset as u64 >= z.len() as u64 {
+                return Vec::new();
+            }
+            let start = if rev {
+                z.last_in_score_range(r)
+            } else {
+                z.first_in_score_range(r)
+            };
+            let inside = move |_: &[u8], s: f64| if rev { r.gte_min(s) } else { r.lte_max(s) };
+            (start, Box::new(inside))
+        }
+        RangeSpec::Lex(r) => {
+            let start = if rev {
+                z.last_in_lex_range(r)
+            } else {
+                z.first_in_lex_range(r)
+            };
+            let inside = move |m: &[u8], _: f64| if rev { r.gte_min(m) } else { r.lte_max(m) };
+            (start, Box::new(inside))
+        }
+    };
+    // Redis walks `offset` steps (a negative offset walks off the end: nothing), then takes
+    // up to `count` (negative: all) while in range.
+    let Ok(offset) = usize::try_from(args.offset) else {
+        return Vec::new();
+    };
+    let count = usize::try_from(args.count).unwrap_or(usize::MAX);
+    z.iter_from(start, rev)
+        .skip(offset)
+        .take(count)
+        .take_while(|(m, s)| inside(m, *s))
+        .map(owned)
+        .collect()
+}
+
+/// ZRANGE (every form): the selected members and scores; an empty list for a missing key.
+pub fn zrange_op(ctx: &Ctx<'_>, key: &[u8], args: &RangeArgs) -> Result<Vec<Scored>> {
+    args.validate()?;
+    Ok(read_zset(ctx, key, |z| select_range(z, args))?.unwrap_or_default())
+}
+
+/// ZRANGESTORE: stores the selected range in `dst` (deleted when it is empty); its size.
+pub fn zrangestore_op(ctx: &Ctx<'_>, dst: &[u8], src: &[u8], args: &RangeArgs) -> Result<usize> {
+    args.validate()?;
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [dst, src]);
+    let selected = match zset_at(txn.get(db, src))? {
+        Some(z) => select_range(&z.read(), args),
+        None => Vec::new(),
+    };
+    // Built like Redis's: a listpack filled member by member, converted when it outgrows it.
+    let mut set = SortedSetValue::new();
+    for (m, s) in &selected {
+        set.set_score(m, *s);
+    }
+    Ok(store_result(ctx, &txn, db, dst, set))
+}
+
+/// How a ZRANGE-family command fixes the range type and direction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fixed {
+    /// ZRANGE / ZRANGESTORE: options choose.
+    Auto,
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Redis's `zrangeGenericCommand` argument handling: options after `<src> <min> <max>`,
+/// conflict checks, then the bounds.
+fn parse_range(
+    argv: &[Bytes],
+    src: usize,
+    store: bool,
+    fixed: Fixed,
+    rev: bool,
+) -> Result<RangeArgs> {
+    let (rank, mut score, mut lex) = (
+        fixed == Fixed::Rank,
+        fixed == Fixed::Score,
+        fixed == Fixed::Lex,
+    );
+    let mut rev = rev;
+    let (mut with_scores, mut offset, mut count) = (false, 0i64, -1i64);
+    let mut j = src + 3;
+    while j < argv.len() {
+        let left = argv.len() - j - 1;
+        let a = &argv[j];
+        if !store && opt(a, "WITHSCORES") {
+            with_scores = true;
+        } else if opt(a, "LIMIT") && left >= 2 {
+            offset = args::int(&argv[j + 1])?;
+            count = args::int(&argv[j + 2])?;
+            j += 2;
+        } else if fixed == Fixed::Auto && !rev && opt(a, "REV") {
+            rev = true;
+        } else if fixed == Fixed::Auto && !rank && !score && !lex && opt(a, "BYLEX") {
+            lex = true;
+        } else if fixed == Fixed::Auto && !rank && !score && !lex && opt(a, "BYSCORE") {
+            score = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    let rank = rank || (!score && !lex);
+    RangeArgs::check_conflicts(rank, lex, count != -1, with_scores)?;
+    let (mut min, mut max) = (&argv[src + 1][..], &argv[src + 2][..]);
+    if rev && !rank {
+        std::mem::swap(&mut min, &mut max);
+    }
+    let spec = if rank {
+        RangeSpec::Rank {
+            start: args::int(min)?,
+            stop: args::int(max)?,
+        }
+    } else if score {
+        RangeSpec::Score(parse_score_range(min, max)?)
+    } else {
+        RangeSpec::Lex(parse_lex_range(min, max)?)
+    };
+    Ok(RangeArgs {
+        spec,
+        rev,
+        offset,
+        count,
+        with_scores,
+    })
+}
+
+fn range_command(ctx: &mut Ctx<'_>, argv: &[Bytes], fixed: Fixed, rev: bool) -> Result<Reply> {
+    let args = parse_range(argv, 1, false, fixed, rev)?;
+    let entries = zrange_op(ctx, &argv[1], &args)?;
+    Ok(scored_reply(
+        ctx.session.protocol,
+        entries,
+        args.with_scores,
+    ))
+}
+
+fn zrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Auto, false)
+}
+
+fn zrevrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Rank, true)
+}
+
+fn zrangebyscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Score, false)
+}
+
+fn zrevrangebyscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Score, true)
+}
+
+fn zrangebylex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Lex, false)
+}
+
+fn zrevrangebylex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    range_command(ctx, argv, Fixed::Lex, true)
+}
+
+fn zrangestore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let args = parse_range(argv, 2, true, Fixed::Auto, false)?;
+    Ok(Reply::integer(zrangestore_op(
+        ctx, &argv[1], &argv[2], &args,
+    )?))
+}
+
+/// ZREMRANGEBYRANK / BYSCORE / BYLEX: how many members were removed.
+pub fn zremrange_op(ctx: &Ctx<'_>, key: &[u8], spec: &RangeSpec) -> Result<usize> {
+    let db = ctx.db();
+    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let Some(z) = zset_at(txn.get_for_write(db, key))? else {
+        return Ok(0);
+    };
+    let mut set = z.write();
+    let removed = match spec {
+        RangeSpec::Rank { start, stop } => match clamp_ranks(*start, *stop, set.len()) {
+            Some((a, b)) => set.remove_rank_range(a, b),
+            None => return Ok(0),
+        },
+        RangeSpec::Score(r) => set.remove_score_range(r),
+        RangeSpec::Lex(r) => set.remove_lex_range(r),
+    };
+    drop_if_empty(&txn, db, key, &set);
+    Ok(removed)
+}
+
+fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let spec = RangeSpec::Rank {
+        start: args::int(&argv[2])?,
+        stop: args::int(&argv[3])?,
+    };
+    Ok(Reply::integer(zremrange_op(ctx, &argv[1], &spec)?))
+}
+
+fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let spec = RangeSpec::Score(parse_score_range(&argv[2], &argv[3])?);
+    Ok(Reply::integer(zremrange_op(ctx, &argv[1], &spec)?))
+}
+
+fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let spec = RangeSpec::Lex(parse_lex_range(&argv[2], &argv[3])?);
+    Ok(Reply::integer(zremrange_op(ctx, &argv[1], &spec)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZPOPMIN / ZPOPMAX / ZMPOP
+// ---------------------------------------------------------------------------------------
+
+/// Which end ZPOP* and ZMPOP take from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopEnd {
+    Min,
+    Max,
+}
+
+/// Redis's `genericZpopCommand`: pops up to `count` members from the first of `keys` that
+/// exists (WRONGTYPE when that key is not a sorted set); `None` when no key exists. The
+/// blocking BZPOP*/BZMPOP call this too and block on `None`.
+pub fn zpop_op<K: AsRef<[u8]>>(
+    ctx: &Ctx<'_>,
+    keys: &[K],
+    end: PopEnd,
+    count: usize,
+) -> Result<Option<(Bytes, Vec<Scored>)>> {
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Write, db, keys.iter().map(|k| k.as_ref()));
+    for key in keys {
+        let key = key.as_ref();
+        let Some(z) = zset_at(txn.get_for_write(db, key))? else {
+            continue;
+        };
+        let mut set = z.write();
+        let mut popped = Vec::with_capacity(count.min(set.len()));
+        while popped.len() < count {
+            match set.pop(end == PopEnd::Max) {
+                Some(entry) => popped.push(entry),
+                None => break,
+            }
+        }
+        drop_if_empty(&txn, db, key, &set);
+        return Ok(Some((Bytes::copy_from_slice(key), popped)));
+    }
+    Ok(None)
+}
+
+fn zpop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: PopEnd) -> Result<Reply> {
+    if argv.len() > 3 {
+        return Err(Error::Syntax);
+    }
+    let count = match argv.get(2) {
+        Some(arg) => {
+            // Redis's getPositiveLongFromObjectOrReply: one message for both failures.
+            let n = args::int(arg)
+                .ok()
+                .filter(|&n| n >= 0)
+                .ok_or_else(|| Error::err("value is out of range, must be positive"))?;
+            Some(n as usize)
+        }
+        None => None,
+    };
+    let popped = zpop_op(ctx, &argv[1..2], end, count.unwrap_or(1))?;
+    let entries = popped.map(|(_, e)| e).unwrap_or_default();
+    // RESP3 nests the pairs only when a count was given.
+    let protocol = match count {
+        Some(_) => ctx.session.protocol,
+        None => Protocol::Resp2,
+    };
+    Ok(scored_reply(protocol, entries, true))
+}
+
+fn zpopmin(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    zpop_command(ctx, argv, PopEnd::Min)
+}
+
+fn zpopmax(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    zpop_command(ctx, argv, PopEnd::Max)
+}
+
+/// `[key, [[member, score], ...]]`, or a null array: ZMPOP's (and BZMPOP's) reply.
+pub fn mpop_reply(popped: Option<(Bytes, Vec<Scored>)>) -> Reply {
+    match popped {
+        None => Reply::NullArray,
+        Some((key, entries)) => Reply::Array(vec![
+            Reply::Bulk(key),
+            scored_reply(Protocol::Resp3, entries, true),
+        ]),
+    }
+}
+
+/// Parses `numkeys key [key ...] MIN|MAX [COUNT count]` from `argv[at..]` (ZMPOP, and
+/// BZMPOP after its timeout): the keys, the end, the count.
+pub fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], PopEnd, usize)> {
+    let numkeys = args::int(&argv[at])
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| Error::err("numkeys should be greater than 0"))?;
+    let where_at = u64::try_from(at as i64 + numkeys + 1).unwrap_or(u64::MAX);
+    if where_at >= argv.len() as u64 {
+        return Err(Error::Syntax);
+    }
+    let where_at = where_at as usize;
+    let end = if opt(&argv[where_at], "MIN") {
+        PopEnd::Min
+    } else if opt(&argv[where_at], "MAX") {
+        PopEnd::Max
+    } else {
+        return Err(Error::Syntax);
+    };
+    let mut count = None;
+    let mut j = where_at + 1;
+    while j < argv.len() {
+        if count.is_none() && opt(&argv[j], "COUNT") && j + 1 < argv.len() {
+            let n = args::int(&argv[j + 1])
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| Error::err("count should be greater than 0"))?;
+            count = Some(n as usize);
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((&argv[at + 1..where_at], end, count.unwrap_or(1)))
+}
+
+fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (keys, end, count) = parse_mpop(argv, 1)?;
+    Ok(mpop_reply(zpop_op(ctx, keys, end, count)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZRANDMEMBER
+// ---------------------------------------------------------------------------------------
+
+/// ZRANDMEMBER with a count: distinct members when `count >= 0` (the whole set, from the
+/// highest, when it asks for at least that many), `-count` picks with repetition
+/// otherwise. `None` for a missing key.
+pub fn zrandmember_op(ctx: &Ctx<'_>, key: &[u8], count: i64) -> Result<Option<Vec<Scored>>> {
+    read_zset(ctx, key, |z| {
+        let mut rng = rand::rng();
+        let size = z.len();
+        let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
+        if count < 0 || count == 1 {
+            let picks = count.unsigned_abs() as usize;
+            return (0..picks)
+                .map(|_| owned(z.entry_at_slot(rng.random_range(0..size))))
+                .collect();
+        }
+        let count = count as usize;
+        if count >= size {
+            // Redis walks the set backwards here.
+            return z.iter_from(z.last(), true).map(owned).collect();
+        }
+        rand::seq::index::sample(&mut rng, size, count)
+            .into_iter()
+            .map(|slot| owned(z.entry_at_slot(slot)))
+            .collect()
+    })
+}
+
+fn zrandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let Some(count_arg) = argv.get(2) else {
+        let member = read_zset(ctx, &argv[1], |z| {
+            z.entry_at_slot(rand::rng().random_range(0..z.len()))
+                .0
+                .clone()
+        })?;
+        return Ok(Reply::bulk_or_null(member));
+    };
+    let count = args::int(count_arg)?;
+    if count == i64::MIN {
+        return Err(Error::err(
+            "value is out of range, value must between -9223372036854775807 and \
+             9223372036854775807",
+        ));
+    }
+    if argv.len() > 4 || (argv.len() == 4 && !opt(&argv[3], "WITHSCORES")) {
+        return Err(Error::Syntax);
+    }
+    let with_scores = argv.len() == 4;
+    let entries = if count == 0 {
+        // Redis answers before looking at the key's contents (but after its type).
+        read_zset(ctx, &argv[1], |_| ())?;
+        Vec::new()
+    } else {
+        zrandmember_op(ctx, &argv[1], count)?.unwrap_or_default()
+    };
+    Ok(scored_reply(ctx.session.protocol, entries, with_scores))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZUNION / ZINTER / ZDIFF (+STORE) / ZINTERCARD
+// ---------------------------------------------------------------------------------------
+
+/// The set operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+/// How scores of one member in several inputs combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Aggregate {
+    #[default]
+    Sum,
+    Min,
+    Max,
+}
+
+/// WEIGHTS / AGGREGATE of ZUNION and ZINTER (ZDIFF takes neither).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetOpArgs {
+    /// One weight per input key, or empty for all 1.
+    pub weights: Vec<f64>,
+    pub aggregate: Aggregate,
+}
+
+/// One input: a sorted set, a plain set (every score 1) or nothing.
+enum Source<'a> {
+    Missing,
+    Zset(RwLockReadGuard<'a, SortedSetValue>),
+    Set(RwLockReadGuard<'a, SetValue>),
+}
+
+/// The members of a plain set (the one place that reads another family's structure).
+fn set_members(set: &SetValue) -> impl Iterator<Item = &Bytes> {
+    set.members.iter()
+}
+
+fn set_contains(set: &SetValue, member: &[u8]) -> bool {
+    set.members.contains(member)
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Missing => 0,
+            Source::Zset(z) => z.len(),
+            Source::Set(s) => s.members.len(),
+        }
+    }
+
+    fn entries(&self) -> Box<dyn Iterator<Item = (&Bytes, f64)> + '_> {
+        match self {
+            Source::Missing => Box::new(std::iter::empty()),
+            Source::Zset(z) => Box::new(z.iter()),
+            Source::Set(s) => Box::new(set_members(s).map(|m| (m, 1.0))),
+        }
+    }
+
+    fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            Source::Missing => None,
+            Source::Zset(z) => z.score(member),
+            Source::Set(s) => set_contains(s, member).then_some(1.0),
+        }
+    }
+}
+
+/// Looks up every input (WRONGTYPE for a type other than set or sorted set).
+fn sources<'t, K: AsRef<[u8]>>(txn: &'t Txn<'_>, db: usize, keys: &[K]) -> Result<Vec<Source<'t>>> {
+    keys.iter()
+        .map(|k| match txn.get(db, k.as_ref()).map(|e| &e.value) {
+            None => Ok(Source::Missing),
+            Some(Value::SortedSet(z)) => Ok(Source::Zset(z.read())),
+            Some(Value::Set(s)) => Ok(Source::Set(s.read())),
+            Some(_) => Err(Error::WrongType),
+        })
+        .collect()
+}
+
+fn aggregate(target: &mut f64, value: f64, how: Aggregate) {
+    match how {
+        Aggregate::Sum => {
+            *target += value;
+            // inf + -inf: Redis keeps 0 rather than NaN.
+            if target.is_nan() {
+                *target = 0.0;
+            }
+        }
+        Aggregate::Min => {
+            if value < *target {
+                *target = value;
+            }
+        }
+        Aggregate::Max => {
+            if value > *target {
+                *target = value;
+            }
+        }
+    }
+}
+
+/// A weighted score; NaN (0 * inf) counts as 0.
+fn weighted(weight: f64, score: f64) -> f64 {
+    let v = weight * score;
+    if v.is_nan() { 0.0 } else { v }
+}
+
+/// Redis's `zunionInterDiffGenericCommand` core: the result in score order. Inputs of
+/// union and intersection are visited smallest first (as Redis sorts them, stably), which
+/// fixes the order floating-point sums are made in.
+fn combine(
+    sources: &[Source<'_>],
+    op: SetOp,
+    args: &SetOpArgs,
+    limit: Option<usize>,
+) -> (Vec<Scored>, usize) {
+    let weight = |i: usize| args.weights.get(i).copied().unwrap_or(1.0);
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    if op != SetOp::Diff {
+        order.sort_by_key(|&i| sources[i].len());
+    }
+    let mut result: Vec<Scored> = Vec::new();
+    let mut cardinality = 0;
+    match op {
+        SetOp::Inter => {
+            let first = order[0];
+            'members: for (member, score) in sources[first].entries() {
+                let mut total = weighted(weight(first), score);
+                for &j in &order[1..] {
+                    let Some(s) = sources[j].score(member) else {
+                        continue 'members;
+                    };
+                    aggregate(&mut total, weight(j) * s, args.aggregate);
+                }
+                cardinality += 1;
+                if limit.is_some() {
+                    if limit.is_some_and(|l| l > 0 && cardinality >= l) {
+                        break;
+                    }
+                } else {
+                    result.push((member.clone(), total));
+                }
+            }
+        }
+        SetOp::Union => {
+            let mut acc: std::collections::HashMap<Bytes, f64, foldhash::fast::RandomState> =
+                Default::default();
+            for &i in &order {
+                for (member, score) in sources[i].entries() {
+                    let value = weighted(weight(i), score);
+                    match acc.get_mut(&member[..]) {
+                        Some(total) => aggregate(total, value, args.aggregate),
+                        None => {
+                            acc.insert(member.clone(), value);
+                        }
+                    }
+                }
+            }
+            result = acc.into_iter().collect();
+        }
+        SetOp::Diff => {
+            result = sources[0]
+                .entries()
+                .filter(|(m, _)| sources[1..].iter().all(|s| s.score(m).is_none()))
+                .map(|(m, s)| (m.clone(), s))
+                .collect();
+        }
+    }
+    result.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .expect("no NaN")
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    (result, cardinality)
+}
+
+fn check_setop_args(op: SetOp, keys: usize, args: &SetOpArgs, cmd: &str) -> Result<()> {
+    if keys == 0 {
+        return Err(at_least_one_key(cmd));
+    }
+    if (op == SetOp::Diff && args != &SetOpArgs::default())
+        || (!args.weights.is_empty() && args.weights.len() != keys)
+    {
+        return Err(Error::Syntax);
+    }
+    Ok(())
+}
+
+fn at_least_one_key(cmd: &str) -> Error {
+    Error::err(format!(
+        "at least 1 input key is needed for '{cmd}' command"
+    ))
+}
+
+/// ZUNION / ZINTER / ZDIFF: the result in score order (`cmd` names the command in errors).
+pub fn zsetop_op<K: AsRef<[u8]>>(
+    ctx: &Ctx<'_>,
+    op: SetOp,
+    keys: &[K],
+    args: &SetOpArgs,
+    cmd: &str,
+) -> Result<Vec<Scored>> {
+    check_setop_args(op, keys.len(), args, cmd)?;
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Read, db, keys.iter().map(|k| k.as_ref()));
+    let sources = sources(&txn, db, keys)?;
+    Ok(combine(&sources, op, args, None).0)
+}
+
+/// ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE: the result stored in `dst` (replacing it, or
+/// deleting it when empty), atomically with the reads; its size.
+pub fn zsetop_store_op<K: AsRef<[u8]>>(
+    ctx: &Ctx<'_>,
+    op: SetOp,
+    dst: &[u8],
+    keys: &[K],
+    args: &SetOpArgs,
+    cmd: &str,
+) -> Result<usize> {
+    check_setop_args(op, keys.len(), args, cmd)?;
+    let db = ctx.db();
+    let all = std::iter::once(dst).chain(keys.iter().map(|k| k.as_ref()));
+    let txn = ctx.store().txn(Access::Write, db, all);
+    let result = {
+        let sources = sources(&txn, db, keys)?;
+        combine(&sources, op, args, None).0
+    };
+    Ok(store_result(
+        ctx,
+        &txn,
+        db,
+        dst,
+        SortedSetValue::from_distinct(result),
+    ))
+}
+
+/// ZINTERCARD: the intersection's size, counting stops at `limit` (0: no limit).
+pub fn zintercard_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K], limit: usize) -> Result<usize> {
+    if keys.is_empty() {
+        return Err(at_least_one_key("zintercard"));
+    }
+    let db = ctx.db();
+    let txn = ctx
+        .store()
+        .txn(Access::Read, db, keys.iter().map(|k| k.as_ref()));
+    let sources = sources(&txn, db, keys)?;
+    Ok(combine(&sources, SetOp::Inter, &SetOpArgs::default(), Some(limit)).1)
+}
+
+/// The parsed argv of a set-operation command.
+struct SetOpCommand<'a> {
+    keys: &'a [Bytes],
+    args: SetOpArgs,
+    with_scores: bool,
+    limit: usize,
+}
+
+/// Parses `numkeys key [key ...] options` from `argv[at..]`. Option errors are reported
+/// only after the keys' types were checked, as Redis looks the keys up first.
+fn parse_setop<'a>(
+    ctx: &Ctx<'_>,
+    argv: &'a [Bytes],
+    at: usize,
+    op: SetOp,
+    store: bool,
+    card: bool,
+) -> Result<SetOpCommand<'a>> {
+    let numkeys = args::int(&argv[at])?;
+    let cmd = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    if numkeys < 1 {
+        return Err(at_least_one_key(&cmd));
+    }
+    if numkeys as u64 > (argv.len() - at - 1) as u64 {
+        return Err(Error::Syntax);
+    }
+    let keys = &argv[at + 1..at + 1 + numkeys as usize];
+    let options = parse_setop_options(&argv[at + 1 + keys.len()..], keys.len(), op, store, card);
+    match options {
+        Ok(parsed) => Ok(SetOpCommand { keys, ..parsed }),
+        Err(e) => {
+            let db = ctx.db();
+            let txn = ctx
+                .store()
+                .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
+            sources(&txn, db, keys)?;
+            Err(e)
+        }
+    }
+}
+
+fn parse_setop_options(
+    options: &[Bytes],
+    numkeys: usize,
+    op: SetOp,
+    store: bool,
+    card: bool,
+) -> Result<SetOpCommand<'static>> {
+    let mut parsed = SetOpCommand {
+        keys: &[],
+        args: SetOpArgs::default(),
+        with_scores: false,
+        limit: 0,
+    };
+    let mut j = 0;
+    while j < options.len() {
+        let remaining = options.len() - j;
+        let a = &options[j];
+        if op != SetOp::Diff && !card && remaining > numkeys && opt(a, "WEIGHTS") {
+            parsed.args.weights = options[j + 1..j + 1 + numkeys]
+                .iter()
+                .map(|w| parse_f64(w).ok_or_else(|| Error::err("weight value is not a float")))
+                .collect::<Result<_>>()?;
+            j += 1 + numkeys;
+        } else if op != SetOp::Diff && !card && remaining >= 2 && opt(a, "AGGREGATE") {
+            let how = &options[j + 1];
+            parsed.args.aggregate = if opt(how, "SUM") {
+                Aggregate::Sum
+            } else if opt(how, "MIN") {
+                Aggregate::Min
+            } else if opt(how, "MAX") {
+                Aggregate::Max
+            } else {
+                return Err(Error::Syntax);
+            };
+            j += 2;
+        } else if !store && !card && opt(a, "WITHSCORES") {
+            parsed.with_scores = true;
+            j += 1;
+        } else if card && remaining >= 2 && opt(a, "LIMIT") {
+            let limit = args::int(&options[j + 1])
+                .ok()
+                .filter(|&n| n >= 0)
+                .ok_or_else(|| Error::err("LIMIT can't be negative"))?;
+            parsed.limit = limit as usize;
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok(parsed)
+}
+
+fn setop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], op: SetOp) -> Result<Reply> {
+    let parsed = parse_setop(ctx, argv, 1, op, false, false)?;
+    let cmd = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    let entries = zsetop_op(ctx, op, parsed.keys, &parsed.args, &cmd)?;
+    Ok(scored_reply(
+        ctx.session.protocol,
+        entries,
+        parsed.with_scores,
+    ))
+}
+
+fn setop_store_command(ctx: &mut Ctx<'_>, argv: &[Bytes], op: SetOp) -> Result<Reply> {
+    let parsed = parse_setop(ctx, argv, 2, op, true, false)?;
+    let cmd = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    let n = zsetop_store_op(ctx, op, &argv[1], parsed.keys, &parsed.args, &cmd)?;
+    Ok(Reply::integer(n))
+}
+
+fn zunion(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_command(ctx, argv, SetOp::Union)
+}
+
+fn zinter(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_command(ctx, argv, SetOp::Inter)
+}
+
+fn zdiff(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_command(ctx, argv, SetOp::Diff)
+}
+
+fn zunionstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_store_command(ctx, argv, SetOp::Union)
+}
+
+fn zinterstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_store_command(ctx, argv, SetOp::Inter)
+}
+
+fn zdiffstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    setop_store_command(ctx, argv, SetOp::Diff)
+}
+
+fn zintercard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let parsed = parse_setop(ctx, argv, 1, SetOp::Inter, false, true)?;
+    Ok(Reply::integer(zintercard_op(
+        ctx,
+        parsed.keys,
+        parsed.limit,
+    )?))
+}
+
+// ---------------------------------------------------------------------------------------
+// ZSCAN
+// ---------------------------------------------------------------------------------------
+
+/// A score as a listpack holds it, which is what ZSCAN of a small set returns: an
+/// integral score within +-2^62 is stored as an integer (Redis's `d2string`).
+fn listpack_score_text(score: f64) -> String {
+    const LIMIT: f64 = (i64::MAX / 2) as f64;
+    if (-LIMIT..=LIMIT).contains(&score) && score == (score as i64) as f64 {
+        (score as i64).to_string()
+    } else {
+        format_double(score)
+    }
+}
+
+/// One ZSCAN step: the next cursor (0 when done) and the members matching `pattern`, each
+/// with its score as text, as ZSCAN prints it. A small set is returned whole; a big one
+/// `count` slots at a time, from the top slot down (see `store::sorted_set` for why that
+/// keeps Redis's guarantee).
+pub fn zscan_op(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    cursor: u64,
+    pattern: Option<&[u8]>,
+    count: usize,
+) -> Result<(u64, Vec<(Bytes, String)>)> {
+    let pattern = pattern.filter(|p| *p != b"*");
+    let keep = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
+    let found = read_zset(ctx, key, |z| {
+        if !z.is_large() {
+            let all = z
+                .iter()
+                .filter(|(m, _)| keep(m))
+                .map(|(m, s)| (m.clone(), listpack_score_text(s)))
+                .collect();
+            return (0, all);
+        }
+        let top = if cursor == 0 {
+            z.len()
+        } else {
+            usize::try_from(cursor).unwrap_or(usize::MAX).min(z.len())
+        };
+        let bottom = top.saturating_sub(count.max(1));
+        let page = (bottom..top)
+            .rev()
+            .map(|slot| z.entry_at_slot(slot))
+            .filter(|(m, _)| keep(m))
+            .map(|(m, s)| (m.clone(), format_double(s)))
+            .collect();
+        (bottom as u64, page)
+    })?;
+    Ok(found.unwrap_or((0, Vec::new())))
+}
+
+fn zscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let cursor = super::keys::parse_cursor(&argv[2])?;
+    // Redis checks the key (missing: an empty scan; WRONGTYPE) before the options.
+    if read_zset(ctx, &argv[1], |_| ())?.is_none() {
+        return Ok(Reply::Array(vec![
+            Reply::bulk("0"),
+            Reply::Array(Vec::new()),
+        ]));
+    }
+    let mut count = super::keys::DEFAULT_SCAN_COUNT as usize;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 3;
+    while i < argv.len() {
+        let has_value = i + 1 < argv.len();
+        if opt(&argv[i], "COUNT") && has_value {
+            let n = args::int(&argv[i + 1])?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if opt(&argv[i], "MATCH") && has_value {
+            pattern = Some(&argv[i + 1]);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    let (next, entries) = zscan_op(ctx, &argv[1], cursor, pattern, count)?;
+    let mut items = Vec::with_capacity(entries.len() * 2);
+    for (m, s) in entries {
+        items.push(Reply::Bulk(m));
+        items.push(Reply::bulk(s));
+    }
+    Ok(Reply::Array(vec![
+        Reply::bulk(next.to_string()),
+        Reply::Array(items),
+    ]))
+}
