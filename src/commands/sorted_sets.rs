@@ -646,7 +646,7 @@ fn parse_zadd_options(argv: &[Bytes], args: &mut ZAddArgs) -> Result<usize> {
             "XX and NX options at the same time are not compatible",
         ));
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if ((gt || lt) && nx) || (gt && lt) {
         return Err(Error::err(
             "GT, LT, and/or NX options at the same time are not compatible",
         ));
@@ -875,11 +875,14 @@ impl RangeArgs {
     }
 }
 
+/// Whether a walked entry is still inside a range.
+type InRange<'a> = Box<dyn Fn(&[u8], f64) -> bool + 'a>;
+
 /// The selected entries of `z`, in reply order (Redis's `genericZrangeby*Command`).
 fn select_range(z: &SortedSetValue, args: &RangeArgs) -> Vec<Scored> {
     let rev = args.rev;
     let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
-    let (start, inside): (Option<Pos>, Box<dyn Fn(&[u8], f64) -> bool + '_>) = match &args.spec {
+    let (start, inside): (Option<Pos>, InRange<'_>) = match &args.spec {
         RangeSpec::Rank { start, stop } => {
             let Some((a, b)) = clamp_ranks(*start, *stop, z.len()) else {
                 return Vec::new();
@@ -1780,4 +1783,692 @@ fn zscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Reply::bulk(next.to_string()),
         Reply::Array(items),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected replies and error texts were taken from redis-server 7.0.15.
+    use super::*;
+    use crate::commands::lookup;
+    use crate::commands::test_support::Harness;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::bulk(s)
+    }
+
+    fn int(n: i64) -> Reply {
+        Reply::Integer(n)
+    }
+
+    fn bulks(items: &[&str]) -> Reply {
+        Reply::Array(items.iter().map(|s| bulk(s)).collect())
+    }
+
+    /// A flat RESP2 `[member, score, ...]` reply.
+    fn scored(items: &[(&str, f64)]) -> Reply {
+        Reply::Array(
+            items
+                .iter()
+                .flat_map(|(m, s)| [bulk(m), Reply::Double(*s)])
+                .collect(),
+        )
+    }
+
+    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+    fn put(h: &Harness, key: &str, value: Value) {
+        let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
+        txn.set(0, key.as_bytes(), value, None);
+    }
+
+    fn plain_set(members: &[&str]) -> Value {
+        let mut set = SetValue::default();
+        for m in members {
+            set.members.insert(Bytes::copy_from_slice(m.as_bytes()));
+        }
+        Value::Set(Arc::new(RwLock::new(set)))
+    }
+
+    fn exists(h: &Harness, key: &str) -> bool {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        txn.peek(0, key.as_bytes()).is_some()
+    }
+
+    fn encoding(h: &Harness, key: &str) -> &'static str {
+        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+        txn.peek(0, key.as_bytes()).unwrap().value.encoding()
+    }
+
+    #[test]
+    fn table_rows_match_redis_command_info() {
+        // (name, arity, first, last, step, flags) from COMMAND INFO on redis 7.0.15.
+        let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
+            ("zadd", -4, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("zincrby", 4, 1, 1, 1, WRITE | DENYOOM | FAST),
+            ("zrem", -3, 1, 1, 1, WRITE | FAST),
+            ("zcard", 2, 1, 1, 1, READONLY | FAST),
+            ("zscore", 3, 1, 1, 1, READONLY | FAST),
+            ("zmscore", -3, 1, 1, 1, READONLY | FAST),
+            ("zrank", 3, 1, 1, 1, READONLY | FAST),
+            ("zrevrank", 3, 1, 1, 1, READONLY | FAST),
+            ("zcount", 4, 1, 1, 1, READONLY | FAST),
+            ("zlexcount", 4, 1, 1, 1, READONLY | FAST),
+            ("zrange", -4, 1, 1, 1, READONLY),
+            ("zrangestore", -5, 1, 2, 1, WRITE | DENYOOM),
+            ("zrevrange", -4, 1, 1, 1, READONLY),
+            ("zrangebyscore", -4, 1, 1, 1, READONLY),
+            ("zrevrangebyscore", -4, 1, 1, 1, READONLY),
+            ("zrangebylex", -4, 1, 1, 1, READONLY),
+            ("zrevrangebylex", -4, 1, 1, 1, READONLY),
+            ("zremrangebyrank", 4, 1, 1, 1, WRITE),
+            ("zremrangebyscore", 4, 1, 1, 1, WRITE),
+            ("zremrangebylex", 4, 1, 1, 1, WRITE),
+            ("zpopmin", -2, 1, 1, 1, WRITE | FAST),
+            ("zpopmax", -2, 1, 1, 1, WRITE | FAST),
+            ("zmpop", -4, 0, 0, 0, WRITE),
+            ("zrandmember", -2, 1, 1, 1, READONLY),
+            ("zunion", -3, 0, 0, 0, READONLY),
+            ("zinter", -3, 0, 0, 0, READONLY),
+            ("zdiff", -3, 0, 0, 0, READONLY),
+            ("zunionstore", -4, 1, 1, 1, WRITE | DENYOOM),
+            ("zinterstore", -4, 1, 1, 1, WRITE | DENYOOM),
+            ("zdiffstore", -4, 1, 1, 1, WRITE | DENYOOM),
+            ("zintercard", -3, 0, 0, 0, READONLY),
+            ("zscan", -3, 1, 1, 1, READONLY),
+        ];
+        assert_eq!(rows.len(), COMMANDS.len());
+        for &(name, arity, first, last, step, flags) in rows {
+            let c = lookup(name.as_bytes()).unwrap();
+            assert_eq!(c.arity, arity, "{name}");
+            assert_eq!(c.keys, keys(first, last, step), "{name}");
+            assert_eq!(c.flags, flags, "{name}");
+            assert_eq!(c.group, "sorted-set");
+        }
+    }
+
+    #[test]
+    fn zadd_options_and_replies() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["ZADD", "z", "1", "a", "2", "b", "2", "b"]), int(2));
+        assert_eq!(h.run(&["ZADD", "z", "CH", "5", "a", "1", "new"]), int(2));
+        assert_eq!(
+            h.run(&["ZADD", "z", "GT", "CH", "1", "a", "10", "b"]),
+            int(1)
+        );
+        assert_eq!(h.run(&["ZADD", "z", "LT", "CH", "0", "new"]), int(1));
+        assert_eq!(
+            h.run(&["ZADD", "z", "XX", "CH", "7", "nope", "7", "a"]),
+            int(1)
+        );
+        assert_eq!(h.run(&["ZADD", "z", "NX", "8", "a", "8", "c"]), int(1));
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+            scored(&[("new", 0.0), ("a", 7.0), ("c", 8.0), ("b", 10.0)])
+        );
+        assert_eq!(
+            h.run(&["ZADD", "z", "INCR", "2.5", "a"]),
+            Reply::Double(9.5)
+        );
+        assert_eq!(h.run(&["ZADD", "z", "NX", "INCR", "1", "a"]), Reply::Null);
+        assert_eq!(h.run(&["ZADD", "z", "GT", "INCR", "-1", "a"]), Reply::Null);
+        assert_eq!(h.run(&["ZADD", "nokey", "XX", "1", "a"]), int(0));
+        assert!(!exists(&h, "nokey"));
+        assert_eq!(
+            h.run(&["ZADD", "nokey", "XX", "INCR", "1", "a"]),
+            Reply::Null
+        );
+        for (args, err) in [
+            (
+                &["NX", "XX", "1", "a"][..],
+                "ERR XX and NX options at the same time are not compatible",
+            ),
+            (
+                &["GT", "LT", "1", "a"],
+                "ERR GT, LT, and/or NX options at the same time are not compatible",
+            ),
+            (
+                &["NX", "GT", "1", "a"],
+                "ERR GT, LT, and/or NX options at the same time are not compatible",
+            ),
+            (
+                &["INCR", "1", "a", "2", "b"],
+                "ERR INCR option supports a single increment-element pair",
+            ),
+            (&["1", "a", "2"], "ERR syntax error"),
+            (&["NX", "CH"], "ERR syntax error"),
+            (&["abc", "a"], "ERR value is not a valid float"),
+            (&["nan", "a"], "ERR value is not a valid float"),
+        ] {
+            let mut argv = vec!["ZADD", "z"];
+            argv.extend_from_slice(args);
+            assert_eq!(h.err(&argv), err, "{args:?}");
+        }
+        assert_eq!(h.err(&["ZINCRBY", "z", "nx", "a"]), "ERR syntax error");
+        assert_eq!(
+            h.run(&["ZINCRBY", "z", "inf", "a"]),
+            Reply::Double(f64::INFINITY)
+        );
+        assert_eq!(
+            h.err(&["ZINCRBY", "z", "-inf", "a"]),
+            "ERR resulting score is not a number (NaN)"
+        );
+        h.run(&["SET", "s", "x"]);
+        assert_eq!(h.err(&["ZADD", "s", "1", "a"]), WRONGTYPE);
+    }
+
+    #[test]
+    fn reads_and_removal() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
+        assert_eq!(h.run(&["ZCARD", "z"]), int(3));
+        assert_eq!(h.run(&["ZCARD", "nokey"]), int(0));
+        assert_eq!(h.run(&["ZSCORE", "z", "b"]), Reply::Double(2.0));
+        assert_eq!(h.run(&["ZSCORE", "z", "x"]), Reply::Null);
+        assert_eq!(
+            h.run(&["ZMSCORE", "z", "a", "x"]),
+            Reply::Array(vec![Reply::Double(1.0), Reply::Null])
+        );
+        assert_eq!(
+            h.run(&["ZMSCORE", "nokey", "a"]),
+            Reply::Array(vec![Reply::Null])
+        );
+        assert_eq!(h.run(&["ZRANK", "z", "c"]), int(2));
+        assert_eq!(h.run(&["ZREVRANK", "z", "c"]), int(0));
+        assert_eq!(h.run(&["ZRANK", "z", "x"]), Reply::Null);
+        assert_eq!(
+            h.err(&["ZRANK", "z", "c", "WITHSCORE"]),
+            "ERR wrong number of arguments for 'zrank' command"
+        );
+        assert_eq!(h.run(&["ZCOUNT", "z", "(1", "+inf"]), int(2));
+        assert_eq!(
+            h.err(&["ZCOUNT", "z", "x", "1"]),
+            "ERR min or max is not a float"
+        );
+        assert_eq!(h.run(&["ZREM", "z", "a", "x", "a"]), int(1));
+        assert_eq!(h.run(&["ZREM", "z", "b", "c"]), int(2));
+        assert!(!exists(&h, "z"), "an emptied set is deleted");
+        h.run(&["SET", "s", "x"]);
+        for cmd in [
+            &["ZCARD", "s"][..],
+            &["ZSCORE", "s", "a"],
+            &["ZMSCORE", "s", "a"],
+            &["ZRANK", "s", "a"],
+            &["ZREM", "s", "a"],
+            &["ZRANGE", "s", "0", "1"],
+            &["ZPOPMIN", "s"],
+            &["ZRANDMEMBER", "s"],
+            &["ZSCAN", "s", "0"],
+        ] {
+            assert_eq!(h.err(cmd), WRONGTYPE, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn score_bounds_parse_like_strtod() {
+        let r = parse_score_range(b"(1.5", b"+inf").unwrap();
+        assert_eq!((r.min, r.min_exclusive, r.max), (1.5, true, f64::INFINITY));
+        assert_eq!(parse_score_range(b"", b"(").unwrap().min, 0.0);
+        assert_eq!(
+            parse_score_range(b" 1", b"1e400").unwrap().max,
+            f64::INFINITY
+        );
+        assert_eq!(parse_score_range(b"0x10", b"1").unwrap().min, 16.0);
+        for bad in [&b"  "[..], b"nan", b"(nan", b"1 ", b"abc", b"1e"] {
+            assert!(parse_score_range(bad, b"1").is_err(), "{bad:?}");
+        }
+        assert!(parse_lex_range(b"+", b"-").is_ok());
+        for bad in [&b""[..], b"a", b"+x", b"--"] {
+            assert_eq!(
+                parse_lex_range(bad, b"+").unwrap_err().message(),
+                "ERR min or max not valid string range item"
+            );
+        }
+    }
+
+    #[test]
+    fn range_forms_and_their_errors() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+        assert_eq!(h.run(&["ZRANGE", "z", "1", "2"]), bulks(&["b", "c"]));
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "-2", "100", "REV"]),
+            bulks(&["b", "a"])
+        );
+        assert_eq!(h.run(&["ZREVRANGE", "z", "0", "0"]), bulks(&["d"]));
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "(1", "3", "BYSCORE", "LIMIT", "1", "5"]),
+            bulks(&["c"])
+        );
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "3", "(1", "BYSCORE", "REV", "WITHSCORES"]),
+            scored(&[("c", 3.0), ("b", 2.0)])
+        );
+        assert_eq!(
+            h.run(&["ZREVRANGEBYSCORE", "z", "+inf", "3"]),
+            bulks(&["d", "c"])
+        );
+        assert_eq!(
+            h.run(&["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "-1", "2"]),
+            bulks(&[])
+        );
+        assert_eq!(
+            h.run(&["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "2", "-1"]),
+            bulks(&["c", "d"])
+        );
+        // LIMIT 0 -1 is Redis's "no limit" and so allowed even with a rank range.
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "0", "0", "LIMIT", "0", "-1"]),
+            bulks(&["a"])
+        );
+        assert_eq!(
+            h.err(&["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"]),
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+        );
+        assert_eq!(
+            h.err(&["ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES"]),
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+        );
+        for bad in [
+            &["ZRANGE", "z", "0", "1", "REV", "REV"][..],
+            &["ZRANGE", "z", "0", "1", "BYSCORE", "BYLEX"],
+            &["ZRANGE", "z", "0", "1", "LIMIT", "1"],
+            &["ZREVRANGE", "z", "0", "1", "REV"],
+            &["ZRANGEBYSCORE", "z", "0", "1", "BYSCORE"],
+            &["ZRANGESTORE", "d", "z", "0", "1", "WITHSCORES"],
+        ] {
+            assert_eq!(h.err(bad), "ERR syntax error", "{bad:?}");
+        }
+        assert_eq!(
+            h.err(&["ZRANGE", "z", "x", "1"]),
+            "ERR value is not an integer or out of range"
+        );
+        assert_eq!(h.run(&["ZRANGE", "nokey", "0", "-1"]), bulks(&[]));
+        // RESP3 nests member/score pairs.
+        h.session.protocol = Protocol::Resp3;
+        assert_eq!(
+            h.run(&["ZRANGE", "z", "0", "0", "WITHSCORES"]),
+            Reply::Array(vec![Reply::Array(vec![bulk("a"), Reply::Double(1.0)])])
+        );
+    }
+
+    #[test]
+    fn lex_ranges_on_equal_scores() {
+        let mut h = Harness::new();
+        h.run(&[
+            "ZADD", "z", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e",
+        ]);
+        assert_eq!(h.run(&["ZRANGEBYLEX", "z", "[b", "(d"]), bulks(&["b", "c"]));
+        assert_eq!(
+            h.run(&["ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "1", "2"]),
+            bulks(&["d", "c"])
+        );
+        assert_eq!(h.run(&["ZLEXCOUNT", "z", "(a", "[d"]), int(3));
+        assert_eq!(h.run(&["ZLEXCOUNT", "z", "+", "-"]), int(0));
+        assert_eq!(h.run(&["ZREMRANGEBYLEX", "z", "[b", "[c"]), int(2));
+        assert_eq!(h.run(&["ZRANGE", "z", "0", "-1"]), bulks(&["a", "d", "e"]));
+    }
+
+    #[test]
+    fn remrange_and_store() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+        assert_eq!(h.run(&["ZRANGESTORE", "d", "z", "1", "2", "REV"]), int(2));
+        assert_eq!(h.run(&["ZRANGE", "d", "0", "-1"]), bulks(&["b", "c"]));
+        assert_eq!(h.run(&["ZRANGESTORE", "d", "nokey", "0", "-1"]), int(0));
+        assert!(!exists(&h, "d"));
+        assert_eq!(h.run(&["ZREMRANGEBYRANK", "z", "-1", "-1"]), int(1));
+        assert_eq!(h.run(&["ZREMRANGEBYRANK", "z", "5", "10"]), int(0));
+        assert_eq!(h.run(&["ZREMRANGEBYSCORE", "z", "(1", "2"]), int(1));
+        assert_eq!(h.run(&["ZREMRANGEBYSCORE", "z", "-inf", "+inf"]), int(2));
+        assert!(!exists(&h, "z"));
+    }
+
+    #[test]
+    fn pops() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
+        assert_eq!(h.run(&["ZPOPMIN", "z"]), scored(&[("a", 1.0)]));
+        assert_eq!(h.run(&["ZPOPMAX", "z", "0"]), bulks(&[]));
+        assert_eq!(
+            h.err(&["ZPOPMIN", "z", "-1"]),
+            "ERR value is out of range, must be positive"
+        );
+        assert_eq!(h.err(&["ZPOPMIN", "z", "1", "2"]), "ERR syntax error");
+        h.session.protocol = Protocol::Resp3;
+        assert_eq!(
+            h.run(&["ZPOPMAX", "z", "1"]),
+            Reply::Array(vec![Reply::Array(vec![bulk("c"), Reply::Double(3.0)])])
+        );
+        assert_eq!(h.run(&["ZPOPMAX", "z"]), scored(&[("b", 2.0)]));
+        assert!(!exists(&h, "z"));
+        assert_eq!(h.run(&["ZPOPMIN", "z"]), bulks(&[]));
+        h.run(&["ZADD", "y", "1", "a", "2", "b"]);
+        assert_eq!(
+            h.run(&["ZMPOP", "2", "nokey", "y", "MAX", "COUNT", "5"]),
+            Reply::Array(vec![
+                bulk("y"),
+                Reply::Array(vec![
+                    Reply::Array(vec![bulk("b"), Reply::Double(2.0)]),
+                    Reply::Array(vec![bulk("a"), Reply::Double(1.0)]),
+                ])
+            ])
+        );
+        assert_eq!(h.run(&["ZMPOP", "1", "y", "MIN"]), Reply::NullArray);
+        assert_eq!(
+            h.err(&["ZMPOP", "0", "y", "MIN"]),
+            "ERR numkeys should be greater than 0"
+        );
+        assert_eq!(
+            h.err(&["ZMPOP", "1", "y", "MIN", "COUNT", "0"]),
+            "ERR count should be greater than 0"
+        );
+        assert_eq!(h.err(&["ZMPOP", "5", "y", "MIN"]), "ERR syntax error");
+        // The typed operation the blocking BZPOP* will use: `None` means "block".
+        let ctx = Ctx {
+            server: &h.server,
+            session: &mut h.session,
+        };
+        assert_eq!(zpop_op(&ctx, &["y"], PopEnd::Min, 1).unwrap(), None);
+    }
+
+    #[test]
+    fn randmember() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
+        let Reply::Bulk(m) = h.run(&["ZRANDMEMBER", "z"]) else {
+            panic!()
+        };
+        assert!([&b"a"[..], b"b", b"c"].contains(&&m[..]));
+        // At least the whole set: everything, highest first (Redis walks backwards).
+        assert_eq!(h.run(&["ZRANDMEMBER", "z", "10"]), bulks(&["c", "b", "a"]));
+        let Reply::Array(two) = h.run(&["ZRANDMEMBER", "z", "2", "WITHSCORES"]) else {
+            panic!()
+        };
+        assert_eq!(two.len(), 4);
+        assert_ne!(two[0], two[2], "distinct members");
+        let Reply::Array(many) = h.run(&["ZRANDMEMBER", "z", "-10"]) else {
+            panic!()
+        };
+        assert_eq!(many.len(), 10);
+        assert_eq!(h.run(&["ZRANDMEMBER", "z", "0"]), bulks(&[]));
+        assert_eq!(h.run(&["ZRANDMEMBER", "nokey"]), Reply::Null);
+        assert_eq!(h.run(&["ZRANDMEMBER", "nokey", "5"]), bulks(&[]));
+        assert_eq!(h.err(&["ZRANDMEMBER", "z", "1", "FOO"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+        );
+    }
+
+    #[test]
+    fn set_algebra_with_weights_aggregates_and_plain_sets() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "a", "1", "x", "2", "y"]);
+        h.run(&["ZADD", "b", "10", "y", "20", "z"]);
+        put(&h, "s", plain_set(&["y", "q"]));
+        assert_eq!(
+            h.run(&["ZUNION", "3", "a", "b", "s", "WITHSCORES"]),
+            scored(&[("q", 1.0), ("x", 1.0), ("y", 13.0), ("z", 20.0)])
+        );
+        assert_eq!(
+            h.run(&[
+                "ZINTER",
+                "3",
+                "a",
+                "b",
+                "s",
+                "WEIGHTS",
+                "1",
+                "2",
+                "3",
+                "AGGREGATE",
+                "MAX",
+                "WITHSCORES"
+            ]),
+            scored(&[("y", 20.0)])
+        );
+        assert_eq!(h.run(&["ZDIFF", "2", "a", "s"]), bulks(&["x"]));
+        assert_eq!(h.run(&["ZINTERCARD", "2", "a", "s"]), int(1));
+        assert_eq!(h.run(&["ZINTERCARD", "2", "a", "b", "LIMIT", "0"]), int(1));
+        assert_eq!(
+            h.run(&["ZUNIONSTORE", "d", "2", "a", "s", "AGGREGATE", "MIN"]),
+            int(3)
+        );
+        assert_eq!(
+            h.run(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+            scored(&[("q", 1.0), ("x", 1.0), ("y", 1.0)])
+        );
+        assert_eq!(encoding(&h, "d"), "listpack");
+        assert_eq!(h.run(&["ZINTERSTORE", "d", "2", "a", "nokey"]), int(0));
+        assert!(!exists(&h, "d"));
+        // inf - inf is 0 in a sum; 0 * inf is 0 as a weight.
+        h.run(&["ZADD", "p", "inf", "m"]);
+        h.run(&["ZADD", "n", "-inf", "m"]);
+        assert_eq!(
+            h.run(&["ZUNION", "2", "p", "n", "WITHSCORES"]),
+            scored(&[("m", 0.0)])
+        );
+        assert_eq!(
+            h.run(&["ZUNION", "1", "p", "WEIGHTS", "0", "WITHSCORES"]),
+            scored(&[("m", 0.0)])
+        );
+        for (cmd, err) in [
+            (
+                &["ZUNION", "0", "a"][..],
+                "ERR at least 1 input key is needed for 'zunion' command",
+            ),
+            (
+                &["ZINTERCARD", "0", "a"],
+                "ERR at least 1 input key is needed for 'zintercard' command",
+            ),
+            (&["ZUNION", "3", "a", "b"], "ERR syntax error"),
+            (
+                &["ZUNION", "1", "a", "WEIGHTS", "x"],
+                "ERR weight value is not a float",
+            ),
+            (
+                &["ZUNION", "2", "a", "b", "WEIGHTS", "1"],
+                "ERR syntax error",
+            ),
+            (
+                &["ZUNION", "1", "a", "AGGREGATE", "avg"],
+                "ERR syntax error",
+            ),
+            (&["ZDIFF", "1", "a", "WEIGHTS", "1"], "ERR syntax error"),
+            (
+                &["ZUNIONSTORE", "d", "1", "a", "WITHSCORES"],
+                "ERR syntax error",
+            ),
+            (
+                &["ZINTERCARD", "1", "a", "LIMIT", "-1"],
+                "ERR LIMIT can't be negative",
+            ),
+            (
+                &["ZINTERCARD", "1", "a", "LIMIT", "x"],
+                "ERR LIMIT can't be negative",
+            ),
+            (
+                &["ZUNION", "x", "a"],
+                "ERR value is not an integer or out of range",
+            ),
+        ] {
+            assert_eq!(h.err(cmd), err, "{cmd:?}");
+        }
+        // Redis checks the inputs' types before it parses the options.
+        h.run(&["SET", "str", "v"]);
+        assert_eq!(h.err(&["ZUNION", "2", "a", "str", "FOO"]), WRONGTYPE);
+        assert_eq!(h.err(&["ZINTERSTORE", "d", "2", "a", "str"]), WRONGTYPE);
+    }
+
+    #[test]
+    fn store_results_get_redis_encodings() {
+        let mut h = Harness::new();
+        let mut argv = vec!["ZADD".to_string(), "big".to_string()];
+        for i in 0..130 {
+            argv.push(i.to_string());
+            argv.push(format!("m{i}"));
+        }
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        assert_eq!(h.run(&argv), int(130));
+        assert_eq!(encoding(&h, "big"), "skiplist");
+        assert_eq!(h.run(&["ZREMRANGEBYRANK", "big", "0", "99"]), int(100));
+        assert_eq!(encoding(&h, "big"), "skiplist", "sticky");
+        // A computed result is encoded for its contents.
+        assert_eq!(h.run(&["ZUNIONSTORE", "u", "1", "big"]), int(30));
+        assert_eq!(encoding(&h, "u"), "listpack");
+        assert_eq!(h.run(&["ZRANGESTORE", "r", "big", "0", "-1"]), int(30));
+        assert_eq!(encoding(&h, "r"), "listpack");
+    }
+
+    #[test]
+    fn zscan_small_and_large() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "1.5", "b", "123456789012345678", "c"]);
+        assert_eq!(
+            h.run(&["ZSCAN", "z", "0", "MATCH", "[ac]"]),
+            Reply::Array(vec![
+                bulk("0"),
+                bulks(&["a", "1", "c", "123456789012345680"])
+            ])
+        );
+        assert_eq!(h.err(&["ZSCAN", "z", "x"]), "ERR invalid cursor");
+        assert_eq!(
+            h.err(&["ZSCAN", "z", "0", "COUNT", "0"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.err(&["ZSCAN", "z", "0", "TYPE", "zset"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.run(&["ZSCAN", "nokey", "0", "FOO"]),
+            Reply::Array(vec![bulk("0"), bulks(&[])])
+        );
+        // A big set in steps: every member exactly once without concurrent writes.
+        for i in 0..300 {
+            h.run(&["ZADD", "big", &i.to_string(), &format!("m{i}")]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut calls = 0;
+        loop {
+            let Reply::Array(parts) = h.run(&["ZSCAN", "big", &cursor, "COUNT", "20"]) else {
+                panic!()
+            };
+            let (Reply::Bulk(next), Reply::Array(items)) = (&parts[0], &parts[1]) else {
+                panic!()
+            };
+            for pair in items.chunks(2) {
+                let Reply::Bulk(m) = &pair[0] else { panic!() };
+                assert!(seen.insert(m.clone()), "duplicate without writes");
+            }
+            calls += 1;
+            cursor = String::from_utf8(next.to_vec()).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 300);
+        assert_eq!(calls, 15);
+    }
+
+    #[test]
+    fn zscan_guarantee_under_writes() {
+        let mut h = Harness::new();
+        for i in 0..500 {
+            h.run(&["ZADD", "big", &i.to_string(), &format!("keep{i}")]);
+            h.run(&["ZADD", "big", &i.to_string(), &format!("tmp{i}")]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut step = 0;
+        loop {
+            let Reply::Array(parts) = h.run(&["ZSCAN", "big", &cursor, "COUNT", "7"]) else {
+                panic!()
+            };
+            let (Reply::Bulk(next), Reply::Array(items)) = (&parts[0], &parts[1]) else {
+                panic!()
+            };
+            for pair in items.chunks(2) {
+                let Reply::Bulk(m) = &pair[0] else { panic!() };
+                seen.insert(m.clone());
+            }
+            // Between calls: remove temporary members, add new ones, rescore kept ones.
+            h.run(&[
+                "ZREM",
+                "big",
+                &format!("tmp{step}"),
+                &format!("tmp{}", 499 - step),
+            ]);
+            h.run(&["ZADD", "big", "1", &format!("new{step}")]);
+            h.run(&["ZINCRBY", "big", "1000", &format!("keep{}", step * 3 % 500)]);
+            step += 1;
+            cursor = String::from_utf8(next.to_vec()).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        for i in 0..500 {
+            assert!(
+                seen.contains(format!("keep{i}").as_bytes()),
+                "keep{i} missed"
+            );
+        }
+    }
+
+    fn other_client(h: &Harness) -> Harness {
+        Harness {
+            server: h.server.clone(),
+            session: crate::commands::Session::new(crate::state::Clients::detached(
+                crate::state::ClientKind::Resp,
+            )),
+        }
+    }
+
+    #[test]
+    fn concurrent_zincrby_gives_the_exact_total() {
+        let h = Harness::new();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let mut c = other_client(&h);
+                std::thread::spawn(move || {
+                    for _ in 0..500 {
+                        c.run(&["ZINCRBY", "counter", "1", "m"]);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut h = h;
+        assert_eq!(h.run(&["ZSCORE", "counter", "m"]), Reply::Double(2000.0));
+    }
+
+    #[test]
+    fn zunionstore_never_sees_a_torn_zadd() {
+        let h = Harness::new();
+        let mut writer = other_client(&h);
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        let w = std::thread::spawn(move || {
+            for i in 0..3000 {
+                // One ZADD moves both members to the same new score.
+                let s = i.to_string();
+                writer.run(&["ZADD", "src", &s, "a", &s, "b"]);
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut reader = other_client(&h);
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            reader.run(&["ZUNIONSTORE", "dst", "2", "src", "src"]);
+            if let Reply::Array(items) = reader.run(&["ZRANGE", "dst", "0", "-1", "WITHSCORES"])
+                && !items.is_empty()
+            {
+                assert_eq!(items.len(), 4);
+                assert_eq!(items[1], items[3], "torn state: {items:?}");
+            }
+        }
+        w.join().unwrap();
+    }
 }

@@ -740,8 +740,8 @@ impl SortedSetValue {
                 span: rank[0] - rank[i] + 1,
             };
         }
-        for i in level..self.level {
-            self.nodes[update[i] as usize].levels[i].span += 1;
+        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
+            self.nodes[u as usize].levels[i].span += 1;
         }
         let backward = if update[0] == HEAD { NIL } else { update[0] };
         self.nodes[id as usize].backward = backward;
@@ -756,8 +756,8 @@ impl SortedSetValue {
     /// Unlinks node `id`, `update` being the path to it (Redis's `zslDeleteNode`). The
     /// node stays allocated.
     fn unlink(&mut self, id: u32, update: &[u32; MAX_LEVEL]) {
-        for i in 0..self.level {
-            let u = update[i] as usize;
+        for (i, &u) in update.iter().enumerate().take(self.level) {
+            let u = u as usize;
             if self.nodes[u].levels[i].forward == id {
                 let xl = self.nodes[id as usize].levels[i];
                 let ul = &mut self.nodes[u].levels[i];
