@@ -73,6 +73,7 @@ TYPED_RPCS = [
     "Ping", "Get", "Set", "GetDel", "GetEx", "MGet", "MSet", "MSetNx", "Incr", "IncrBy",
     "IncrByFloat", "Append", "StrLen", "GetRange", "SetRange", "Del", "Exists", "Type",
     "Expire", "Persist", "Ttl", "Rename", "Copy", "Scan", "DbSize", "FlushDb",
+    "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange",
 ]
 ALL_RPCS = TYPED_RPCS + ["Execute", "Batch", "Pipeline"]
 

@@ -8,6 +8,7 @@
 pub mod convert;
 pub mod keys;
 pub mod service;
+pub mod sorted_sets;
 pub mod strings;
 
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
-use super::{convert, keys, strings};
+use super::{convert, keys, sorted_sets, strings};
 use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
@@ -165,6 +165,14 @@ impl Memorabilia for MemorabiliaService {
         scan: ScanRequest -> ScanResponse => keys::scan;
         db_size: DbSizeRequest -> DbSizeResponse => keys::db_size;
         flush_db: FlushDbRequest -> FlushDbResponse => keys::flush_db;
+        // ---- Sorted sets ----
+        z_add: ZAddRequest -> ZAddResponse => sorted_sets::z_add;
+        z_rem: ZRemRequest -> ZRemResponse => sorted_sets::z_rem;
+        z_score: ZScoreRequest -> ZScoreResponse => sorted_sets::z_score;
+        z_incr_by: ZIncrByRequest -> ZIncrByResponse => sorted_sets::z_incr_by;
+        z_card: ZCardRequest -> ZCardResponse => sorted_sets::z_card;
+        z_rank: ZRankRequest -> ZRankResponse => sorted_sets::z_rank;
+        z_range: ZRangeRequest -> ZRangeResponse => sorted_sets::z_range;
     }
 
     async fn ping(
