@@ -18,6 +18,7 @@ Redis 7.2's (the API documents that every RPC runs the Redis command's
 implementation); the error texts were checked against a real redis-server.
 """
 import atexit
+import glob
 import math
 import os
 import queue
@@ -50,9 +51,12 @@ SERVICE = "memorabilia.v1.Memorabilia"
 def _generate_stubs():
     out = tempfile.mkdtemp(prefix="memorabilia-grpc-stubs-")
     atexit.register(shutil.rmtree, out, True)
+    # Every file of the package: memorabilia.proto imports the per-family message files.
+    protos = sorted(os.path.relpath(p, PROTO_DIR) for p in
+                    glob.glob(os.path.join(PROTO_DIR, "memorabilia", "v1", "*.proto")))
     proc = subprocess.run(
         [sys.executable, "-m", "grpc_tools.protoc", "-I", PROTO_DIR,
-         f"--python_out={out}", f"--grpc_python_out={out}", PROTO_FILE],
+         f"--python_out={out}", f"--grpc_python_out={out}", *protos],
         capture_output=True, text=True)
     if proc.returncode != 0:
         raise pytest.UsageError(f"grpc_tools.protoc failed:\n{proc.stdout}{proc.stderr}")
@@ -881,6 +885,13 @@ def _bad_db_requests(db):
         ("Scan", pb.ScanRequest(db=db)),
         ("DbSize", pb.DbSizeRequest(db=db)),
         ("FlushDb", pb.FlushDbRequest(db=db)),
+        ("ZAdd", pb.ZAddRequest(db=db, key=b"k", members=[pb.ScoredMember(member=b"m")])),
+        ("ZRem", pb.ZRemRequest(db=db, key=b"k", members=[b"m"])),
+        ("ZScore", pb.ZScoreRequest(db=db, key=b"k", member=b"m")),
+        ("ZIncrBy", pb.ZIncrByRequest(db=db, key=b"k", increment=1, member=b"m")),
+        ("ZCard", pb.ZCardRequest(db=db, key=b"k")),
+        ("ZRank", pb.ZRankRequest(db=db, key=b"k", member=b"m")),
+        ("ZRange", pb.ZRangeRequest(db=db, key=b"k", rank=pb.ZRankRange(start=0, stop=-1))),
     ]
 
 
