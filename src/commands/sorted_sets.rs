@@ -1240,27 +1240,35 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// ZRANDMEMBER with a count: distinct members when `count >= 0` (the whole set, from the
 /// highest, when it asks for at least that many), `-count` picks with repetition
 /// otherwise. `None` for a missing key.
+/// A huge negative count (which makes redis-server abort) is refused with an error when
+/// its reply cannot even be allocated, instead of taking the server down.
 pub fn zrandmember_op(ctx: &Ctx<'_>, key: &[u8], count: i64) -> Result<Option<Vec<Scored>>> {
     read_zset(ctx, key, |z| {
         let mut rng = rand::rng();
         let size = z.len();
         let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
         if count < 0 || count == 1 {
-            let picks = count.unsigned_abs() as usize;
-            return (0..picks)
-                .map(|_| owned(z.entry_at_slot(rng.random_range(0..size))))
-                .collect();
+            let picks = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+            let mut out = Vec::new();
+            out.try_reserve_exact(picks).map_err(|_| {
+                Error::err(
+                    "Insufficient memory, failed allocating transient memory for ZRANDMEMBER",
+                )
+            })?;
+            out.extend((0..picks).map(|_| owned(z.entry_at_slot(rng.random_range(0..size)))));
+            return Ok(out);
         }
         let count = count as usize;
         if count >= size {
             // Redis walks the set backwards here.
-            return z.iter_from(z.last(), true).map(owned).collect();
+            return Ok(z.iter_from(z.last(), true).map(owned).collect());
         }
-        rand::seq::index::sample(&mut rng, size, count)
+        Ok(rand::seq::index::sample(&mut rng, size, count)
             .into_iter()
             .map(|slot| owned(z.entry_at_slot(slot)))
-            .collect()
-    })
+            .collect())
+    })?
+    .transpose()
 }
 
 fn zrandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
@@ -2194,6 +2202,10 @@ mod tests {
         assert_eq!(h.run(&["ZRANDMEMBER", "nokey"]), Reply::Null);
         assert_eq!(h.run(&["ZRANDMEMBER", "nokey", "5"]), bulks(&[]));
         assert_eq!(h.err(&["ZRANDMEMBER", "z", "1", "FOO"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["ZRANDMEMBER", "z", "-9223372036854775807", "WITHSCORES"]),
+            "ERR Insufficient memory, failed allocating transient memory for ZRANDMEMBER"
+        );
         assert_eq!(
             h.err(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
