@@ -971,7 +971,7 @@ mod tests {
 
     fn get_str(h: &Harness, db: usize, key: &str) -> Option<String> {
         get(h, db, key).map(|v| match v {
-            Value::String(s) => String::from_utf8(s.bytes.to_vec()).unwrap(),
+            Value::String(s) => String::from_utf8(s.as_bytes().to_vec()).unwrap(),
             other => panic!("not a string: {other:?}"),
         })
     }

@@ -234,21 +234,23 @@ fn opt(arg: &[u8], word: &str) -> bool {
 }
 
 /// The bytes of a string value, or WRONGTYPE.
-fn string_of(entry: &Entry) -> Result<&Bytes> {
+fn string_of(entry: &Entry) -> Result<&StringValue> {
     match &entry.value {
-        Value::String(s) => Ok(&s.bytes),
+        Value::String(s) => Ok(s),
         _ => Err(Error::WrongType),
     }
 }
 
 /// The string at a looked-up key (`None` when missing), or WRONGTYPE.
 fn string_at(entry: Option<&Entry>) -> Result<Option<Bytes>> {
-    entry.map(|e| string_of(e).cloned()).transpose()
+    entry
+        .map(|e| string_of(e).map(StringValue::to_bytes))
+        .transpose()
 }
 
 /// A value written whole from an argument (copied: argv slices pin the read buffer).
 fn whole(arg: &[u8]) -> Value {
-    Value::String(StringValue::new(Bytes::copy_from_slice(arg)))
+    Value::String(StringValue::from_slice(arg))
 }
 
 /// Redis's `checkStringLength`: a string may not grow past `proto-max-bulk-len`.
@@ -650,7 +652,7 @@ pub fn mget_op(ctx: &Ctx<'_>, keys: &[Bytes]) -> Vec<Option<Bytes>> {
         .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
     keys.iter()
         .map(|k| match txn.get(db, k).map(|e| &e.value) {
-            Some(Value::String(s)) => Some(s.bytes.clone()),
+            Some(Value::String(s)) => Some(s.to_bytes()),
             _ => None,
         })
         .collect()
@@ -726,12 +728,18 @@ pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
     let db = ctx.db();
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let (current, expiry) = match txn.get_for_write(db, key) {
-        Some(e) => (args::int(string_of(e)?)?, e.expires_at()),
+        Some(e) => (args::int(string_of(e)?.as_bytes())?, e.expires_at()),
         None => (0, None),
     };
     let value = current.checked_add(by).ok_or(Error::Overflow)?;
-    let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
-    txn.set(db, key, Value::string(Bytes::from(text)), expiry);
+    let mut text = itoa::Buffer::new();
+    let text = text.format(value).as_bytes();
+    txn.set(
+        db,
+        key,
+        Value::String(StringValue::from_slice(text)),
+        expiry,
+    );
     Ok(value)
 }
 
@@ -814,7 +822,7 @@ pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
         txn.set(db, key, whole(suffix), None);
         return Ok(suffix.len());
     };
-    let old = string_of(entry)?;
+    let old = string_of(entry)?.as_bytes();
     check_string_length(old.len() as u64, suffix.len() as u64, limit)?;
     let mut joined = Vec::with_capacity(old.len() + suffix.len());
     joined.extend_from_slice(old);
@@ -894,7 +902,7 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let entry = txn.get_for_write(db, key);
     let (old, expiry) = match entry {
-        Some(e) => (string_of(e)?.clone(), e.expires_at()),
+        Some(e) => (string_of(e)?.to_bytes(), e.expires_at()),
         None => (Bytes::new(), None),
     };
     if patch.is_empty() {
@@ -947,7 +955,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn lcs_operand(entry: Option<&Entry>) -> Result<Bytes> {
     match entry.map(|e| &e.value) {
         None => Ok(Bytes::new()),
-        Some(Value::String(s)) => Ok(s.bytes.clone()),
+        Some(Value::String(s)) => Ok(s.to_bytes()),
         Some(_) => Err(Error::err("The specified keys must contain string values")),
     }
 }

@@ -13,6 +13,7 @@
 //! Segments also give `SCAN` a stable cursor (a segment index) and the active expiry cycle a
 //! unit of work.
 
+mod compact;
 mod expiry;
 pub mod glob;
 pub mod numeric;
@@ -31,6 +32,7 @@ use rand::Rng;
 use seize::{Collector, LocalGuard};
 use smallvec::SmallVec;
 
+pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use expiry::ExpireCycleReport;
 pub use value::{
     Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
@@ -522,7 +524,7 @@ mod tests {
     fn get_str(store: &Store, db: usize, key: &[u8]) -> Option<Bytes> {
         let txn = store.txn(Access::Read, db, [key]);
         txn.get(db, key).map(|e| match &e.value {
-            Value::String(s) => s.bytes.clone(),
+            Value::String(s) => s.to_bytes(),
             _ => panic!("not a string"),
         })
     }
@@ -613,7 +615,9 @@ mod tests {
             let a = txn.get(0, b"a").map(|e| e.value.clone());
             let b = txn.get(0, b"b").map(|e| e.value.clone());
             match (a, b) {
-                (Some(Value::String(a)), Some(Value::String(b))) => assert_eq!(a.bytes, b.bytes),
+                (Some(Value::String(a)), Some(Value::String(b))) => {
+                    assert_eq!(a.as_bytes(), b.as_bytes())
+                }
                 (None, None) => {}
                 other => panic!("torn read: {other:?}"),
             }
