@@ -454,11 +454,18 @@ pub fn set_op(
         SetTtl::Expire(e) => Some(expire_at_ms(e, txn.now_ms(), cmd)?),
         SetTtl::Keep | SetTtl::Clear => None,
     };
-    // GET reads like GET (counting a hit or miss); otherwise a write lookup.
+    // GET reads like GET (counting a hit or miss); NX, XX and KEEPTTL need the current
+    // entry; a plain SET replaces whatever is there without looking first (the insert
+    // itself accounts for a replaced entry, expired or not).
+    let needs_existing = args.return_old
+        || args.condition != SetCondition::Always
+        || matches!(args.ttl, SetTtl::Keep);
     let existing = if args.return_old {
         txn.get(db, key)
-    } else {
+    } else if needs_existing {
         txn.get_for_write(db, key)
+    } else {
+        None
     };
     let old = if args.return_old {
         string_at(existing)?

@@ -367,13 +367,21 @@ impl<'s> Txn<'s> {
         debug_assert!(self.access == Access::Write, "write through a read txn");
     }
 
-    /// Stores `value` under `key`, replacing any previous value and expiry.
+    /// Stores `value` under `key`, replacing any previous value and expiry. Callers need not
+    /// look the key up first: replacing an entry that had expired counts it as expired, as
+    /// Redis's lookup before the write would have.
     pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
         self.assert_writable();
         let seg = self.segment_for(db, key);
         let entry = Entry::new(value, expires_at, self.now_secs);
         let old = seg.map.insert(Key::from(key), entry, &self.guard);
         let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
+        if old.is_some_and(|e| e.is_expired(self.now_ms)) {
+            self.store
+                .stats
+                .expired_keys
+                .fetch_add(1, Ordering::Relaxed);
+        }
         adjust_volatile(seg, was_volatile, expires_at.is_some());
     }
 
@@ -561,6 +569,18 @@ mod tests {
             }
         );
         assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn overwriting_an_expired_key_counts_it_as_expired() {
+        let store = Store::new(1);
+        let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
+        txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1));
+        txn.set(0, b"k", string("w"), None);
+        drop(txn);
+        assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 1);
+        assert_eq!(store.db_info(0).expires, 0);
+        assert_eq!(get_str(&store, 0, b"k").as_deref(), Some(&b"w"[..]));
     }
 
     #[test]
