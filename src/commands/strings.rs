@@ -1168,6 +1168,33 @@ mod tests {
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
     const NOT_INT: &str = "ERR value is not an integer or out of range";
 
+    /// Keys and values are stored inline up to 22 bytes and on the heap beyond: every
+    /// command must see the same bytes on both sides of that line and across it.
+    #[test]
+    fn keys_and_values_across_the_inline_limit() {
+        let mut h = Harness::new();
+        for len in [0, 1, 21, 22, 23, 44, 45, 1000] {
+            let key = "k".repeat(len.max(1));
+            let value = "v".repeat(len);
+            assert_eq!(h.run(&["SET", &key, &value]), ok());
+            assert_eq!(h.run(&["GET", &key]), bulk(&value));
+            // APPEND moves a value from inline to the heap (or keeps it on the heap).
+            assert_eq!(h.run(&["APPEND", &key, "xy"]), int(len as i64 + 2));
+            assert_eq!(h.run(&["GET", &key]), bulk(&format!("{value}xy")));
+            assert_eq!(h.run(&["SETRANGE", &key, "0", "ab"]), int(len as i64 + 2));
+            let copy = format!("{key}-copy");
+            assert_eq!(h.run(&["COPY", &key, &copy]), int(1));
+            assert_eq!(h.run(&["RENAME", &copy, "other"]), ok());
+            let expected = format!("ab{}", &format!("{value}xy")[2..]);
+            assert_eq!(h.run(&["GET", "other"]), bulk(&expected));
+            assert_eq!(h.run(&["STRLEN", &key]), int(len as i64 + 2));
+        }
+        let long = "1".repeat(19);
+        assert_eq!(h.run(&["SET", "n", &long]), ok());
+        assert_eq!(h.run(&["INCR", "n"]), int(long.parse::<i64>().unwrap() + 1));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "n"]), bulk("int"));
+    }
+
     fn make_list(h: &Harness, key: &str) {
         let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
         txn.set(0, key.as_bytes(), Value::List(Default::default()), None);
