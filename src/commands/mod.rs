@@ -13,6 +13,7 @@ pub mod args;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod redis_docs;
@@ -242,6 +243,7 @@ pub static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    hashes::COMMANDS,
 ];
 
 static TABLE: LazyLock<HashMap<&'static str, &'static Command>> = LazyLock::new(|| {

@@ -15,7 +15,10 @@
 
 mod expiry;
 pub mod glob;
+mod hash;
+mod indexed;
 pub mod numeric;
+mod set;
 mod value;
 
 use std::hash::BuildHasher;
@@ -32,6 +35,7 @@ use seize::{Collector, LocalGuard};
 use smallvec::SmallVec;
 
 pub use expiry::ExpireCycleReport;
+pub use indexed::distinct_indexes;
 pub use value::{
     Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
     StringValue, Value, ValueType,
