@@ -850,11 +850,11 @@ mod tests {
         h.run(&["HSET", "c", "f", "v"]);
         h.run(&["HSETNX", "c", "f", &long]);
         assert_eq!(encoding(&mut h, "c"), bulk("listpack"));
-        for i in 0..128 {
+        for i in 0..512 {
             h.run(&["HSET", "d", &format!("f{i}"), "v"]);
         }
         assert_eq!(encoding(&mut h, "d"), bulk("listpack"));
-        h.run(&["HSET", "d", "f128", "v"]);
+        h.run(&["HSET", "d", "f512", "v"]);
         assert_eq!(encoding(&mut h, "d"), bulk("hashtable"));
     }
 
@@ -1010,6 +1010,7 @@ mod tests {
     #[test]
     fn hscan_pages_large_hashes_under_writes() {
         let mut h = Harness::new();
+        h.run(&["HSET", "h", "long", &"x".repeat(65)]);
         for i in 0..300 {
             h.run(&["HSET", "h", &format!("f{i}"), &i.to_string()]);
         }

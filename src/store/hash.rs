@@ -3,9 +3,9 @@
 //!
 //! Redis keeps a small hash as a listpack (fields in insertion order, a removal closes the
 //! gap) and converts it for good to a hashtable once it holds more than
-//! `hash-max-listpack-entries` (128) fields or is handed a field or value longer than
+//! `hash-max-listpack-entries` (512) fields or is handed a field or value longer than
 //! `hash-max-listpack-value` (64 bytes). [`HashValue`] mirrors that: while small it removes
-//! with `shift_remove` (O(n) for n <= 128, the listpack's own cost) so it iterates in the
+//! with `shift_remove` (O(n) for n <= 512, the listpack's own cost) so it iterates in the
 //! very order Redis's listpack does; once large it removes with `swap_remove` (O(1)).
 //! See [`super::indexed`] for why either keeps `HSCAN`'s guarantee and how random picks
 //! stay O(1).
@@ -14,7 +14,12 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 
 use super::indexed::scan_window;
-use super::value::{LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE};
+use super::value::LISTPACK_MAX_VALUE;
+
+/// `hash-max-listpack-entries` as redis-server 7.0 has it built in (512; the sample
+/// redis.conf says 128, which is what `LISTPACK_MAX_ENTRIES` in `value.rs` holds for sorted
+/// sets, whose built-in default it is).
+pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
 
 type Fields = IndexMap<Bytes, Bytes, foldhash::fast::RandomState>;
 
@@ -76,7 +81,7 @@ impl HashValue {
             return false;
         }
         self.fields.insert(Bytes::copy_from_slice(field), value);
-        if self.fields.len() > LISTPACK_MAX_ENTRIES {
+        if self.fields.len() > HASH_MAX_LISTPACK_ENTRIES {
             self.hashtable = true;
         }
         true
@@ -158,7 +163,7 @@ mod tests {
         h.insert(&[b'f'; 64], Bytes::from(vec![b'v'; 64]));
         assert_eq!(h.encoding(), "listpack");
         let mut h = HashValue::new();
-        for i in 0..128 {
+        for i in 0..512 {
             h.insert(format!("f{i}").as_bytes(), b("v"));
         }
         assert_eq!(h.encoding(), "listpack");
