@@ -20,6 +20,7 @@ pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use std::collections::HashMap;
@@ -244,6 +245,7 @@ pub static FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     hashes::COMMANDS,
+    sets::COMMANDS,
 ];
 
 static TABLE: LazyLock<HashMap<&'static str, &'static Command>> = LazyLock::new(|| {
