@@ -18,6 +18,7 @@ Redis 7.2's (the API documents that every RPC runs the Redis command's
 implementation); the error texts were checked against a real redis-server.
 """
 import atexit
+import glob
 import math
 import os
 import queue
@@ -50,9 +51,12 @@ SERVICE = "memorabilia.v1.Memorabilia"
 def _generate_stubs():
     out = tempfile.mkdtemp(prefix="memorabilia-grpc-stubs-")
     atexit.register(shutil.rmtree, out, True)
+    # Every file of the package: memorabilia.proto imports the per-family ones.
+    files = sorted(os.path.relpath(p, PROTO_DIR) for p in
+                   glob.glob(os.path.join(PROTO_DIR, "memorabilia", "v1", "*.proto")))
     proc = subprocess.run(
         [sys.executable, "-m", "grpc_tools.protoc", "-I", PROTO_DIR,
-         f"--python_out={out}", f"--grpc_python_out={out}", PROTO_FILE],
+         f"--python_out={out}", f"--grpc_python_out={out}", *files],
         capture_output=True, text=True)
     if proc.returncode != 0:
         raise pytest.UsageError(f"grpc_tools.protoc failed:\n{proc.stdout}{proc.stderr}")
@@ -74,7 +78,13 @@ TYPED_RPCS = [
     "IncrByFloat", "Append", "StrLen", "GetRange", "SetRange", "Del", "Exists", "Type",
     "Expire", "Persist", "Ttl", "Rename", "Copy", "Scan", "DbSize", "FlushDb",
 ]
-ALL_RPCS = TYPED_RPCS + ["Execute", "Batch", "Pipeline"]
+# The typed RPCs of the families with a proto file of their own, in proto order; their
+# suites are test_grpc_<family>.py.
+FAMILY_RPCS = [
+    "HSet", "HGet", "HMGet", "HGetAll", "HDel", "HIncrBy", "HLen", "HExists",
+    "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
+]
+ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Pipeline"]
 
 OK = grpc.StatusCode.OK
 INVALID = grpc.StatusCode.INVALID_ARGUMENT

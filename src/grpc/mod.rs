@@ -6,8 +6,10 @@
 //! typed operations.
 
 pub mod convert;
+pub mod hashes;
 pub mod keys;
 pub mod service;
+pub mod sets;
 pub mod strings;
 
 use std::sync::Arc;

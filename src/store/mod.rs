@@ -16,7 +16,10 @@
 mod compact;
 mod expiry;
 pub mod glob;
+mod hash;
+mod indexed;
 pub mod numeric;
+mod set;
 mod value;
 
 use std::hash::BuildHasher;
@@ -34,6 +37,7 @@ use smallvec::SmallVec;
 
 pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use expiry::ExpireCycleReport;
+pub use indexed::distinct_indexes;
 pub use value::{
     Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
     StringValue, Value, ValueType,

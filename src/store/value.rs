@@ -6,7 +6,7 @@
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -14,7 +14,9 @@ use bytes::Bytes;
 use parking_lot::RwLock;
 
 use super::compact::{CompactKey, CompactValue};
+pub use super::hash::HashValue;
 use super::numeric::parse_i64;
+pub use super::set::SetValue;
 
 /// Key bytes as stored in the map: inline when short, never a slice of a read buffer.
 pub type Key = CompactKey;
@@ -183,22 +185,6 @@ pub struct ListValue {
     pub items: VecDeque<Bytes>,
 }
 
-/// A hash. `large` is sticky like Redis's conversion: once a hash outgrows the compact
-/// encoding it keeps reporting the big one (the same holds for sets and sorted sets).
-#[derive(Debug, Default, Clone)]
-pub struct HashValue {
-    pub fields: HashMap<Bytes, Bytes>,
-    pub large: bool,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct SetValue {
-    pub members: HashSet<Bytes>,
-    pub large: bool,
-    /// Whether Redis would still hold this set as an intset (all members integers).
-    pub not_intset: bool,
-}
-
 /// A sorted set: member -> score plus an ordered index. The order-statistics structure
 /// that makes rank queries O(log n) arrives with the sorted-set commands.
 #[derive(Debug, Default, Clone)]
@@ -221,34 +207,6 @@ impl PartialOrd for ScoreKey {
 impl Ord for ScoreKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
-    }
-}
-
-impl HashValue {
-    pub fn encoding(&self) -> &'static str {
-        let small = self.fields.len() <= LISTPACK_MAX_ENTRIES
-            && self
-                .fields
-                .iter()
-                .all(|(f, v)| f.len() <= LISTPACK_MAX_VALUE && v.len() <= LISTPACK_MAX_VALUE);
-        if self.large || !small {
-            "hashtable"
-        } else {
-            "listpack"
-        }
-    }
-}
-
-impl SetValue {
-    pub fn encoding(&self) -> &'static str {
-        let intset = !self.not_intset
-            && self.members.len() <= INTSET_MAX_ENTRIES
-            && self.members.iter().all(|m| parse_i64(m).is_some());
-        if !self.large && intset {
-            "intset"
-        } else {
-            "hashtable"
-        }
     }
 }
 
@@ -417,19 +375,18 @@ mod tests {
     #[test]
     fn collection_encodings() {
         let mut set = SetValue::default();
-        set.members.insert(Bytes::from_static(b"1"));
+        set.insert(b"1");
         assert_eq!(
             Value::Set(Arc::new(RwLock::new(set.clone()))).encoding(),
             "intset"
         );
-        set.members.insert(Bytes::from_static(b"x"));
+        set.insert(b"x");
         assert_eq!(
             Value::Set(Arc::new(RwLock::new(set))).encoding(),
             "hashtable"
         );
         let mut hash = HashValue::default();
-        hash.fields
-            .insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        hash.insert(b"f", Bytes::from_static(b"v"));
         assert_eq!(
             Value::Hash(Arc::new(RwLock::new(hash))).encoding(),
             "listpack"
