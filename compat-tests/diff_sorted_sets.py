@@ -7,8 +7,8 @@ both encodings are compared, including OBJECT ENCODING. Replies whose order Redi
 to its hash table (ZRANDMEMBER, ZSCAN of a big set) are compared as sorted lines.
 """
 
-# Plain sets as inputs (score 1) are covered by unit tests: SADD arrives with the sets family.
-KEYS = ["z1", "z2", "z3", "str"]
+# "s1" is a plain set: the set operations take it as a sorted set with every score 1.
+KEYS = ["z1", "z2", "z3", "s1", "str"]
 MEMBERS = ["a", "b", "c", "d", "e", "f", "aa", "ab", "", "m" * 65, "1", "10", "-1"]
 SCORES = ["0", "-0", "1", "-1", "1.5", "2", "2", "3", "inf", "-inf", "+inf", "1e-300",
           "5e-324", "1.7976931348623157e308", "0.1", "123456789012345678", "-2.5e10",
@@ -64,7 +64,12 @@ EDGE_CASES = [
      ["ZMPOP", "1", "z", "MIN"], ["ZMPOP", "0", "z", "MIN"], ["ZMPOP", "1", "z", "FOO"],
      ["ZMPOP", "1", "z", "MIN", "COUNT", "0"], ["ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "1"],
      ["ZMPOP", "5", "z", "MIN"], ["ZMPOP", "x", "z", "MIN"]],
-    [["ZADD", "a", "1", "x", "2", "y"], ["ZADD", "b", "10", "y", "20", "z"],      ["ZUNION", "3", "a", "b", "s", "WITHSCORES"], ["ZINTER", "2", "a", "b", "s"], ["ZINTER", "2", "a", "b", "WITHSCORES"],
+    [["ZADD", "a", "1", "x", "2", "y"], ["ZADD", "b", "10", "y", "20", "z"], ["SADD", "s", "y", "q"],
+     ["ZUNION", "3", "a", "b", "s", "WITHSCORES"], ["ZINTER", "3", "a", "b", "s", "WITHSCORES"],
+     ["ZINTER", "3", "a", "b", "s", "WEIGHTS", "1", "2", "3", "AGGREGATE", "MAX", "WITHSCORES"],
+     ["ZDIFF", "2", "s", "a", "WITHSCORES"], ["ZINTERCARD", "2", "s", "b"],
+     ["ZUNIONSTORE", "s", "2", "s", "a"], ["TYPE", "s"], ["ZRANGE", "s", "0", "-1", "WITHSCORES"],
+     ["ZINTER", "2", "a", "b", "WITHSCORES"],
      ["ZINTER", "2", "a", "b", "WEIGHTS", "2", "3", "AGGREGATE", "MAX", "WITHSCORES"],
      ["ZDIFF", "2", "a", "b", "WITHSCORES"], ["ZDIFF", "2", "a", "b", "WEIGHTS", "1", "1"],
      ["ZUNIONSTORE", "d", "2", "a", "b", "AGGREGATE", "MIN"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
@@ -162,7 +167,7 @@ def random_command(rng):
         ["ZDIFFSTORE", _pick(rng, KEYS), "2", k, k2], ["ZINTERCARD", "2", k, k2],
         ["ZSCAN", k, "0", "COUNT", "1000"], ["ZSCAN", k, "0", "MATCH", "*a*", "COUNT", "1000"],
         ["OBJECT", "ENCODING", k], ["TYPE", k], ["EXISTS", k],
-        ["SET", "str", "v"], ["DEL", k],
+        ["SADD", "s1", m], ["SET", "str", "v"], ["DEL", k],
     ]
     return rng.choice(options)
 

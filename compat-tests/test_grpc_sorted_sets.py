@@ -9,8 +9,8 @@ import math
 import grpc
 import pytest
 
-from test_grpc import (INVALID, PRECONDITION, channel, m, pb, raw_stub,  # noqa: F401
-                       _flushall)
+from test_grpc import (ERR_DB_RANGE, INVALID, PRECONDITION, channel, m, pb,  # noqa: F401
+                       raw_stub, _flushall)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -128,3 +128,26 @@ def test_execute_reaches_the_other_commands(m):
     assert [x.bulk if x.HasField("bulk") else x.double for x in pair.array.items] == [b"y", 12.0]
     assert ex(m, "ZMPOP", 1, "nokey", "MIN").WhichOneof("kind") == "null"
     assert ex(m, "ZADD", "a", "nan", "x").error.message == "ERR value is not a valid float"
+
+
+def _requests(db):
+    return [
+        ("ZAdd", pb.ZAddRequest(db=db, key=b"k", members=[pb.ScoredMember(member=b"m")])),
+        ("ZRem", pb.ZRemRequest(db=db, key=b"k", members=[b"m"])),
+        ("ZScore", pb.ZScoreRequest(db=db, key=b"k", member=b"m")),
+        ("ZIncrBy", pb.ZIncrByRequest(db=db, key=b"k", increment=1, member=b"m")),
+        ("ZCard", pb.ZCardRequest(db=db, key=b"k")),
+        ("ZRank", pb.ZRankRequest(db=db, key=b"k", member=b"m")),
+        ("ZRange", pb.ZRangeRequest(db=db, key=b"k", rank=pb.ZRankRange(start=0, stop=-1))),
+    ]
+
+
+@pytest.mark.parametrize("db", [16, 2 ** 32 - 1])
+def test_db_out_of_range(m, db):
+    for name, request in _requests(db):
+        fails(getattr(m, name), request, INVALID, ERR_DB_RANGE)
+
+
+def test_every_rpc_is_implemented(m):
+    for name, request in _requests(3):
+        getattr(m, name)(request)

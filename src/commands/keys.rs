@@ -601,7 +601,7 @@ fn keys_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// Parses a `SCAN` cursor as Redis does with `strtoul`: an optional sign (a negative value
 /// wraps), decimal digits, nothing else; the empty string is 0.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64> {
+pub fn parse_cursor(arg: &[u8]) -> Result<u64> {
     let invalid = || Error::err("invalid cursor");
     if arg.is_empty() {
         return Ok(0);
@@ -971,7 +971,7 @@ mod tests {
 
     fn get_str(h: &Harness, db: usize, key: &str) -> Option<String> {
         get(h, db, key).map(|v| match v {
-            Value::String(s) => String::from_utf8(s.bytes.to_vec()).unwrap(),
+            Value::String(s) => String::from_utf8(s.as_bytes().to_vec()).unwrap(),
             other => panic!("not a string: {other:?}"),
         })
     }
@@ -1637,15 +1637,14 @@ mod tests {
         assert_eq!(src.read().items.len(), 3);
         assert_eq!(dst.read().items.len(), 2);
         let mut hash = HashValue::default();
-        hash.fields
-            .insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        hash.insert(b"f", Bytes::from_static(b"v"));
         put(&h, 0, "h", Value::Hash(Arc::new(RwLock::new(hash))), None);
         assert_eq!(h.run(&["COPY", "h", "h", "DB", "3"]), int(1));
         h.run(&["SELECT", "3"]);
         let Some(Value::Hash(copy)) = get(&h, 3, "h") else {
             panic!("hash expected")
         };
-        assert_eq!(copy.read().fields.len(), 1);
+        assert_eq!(copy.read().len(), 1);
     }
 
     #[test]
@@ -1665,10 +1664,10 @@ mod tests {
         put(&h, 0, "l", list(&["a"]), None);
         put(&h, 0, "h", Value::Hash(Default::default()), None);
         let mut ints = SetValue::default();
-        ints.members.insert(Bytes::from_static(b"1"));
+        ints.insert(b"1");
         put(&h, 0, "si", Value::Set(Arc::new(RwLock::new(ints))), None);
         let mut strs = SetValue::default();
-        strs.members.insert(Bytes::from_static(b"a"));
+        strs.insert(b"a");
         put(&h, 0, "ss", Value::Set(Arc::new(RwLock::new(strs))), None);
         put(
             &h,

@@ -13,12 +13,14 @@ pub mod args;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
 pub mod server;
+pub mod sets;
 pub mod sorted_sets;
 pub mod strings;
 
@@ -243,6 +245,8 @@ pub static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     sorted_sets::COMMANDS,
 ];
 

@@ -1337,13 +1337,9 @@ enum Source<'a> {
     Set(RwLockReadGuard<'a, SetValue>),
 }
 
-/// The members of a plain set (the one place that reads another family's structure).
+/// The members of a plain set, in storage order (the order does not matter here).
 fn set_members(set: &SetValue) -> impl Iterator<Item = &Bytes> {
-    set.members.iter()
-}
-
-fn set_contains(set: &SetValue, member: &[u8]) -> bool {
-    set.members.contains(member)
+    set.iter()
 }
 
 impl Source<'_> {
@@ -1351,7 +1347,7 @@ impl Source<'_> {
         match self {
             Source::Missing => 0,
             Source::Zset(z) => z.len(),
-            Source::Set(s) => s.members.len(),
+            Source::Set(s) => s.len(),
         }
     }
 
@@ -1367,7 +1363,7 @@ impl Source<'_> {
         match self {
             Source::Missing => None,
             Source::Zset(z) => z.score(member),
-            Source::Set(s) => set_contains(s, member).then_some(1.0),
+            Source::Set(s) => s.contains(member).then_some(1.0),
         }
     }
 }
@@ -1832,7 +1828,7 @@ mod tests {
     fn plain_set(members: &[&str]) -> Value {
         let mut set = SetValue::default();
         for m in members {
-            set.members.insert(Bytes::copy_from_slice(m.as_bytes()));
+            set.insert(m.as_bytes());
         }
         Value::Set(Arc::new(RwLock::new(set)))
     }

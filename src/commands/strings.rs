@@ -234,21 +234,23 @@ fn opt(arg: &[u8], word: &str) -> bool {
 }
 
 /// The bytes of a string value, or WRONGTYPE.
-fn string_of(entry: &Entry) -> Result<&Bytes> {
+fn string_of(entry: &Entry) -> Result<&StringValue> {
     match &entry.value {
-        Value::String(s) => Ok(&s.bytes),
+        Value::String(s) => Ok(s),
         _ => Err(Error::WrongType),
     }
 }
 
 /// The string at a looked-up key (`None` when missing), or WRONGTYPE.
 fn string_at(entry: Option<&Entry>) -> Result<Option<Bytes>> {
-    entry.map(|e| string_of(e).cloned()).transpose()
+    entry
+        .map(|e| string_of(e).map(StringValue::to_bytes))
+        .transpose()
 }
 
 /// A value written whole from an argument (copied: argv slices pin the read buffer).
 fn whole(arg: &[u8]) -> Value {
-    Value::String(StringValue::new(Bytes::copy_from_slice(arg)))
+    Value::String(StringValue::from_slice(arg))
 }
 
 /// Redis's `checkStringLength`: a string may not grow past `proto-max-bulk-len`.
@@ -452,11 +454,18 @@ pub fn set_op(
         SetTtl::Expire(e) => Some(expire_at_ms(e, txn.now_ms(), cmd)?),
         SetTtl::Keep | SetTtl::Clear => None,
     };
-    // GET reads like GET (counting a hit or miss); otherwise a write lookup.
+    // GET reads like GET (counting a hit or miss); NX, XX and KEEPTTL need the current
+    // entry; a plain SET replaces whatever is there without looking first (the insert
+    // itself accounts for a replaced entry, expired or not).
+    let needs_existing = args.return_old
+        || args.condition != SetCondition::Always
+        || matches!(args.ttl, SetTtl::Keep);
     let existing = if args.return_old {
         txn.get(db, key)
-    } else {
+    } else if needs_existing {
         txn.get_for_write(db, key)
+    } else {
+        None
     };
     let old = if args.return_old {
         string_at(existing)?
@@ -650,7 +659,7 @@ pub fn mget_op(ctx: &Ctx<'_>, keys: &[Bytes]) -> Vec<Option<Bytes>> {
         .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
     keys.iter()
         .map(|k| match txn.get(db, k).map(|e| &e.value) {
-            Some(Value::String(s)) => Some(s.bytes.clone()),
+            Some(Value::String(s)) => Some(s.to_bytes()),
             _ => None,
         })
         .collect()
@@ -726,12 +735,18 @@ pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
     let db = ctx.db();
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let (current, expiry) = match txn.get_for_write(db, key) {
-        Some(e) => (args::int(string_of(e)?)?, e.expires_at()),
+        Some(e) => (args::int(string_of(e)?.as_bytes())?, e.expires_at()),
         None => (0, None),
     };
     let value = current.checked_add(by).ok_or(Error::Overflow)?;
-    let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
-    txn.set(db, key, Value::string(Bytes::from(text)), expiry);
+    let mut text = itoa::Buffer::new();
+    let text = text.format(value).as_bytes();
+    txn.set(
+        db,
+        key,
+        Value::String(StringValue::from_slice(text)),
+        expiry,
+    );
     Ok(value)
 }
 
@@ -814,7 +829,7 @@ pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
         txn.set(db, key, whole(suffix), None);
         return Ok(suffix.len());
     };
-    let old = string_of(entry)?;
+    let old = string_of(entry)?.as_bytes();
     check_string_length(old.len() as u64, suffix.len() as u64, limit)?;
     let mut joined = Vec::with_capacity(old.len() + suffix.len());
     joined.extend_from_slice(old);
@@ -894,7 +909,7 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
     let txn = ctx.store().txn(Access::Write, db, [key]);
     let entry = txn.get_for_write(db, key);
     let (old, expiry) = match entry {
-        Some(e) => (string_of(e)?.clone(), e.expires_at()),
+        Some(e) => (string_of(e)?.to_bytes(), e.expires_at()),
         None => (Bytes::new(), None),
     };
     if patch.is_empty() {
@@ -947,7 +962,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn lcs_operand(entry: Option<&Entry>) -> Result<Bytes> {
     match entry.map(|e| &e.value) {
         None => Ok(Bytes::new()),
-        Some(Value::String(s)) => Ok(s.bytes.clone()),
+        Some(Value::String(s)) => Ok(s.to_bytes()),
         Some(_) => Err(Error::err("The specified keys must contain string values")),
     }
 }
@@ -1152,6 +1167,33 @@ mod tests {
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
     const NOT_INT: &str = "ERR value is not an integer or out of range";
+
+    /// Keys and values are stored inline up to 22 bytes and on the heap beyond: every
+    /// command must see the same bytes on both sides of that line and across it.
+    #[test]
+    fn keys_and_values_across_the_inline_limit() {
+        let mut h = Harness::new();
+        for len in [0, 1, 21, 22, 23, 44, 45, 1000] {
+            let key = "k".repeat(len.max(1));
+            let value = "v".repeat(len);
+            assert_eq!(h.run(&["SET", &key, &value]), ok());
+            assert_eq!(h.run(&["GET", &key]), bulk(&value));
+            // APPEND moves a value from inline to the heap (or keeps it on the heap).
+            assert_eq!(h.run(&["APPEND", &key, "xy"]), int(len as i64 + 2));
+            assert_eq!(h.run(&["GET", &key]), bulk(&format!("{value}xy")));
+            assert_eq!(h.run(&["SETRANGE", &key, "0", "ab"]), int(len as i64 + 2));
+            let copy = format!("{key}-copy");
+            assert_eq!(h.run(&["COPY", &key, &copy]), int(1));
+            assert_eq!(h.run(&["RENAME", &copy, "other"]), ok());
+            let expected = format!("ab{}", &format!("{value}xy")[2..]);
+            assert_eq!(h.run(&["GET", "other"]), bulk(&expected));
+            assert_eq!(h.run(&["STRLEN", &key]), int(len as i64 + 2));
+        }
+        let long = "1".repeat(19);
+        assert_eq!(h.run(&["SET", "n", &long]), ok());
+        assert_eq!(h.run(&["INCR", "n"]), int(long.parse::<i64>().unwrap() + 1));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "n"]), bulk("int"));
+    }
 
     fn make_list(h: &Harness, key: &str) {
         let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);

@@ -1,7 +1,8 @@
 //! The `memorabilia.v1.Memorabilia` service. It only translates: a typed RPC picks its
-//! database, calls its family's function in `grpc::strings` / `grpc::keys` (which run the
-//! same typed operations as the RESP commands), and turns errors into statuses; `Execute`,
-//! `Batch` and `Pipeline` run Redis argument vectors through the command table.
+//! database, calls its family's function in `grpc::strings`, `grpc::keys`, `grpc::hashes`,
+//! `grpc::sets` or `grpc::sorted_sets` (which run the same typed operations as the RESP
+//! commands), and turns errors into statuses; `Execute`, `Batch` and `Pipeline` run Redis
+//! argument vectors through the command table.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -15,7 +16,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
-use super::{convert, keys, sorted_sets, strings};
+use super::{convert, hashes, keys, sets, sorted_sets, strings};
 use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
@@ -165,6 +166,19 @@ impl Memorabilia for MemorabiliaService {
         scan: ScanRequest -> ScanResponse => keys::scan;
         db_size: DbSizeRequest -> DbSizeResponse => keys::db_size;
         flush_db: FlushDbRequest -> FlushDbResponse => keys::flush_db;
+        h_set: HSetRequest -> HSetResponse => hashes::h_set;
+        h_get: HGetRequest -> HGetResponse => hashes::h_get;
+        hm_get: HmGetRequest -> HmGetResponse => hashes::hm_get;
+        h_get_all: HGetAllRequest -> HGetAllResponse => hashes::h_get_all;
+        h_del: HDelRequest -> HDelResponse => hashes::h_del;
+        h_incr_by: HIncrByRequest -> HIncrByResponse => hashes::h_incr_by;
+        h_len: HLenRequest -> HLenResponse => hashes::h_len;
+        h_exists: HExistsRequest -> HExistsResponse => hashes::h_exists;
+        s_add: SAddRequest -> SAddResponse => sets::s_add;
+        s_rem: SRemRequest -> SRemResponse => sets::s_rem;
+        s_members: SMembersRequest -> SMembersResponse => sets::s_members;
+        s_is_member: SIsMemberRequest -> SIsMemberResponse => sets::s_is_member;
+        s_card: SCardRequest -> SCardResponse => sets::s_card;
         // ---- Sorted sets ----
         z_add: ZAddRequest -> ZAddResponse => sorted_sets::z_add;
         z_rem: ZRemRequest -> ZRemResponse => sorted_sets::z_rem;

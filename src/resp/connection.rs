@@ -81,6 +81,9 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             &mut output,
         );
         if !output.is_empty() {
+            // Let the other ready connections run their batches first, so replies go out
+            // together at the end of the pass (like Redis's beforeSleep) and wake clients less.
+            tokio::task::yield_now().await;
             if stream.write_all(&output).await.is_err() {
                 break;
             }

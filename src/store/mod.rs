@@ -13,9 +13,13 @@
 //! Segments also give `SCAN` a stable cursor (a segment index) and the active expiry cycle a
 //! unit of work.
 
+mod compact;
 mod expiry;
 pub mod glob;
+mod hash;
+mod indexed;
 pub mod numeric;
+mod set;
 pub mod sorted_set;
 mod value;
 
@@ -32,7 +36,9 @@ use rand::Rng;
 use seize::{Collector, LocalGuard};
 use smallvec::SmallVec;
 
+pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use expiry::ExpireCycleReport;
+pub use indexed::distinct_indexes;
 pub use value::{
     Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
     ValueType,
@@ -366,13 +372,21 @@ impl<'s> Txn<'s> {
         debug_assert!(self.access == Access::Write, "write through a read txn");
     }
 
-    /// Stores `value` under `key`, replacing any previous value and expiry.
+    /// Stores `value` under `key`, replacing any previous value and expiry. Callers need not
+    /// look the key up first: replacing an entry that had expired counts it as expired, as
+    /// Redis's lookup before the write would have.
     pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
         self.assert_writable();
         let seg = self.segment_for(db, key);
         let entry = Entry::new(value, expires_at, self.now_secs);
         let old = seg.map.insert(Key::from(key), entry, &self.guard);
         let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
+        if old.is_some_and(|e| e.is_expired(self.now_ms)) {
+            self.store
+                .stats
+                .expired_keys
+                .fetch_add(1, Ordering::Relaxed);
+        }
         adjust_volatile(seg, was_volatile, expires_at.is_some());
     }
 
@@ -523,7 +537,7 @@ mod tests {
     fn get_str(store: &Store, db: usize, key: &[u8]) -> Option<Bytes> {
         let txn = store.txn(Access::Read, db, [key]);
         txn.get(db, key).map(|e| match &e.value {
-            Value::String(s) => s.bytes.clone(),
+            Value::String(s) => s.to_bytes(),
             _ => panic!("not a string"),
         })
     }
@@ -560,6 +574,18 @@ mod tests {
             }
         );
         assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn overwriting_an_expired_key_counts_it_as_expired() {
+        let store = Store::new(1);
+        let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
+        txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1));
+        txn.set(0, b"k", string("w"), None);
+        drop(txn);
+        assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 1);
+        assert_eq!(store.db_info(0).expires, 0);
+        assert_eq!(get_str(&store, 0, b"k").as_deref(), Some(&b"w"[..]));
     }
 
     #[test]
@@ -614,7 +640,9 @@ mod tests {
             let a = txn.get(0, b"a").map(|e| e.value.clone());
             let b = txn.get(0, b"b").map(|e| e.value.clone());
             match (a, b) {
-                (Some(Value::String(a)), Some(Value::String(b))) => assert_eq!(a.bytes, b.bytes),
+                (Some(Value::String(a)), Some(Value::String(b))) => {
+                    assert_eq!(a.as_bytes(), b.as_bytes())
+                }
                 (None, None) => {}
                 other => panic!("torn read: {other:?}"),
             }

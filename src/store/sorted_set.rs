@@ -28,9 +28,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-/// Redis 7.0's `zset-max-listpack-entries` and `zset-max-listpack-value` defaults.
-pub const LISTPACK_MAX_ENTRIES: usize = 128;
-pub const LISTPACK_MAX_VALUE: usize = 64;
+// Redis 7.0's `zset-max-listpack-entries` (128) and `zset-max-listpack-value` (64).
+use super::value::{LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE};
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;

@@ -6,18 +6,20 @@
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::RwLock;
 
+use super::compact::{CompactKey, CompactValue};
+pub use super::hash::HashValue;
 use super::numeric::parse_i64;
+pub use super::set::SetValue;
 
-/// Key bytes as stored in the map: an exact-size heap copy, never a slice of a read buffer
-/// (a slice would keep the whole buffer alive for as long as the key exists).
-pub type Key = Box<[u8]>;
+/// Key bytes as stored in the map: inline when short, never a slice of a read buffer.
+pub type Key = CompactKey;
 
 /// Redis's `OBJ_SHARED_INTEGERS`: integer strings below this are shared objects in Redis and
 /// report a refcount of `i32::MAX`; mirrored so `OBJECT REFCOUNT` answers the same.
@@ -79,7 +81,7 @@ impl ValueType {
 /// what `OBJECT ENCODING` and `OBJECT REFCOUNT` report, never what commands see.
 #[derive(Debug, Clone)]
 pub struct StringValue {
-    pub bytes: Bytes,
+    data: CompactValue,
     pub origin: StringOrigin,
 }
 
@@ -97,27 +99,29 @@ pub enum StringOrigin {
 }
 
 impl StringValue {
+    fn with_origin(data: CompactValue, origin: StringOrigin) -> Self {
+        StringValue { data, origin }
+    }
+
+    /// A string written whole (SET, MSET, INCR...). `bytes` is kept as given when long: pass
+    /// a copy, not a slice of a read buffer.
     pub fn new(bytes: Bytes) -> Self {
-        StringValue {
-            bytes,
-            origin: StringOrigin::Stored,
-        }
+        Self::with_origin(CompactValue::new(bytes), StringOrigin::Stored)
+    }
+
+    /// A string written whole from borrowed bytes (copied).
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        Self::with_origin(CompactValue::copy_from_slice(bytes), StringOrigin::Stored)
     }
 
     /// A string built by an in-place modification (`APPEND`, `SETRANGE`).
     pub fn modified(bytes: Bytes) -> Self {
-        StringValue {
-            bytes,
-            origin: StringOrigin::Modified,
-        }
+        Self::with_origin(CompactValue::new(bytes), StringOrigin::Modified)
     }
 
     /// A string stored as created, without the integer encoding (`INCRBYFLOAT`).
     pub fn plain(bytes: Bytes) -> Self {
-        StringValue {
-            bytes,
-            origin: StringOrigin::Plain,
-        }
+        Self::with_origin(CompactValue::new(bytes), StringOrigin::Plain)
     }
 
     /// An independent copy, as Redis's `dupStringObject` makes for `COPY`.
@@ -126,25 +130,39 @@ impl StringValue {
             StringOrigin::Stored => StringOrigin::Copied,
             other => other,
         };
-        StringValue {
-            bytes: self.bytes.clone(),
-            origin,
-        }
+        Self::with_origin(self.data.clone(), origin)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.data.as_slice()
+    }
+
+    /// The bytes as an owned handle (a copy when short, shared when long).
+    pub fn to_bytes(&self) -> Bytes {
+        self.data.to_bytes()
+    }
+
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
     fn as_int_encoding(&self) -> Option<i64> {
         let may_be_int = matches!(self.origin, StringOrigin::Stored | StringOrigin::Copied);
-        if !may_be_int || self.bytes.len() > 20 {
+        if !may_be_int || self.len() > 20 {
             return None;
         }
-        parse_i64(&self.bytes)
+        parse_i64(self.as_bytes())
     }
 
     pub fn encoding(&self) -> &'static str {
         if self.as_int_encoding().is_some() {
             "int"
-        } else if self.origin != StringOrigin::Modified && self.bytes.len() <= EMBSTR_SIZE_LIMIT {
+        } else if self.origin != StringOrigin::Modified && self.len() <= EMBSTR_SIZE_LIMIT {
             "embstr"
         } else {
             "raw"
@@ -167,51 +185,7 @@ pub struct ListValue {
     pub items: VecDeque<Bytes>,
 }
 
-/// A hash. `large` is sticky like Redis's conversion: once a hash outgrows the compact
-/// encoding it keeps reporting the big one (the same holds for sets and sorted sets).
-#[derive(Debug, Default, Clone)]
-pub struct HashValue {
-    pub fields: HashMap<Bytes, Bytes>,
-    pub large: bool,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct SetValue {
-    pub members: HashSet<Bytes>,
-    pub large: bool,
-    /// Whether Redis would still hold this set as an intset (all members integers).
-    pub not_intset: bool,
-}
-
 pub use super::sorted_set::SortedSetValue;
-
-impl HashValue {
-    pub fn encoding(&self) -> &'static str {
-        let small = self.fields.len() <= LISTPACK_MAX_ENTRIES
-            && self
-                .fields
-                .iter()
-                .all(|(f, v)| f.len() <= LISTPACK_MAX_VALUE && v.len() <= LISTPACK_MAX_VALUE);
-        if self.large || !small {
-            "hashtable"
-        } else {
-            "listpack"
-        }
-    }
-}
-
-impl SetValue {
-    pub fn encoding(&self) -> &'static str {
-        let intset = !self.not_intset
-            && self.members.len() <= INTSET_MAX_ENTRIES
-            && self.members.iter().all(|m| parse_i64(m).is_some());
-        if !self.large && intset {
-            "intset"
-        } else {
-            "hashtable"
-        }
-    }
-}
 
 impl Value {
     pub fn string(bytes: Bytes) -> Value {
@@ -366,19 +340,18 @@ mod tests {
     #[test]
     fn collection_encodings() {
         let mut set = SetValue::default();
-        set.members.insert(Bytes::from_static(b"1"));
+        set.insert(b"1");
         assert_eq!(
             Value::Set(Arc::new(RwLock::new(set.clone()))).encoding(),
             "intset"
         );
-        set.members.insert(Bytes::from_static(b"x"));
+        set.insert(b"x");
         assert_eq!(
             Value::Set(Arc::new(RwLock::new(set))).encoding(),
             "hashtable"
         );
         let mut hash = HashValue::default();
-        hash.fields
-            .insert(Bytes::from_static(b"f"), Bytes::from_static(b"v"));
+        hash.insert(b"f", Bytes::from_static(b"v"));
         assert_eq!(
             Value::Hash(Arc::new(RwLock::new(hash))).encoding(),
             "listpack"
@@ -388,5 +361,20 @@ mod tests {
         assert_eq!(list.value_type().name(), "list");
         let z = Value::SortedSet(Arc::default());
         assert_eq!(z.encoding(), "listpack");
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+
+    /// The map entry (key + [`Entry`]) of a short string is one 72-byte allocation; a
+    /// change that grows it costs memory on every key.
+    #[test]
+    fn entry_sizes() {
+        assert_eq!(std::mem::size_of::<StringValue>(), 32);
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
+        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 72);
     }
 }
