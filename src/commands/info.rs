@@ -152,7 +152,7 @@ fn clients_section(server: &ServerState) -> Lines {
         line("maxclients", server.config.read().maxclients),
         line("client_recent_max_input_buffer", 0),
         line("client_recent_max_output_buffer", 0),
-        line("blocked_clients", 0),
+        line("blocked_clients", server.blocking.blocked_clients()),
         line("tracking_clients", 0),
         line("clients_in_timeout_table", 0),
         line("total_blocking_keys", 0),

@@ -15,6 +15,7 @@
 
 mod expiry;
 pub mod glob;
+pub mod list;
 pub mod numeric;
 mod value;
 
@@ -32,6 +33,7 @@ use seize::{Collector, LocalGuard};
 use smallvec::SmallVec;
 
 pub use expiry::ExpireCycleReport;
+pub use list::End;
 pub use value::{
     Entry, HashValue, Key, ListValue, ScoreKey, SetValue, SortedSetValue, StringOrigin,
     StringValue, Value, ValueType,

@@ -6,13 +6,14 @@
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::RwLock;
 
+pub use super::list::ListValue;
 use super::numeric::parse_i64;
 
 /// Key bytes as stored in the map: an exact-size heap copy, never a slice of a read buffer
@@ -159,12 +160,6 @@ impl StringValue {
             _ => 1,
         }
     }
-}
-
-/// A list.
-#[derive(Debug, Default, Clone)]
-pub struct ListValue {
-    pub items: VecDeque<Bytes>,
 }
 
 /// A hash. `large` is sticky like Redis's conversion: once a hash outgrows the compact
