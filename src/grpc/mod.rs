@@ -2,11 +2,12 @@
 //! plus the standard health (`grpc.health.v1`) and reflection (v1 and v1alpha) services.
 //!
 //! `service` holds the RPCs, `convert` maps replies and errors to messages and statuses, and
-//! the family files (`strings`, `keys`) translate typed requests into the command layer's
+//! the family files (`strings`, `keys`, `lists`) translate typed requests into the command layer's
 //! typed operations.
 
 pub mod convert;
 pub mod keys;
+pub mod lists;
 pub mod service;
 pub mod strings;
 
