@@ -366,10 +366,11 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]` → 1 when the client was blocked, else 0.
 fn unblock(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if argv.len() > 4 {
-        // Redis checks this subcommand's argument count itself.
-        return Err(Error::err(
-            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
+        // Redis checks this subcommand's argument count itself, naming it as given.
+        return Err(Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&argv[1])
+        )));
     }
     let id = crate::commands::args::int(&argv[2])?;
     let mode = match argv.get(3) {
