@@ -40,6 +40,11 @@
 //! removed without running, never both: an element is never popped for a client that is
 //! gone. Lock order: `serving`, then segment locks, then the registry's mutex; a
 //! registration holds segment locks and then takes the registry, never `serving`.
+//!
+//! Unlike single-threaded Redis, a blocking command from another thread that runs between
+//! a push and the serving that follows it can take the pushed element first (it never
+//! blocked, so there is no queue position to respect); clients that did block are always
+//! served in the order they blocked.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -169,6 +174,14 @@ impl Blocking {
     /// Number of blocked clients (`INFO clients` `blocked_clients`).
     pub fn blocked_clients(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Number of keys some client is blocked on (`INFO clients` `total_blocking_keys`).
+    pub fn blocking_keys(&self) -> usize {
+        if self.blocked_clients() == 0 {
+            return 0;
+        }
+        self.registry.lock().queues.len()
     }
 
     /// Whether a client is blocked now (`CLIENT LIST` flag `b`).

@@ -475,3 +475,30 @@ async fn concurrent_moves_never_lose_or_duplicate() {
     server.shutdown();
     server.wait().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rename_and_copy_of_a_list_serve_waiters() {
+    let server = common::start().await;
+    let renamed = spawn_call(&server, &["BLPOP", "k", "0"]).await;
+    wait_blocked(&server, 1).await;
+    let copied = spawn_call(&server, &["BRPOP", "k2", "0"]).await;
+    wait_blocked(&server, 2).await;
+    let mut con = RespClient::connect(&server).await;
+    assert_eq!(con.call(&["RPUSH", "src", "a", "b"]).await, Resp::Int(2));
+    assert_eq!(con.call(&["COPY", "src", "k2"]).await, Resp::Int(1));
+    assert_eq!(copied.await.unwrap(), bulks(&["k2", "b"]));
+    assert_eq!(
+        con.call(&["RENAME", "src", "k"]).await,
+        Resp::Simple("OK".into())
+    );
+    assert_eq!(renamed.await.unwrap(), bulks(&["k", "a"]));
+    assert_eq!(con.call(&["LRANGE", "k", "0", "-1"]).await, bulks(&["b"]));
+    // A string under a waited name serves nobody (the waiter stays blocked, as in Redis).
+    let waiting = spawn_call(&server, &["BLPOP", "w", "0.3"]).await;
+    wait_blocked(&server, 1).await;
+    con.call(&["SET", "str", "v"]).await;
+    con.call(&["RENAME", "str", "w"]).await;
+    assert_eq!(waiting.await.unwrap(), Resp::Array(None));
+    server.shutdown();
+    server.wait().await;
+}

@@ -155,7 +155,7 @@ fn clients_section(server: &ServerState) -> Lines {
         line("blocked_clients", server.blocking.blocked_clients()),
         line("tracking_clients", 0),
         line("clients_in_timeout_table", 0),
-        line("total_blocking_keys", 0),
+        line("total_blocking_keys", server.blocking.blocking_keys()),
         line("total_blocking_keys_on_nokey", 0),
     ]
 }

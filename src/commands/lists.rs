@@ -1180,6 +1180,7 @@ mod tests {
         run_as(&h, &mut second, &["BRPOPLPUSH", "k", "dst", "0"]);
         assert!(first.blocked.is_some() && second.blocked.is_some());
         assert_eq!(h.server.blocking.blocked_clients(), 2);
+        assert_eq!(h.server.blocking.blocking_keys(), 1);
         assert!(h.server.blocking.is_blocked(first.client.id));
         assert_eq!(h.run(&["RPUSH", "k", "a", "b", "c"]), int(3));
         assert_eq!(served(&mut first), Some(bulks(&["k", "a"])));
@@ -1187,6 +1188,7 @@ mod tests {
         assert_eq!(range(&mut h, "k"), bulks(&["b"]));
         assert_eq!(range(&mut h, "dst"), bulks(&["c"]));
         assert_eq!(h.server.blocking.blocked_clients(), 0);
+        assert_eq!(h.server.blocking.blocking_keys(), 0);
     }
 
     #[test]
