@@ -52,7 +52,7 @@ def _generate_stubs():
     out = tempfile.mkdtemp(prefix="memorabilia-grpc-stubs-")
     atexit.register(shutil.rmtree, out, True)
     # Every file of the package: memorabilia.proto imports the per-family ones.
-    files = sorted(os.path.relpath(p, PROTO_DIR) for p in
+    files = sorted(os.path.relpath(path, PROTO_DIR) for path in
                    glob.glob(os.path.join(PROTO_DIR, "memorabilia", "v1", "*.proto")))
     proc = subprocess.run(
         [sys.executable, "-m", "grpc_tools.protoc", "-I", PROTO_DIR,
@@ -67,6 +67,7 @@ _generate_stubs()
 
 from memorabilia.v1 import memorabilia_pb2 as pb  # noqa: E402
 from memorabilia.v1 import memorabilia_pb2_grpc as pb_grpc  # noqa: E402
+from memorabilia.v1 import lists_pb2 as lpb  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc  # noqa: E402
 from google.protobuf import descriptor_pb2, descriptor_pool  # noqa: E402
@@ -77,6 +78,8 @@ TYPED_RPCS = [
     "Ping", "Get", "Set", "GetDel", "GetEx", "MGet", "MSet", "MSetNx", "Incr", "IncrBy",
     "IncrByFloat", "Append", "StrLen", "GetRange", "SetRange", "Del", "Exists", "Type",
     "Expire", "Persist", "Ttl", "Rename", "Copy", "Scan", "DbSize", "FlushDb",
+    "LPush", "RPush", "LPop", "RPop", "LLen", "LRange", "LIndex", "LSet", "LRem", "LTrim",
+    "LMove", "BLPop", "BRPop", "BLMove",
 ]
 # The typed RPCs of the families with a proto file of their own, in proto order; their
 # suites are test_grpc_<family>.py.
@@ -891,6 +894,20 @@ def _bad_db_requests(db):
         ("Scan", pb.ScanRequest(db=db)),
         ("DbSize", pb.DbSizeRequest(db=db)),
         ("FlushDb", pb.FlushDbRequest(db=db)),
+        ("LPush", lpb.ListPushRequest(db=db, key=b"k", elements=[b"v"])),
+        ("RPush", lpb.ListPushRequest(db=db, key=b"k", elements=[b"v"])),
+        ("LPop", lpb.ListPopRequest(db=db, key=b"k")),
+        ("RPop", lpb.ListPopRequest(db=db, key=b"k")),
+        ("LLen", lpb.LLenRequest(db=db, key=b"k")),
+        ("LRange", lpb.LRangeRequest(db=db, key=b"k")),
+        ("LIndex", lpb.LIndexRequest(db=db, key=b"k")),
+        ("LSet", lpb.LSetRequest(db=db, key=b"k")),
+        ("LRem", lpb.LRemRequest(db=db, key=b"k")),
+        ("LTrim", lpb.LTrimRequest(db=db, key=b"k")),
+        ("LMove", lpb.LMoveRequest(db=db, source=b"k", destination=b"j")),
+        ("BLPop", lpb.BlockingPopRequest(db=db, keys=[b"k"])),
+        ("BRPop", lpb.BlockingPopRequest(db=db, keys=[b"k"])),
+        ("BLMove", lpb.BLMoveRequest(db=db, source=b"k", destination=b"j")),
     ]
 
 

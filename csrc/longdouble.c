@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,21 @@ static int mb_string2ld(const char *s, size_t slen, long double *out) {
 int mb_ld_parse_ok(const char *s, size_t slen) {
     long double v;
     return mb_string2ld(s, slen, &v);
+}
+
+/* The seconds timeout of blocking commands, as Redis 7.0's getTimeoutFromObjectOrReply
+ * reads it: string2ld, then (long long) ceill(v * 1000.0). Returns 0 when the input is
+ * not a float. A result outside long long is LLONG_MIN, the x86 conversion's answer
+ * (Redis then reports "timeout is negative"). */
+int mb_ld_timeout_ms(const char *s, size_t slen, long long *out) {
+    long double v, ms;
+    if (!mb_string2ld(s, slen, &v)) return 0;
+    ms = ceill(v * 1000.0);
+    if (!(ms < 9223372036854775808.0L && ms >= -9223372036854775808.0L))
+        *out = LLONG_MIN;
+    else
+        *out = (long long)ms;
+    return 1;
 }
 
 /* ld2string(LD_STR_HUMAN): "%.17Lf", drop trailing zeros after the point

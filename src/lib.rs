@@ -7,11 +7,13 @@
 //! - [`commands`]: every command once, protocol-neutral, in one file per family, all
 //!   registered in one command table; replies are [`commands::Reply`] values.
 //! - [`resp`]: the RESP front end (request decoder, reply encoder, per-client connection).
+//! - [`blocking`]: clients blocked on keys (BLPOP, BLMOVE, ...) and their serving.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
 //! - [`error`]: command errors with Redis's exact texts.
 
+pub mod blocking;
 pub mod commands;
 pub mod config;
 pub mod error;

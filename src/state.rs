@@ -11,6 +11,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 
+use crate::blocking::Blocking;
 use crate::commands::{Command, Protocol};
 use crate::config::Config;
 use crate::store::{Store, unix_time_ms};
@@ -23,6 +24,8 @@ pub struct ServerState {
     pub config: RwLock<Config>,
     config_epoch: AtomicU64,
     pub clients: Clients,
+    /// Clients blocked on keys (BLPOP and the other blocking commands).
+    pub blocking: Arc<Blocking>,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -44,6 +47,7 @@ impl ServerState {
             config: RwLock::new(config),
             config_epoch: AtomicU64::new(0),
             clients: Clients::default(),
+            blocking: Arc::default(),
             stats: ServerStats::default(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),

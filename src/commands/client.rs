@@ -14,6 +14,9 @@
 //! - `CLIENT KILL addr:port` → `OK` or `ERR No such client`;
 //!   `CLIENT KILL [ID id] [ADDR a] [LADDR a] [USER u] [TYPE t] [SKIPME yes|no] ...` →
 //!   integer: how many clients were closed.
+//! - `CLIENT UNBLOCK id [TIMEOUT|ERROR]` → integer 1 when the client was blocked (in
+//!   BLPOP and the like) and is now released: with its timeout reply, or with ERROR the
+//!   error `UNBLOCKED client unblocked via CLIENT UNBLOCK`; 0 when it was not blocked.
 //! - `CLIENT HELP` → array of status lines.
 //!
 //! Memorabilia has no per-client buffers accounting, pub/sub or MULTI state in the
@@ -26,6 +29,7 @@ use bytes::Bytes;
 
 use super::command::help_reply;
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use crate::blocking::UnblockMode;
 use crate::error::{Error, Result};
 use crate::state::ClientInfo;
 
@@ -91,6 +95,20 @@ const SUBS: &[Command] = &[
         "2.4.0",
         "Terminates open connections.",
         "O(N) where N is the number of client connections",
+    )
+    .of("client"),
+    Command::new(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        unblock,
+    )
+    .doc(
+        "connection",
+        "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+        "O(log N) where N is the number of client connections",
     )
     .of("client"),
     Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
@@ -175,13 +193,14 @@ fn setinfo(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order.
-pub fn client_line(client: &ClientInfo) -> String {
+/// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order. `blocked`
+/// gives the `b` flag (a client blocked in BLPOP and the like).
+pub fn client_line(client: &ClientInfo, blocked: bool) -> String {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     let mut line = String::with_capacity(320);
     let _ = write!(
         line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
          ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
          omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         client.id,
@@ -191,6 +210,7 @@ pub fn client_line(client: &ClientInfo) -> String {
         text(&client.name.lock()),
         client.created.elapsed().as_secs(),
         client.idle_secs(),
+        if blocked { "b" } else { "N" },
         client.db(),
         client
             .last_command()
@@ -203,7 +223,7 @@ pub fn client_line(client: &ClientInfo) -> String {
 }
 
 fn info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    let mut text = client_line(&ctx.session.client);
+    let mut text = client_line(&ctx.session.client, false);
     text.push('\n');
     Ok(Reply::text("txt", text))
 }
@@ -237,7 +257,8 @@ fn list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let clients = ctx.server.clients.list();
     let mut text = String::new();
     let mut add = |c: &ClientInfo| {
-        text.push_str(&client_line(c));
+        let blocked = ctx.server.blocking.is_blocked(c.id);
+        text.push_str(&client_line(c, blocked));
         text.push('\n');
     };
     if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {
@@ -342,6 +363,30 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::integer(killed))
 }
 
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]` → 1 when the client was blocked, else 0.
+fn unblock(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    if argv.len() > 4 {
+        // Redis checks this subcommand's argument count itself, naming it as given.
+        return Err(Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&argv[1])
+        )));
+    }
+    let id = crate::commands::args::int(&argv[2])?;
+    let mode = match argv.get(3) {
+        None => UnblockMode::Timeout,
+        Some(m) if m.eq_ignore_ascii_case(b"timeout") => UnblockMode::Timeout,
+        Some(m) if m.eq_ignore_ascii_case(b"error") => UnblockMode::Error,
+        Some(_) => {
+            return Err(Error::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    let released = u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(id, mode));
+    Ok(Reply::Integer(released.into()))
+}
+
 fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(help_reply(
         "CLIENT",
@@ -376,6 +421,8 @@ fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",
             "    * LIB-VER: the client lib version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
         ],
     ))
 }

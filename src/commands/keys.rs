@@ -66,7 +66,7 @@ use super::args::{self, is};
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
-use crate::store::{Access, SEGMENTS, Txn, ValueType};
+use crate::store::{Access, SEGMENTS, Txn, Value, ValueType};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("del", -2, WRITE, spec(1, -1, 1), del).doc(
@@ -741,8 +741,13 @@ pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Re
     if only_if_new && txn.get_for_write(db, dst).is_some() {
         return Ok(false);
     }
+    let readies = matches!(value, Value::List(_));
     txn.set(db, dst, value, expires_at);
     txn.remove(db, src);
+    if readies {
+        // A list under a new name serves clients blocked on that name, as in Redis.
+        ctx.signal_ready(db, dst);
+    }
     Ok(true)
 }
 
@@ -798,7 +803,11 @@ pub fn copy_op(
     if !replace && txn.get_for_write(dst_db, dst).is_some() {
         return Ok(false);
     }
+    let readies = matches!(entry.value, Value::List(_));
     txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
+    if readies {
+        ctx.signal_ready(dst_db, dst);
+    }
     Ok(true)
 }
 

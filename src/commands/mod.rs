@@ -8,6 +8,10 @@
 //!
 //! Handlers take their own store txn (see [`crate::store`]) over exactly the keys they
 //! touch, which is what makes each command atomic.
+//!
+//! Blocking commands park their client with [`Ctx::block`]; commands that add elements
+//! call [`Ctx::signal_ready`], and [`execute`] serves the clients those keys release (see
+//! [`crate::blocking`]).
 
 pub mod args;
 pub mod client;
@@ -16,6 +20,7 @@ pub mod connection;
 pub mod hashes;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
@@ -31,6 +36,7 @@ use bytes::Bytes;
 
 pub use reply::{Protocol, Reply};
 
+use crate::blocking::{BlockTimeout, RerunState, Wait};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
 use crate::store::Store;
@@ -245,6 +251,7 @@ pub static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
@@ -288,6 +295,11 @@ pub struct Session {
     pub close_after_reply: bool,
     /// Set by `SHUTDOWN`: close without replying.
     pub close_now: bool,
+    /// Set by [`Ctx::block`]: the command's reply comes from this wait, and the front end
+    /// runs nothing more for this client until it ends.
+    pub blocked: Option<Wait>,
+    /// Whether the command runs to serve a blocked client (then it must not block).
+    pub(crate) rerun: RerunState,
 }
 
 impl Session {
@@ -298,6 +310,8 @@ impl Session {
             client,
             close_after_reply: false,
             close_now: false,
+            blocked: None,
+            rerun: RerunState::No,
         }
     }
 }
@@ -316,17 +330,57 @@ impl Ctx<'_> {
     pub fn db(&self) -> usize {
         self.session.db
     }
-}
 
-/// Runs one command and returns its reply; errors become error replies.
-pub fn execute(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Reply {
-    match dispatch(ctx, argv) {
-        Ok(reply) => reply,
-        Err(e) => Reply::Error(e),
+    /// Blocks the client on `keys` (see [`crate::blocking`]). A blocking command's handler
+    /// calls it when it found every key empty, while it still holds the txn it looked in,
+    /// and returns the reply this gives (a placeholder: the client's real reply is an
+    /// element later, or `timeout_reply` once `timeout` passes). When the command is being
+    /// re-run to serve the client, this only records that nothing was served.
+    pub fn block(
+        &mut self,
+        argv: &[Bytes],
+        keys: &[&[u8]],
+        timeout: BlockTimeout,
+        timeout_reply: Reply,
+    ) -> Reply {
+        if self.session.rerun != RerunState::No {
+            self.session.rerun = RerunState::Unserved;
+        } else {
+            let wait =
+                self.server
+                    .blocking
+                    .register(self.session, argv, keys, timeout, timeout_reply);
+            self.session.blocked = Some(wait);
+        }
+        Reply::NullArray
+    }
+
+    /// Notes that `key` of `db` got elements, so clients blocked on it get served after
+    /// this command. Costs one atomic load when no client is blocked.
+    pub fn signal_ready(&self, db: usize, key: &[u8]) {
+        self.server.blocking.signal_ready(db, key);
     }
 }
 
-fn dispatch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+/// Runs one command and returns its reply; errors become error replies. Clients blocked
+/// on keys the command readied are served before this returns.
+pub fn execute(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Reply {
+    let reply = match dispatch(ctx, argv) {
+        Ok(reply) => reply,
+        Err(e) => Reply::Error(e),
+    };
+    serve_blocked(ctx.server);
+    reply
+}
+
+/// Serves the clients blocked on keys that are ready (one atomic load when none are).
+pub fn serve_blocked(server: &ServerState) {
+    if server.blocking.has_ready() {
+        server.blocking.serve_ready(server);
+    }
+}
+
+pub(crate) fn dispatch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };

@@ -2,12 +2,13 @@
 //! plus the standard health (`grpc.health.v1`) and reflection (v1 and v1alpha) services.
 //!
 //! `service` holds the RPCs, `convert` maps replies and errors to messages and statuses, and
-//! the family files (`strings`, `keys`, `hashes`, `sets`, `sorted_sets`) translate typed
-//! requests into the command layer's typed operations.
+//! the family files (`strings`, `keys`, `lists`, `hashes`, `sets`, `sorted_sets`) translate
+//! typed requests into the command layer's typed operations.
 
 pub mod convert;
 pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod service;
 pub mod sets;
 pub mod sorted_sets;

@@ -16,10 +16,12 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
-use super::{convert, hashes, keys, sets, sorted_sets, strings};
+use super::{convert, hashes, keys, lists, sets, sorted_sets, strings};
+use crate::blocking::Wait;
 use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
+use crate::store::End;
 
 /// The service: shared server state plus the client identity of unary calls.
 pub struct MemorabiliaService {
@@ -55,9 +57,50 @@ impl MemorabiliaService {
             server: &self.state,
             session: &mut session,
         };
-        call(&mut ctx, request)
+        let result = call(&mut ctx, request);
+        // Clients blocked on keys this call readied are served before it answers.
+        commands::serve_blocked(&self.state);
+        result.map(Response::new).map_err(|e| convert::status(&e))
+    }
+
+    /// Runs a typed blocking RPC (BLPop, BRPop, BLMove): its function answers at once or
+    /// leaves a wait in the session, which this awaits; `respond` builds the response
+    /// from the final reply. The call has a client of its own, so `CLIENT UNBLOCK` can
+    /// address it. A deadline or cancellation drops this future, and with it the wait.
+    async fn typed_blocking<Req, Resp>(
+        &self,
+        request: Request<Req>,
+        db: impl Fn(&Req) -> u32,
+        call: impl FnOnce(&mut Ctx<'_>, Req) -> Result<Reply>,
+        respond: fn(Reply) -> Result<Resp>,
+    ) -> std::result::Result<Response<Resp>, Status> {
+        let mut session = grpc_session(self.call_client(&request));
+        let request = request.into_inner();
+        session.db = checked_db(&self.state, db(&request)).map_err(|e| convert::status(&e))?;
+        let reply = {
+            let mut ctx = Ctx {
+                server: &self.state,
+                session: &mut session,
+            };
+            call(&mut ctx, request)
+        };
+        commands::serve_blocked(&self.state);
+        let reply = match (reply, session.blocked.take()) {
+            (Err(e), _) => return Err(convert::status(&e)),
+            (Ok(_), Some(wait)) => wait_for(&self.state, wait).await?,
+            (Ok(reply), None) => reply,
+        };
+        respond(reply)
             .map(Response::new)
             .map_err(|e| convert::status(&e))
+    }
+}
+
+/// Waits for a blocked command's reply; the server's shutdown ends the call instead.
+async fn wait_for(state: &ServerState, wait: Wait) -> std::result::Result<Reply, Status> {
+    tokio::select! {
+        reply = wait.reply() => Ok(reply),
+        _ = state.shutdown.cancelled() => Err(Status::unavailable("the server is shutting down")),
     }
 }
 
@@ -91,13 +134,27 @@ fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
     }
 }
 
-/// Runs one `Command` in `session`: its database applies to this command only, as the
-/// field is per command.
-fn run_command(
+/// What running a `Command` gave: its reply, or the wait of a blocked command.
+enum Ran {
+    Reply(proto::Reply),
+    Blocked(Wait),
+}
+
+/// Runs one `Command` in `session`, awaiting it if it blocks.
+async fn run_command(
     state: &ServerState,
     session: &mut Session,
     command: proto::Command,
-) -> proto::Reply {
+) -> std::result::Result<proto::Reply, Status> {
+    match start_command(state, session, command) {
+        Ran::Reply(reply) => Ok(reply),
+        Ran::Blocked(wait) => Ok(convert::reply(wait_for(state, wait).await?)),
+    }
+}
+
+/// Runs one `Command` in `session`: its database applies to this command only, as the
+/// field is per command.
+fn start_command(state: &ServerState, session: &mut Session, command: proto::Command) -> Ran {
     let reply = match checked_db(state, command.db) {
         Err(e) => Reply::Error(e),
         Ok(_) if command.args.is_empty() => Reply::Error(Error::err("empty command")),
@@ -113,7 +170,10 @@ fn run_command(
             )
         }
     };
-    convert::reply(reply)
+    match session.blocked.take() {
+        Some(wait) => Ran::Blocked(wait),
+        None => Ran::Reply(convert::reply(reply)),
+    }
 }
 
 /// Declares typed unary RPCs: each reads the request's `db` and calls its function.
@@ -155,6 +215,17 @@ impl Memorabilia for MemorabiliaService {
         str_len: StrLenRequest -> StrLenResponse => strings::str_len;
         get_range: GetRangeRequest -> GetRangeResponse => strings::get_range;
         set_range: SetRangeRequest -> SetRangeResponse => strings::set_range;
+        l_push: ListPushRequest -> ListPushResponse => lists::l_push;
+        r_push: ListPushRequest -> ListPushResponse => lists::r_push;
+        l_pop: ListPopRequest -> ListPopResponse => lists::l_pop;
+        r_pop: ListPopRequest -> ListPopResponse => lists::r_pop;
+        l_len: LLenRequest -> LLenResponse => lists::l_len;
+        l_range: LRangeRequest -> LRangeResponse => lists::l_range;
+        l_index: LIndexRequest -> LIndexResponse => lists::l_index;
+        l_set: LSetRequest -> LSetResponse => lists::l_set;
+        l_rem: LRemRequest -> LRemResponse => lists::l_rem;
+        l_trim: LTrimRequest -> LTrimResponse => lists::l_trim;
+        l_move: LMoveRequest -> LMoveResponse => lists::l_move;
         del: DelRequest -> DelResponse => keys::del;
         exists: ExistsRequest -> ExistsResponse => keys::exists;
         r#type: TypeRequest -> TypeResponse => keys::type_;
@@ -197,12 +268,46 @@ impl Memorabilia for MemorabiliaService {
         self.typed(0, request.into_inner(), strings::ping)
     }
 
+    async fn bl_pop(
+        &self,
+        request: Request<proto::BlockingPopRequest>,
+    ) -> std::result::Result<Response<proto::BlockingPopResponse>, Status> {
+        self.typed_blocking(
+            request,
+            |r| r.db,
+            |ctx, r| lists::blocking_pop(ctx, r, End::Left),
+            lists::blocking_pop_response,
+        )
+        .await
+    }
+
+    async fn br_pop(
+        &self,
+        request: Request<proto::BlockingPopRequest>,
+    ) -> std::result::Result<Response<proto::BlockingPopResponse>, Status> {
+        self.typed_blocking(
+            request,
+            |r| r.db,
+            |ctx, r| lists::blocking_pop(ctx, r, End::Right),
+            lists::blocking_pop_response,
+        )
+        .await
+    }
+
+    async fn bl_move(
+        &self,
+        request: Request<proto::BlMoveRequest>,
+    ) -> std::result::Result<Response<proto::LMoveResponse>, Status> {
+        self.typed_blocking(request, |r| r.db, lists::bl_move, lists::bl_move_response)
+            .await
+    }
+
     async fn execute(
         &self,
         request: Request<proto::Command>,
     ) -> std::result::Result<Response<proto::Reply>, Status> {
         let mut session = grpc_session(self.call_client(&request));
-        let reply = run_command(&self.state, &mut session, request.into_inner());
+        let reply = run_command(&self.state, &mut session, request.into_inner()).await?;
         Ok(Response::new(reply))
     }
 
@@ -211,12 +316,11 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::BatchRequest>,
     ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
         let mut session = grpc_session(self.call_client(&request));
-        let replies = request
-            .into_inner()
-            .commands
-            .into_iter()
-            .map(|command| run_command(&self.state, &mut session, command))
-            .collect();
+        let commands = request.into_inner().commands;
+        let mut replies = Vec::with_capacity(commands.len());
+        for command in commands {
+            replies.push(run_command(&self.state, &mut session, command).await?);
+        }
         Ok(Response::new(proto::BatchResponse { replies }))
     }
 
@@ -236,6 +340,7 @@ impl Memorabilia for MemorabiliaService {
             killed: Box::pin(client.kill.clone().cancelled_owned()),
             session: grpc_session(client),
             ready: VecDeque::new(),
+            blocked: None,
             finished: false,
         })))
     }
@@ -252,7 +357,24 @@ pub struct PipelineReplies {
     ready: VecDeque<proto::Reply>,
     stop: Pin<Box<WaitForCancellationFutureOwned>>,
     killed: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The reply of a command that blocked: nothing after it runs until it comes.
+    blocked: Option<Pin<Box<dyn Future<Output = Reply> + Send>>>,
     finished: bool,
+}
+
+impl PipelineReplies {
+    /// Polls the reply of the command that blocked.
+    fn poll_blocked(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<proto::Reply, Status>>> {
+        let Some(blocked) = self.blocked.as_mut() else {
+            return Poll::Pending;
+        };
+        let reply = std::task::ready!(blocked.as_mut().poll(cx));
+        self.blocked = None;
+        Poll::Ready(Some(Ok(convert::reply(reply))))
+    }
 }
 
 impl Stream for PipelineReplies {
@@ -263,13 +385,16 @@ impl Stream for PipelineReplies {
         if let Some(reply) = this.ready.pop_front() {
             return Poll::Ready(Some(Ok(reply)));
         }
-        if this.finished {
+        if this.finished && this.blocked.is_none() {
             return Poll::Ready(None);
         }
         // Server shutdown or CLIENT KILL ends the stream.
         if this.stop.as_mut().poll(cx).is_ready() || this.killed.as_mut().poll(cx).is_ready() {
             this.finished = true;
             return Poll::Ready(None);
+        }
+        if this.blocked.is_some() {
+            return this.poll_blocked(cx);
         }
         let mut interacted = false;
         loop {
@@ -279,8 +404,14 @@ impl Stream for PipelineReplies {
                         this.session.client.note_interaction();
                         interacted = true;
                     }
-                    let reply = run_command(&this.state, &mut this.session, command);
-                    this.ready.push_back(reply);
+                    match start_command(&this.state, &mut this.session, command) {
+                        Ran::Reply(reply) => this.ready.push_back(reply),
+                        Ran::Blocked(wait) => {
+                            // Polled once the replies before it are sent.
+                            this.blocked = Some(Box::pin(wait.reply()));
+                            break;
+                        }
+                    }
                     if this.session.close_after_reply || this.session.close_now {
                         this.finished = true;
                         break;
@@ -302,6 +433,8 @@ impl Stream for PipelineReplies {
         }
         match this.ready.pop_front() {
             Some(reply) => Poll::Ready(Some(Ok(reply))),
+            // Nothing before the blocked command: wait for its reply now.
+            None if this.blocked.is_some() => this.poll_blocked(cx),
             None if this.finished => Poll::Ready(None),
             None => Poll::Pending,
         }

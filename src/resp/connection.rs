@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 
 use super::decoder::{DecoderLimits, RequestDecoder};
 use super::encoder::encode;
+use crate::blocking::Wait;
 use crate::commands::{Ctx, Reply, Session, execute};
 use crate::error::Error;
 use crate::state::{ClientInfo, ServerState};
@@ -22,14 +23,6 @@ use crate::state::{ClientInfo, ServerState};
 const READ_CHUNK: usize = 16 * 1024;
 /// Output buffers that grew past this (a huge `KEYS` reply) are not kept between batches.
 const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
-
-/// Why a connection ends.
-enum Close {
-    /// The client went away, was killed, or the server is shutting down.
-    Gone,
-    /// Flush what is buffered, then close.
-    AfterWrite,
-}
 
 pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client: Arc<ClientInfo>) {
     let _ = stream.set_nodelay(true);
@@ -72,31 +65,36 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             }
         }
         client.note_interaction();
-        let outcome = run_batch(
-            &state,
-            &mut session,
-            &mut decoder,
-            &mut input,
-            &mut argv,
-            &mut output,
-        );
-        if !output.is_empty() {
-            // Let the other ready connections run their batches first, so replies go out
-            // together at the end of the pass (like Redis's beforeSleep) and wake clients less.
-            tokio::task::yield_now().await;
-            if stream.write_all(&output).await.is_err() {
-                break;
+        // Run what arrived; a blocked command stops the batch until its reply comes, and
+        // the commands after it then run from the buffer before anything more is read.
+        let closing = loop {
+            let outcome = run_batch(
+                &state,
+                &mut session,
+                &mut decoder,
+                &mut input,
+                &mut argv,
+                &mut output,
+            );
+            if !output.is_empty() && !flush(&state, &mut stream, &mut output).await {
+                break true;
             }
-            state
-                .stats
-                .total_net_output_bytes
-                .fetch_add(output.len() as u64, Ordering::Relaxed);
-            output.clear();
-            if output.capacity() > KEEP_OUTPUT_CAPACITY {
-                output = BytesMut::with_capacity(READ_CHUNK);
+            match outcome {
+                Outcome::Close => break true,
+                Outcome::Done => break false,
+                Outcome::Blocked(wait) => {
+                    let reply = tokio::select! {
+                        reply = wait.reply() => reply,
+                        _ = client.kill.cancelled() => break true,
+                        _ = state.shutdown.cancelled() => break true,
+                        // Like Redis, keep reading while blocked, to notice a disconnect.
+                        _ = watch_disconnect(&state, &mut stream, &mut input) => break true,
+                    };
+                    encode(&reply, session.protocol, &mut output);
+                }
             }
-        }
-        if outcome.is_some() {
+        };
+        if closing {
             break;
         }
         let query_limit = settings.query_buffer_limit;
@@ -118,7 +116,53 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
     let _ = stream.shutdown().await;
 }
 
-/// Runs every complete command in `input`, appending the replies to `output`.
+/// Writes `output` to the socket and empties it; false when the client is gone.
+async fn flush(state: &ServerState, stream: &mut TcpStream, output: &mut BytesMut) -> bool {
+    // Let the other ready connections run their batches first, so replies go out together
+    // at the end of the pass (like Redis's beforeSleep) and wake clients less.
+    tokio::task::yield_now().await;
+    if stream.write_all(output).await.is_err() {
+        return false;
+    }
+    state
+        .stats
+        .total_net_output_bytes
+        .fetch_add(output.len() as u64, Ordering::Relaxed);
+    output.clear();
+    if output.capacity() > KEEP_OUTPUT_CAPACITY {
+        *output = BytesMut::with_capacity(READ_CHUNK);
+    }
+    true
+}
+
+/// Reads into `input` (kept for after the wait) until the client disconnects.
+async fn watch_disconnect(state: &ServerState, stream: &mut TcpStream, input: &mut BytesMut) {
+    loop {
+        input.reserve(READ_CHUNK / 4);
+        match stream.read_buf(input).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                state
+                    .stats
+                    .total_net_input_bytes
+                    .fetch_add(n as u64, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// How a batch ended.
+enum Outcome {
+    /// Every complete command ran.
+    Done,
+    /// Close once what is buffered is written (QUIT, SHUTDOWN, a protocol error).
+    Close,
+    /// A command blocked; the rest of the input waits for its reply.
+    Blocked(Wait),
+}
+
+/// Runs every complete command in `input`, appending the replies to `output`, until one
+/// blocks.
 fn run_batch(
     state: &ServerState,
     session: &mut Session,
@@ -126,7 +170,7 @@ fn run_batch(
     input: &mut BytesMut,
     argv: &mut Vec<bytes::Bytes>,
     output: &mut BytesMut,
-) -> Option<Close> {
+) -> Outcome {
     let mut processed = 0u64;
     let outcome = loop {
         match decoder.decode(input, argv) {
@@ -140,19 +184,22 @@ fn run_batch(
                     argv,
                 );
                 argv.clear();
+                if let Some(wait) = session.blocked.take() {
+                    break Outcome::Blocked(wait);
+                }
                 if session.close_now {
-                    break Some(Close::Gone);
+                    break Outcome::Close;
                 }
                 encode(&reply, session.protocol, output);
                 if session.close_after_reply {
-                    break Some(Close::AfterWrite);
+                    break Outcome::Close;
                 }
             }
-            Ok(false) => break None,
+            Ok(false) => break Outcome::Done,
             Err(protocol_error) => {
                 let reply = Reply::Error(Error::err(protocol_error.0));
                 encode(&reply, session.protocol, output);
-                break Some(Close::AfterWrite);
+                break Outcome::Close;
             }
         }
     };

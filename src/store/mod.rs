@@ -18,6 +18,7 @@ mod expiry;
 pub mod glob;
 mod hash;
 mod indexed;
+pub mod list;
 pub mod numeric;
 mod set;
 pub mod sorted_set;
@@ -39,6 +40,7 @@ use smallvec::SmallVec;
 pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use expiry::ExpireCycleReport;
 pub use indexed::distinct_indexes;
+pub use list::End;
 pub use value::{
     Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
     ValueType,

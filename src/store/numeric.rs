@@ -312,6 +312,7 @@ unsafe extern "C" {
         outlen: *mut usize,
     ) -> c_int;
     fn mb_ld_parse_ok(s: *const c_char, slen: usize) -> c_int;
+    fn mb_ld_timeout_ms(s: *const c_char, slen: usize, out: *mut i64) -> c_int;
 }
 
 /// INCRBYFLOAT's arithmetic: `current + increment` in C `long double`,
@@ -359,6 +360,16 @@ pub fn incr_by_float(current: Option<&[u8]>, increment: &[u8]) -> Result<Vec<u8>
 pub fn parse_long_double_ok(s: &[u8]) -> bool {
     // SAFETY: pointer and length describe `s`; the C side only reads it.
     unsafe { mb_ld_parse_ok(s.as_ptr().cast(), s.len()) != 0 }
+}
+
+/// The timeout of a blocking command (seconds, as a long double) in whole milliseconds,
+/// rounded up like Redis's `ceill(v * 1000)`; `None` when it is not a float. Values past
+/// the range of i64 come back as `i64::MIN`, as on Redis (which then calls them negative).
+pub fn timeout_ms(s: &[u8]) -> Option<i64> {
+    let mut ms = 0i64;
+    // SAFETY: pointer and length describe `s`; the C side only reads it and writes `ms`.
+    let ok = unsafe { mb_ld_timeout_ms(s.as_ptr().cast(), s.len(), &mut ms) };
+    (ok != 0).then_some(ms)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -15,6 +14,7 @@ use parking_lot::RwLock;
 
 use super::compact::{CompactKey, CompactValue};
 pub use super::hash::HashValue;
+pub use super::list::ListValue;
 use super::numeric::parse_i64;
 pub use super::set::SetValue;
 
@@ -177,12 +177,6 @@ impl StringValue {
             _ => 1,
         }
     }
-}
-
-/// A list.
-#[derive(Debug, Default, Clone)]
-pub struct ListValue {
-    pub items: VecDeque<Bytes>,
 }
 
 pub use super::sorted_set::SortedSetValue;
