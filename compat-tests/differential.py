@@ -268,6 +268,9 @@ def families():
 def run_family(ref, mem, protocol, family, ops, seed):
     name, edge_cases, generator, normalize = family
     failures = 0
+    # A family may SELECT another database; each starts from database 0.
+    ref.call(["SELECT", "0"])
+    mem.call(["SELECT", "0"])
     for case in edge_cases:
         ref.call(["FLUSHALL"])
         mem.call(["FLUSHALL"])
