@@ -251,6 +251,28 @@ async fn disconnect_and_kill_remove_waiters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_client_flooding_its_query_buffer_is_closed() {
+    let server = common::start_with(memorabilia::config::Config {
+        client_query_buffer_limit: 1024 * 1024,
+        ..Default::default()
+    })
+    .await;
+    let mut flooder = Raw::connect(&server).await;
+    flooder.send(b"BLPOP k 0\r\n").await;
+    wait_blocked(&server, 1).await;
+    // An unfinished argument bigger than the limit, sent while blocked.
+    flooder.send(b"*1\r\n$4000000\r\n").await;
+    flooder.send(&vec![b'x'; 1_100_000]).await;
+    flooder.expect_closed().await;
+    wait_blocked(&server, 0).await;
+    let mut other = RespClient::connect(&server).await;
+    assert_eq!(other.call(&["RPUSH", "k", "v"]).await, Resp::Int(1));
+    assert_eq!(other.call(&["LLEN", "k"]).await, Resp::Int(1));
+    server.shutdown();
+    server.wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_unblock_timeout_and_error() {
     let server = common::start().await;
     for (mode, expected) in [

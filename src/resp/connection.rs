@@ -88,7 +88,12 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                         _ = client.kill.cancelled() => break true,
                         _ = state.shutdown.cancelled() => break true,
                         // Like Redis, keep reading while blocked, to notice a disconnect.
-                        _ = watch_disconnect(&state, &mut stream, &mut input) => break true,
+                        _ = watch_disconnect(
+                            &state,
+                            &mut stream,
+                            &mut input,
+                            settings.query_buffer_limit,
+                        ) => break true,
                     };
                     encode(&reply, session.protocol, &mut output);
                 }
@@ -135,9 +140,22 @@ async fn flush(state: &ServerState, stream: &mut TcpStream, output: &mut BytesMu
     true
 }
 
-/// Reads into `input` (kept for after the wait) until the client disconnects.
-async fn watch_disconnect(state: &ServerState, stream: &mut TcpStream, input: &mut BytesMut) {
+/// Reads into `input` (kept for after the wait) until the client disconnects or, as in
+/// Redis, sends more than the query buffer limit while blocked.
+async fn watch_disconnect(
+    state: &ServerState,
+    stream: &mut TcpStream,
+    input: &mut BytesMut,
+    query_limit: u64,
+) {
     loop {
+        if input.len() as u64 > query_limit {
+            tracing::warn!(
+                "closing blocked client that reached max query buffer length ({} bytes)",
+                input.len()
+            );
+            return;
+        }
         input.reserve(READ_CHUNK / 4);
         match stream.read_buf(input).await {
             Ok(0) | Err(_) => return,
