@@ -5,6 +5,10 @@ Scores include inf, -inf, -0, tiny and huge doubles and many equal scores (order
 member); sets cross the listpack/skiplist threshold (128 members, 64-byte members) so
 both encodings are compared, including OBJECT ENCODING. Replies whose order Redis leaves
 to its hash table (ZRANDMEMBER, ZSCAN of a big set) are compared as sorted lines.
+
+The blocking BZPOPMIN / BZPOPMAX / BZMPOP are compared on their non-blocking paths (a key
+with members, errors, WRONGTYPE) and with tiny timeouts on empty keys (the null reply);
+a timeout of 0 is only ever sent where a key has members, so nothing waits forever.
 """
 
 # "s1" is a plain set: the set operations take it as a sorted set with every score 1.
@@ -90,6 +94,29 @@ EDGE_CASES = [
     [["ZADD", "z", "1", "a", "2", "b"], ["ZSCAN", "z", "0"], ["ZSCAN", "z", "0", "MATCH", "a*"],
      ["ZSCAN", "z", "x"], ["ZSCAN", "z", "0", "COUNT", "0"], ["ZSCAN", "z", "0", "TYPE", "zset"],
      ["ZSCAN", "nokey", "0", "FOO"], ["SET", "str", "x"], ["ZSCAN", "str", "0", "FOO"]],
+    [["ZADD", "z", "1", "a", "2.5", "b", "3", "c", "inf", "d", "-0", "e", "4", "f", "5", "g"],
+     ["BZPOPMIN", "nokey", "z", "0"], ["BZPOPMAX", "z", "nokey", "0"], ["BZPOPMIN", "z", "1.5"],
+     ["BZMPOP", "0", "2", "nokey", "z", "MAX", "COUNT", "1"], ["BZMPOP", "0", "1", "z", "MIN"],
+     ["BZMPOP", "0.5", "1", "z", "MIN", "COUNT", "10"], ["EXISTS", "z"],
+     ["BZPOPMIN", "z", "0.01"], ["BZPOPMAX", "z", "nokey", "0.001"],
+     ["BZMPOP", "0.01", "2", "z", "nokey", "MAX"], ["BZMPOP", "0.01", "1", "z", "MIN", "COUNT", "3"]],
+    # -0.001 rounds to a timeout of 0 (forever) in Redis: fine, "z" has members for it.
+    [["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"], ["BZPOPMIN", "z", "-1"],
+     ["BZPOPMIN", "z", "x"], ["BZPOPMIN", "z", "-0.001"], ["BZPOPMAX", "z", "1e400"], ["BZPOPMAX", "z", "inf"],
+     ["BZPOPMAX", "z", "nan"], ["BZPOPMAX", "z", ""], ["BZPOPMIN", "z", " 1"],
+     ["BZPOPMIN", "z", "9223372036854776"], ["BZPOPMIN", "z"], ["BZPOPMAX"],
+     ["BZMPOP", "x", "1", "z", "MIN"], ["BZMPOP", "-1", "1", "z", "MIN"],
+     ["BZMPOP", "x", "0", "z", "MIN"], ["BZMPOP", "x", "1", "z", "FOO"],
+     ["BZMPOP", "x", "1", "z", "MIN", "COUNT", "0"], ["BZMPOP", "0", "1", "z", "MIN", "COUNT"],
+     ["BZMPOP", "0", "1", "z", "MIN", "COUNT", "1", "COUNT", "1"], ["BZMPOP", "0", "5", "z", "MIN"],
+     ["BZMPOP", "0", "-1", "z", "MIN"], ["BZMPOP", "0", "1", "z", "max", "count", "2"],
+     ["BZMPOP", "0", "1", "z"], ["BZMPOP", "0", "1"], ["ZCARD", "z"]],
+    [["SET", "str", "x"], ["ZADD", "z", "1", "a", "2", "b"], ["BZPOPMIN", "str", "0"],
+     ["BZPOPMAX", "nokey", "str", "z", "0"], ["BZPOPMIN", "z", "str", "0"],
+     ["BZMPOP", "0", "2", "str", "z", "MIN"], ["BZMPOP", "0", "2", "nokey", "str", "MAX"],
+     ["BZMPOP", "0", "1", "z", "MAX"], ["BZPOPMIN", "str", "-1"], ["BZMPOP", "x", "1", "str", "MIN"],
+     ["ZADD", "m", "1", "a", "2", "b"], ["BZPOPMIN", "m", "m", "0"], ["BZMPOP", "0", "2", "m", "m", "MAX"],
+     ["BZPOPMAX", "m", "0.01"]],
     [["SET", "str", "x"], ["ZADD", "str", "1", "a"], ["ZRANGE", "str", "0", "-1"],
      ["ZCARD", "str"], ["ZSCORE", "str", "a"], ["ZPOPMIN", "str"], ["ZREM", "str", "a"],
      ["ZMSCORE", "str", "a"], ["ZRANGESTORE", "d", "str", "0", "-1"], ["ZCOUNT", "str", "0", "1"],
@@ -158,6 +185,10 @@ def random_command(rng):
         ["ZPOPMIN", k], ["ZPOPMAX", k, _pick(rng, ["0", "1", "2", "10", "-1"])],
         ["ZMPOP", "2", k, k2, _pick(rng, ["MIN", "MAX"])],
         ["ZMPOP", "1", k, "MAX", "COUNT", _pick(rng, ["1", "3", "0"])],
+        # Never a timeout of 0 here: an empty key would block the run forever.
+        [_pick(rng, ["BZPOPMIN", "BZPOPMAX"]), k, k2, _pick(rng, ["0.001", "0.01", "-1", "x"])],
+        ["BZMPOP", _pick(rng, ["0.001", "0.01", "-1", "x"]), "2", k, k2,
+         _pick(rng, ["MIN", "MAX", "FOO"]), "COUNT", _pick(rng, ["1", "3", "0"])],
         ["ZRANDMEMBER", k, _pick(rng, ["0", "1000", "-2"]), "WITHSCORES"],
         ["ZUNION", "2", k, k2, "WITHSCORES"],
         ["ZUNION", "2", k, k2, "WEIGHTS", _pick(rng, ["1", "2", "-1", "0", "inf"]), "0.5",

@@ -86,7 +86,7 @@ TYPED_RPCS = [
 FAMILY_RPCS = [
     "HSet", "HGet", "HMGet", "HGetAll", "HDel", "HIncrBy", "HLen", "HExists",
     "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
-    "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange",
+    "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
 ]
 ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Pipeline"]
 

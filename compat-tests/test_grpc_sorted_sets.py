@@ -1,16 +1,19 @@
-"""gRPC suite for the sorted-set RPCs (ZAdd, ZRem, ZScore, ZIncrBy, ZCard, ZRank, ZRange)
-and the sorted-set commands reached through Execute, written from the .proto only.
+"""gRPC suite for the sorted-set RPCs (ZAdd, ZRem, ZScore, ZIncrBy, ZCard, ZRank, ZRange,
+and the blocking BZPopMin, BZPopMax) and the sorted-set commands reached through Execute,
+written from the .proto only.
 
 Reuses test_grpc.py's stub generation and fixtures. Run with
 GRPC_PORT=<port> python3 -m pytest -q --noconftest test_grpc_sorted_sets.py
 """
 import math
+import time
 
 import grpc
 import pytest
 
 from test_grpc import (ERR_DB_RANGE, INVALID, PRECONDITION, channel, m, pb,  # noqa: F401
                        raw_stub, _flushall)
+from test_grpc_lists import in_thread, wait_blocked
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -139,6 +142,8 @@ def _requests(db):
         ("ZCard", pb.ZCardRequest(db=db, key=b"k")),
         ("ZRank", pb.ZRankRequest(db=db, key=b"k", member=b"m")),
         ("ZRange", pb.ZRangeRequest(db=db, key=b"k", rank=pb.ZRankRange(start=0, stop=-1))),
+        ("BZPopMin", pb.BZPopRequest(db=db, keys=[b"k"], timeout=0.01)),
+        ("BZPopMax", pb.BZPopRequest(db=db, keys=[b"k"], timeout=0.01)),
     ]
 
 
@@ -151,3 +156,46 @@ def test_db_out_of_range(m, db):
 def test_every_rpc_is_implemented(m):
     for name, request in _requests(3):
         getattr(m, name)(request)
+
+
+def test_bzpop_pops_at_once_or_is_served_in_order(m):
+    zadd(m, b"z", (b"a", 1), (b"b", 2), (b"c", 3))
+    r = m.BZPopMin(pb.BZPopRequest(keys=[b"nx", b"z"], timeout=0))
+    assert (r.found, r.key, r.member, r.score) == (True, b"z", b"a", 1.0)
+    r = m.BZPopMax(pb.BZPopRequest(keys=[b"z"], timeout=1))
+    assert (r.found, r.key, r.member, r.score) == (True, b"z", b"c", 3.0)
+    first = in_thread(m.BZPopMax, pb.BZPopRequest(keys=[b"w"], timeout=0))
+    wait_blocked(m, 1)
+    second = in_thread(m.BZPopMin, pb.BZPopRequest(keys=[b"x", b"w"], timeout=5))
+    wait_blocked(m, 2)
+    # One ZADD (through Execute, any front end) serves both, oldest first.
+    assert ex(m, "ZADD", "w", 1, "p", 2, "q", 3, "r") == pb.Reply(integer=3)
+    kind, r = first.get(timeout=5)
+    assert kind == "ok" and (r.key, r.member, r.score) == (b"w", b"r", 3.0)
+    kind, r = second.get(timeout=5)
+    assert kind == "ok" and (r.key, r.member, r.score) == (b"w", b"p", 1.0)
+    assert names(m.ZRange(pb.ZRangeRequest(key=b"w", rank=pb.ZRankRange(start=0, stop=-1)))) \
+        == [b"q"]
+
+
+def test_bzpop_timeout_and_errors(m):
+    started = time.time()
+    r = m.BZPopMin(pb.BZPopRequest(keys=[b"nx"], timeout=0.1))
+    assert not r.found and time.time() - started >= 0.09
+    fails(m.BZPopMin, pb.BZPopRequest(keys=[b"nx"], timeout=-1), INVALID,
+          "ERR timeout is negative")
+    fails(m.BZPopMax, pb.BZPopRequest(timeout=0), INVALID,
+          "ERR wrong number of arguments for 'bzpopmax' command")
+    ex(m, "SET", "s", "v")
+    fails(m.BZPopMax, pb.BZPopRequest(keys=[b"nx", b"s"], timeout=0), PRECONDITION, WRONGTYPE)
+    wait_blocked(m, 0)
+
+
+def test_bzpop_deadline_removes_the_waiter(m, raw_stub):
+    with pytest.raises(grpc.RpcError) as info:
+        raw_stub.BZPopMin(pb.BZPopRequest(keys=[b"k"], timeout=0), timeout=0.2)
+    # The client's deadline and the server's grpc-timeout ("Timeout expired") race.
+    assert info.value.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+    wait_blocked(m, 0)
+    zadd(m, b"k", (b"v", 1))
+    assert m.ZCard(pb.ZCardRequest(key=b"k")).count == 1

@@ -4,13 +4,19 @@ Every expectation was validated against redis-server 7.0.15
 (SERVER_PORT=<oracle> ORACLE_IS_REDIS_70=1 PROTOCOL=2|3 python3 -m pytest
 test_redis_py_sorted_sets.py). Raw connections check the exact reply types: scores are
 RESP3 doubles or RESP2 `%.17g` bulk strings, WITHSCORES replies are flat in RESP2 and
-nested pairs in RESP3.
+nested pairs in RESP3. The blocking BZPOPMIN / BZPOPMAX / BZMPOP are checked with threads:
+clients block in threads of their own while the test adds members, and the order they are
+served in, timeouts and disconnects are checked.
 """
+import threading
+import time
+
 import pytest
 import redis
 
-from conftest import PROTOCOL
-from resp_raw import Double, Error, Null, NullArray, NullBulk, strict_eq
+from conftest import PROTOCOL, open_raw
+from test_redis_py_lists import Call, blocked_clients, wait_blocked
+from resp_raw import Double, Error, Null, NullArray, NullBulk, encode_command, strict_eq
 
 NIL = NullBulk if PROTOCOL == 2 else Null
 NIL_ARRAY = NullArray if PROTOCOL == 2 else Null
@@ -254,3 +260,111 @@ def test_raw_algebra_and_scan(raw):
     same(raw.cmd("ZRANDMEMBER", "s", "-9223372036854775808"), Error(
         "ERR value is out of range, value must between -9223372036854775807 and "
         "9223372036854775807"))
+
+
+# ---------------------------------------------------------------------------
+# Blocking pops, with threads
+# ---------------------------------------------------------------------------
+
+def popped(reply):
+    """redis-py's BZPOPMIN/BZPOPMAX result as (key, member, score), whatever the protocol."""
+    key, member, score = reply
+    return key, member, float(score)
+
+
+def test_bzpop_answers_at_once_when_it_can(r):
+    r.zadd("z", {"a": 1, "b": 2.5, "c": 3})
+    assert popped(r.bzpopmin(["nokey", "z"], timeout=0)) == ("z", "a", 1.0)
+    assert popped(r.bzpopmax("z", timeout=1)) == ("z", "c", 3.0)
+    key, items = r.bzmpop(0, 2, ["nokey", "z"], min=True, count=5)
+    assert key == "z" and [(m, float(s)) for m, s in items] == [("b", 2.5)]
+    assert r.exists("z") == 0
+    assert r.bzpopmin("z", timeout=0.05) is None
+    assert r.bzmpop(0.05, 1, ["z"], max=True) is None
+    r.set("s", "x")
+    py_err(WRONGTYPE, r.bzpopmax, ["nokey", "s"], timeout=0)
+    py_err(WRONGTYPE, r.bzmpop, 0, 1, ["s"], min=True)
+    py_err("ERR timeout is negative", r.bzpopmin, "z", timeout=-1)
+    assert blocked_clients(r) == 0
+
+
+def test_blocked_clients_served_in_order(r):
+    calls = [Call("BZPOPMIN", "q", 0)]
+    wait_blocked(r, 1)
+    calls.append(Call("BZPOPMAX", "other", "q", 0))
+    wait_blocked(r, 2)
+    calls.append(Call("BZMPOP", 0, 1, "q", "MIN", "COUNT", 2))
+    wait_blocked(r, 3)
+    assert r.zadd("q", {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}) == 5
+    assert popped(calls[0].result()) == ("q", "a", 1.0)
+    assert popped(calls[1].result()) == ("q", "e", 5.0)
+    key, items = calls[2].result()
+    assert key == "q" and [(m, float(s)) for m, s in items] == [("b", 2.0), ("c", 3.0)]
+    assert r.zrange("q", 0, -1) == ["d"]
+    assert blocked_clients(r) == 0
+
+
+def test_fractional_timeout_and_zero_waits(r):
+    started = time.time()
+    assert r.bzpopmax(["nokey"], timeout=0.2) is None
+    assert 0.18 <= time.time() - started < 2
+    call = Call("BZPOPMIN", "k", 0)
+    wait_blocked(r, 1)
+    time.sleep(0.3)
+    assert call.is_alive()
+    r.zincrby("k", 1.5, "m")
+    assert popped(call.result()) == ("k", "m", 1.5)
+
+
+def test_stores_rename_and_copy_serve_waiters(r):
+    r.zadd("a", {"x": 1, "y": 2})
+    r.zadd("b", {"y": 10})
+    call = Call("BZPOPMAX", "dst", 0)
+    wait_blocked(r, 1)
+    assert r.zunionstore("dst", ["a", "b"]) == 2
+    assert popped(call.result()) == ("dst", "y", 12.0)
+    r.delete("dst")
+    call = Call("BZMPOP", 0, 1, "dst", "MAX", "COUNT", 9)
+    wait_blocked(r, 1)
+    assert r.copy("a", "dst") == 1
+    key, items = call.result()
+    assert key == "dst" and [(m, float(s)) for m, s in items] == [("y", 2.0), ("x", 1.0)]
+    call = Call("BZPOPMIN", "dst", 0)
+    wait_blocked(r, 1)
+    assert r.rename("b", "dst") is True
+    assert popped(call.result()) == ("dst", "y", 10.0)
+
+
+def test_a_disconnected_waiter_takes_nothing(r):
+    gone = open_raw()
+    gone.send(encode_command("BZPOPMIN", "k", "0"))
+    wait_blocked(r, 1)
+    gone.close()
+    wait_blocked(r, 0)
+    r.zadd("k", {"v": 1})
+    assert r.zcard("k") == 1
+
+
+def test_raw_served_replies(r, raw):
+    """The exact reply types of served clients: [key, member, score] and ZMPOP's shape."""
+    out = {}
+
+    def block(name, *args):
+        conn = open_raw()
+        out[name] = conn.cmd(*args)
+        conn.close()
+    threads = [threading.Thread(target=block, args=("min", "BZPOPMIN", "k", "0"))]
+    threads[0].start()
+    wait_blocked(r, 1)
+    threads.append(threading.Thread(target=block,
+                                    args=("m", "BZMPOP", "0", "1", "k", "MAX", "COUNT", "2")))
+    threads[1].start()
+    wait_blocked(r, 2)
+    same(raw.cmd("ZADD", "k", "1", "a", "2.5", "b", "3", "c", "4", "d"), 4)
+    for t in threads:
+        t.join(5)
+    same(out["min"], [b"k", b"a", D("1")])
+    same(out["m"], [b"k", [[b"d", D("4")], [b"c", D("3")]]])
+    same(raw.cmd("BZPOPMIN", "k", "0"), [b"k", b"b", D("2.5")])
+    same(raw.cmd("BZPOPMAX", "k", "0.01"), NIL_ARRAY)
+    same(raw.cmd("BZMPOP", "0.01", "1", "k", "MIN"), NIL_ARRAY)

@@ -1,4 +1,4 @@
-//! Blocking commands (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP; later BZPOPMIN, BZPOPMAX,
+//! Blocking commands (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX,
 //! BZMPOP): the registry of blocked clients and the serving of them when their keys get
 //! elements.
 //!

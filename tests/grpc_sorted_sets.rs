@@ -1,18 +1,23 @@
 //! The sorted-set typed RPCs over real HTTP/2: ZAdd with every option and its conflicts,
 //! ZRem, ZScore (found flag), ZIncrBy, ZCard, ZRank (optional), ZRange by rank / score /
 //! lex with REV, LIMIT and scores; errors as statuses with Redis texts; data shared with
-//! RESP; Execute for the commands without a typed RPC.
+//! RESP; Execute for the commands without a typed RPC; BZPopMin/BZPopMax served by ZADD
+//! from RESP in the order they blocked, their timeout, and the call deadline or
+//! cancellation removing the waiter.
 
 mod common;
+
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use memorabilia::grpc::proto::{
     self, ZAddComparison, ZAddCondition, memorabilia_client::MemorabiliaClient, reply::Kind,
     z_lex_bound::Bound, z_range_request::Range,
 };
+use memorabilia::server::RunningServer;
 use redis::AsyncCommands;
 use tonic::transport::Channel;
-use tonic::{Code, Response, Status};
+use tonic::{Code, Request, Response, Status};
 
 type Client = MemorabiliaClient<Channel>;
 
@@ -437,4 +442,148 @@ async fn execute_reaches_the_other_commands_and_resp_sees_the_data() {
     let mut con = common::connection(&server, 2).await;
     let left: Vec<(String, f64)> = con.zrange_withscores("z", 0, -1).await.unwrap();
     assert_eq!(left, [("a".into(), 1.0)]);
+}
+
+async fn wait_blocked(server: &RunningServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.state.blocking.blocked_clients() != n {
+        assert!(Instant::now() < deadline, "expected {n} blocked clients");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn bzpop(keys: &[&str], timeout: f64) -> proto::BzPopRequest {
+    proto::BzPopRequest {
+        db: 0,
+        keys: keys.iter().map(|k| b(k)).collect(),
+        timeout,
+    }
+}
+
+fn found(key: &str, member: &str, score: f64) -> proto::BzPopResponse {
+    proto::BzPopResponse {
+        found: true,
+        key: b(key),
+        member: b(member),
+        score,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bzpop_rpcs_pop_at_once_and_are_served_in_order() {
+    let server = common::start().await;
+    let mut c = common::grpc(&server).await;
+    zadd(&mut c, "z", &[("a", 1.0), ("b", 2.0), ("c", 3.0)]).await;
+    let r = c.bz_pop_min(bzpop(&["nx", "z"], 0.0)).await.unwrap();
+    assert_eq!(r.into_inner(), found("z", "a", 1.0));
+    let r = c.bz_pop_max(bzpop(&["z"], 1.0)).await.unwrap();
+    assert_eq!(r.into_inner(), found("z", "c", 3.0));
+    // Two waiters on an empty key, served oldest first by one ZADD from RESP.
+    let mut first = c.clone();
+    let min = tokio::spawn(async move { first.bz_pop_min(bzpop(&["w", "x"], 0.0)).await });
+    wait_blocked(&server, 1).await;
+    let mut second = c.clone();
+    let max = tokio::spawn(async move { second.bz_pop_max(bzpop(&["x"], 5.0)).await });
+    wait_blocked(&server, 2).await;
+    let mut redis = common::connection(&server, 3).await;
+    let added: i64 = redis
+        .zadd_multiple("x", &[(1.5, "m"), (2.5, "n"), (3.5, "o")])
+        .await
+        .unwrap();
+    assert_eq!(added, 3);
+    assert_eq!(
+        min.await.unwrap().unwrap().into_inner(),
+        found("x", "m", 1.5)
+    );
+    assert_eq!(
+        max.await.unwrap().unwrap().into_inner(),
+        found("x", "o", 3.5)
+    );
+    let left: Vec<String> = redis.zrange("x", 0, -1).await.unwrap();
+    assert_eq!(left, ["n"]);
+    // The command's timeout: not found, after at least that long.
+    let started = Instant::now();
+    let r = c
+        .bz_pop_max(bzpop(&["nx"], 0.1))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r, proto::BzPopResponse::default());
+    assert!(started.elapsed() >= Duration::from_millis(95));
+    // Errors are the command's.
+    let _: () = redis.set("s", "v").await.unwrap();
+    assert_status(
+        c.bz_pop_min(bzpop(&["s"], 0.0)).await,
+        Code::FailedPrecondition,
+        WRONGTYPE,
+    );
+    assert_status(
+        c.bz_pop_min(bzpop(&["nx"], -1.0)).await,
+        Code::InvalidArgument,
+        "ERR timeout is negative",
+    );
+    assert_status(
+        c.bz_pop_max(bzpop(&[], 0.0)).await,
+        Code::InvalidArgument,
+        "ERR wrong number of arguments for 'bzpopmax' command",
+    );
+    assert_eq!(server.state.blocking.blocked_clients(), 0);
+    server.shutdown();
+    server.wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bzpop_deadline_and_cancellation_remove_the_waiter() {
+    let server = common::start().await;
+    let c = common::grpc(&server).await;
+    // A deadline shorter than the command's timeout: the call fails, the wait is gone.
+    let mut caller = c.clone();
+    let mut request = Request::new(bzpop(&["k"], 0.0));
+    request.set_timeout(Duration::from_millis(100));
+    let started = Instant::now();
+    let err = caller.bz_pop_min(request).await.unwrap_err();
+    assert!(
+        matches!(err.code(), Code::DeadlineExceeded | Code::Cancelled),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    wait_blocked(&server, 0).await;
+    // A cancelled call (the client drops it).
+    let mut cancelled = c.clone();
+    let task = tokio::spawn(async move { cancelled.bz_pop_max(bzpop(&["k"], 0.0)).await });
+    wait_blocked(&server, 1).await;
+    task.abort();
+    wait_blocked(&server, 0).await;
+    // Nobody took the members added afterwards; BZMPOP through Execute gets them.
+    let mut redis = common::connection(&server, 2).await;
+    let _: () = redis.zadd("k", "v", 1).await.unwrap();
+    let card: i64 = redis.zcard("k").await.unwrap();
+    assert_eq!(card, 1);
+    let mut e = c.clone();
+    let r = e
+        .execute(proto::Command {
+            args: ["BZMPOP", "0", "1", "k", "MIN", "COUNT", "9"]
+                .iter()
+                .map(|a| b(a))
+                .collect(),
+            db: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let bulk = |s: &str| proto::Reply {
+        kind: Some(Kind::Bulk(b(s))),
+    };
+    let array = |items: Vec<proto::Reply>| proto::Reply {
+        kind: Some(Kind::Array(proto::Array { items })),
+    };
+    let double = proto::Reply {
+        kind: Some(Kind::Double(1.0)),
+    };
+    assert_eq!(
+        r,
+        array(vec![bulk("k"), array(vec![array(vec![bulk("v"), double])])])
+    );
+    server.shutdown();
+    server.wait().await;
 }

@@ -741,11 +741,12 @@ pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Re
     if only_if_new && txn.get_for_write(db, dst).is_some() {
         return Ok(false);
     }
-    let readies = matches!(value, Value::List(_));
+    let readies = matches!(value, Value::List(_) | Value::SortedSet(_));
     txn.set(db, dst, value, expires_at);
     txn.remove(db, src);
     if readies {
-        // A list under a new name serves clients blocked on that name, as in Redis.
+        // A list or sorted set under a new name serves clients blocked on that name, as in
+        // Redis.
         ctx.signal_ready(db, dst);
     }
     Ok(true)
@@ -803,7 +804,7 @@ pub fn copy_op(
     if !replace && txn.get_for_write(dst_db, dst).is_some() {
         return Ok(false);
     }
-    let readies = matches!(entry.value, Value::List(_));
+    let readies = matches!(entry.value, Value::List(_) | Value::SortedSet(_));
     txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
     if readies {
         ctx.signal_ready(dst_db, dst);

@@ -10,7 +10,7 @@
 //! scores are bulk strings in both, as in Redis). With WITHSCORES, RESP2 replies are flat
 //! `[member, score, ...]` and RESP3 replies nested `[[member, score], ...]`.
 //!
-//! The commands the typed gRPC RPCs (and the future blocking BZPOP*/BZMPOP) share are split
+//! The commands the typed gRPC RPCs and the blocking BZPOP*/BZMPOP share are split
 //! into typed operations (`zadd_op`, `zrange_op`, `zpop_op`, ...) holding the semantics and
 //! error texts, and RESP handlers that parse argv in Redis's order.
 //!
@@ -42,6 +42,15 @@
 //!   `[[m, s], ...]`); `ERR value is out of range, must be positive`.
 //! - `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]` — `[key, [[m, s], ...]]` from the
 //!   first non-empty key, or a null array.
+//! - `BZPOPMIN key [key ...] timeout`, `BZPOPMAX key [key ...] timeout` — `[key, member,
+//!   score]` from the first non-empty key (the score a double in RESP3, a bulk string in
+//!   RESP2); when every key is empty the client blocks (see [`crate::blocking`]) and gets a
+//!   null array at the timeout. `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`
+//!   — as ZMPOP, blocking the same way. Timeouts are seconds (fractions allowed, 0 waits
+//!   forever): `ERR timeout is not a float or out of range`, `ERR timeout is negative`
+//!   (BZMPOP checks its other arguments first). Every command that adds members (ZADD,
+//!   ZINCRBY, ZRANGESTORE, Z*STORE, and RENAME/COPY of a sorted set) serves the clients
+//!   blocked on the key, in the order they blocked.
 //! - `ZRANDMEMBER key [count [WITHSCORES]]` — a member (or null); with a count an array: a
 //!   positive count gives distinct members, a negative one may repeat.
 //! - `ZUNION|ZINTER numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
@@ -62,6 +71,7 @@ use rand::Rng;
 
 use super::args;
 use super::{Command, Ctx, Protocol, Reply, flags::*, keys};
+use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 use crate::store::numeric::{format_double, parse_f64};
@@ -245,6 +255,41 @@ pub static COMMANDS: &[Command] = &[
         "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of \
          elements in the sorted set, and M being the number of elements popped.",
     ),
+    Command::new(
+        "bzpopmin",
+        -3,
+        WRITE | NOSCRIPT | FAST,
+        keys(1, -2, 1),
+        bzpopmin,
+    )
+    .doc(
+        "sorted-set",
+        "5.0.0",
+        "Remove and return the member with the lowest score from one or more sorted sets, or \
+         block until one is available",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+    ),
+    Command::new(
+        "bzpopmax",
+        -3,
+        WRITE | NOSCRIPT | FAST,
+        keys(1, -2, 1),
+        bzpopmax,
+    )
+    .doc(
+        "sorted-set",
+        "5.0.0",
+        "Remove and return the member with the highest score from one or more sorted sets, or \
+         block until one is available",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+    ),
+    Command::new("bzmpop", -5, WRITE, keys(0, 0, 0), bzmpop).doc(
+        "sorted-set",
+        "7.0.0",
+        "Remove and return members with scores in a sorted set or block until one is available",
+        "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of \
+         elements in the sorted set, and M being the number of elements popped.",
+    ),
     Command::new("zrandmember", -2, READONLY, keys(1, 1, 1), zrandmember).doc(
         "sorted-set",
         "6.2.0",
@@ -362,9 +407,11 @@ fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
 }
 
 /// The one place where a sorted set gains members (ZADD, ZINCRBY, ZRANGESTORE and the
-/// Z*STORE commands), called with the key's txn still held: the blocking BZPOPMIN /
-/// BZPOPMAX / BZMPOP will signal their waiters on `key` here, in one line.
-fn members_added(_ctx: &Ctx<'_>, _txn: &Txn<'_>, _db: usize, _key: &[u8]) {}
+/// Z*STORE commands), called with the key's txn still held: readies `key` so clients
+/// blocked on it by BZPOPMIN / BZPOPMAX / BZMPOP are served after this command.
+fn members_added(ctx: &Ctx<'_>, _txn: &Txn<'_>, db: usize, key: &[u8]) {
+    ctx.signal_ready(db, key);
+}
 
 /// Deletes `key` when its set became empty (Redis never keeps empty collections).
 fn drop_if_empty(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue) {
@@ -1118,7 +1165,8 @@ pub enum PopEnd {
 
 /// Redis's `genericZpopCommand`: pops up to `count` members from the first of `keys` that
 /// exists (WRONGTYPE when that key is not a sorted set); `None` when no key exists. The
-/// blocking BZPOP*/BZMPOP call this too and block on `None`.
+/// blocking BZPOP*/BZMPOP run the same pops inside their own txn ([`zpop_in`]) and block
+/// on `None`.
 pub fn zpop_op<K: AsRef<[u8]>>(
     ctx: &Ctx<'_>,
     keys: &[K],
@@ -1129,6 +1177,17 @@ pub fn zpop_op<K: AsRef<[u8]>>(
     let txn = ctx
         .store()
         .txn(Access::Write, db, keys.iter().map(|k| k.as_ref()));
+    zpop_in(&txn, db, keys, end, count)
+}
+
+/// [`zpop_op`] inside an open write txn over `keys`.
+fn zpop_in<K: AsRef<[u8]>>(
+    txn: &Txn<'_>,
+    db: usize,
+    keys: &[K],
+    end: PopEnd,
+    count: usize,
+) -> Result<Option<(Bytes, Vec<Scored>)>> {
     for key in keys {
         let key = key.as_ref();
         let Some(z) = zset_at(txn.get_for_write(db, key))? else {
@@ -1142,7 +1201,7 @@ pub fn zpop_op<K: AsRef<[u8]>>(
                 None => break,
             }
         }
-        drop_if_empty(&txn, db, key, &set);
+        drop_if_empty(txn, db, key, &set);
         return Ok(Some((Bytes::copy_from_slice(key), popped)));
     }
     Ok(None)
@@ -1231,6 +1290,82 @@ pub fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], PopEnd, usize)
 fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (keys, end, count) = parse_mpop(argv, 1)?;
     Ok(mpop_reply(zpop_op(ctx, keys, end, count)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// BZPOPMIN / BZPOPMAX / BZMPOP
+// ---------------------------------------------------------------------------------------
+
+/// How much a blocking pop takes, which also decides its reply's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockingTake {
+    /// BZPOPMIN/BZPOPMAX: one member, answered `[key, member, score]`.
+    One,
+    /// BZMPOP with its COUNT: up to that many, answered `[key, [[member, score], ...]]`.
+    Many(usize),
+}
+
+/// BZPOPMIN/BZPOPMAX/BZMPOP: pops like ZPOP*/ZMPOP from the first existing key of `keys`
+/// (WRONGTYPE when that key holds another type); when none exists, blocks the client on
+/// all of them (see [`crate::blocking`]) with a null array as the timeout reply. `argv`
+/// is the command a served client re-runs.
+pub fn blocking_zpop(
+    ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
+    keys: &[Bytes],
+    end: PopEnd,
+    take: BlockingTake,
+    timeout: BlockTimeout,
+) -> Result<Reply> {
+    let db = ctx.db();
+    let server = ctx.server;
+    let txn = server
+        .store
+        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
+    let count = match take {
+        BlockingTake::One => 1,
+        BlockingTake::Many(n) => n,
+    };
+    match zpop_in(&txn, db, keys, end, count)? {
+        Some((key, mut popped)) if take == BlockingTake::One => {
+            let (member, score) = popped.pop().expect("an existing sorted set has a member");
+            Ok(Reply::Array(vec![
+                Reply::Bulk(key),
+                Reply::Bulk(member),
+                Reply::Double(score),
+            ]))
+        }
+        Some(popped) => Ok(mpop_reply(Some(popped))),
+        None => {
+            let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+            // Registered while `txn` still holds the keys' locks: no ZADD can slip between.
+            Ok(ctx.block(argv, &keys, timeout, Reply::NullArray))
+        }
+    }
+}
+
+fn bzpop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: PopEnd) -> Result<Reply> {
+    let timeout = parse_timeout(&argv[argv.len() - 1])?;
+    let keys = &argv[1..argv.len() - 1];
+    blocking_zpop(ctx, argv, keys, end, BlockingTake::One, timeout)
+}
+
+/// `BZPOPMIN key [key ...] timeout` → `[key, member, score]` or a null array.
+fn bzpopmin(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    bzpop_command(ctx, argv, PopEnd::Min)
+}
+
+/// `BZPOPMAX key [key ...] timeout` → `[key, member, score]` or a null array.
+fn bzpopmax(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    bzpop_command(ctx, argv, PopEnd::Max)
+}
+
+/// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]` → as ZMPOP, or a null
+/// array at the timeout. The timeout is checked after the other arguments, as in Redis.
+fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (keys, end, count) = parse_mpop(argv, 2)?;
+    let timeout = parse_timeout(&argv[1])?;
+    blocking_zpop(ctx, argv, keys, end, BlockingTake::Many(count), timeout)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1870,6 +2005,9 @@ mod tests {
             ("zpopmin", -2, 1, 1, 1, WRITE | FAST),
             ("zpopmax", -2, 1, 1, 1, WRITE | FAST),
             ("zmpop", -4, 0, 0, 0, WRITE),
+            ("bzpopmin", -3, 1, -2, 1, WRITE | NOSCRIPT | FAST),
+            ("bzpopmax", -3, 1, -2, 1, WRITE | NOSCRIPT | FAST),
+            ("bzmpop", -5, 0, 0, 0, WRITE),
             ("zrandmember", -2, 1, 1, 1, READONLY),
             ("zunion", -3, 0, 0, 0, READONLY),
             ("zinter", -3, 0, 0, 0, READONLY),
@@ -2478,5 +2616,165 @@ mod tests {
             }
         }
         w.join().unwrap();
+    }
+
+    /// The reply a blocked client got, if any yet (waits a little for it).
+    fn served(h: &mut Harness) -> Option<Reply> {
+        let wait = h.session.blocked.take()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_millis(50), wait.reply()).await
+        })
+        .ok()
+    }
+
+    fn popped(key: &str, member: &str, score: f64) -> Reply {
+        Reply::Array(vec![bulk(key), bulk(member), Reply::Double(score)])
+    }
+
+    #[test]
+    fn blocking_pops_answer_at_once_when_they_can() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+        assert_eq!(
+            h.run(&["BZPOPMIN", "nokey", "z", "0"]),
+            popped("z", "a", 1.0)
+        );
+        assert_eq!(h.run(&["BZPOPMAX", "z", "0.5"]), popped("z", "d", 4.0));
+        // BZMPOP answers like ZMPOP, nested pairs in both protocols.
+        assert_eq!(
+            h.run(&["BZMPOP", "0", "2", "nokey", "z", "MAX", "COUNT", "5"]),
+            Reply::Array(vec![
+                bulk("z"),
+                Reply::Array(vec![
+                    Reply::Array(vec![bulk("c"), Reply::Double(3.0)]),
+                    Reply::Array(vec![bulk("b"), Reply::Double(2.0)]),
+                ])
+            ])
+        );
+        assert!(!exists(&h, "z"));
+        assert!(h.session.blocked.is_none());
+        h.run(&["SET", "s", "x"]);
+        for words in [
+            &["BZPOPMIN", "nokey", "s", "0"][..],
+            &["BZPOPMAX", "s", "0"],
+            &["BZMPOP", "0", "2", "nokey", "s", "MIN"],
+        ] {
+            assert_eq!(
+                h.err(words),
+                "WRONGTYPE Operation against a key holding the wrong kind of value"
+            );
+        }
+        assert_eq!(h.err(&["BZPOPMIN", "z", "-1"]), "ERR timeout is negative");
+        assert_eq!(
+            h.err(&["BZPOPMAX", "s", "x"]),
+            "ERR timeout is not a float or out of range"
+        );
+        // BZMPOP checks its other arguments before the timeout, as in Redis.
+        assert_eq!(
+            h.err(&["BZMPOP", "x", "0", "z", "MIN"]),
+            "ERR numkeys should be greater than 0"
+        );
+        assert_eq!(h.err(&["BZMPOP", "x", "1", "z", "UP"]), "ERR syntax error");
+        assert_eq!(
+            h.err(&["BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"]),
+            "ERR count should be greater than 0"
+        );
+        assert_eq!(
+            h.err(&["BZMPOP", "x", "1", "z", "MIN"]),
+            "ERR timeout is not a float or out of range"
+        );
+        assert_eq!(
+            h.err(&["BZMPOP", "-1", "1", "z", "MIN"]),
+            "ERR timeout is negative"
+        );
+        assert!(h.session.blocked.is_none());
+    }
+
+    #[test]
+    fn blocked_clients_are_served_in_order_by_zadd() {
+        let mut h = Harness::new();
+        let mut first = other_client(&h);
+        let mut second = other_client(&h);
+        let mut third = other_client(&h);
+        first.run(&["BZPOPMIN", "k", "0"]);
+        second.run(&["BZMPOP", "0", "2", "other", "k", "MAX", "COUNT", "2"]);
+        third.run(&["BZPOPMAX", "k", "0"]);
+        assert_eq!(h.server.blocking.blocked_clients(), 3);
+        assert_eq!(h.server.blocking.blocking_keys(), 2);
+        assert_eq!(
+            h.run(&["ZADD", "k", "1", "a", "2", "b", "3", "c", "4", "d"]),
+            int(4)
+        );
+        assert_eq!(served(&mut first), Some(popped("k", "a", 1.0)));
+        assert_eq!(
+            served(&mut second),
+            Some(Reply::Array(vec![
+                bulk("k"),
+                Reply::Array(vec![
+                    Reply::Array(vec![bulk("d"), Reply::Double(4.0)]),
+                    Reply::Array(vec![bulk("c"), Reply::Double(3.0)]),
+                ])
+            ]))
+        );
+        assert_eq!(served(&mut third), Some(popped("k", "b", 2.0)));
+        assert!(!exists(&h, "k"));
+        assert_eq!(h.server.blocking.blocked_clients(), 0);
+        assert_eq!(h.server.blocking.blocking_keys(), 0);
+    }
+
+    #[test]
+    fn every_way_of_adding_members_serves_waiters() {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "src", "1", "a", "2", "b"]);
+        let adders: &[&[&str]] = &[
+            &["ZINCRBY", "w", "5", "m"],
+            &["ZUNIONSTORE", "w", "1", "src"],
+            &["ZINTERSTORE", "w", "1", "src"],
+            &["ZDIFFSTORE", "w", "1", "src"],
+            &["ZRANGESTORE", "w", "src", "0", "-1"],
+            &["COPY", "src", "w"],
+        ];
+        for words in adders {
+            let mut waiter = other_client(&h);
+            waiter.run(&["BZPOPMIN", "w", "0"]);
+            assert!(waiter.session.blocked.is_some(), "{words:?}");
+            h.run(words);
+            let reply = served(&mut waiter);
+            assert!(
+                matches!(&reply, Some(Reply::Array(items)) if items.len() == 3),
+                "{words:?}: {reply:?}"
+            );
+            h.run(&["DEL", "w"]);
+        }
+        // RENAME of a sorted set onto a waited key.
+        let mut waiter = other_client(&h);
+        waiter.run(&["BZPOPMAX", "w", "0"]);
+        h.run(&["RENAME", "src", "w"]);
+        assert_eq!(served(&mut waiter), Some(popped("w", "b", 2.0)));
+        assert_eq!(h.run(&["ZCARD", "w"]), int(1));
+        // An empty store result deletes the key and serves nobody.
+        let mut waiter = other_client(&h);
+        waiter.run(&["BZPOPMIN", "e", "0"]);
+        h.run(&["ZUNIONSTORE", "e", "1", "nokey"]);
+        assert_eq!(served(&mut waiter), None);
+        assert_eq!(h.server.blocking.blocked_clients(), 0);
+    }
+
+    #[test]
+    fn a_dropped_wait_leaves_the_members_and_a_timeout_answers_null() {
+        let mut h = Harness::new();
+        let mut waiter = other_client(&h);
+        waiter.run(&["BZPOPMIN", "k", "0"]);
+        drop(waiter.session.blocked.take());
+        assert_eq!(h.server.blocking.blocked_clients(), 0);
+        h.run(&["ZADD", "k", "1", "a"]);
+        assert_eq!(h.run(&["ZCARD", "k"]), int(1));
+        waiter.run(&["BZMPOP", "0.01", "1", "nokey", "MIN"]);
+        assert_eq!(served(&mut waiter), Some(Reply::NullArray));
+        assert_eq!(h.server.blocking.blocked_clients(), 0);
     }
 }

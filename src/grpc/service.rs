@@ -18,6 +18,7 @@ use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::{convert, hashes, keys, lists, sets, sorted_sets, strings};
 use crate::blocking::Wait;
+use crate::commands::sorted_sets::PopEnd;
 use crate::commands::{self, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ClientKind, ServerState};
@@ -63,7 +64,7 @@ impl MemorabiliaService {
         result.map(Response::new).map_err(|e| convert::status(&e))
     }
 
-    /// Runs a typed blocking RPC (BLPop, BRPop, BLMove): its function answers at once or
+    /// Runs a typed blocking RPC (BLPop, BRPop, BLMove, BZPopMin, BZPopMax): its function answers at once or
     /// leaves a wait in the session, which this awaits; `respond` builds the response
     /// from the final reply. The call has a client of its own, so `CLIENT UNBLOCK` can
     /// address it. A deadline or cancellation drops this future, and with it the wait.
@@ -300,6 +301,32 @@ impl Memorabilia for MemorabiliaService {
     ) -> std::result::Result<Response<proto::LMoveResponse>, Status> {
         self.typed_blocking(request, |r| r.db, lists::bl_move, lists::bl_move_response)
             .await
+    }
+
+    async fn bz_pop_min(
+        &self,
+        request: Request<proto::BzPopRequest>,
+    ) -> std::result::Result<Response<proto::BzPopResponse>, Status> {
+        self.typed_blocking(
+            request,
+            |r| r.db,
+            |ctx, r| sorted_sets::bz_pop(ctx, r, PopEnd::Min),
+            sorted_sets::bz_pop_response,
+        )
+        .await
+    }
+
+    async fn bz_pop_max(
+        &self,
+        request: Request<proto::BzPopRequest>,
+    ) -> std::result::Result<Response<proto::BzPopResponse>, Status> {
+        self.typed_blocking(
+            request,
+            |r| r.db,
+            |ctx, r| sorted_sets::bz_pop(ctx, r, PopEnd::Max),
+            sorted_sets::bz_pop_response,
+        )
+        .await
     }
 
     async fn execute(

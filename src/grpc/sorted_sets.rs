@@ -5,12 +5,20 @@
 //! request the Redis syntax could not express fails like the command would: no members in
 //! ZAdd/ZRem is the command's wrong-arity error, an unknown enum value or an unset
 //! `range` is `ERR syntax error`, a NaN score `ERR value is not a valid float`.
+//!
+//! BZPopMin/BZPopMax run the blocking operation with the argument vector a RESP client
+//! would have sent (what a blocked client re-runs when it is served); the service awaits
+//! the wait they may leave in the session, under the call's deadline.
+
+use bytes::Bytes;
 
 use super::proto;
-use crate::commands::Ctx;
+use crate::blocking::timeout_from_secs;
 use crate::commands::sorted_sets::{
-    self as ops, RangeArgs, RangeSpec, ZAddArgs, ZAddComparison, ZAddCondition, ZAddOutcome,
+    self as ops, BlockingTake, PopEnd, RangeArgs, RangeSpec, ZAddArgs, ZAddComparison,
+    ZAddCondition, ZAddOutcome,
 };
+use crate::commands::{Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::store::sorted_set::{LexBound, LexRange, ScoreRange};
 
@@ -170,4 +178,44 @@ pub fn z_range(ctx: &mut Ctx<'_>, req: proto::ZRangeRequest) -> Result<proto::ZR
         })
         .collect();
     Ok(proto::ZRangeResponse { members })
+}
+
+/// BZPOPMIN / BZPOPMAX key... timeout: the reply now, or (when the session holds a wait)
+/// the placeholder; the service turns the final reply into a response with
+/// [`bz_pop_response`].
+pub fn bz_pop(ctx: &mut Ctx<'_>, req: proto::BzPopRequest, end: PopEnd) -> Result<Reply> {
+    let name: &'static str = match end {
+        PopEnd::Min => "BZPOPMIN",
+        PopEnd::Max => "BZPOPMAX",
+    };
+    if req.keys.is_empty() {
+        return Err(Error::WrongArity(name.to_lowercase()));
+    }
+    let timeout = timeout_from_secs(req.timeout)?;
+    // The command a served client re-runs; it never blocks then, so the timeout is moot.
+    let mut argv = Vec::with_capacity(req.keys.len() + 2);
+    argv.push(Bytes::from_static(name.as_bytes()));
+    argv.extend(req.keys.iter().cloned());
+    argv.push(Bytes::from_static(b"0"));
+    ops::blocking_zpop(ctx, &argv, &req.keys, end, BlockingTake::One, timeout)
+}
+
+/// The response of BZPopMin/BZPopMax from the command's reply (`[key, member, score]`, or
+/// a null array at the timeout).
+pub fn bz_pop_response(reply: Reply) -> Result<proto::BzPopResponse> {
+    match reply {
+        Reply::Error(e) => Err(e),
+        Reply::Array(items) => match <[Reply; 3]>::try_from(items) {
+            Ok([Reply::Bulk(key), Reply::Bulk(member), Reply::Double(score)]) => {
+                Ok(proto::BzPopResponse {
+                    found: true,
+                    key,
+                    member,
+                    score,
+                })
+            }
+            _ => Err(Error::err("unexpected reply to a blocking sorted-set pop")),
+        },
+        _ => Ok(proto::BzPopResponse::default()),
+    }
 }
