@@ -21,6 +21,51 @@ pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// Whether `arg` is the option `word` as Redis compares options: C's `strcasecmp` on the
+/// argument, which ends at its first NUL byte (`LEFT\0x` is `LEFT`).
+pub fn opt(arg: &[u8], word: &str) -> bool {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    is(&arg[..end], word)
+}
+
+/// `numkeys key [key ...] <end> [COUNT count]` from `argv[numkeys_at..]`, the tail of LMPOP,
+/// BLMPOP, ZMPOP and BZMPOP, checked in Redis's order; `end` reads the end word (LEFT|RIGHT,
+/// MIN|MAX). Returns the keys, the end and the count (1 when not given).
+pub fn mpop<E>(
+    argv: &[Bytes],
+    numkeys_at: usize,
+    end: impl Fn(&[u8]) -> Option<E>,
+) -> Result<(&[Bytes], E, usize)> {
+    let numkeys = at_least_one(&argv[numkeys_at], "numkeys should be greater than 0")?;
+    let end_at = numkeys_at
+        .checked_add(numkeys)
+        .and_then(|i| i.checked_add(1))
+        .filter(|&i| i < argv.len())
+        .ok_or(Error::Syntax)?;
+    let which = end(&argv[end_at]).ok_or(Error::Syntax)?;
+    let mut count = None;
+    let mut options = Args::new(argv, end_at + 1);
+    while let Some(word) = options.next() {
+        if count.is_none() && opt(word, "COUNT") && options.remaining() > 0 {
+            count = Some(at_least_one(
+                options.value()?,
+                "count should be greater than 0",
+            )?);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((&argv[numkeys_at + 1..end_at], which, count.unwrap_or(1)))
+}
+
+/// A count of at least 1 (`getRangeLongFromObjectOrReply(1, LONG_MAX, msg)`).
+fn at_least_one(arg: &[u8], msg: &'static str) -> Result<usize> {
+    match int(arg) {
+        Ok(n) if n >= 1 => Ok(n as usize),
+        _ => Err(Error::err(msg)),
+    }
+}
+
 /// Parses a database index (`SELECT`, `COPY ... DB`): an integer, then a range check.
 pub fn db_index(arg: &[u8], databases: usize) -> Result<usize> {
     let n = parse_i64(arg).ok_or_else(|| Error::err("value is not an integer or out of range"))?;

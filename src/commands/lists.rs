@@ -50,7 +50,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::RwLock;
 
-use super::args::{self, is};
+use super::args::{self, is, opt};
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
@@ -283,27 +283,23 @@ fn push_into(ctx: &Ctx<'_>, txn: &Txn<'_>, key: &[u8], end: End, items: &[Bytes]
 
 /// `LEFT` or `RIGHT` (case-insensitive), else `ERR syntax error`.
 pub fn parse_end(arg: &[u8]) -> Result<End> {
-    if is(arg, "LEFT") {
-        Ok(End::Left)
-    } else if is(arg, "RIGHT") {
-        Ok(End::Right)
+    end_word(arg).ok_or(Error::Syntax)
+}
+
+/// LEFT or RIGHT, compared as Redis's `strcasecmp` does (up to a NUL byte).
+fn end_word(arg: &[u8]) -> Option<End> {
+    if opt(arg, "LEFT") {
+        Some(End::Left)
+    } else if opt(arg, "RIGHT") {
+        Some(End::Right)
     } else {
-        Err(Error::Syntax)
+        None
     }
 }
 
 /// A LONG argument as Redis's `getLongFromObjectOrReply` reads it.
 fn long(arg: &[u8]) -> Result<i64> {
     args::int(arg)
-}
-
-/// A positive count as `getRangeLongFromObjectOrReply(1, LONG_MAX, msg)` reads it: any
-/// failure is `msg`.
-fn positive(arg: &[u8], msg: &'static str) -> Result<usize> {
-    match args::int(arg) {
-        Ok(n) if n >= 1 => Ok(n as usize),
-        _ => Err(Error::err(msg)),
-    }
 }
 
 /// A count >= 0 as `getPositiveLongFromObjectOrReply(msg)` reads it.
@@ -730,40 +726,6 @@ pub fn mpop_op(
     mpop_in(ctx, &txn, keys, end, count)
 }
 
-/// The arguments of LMPOP/BLMPOP from `numkeys` on, in Redis's order of checks.
-struct MpopArgs<'a> {
-    keys: &'a [Bytes],
-    end: End,
-    count: usize,
-}
-
-fn parse_mpop(argv: &[Bytes], numkeys_at: usize) -> Result<MpopArgs<'_>> {
-    let numkeys = positive(&argv[numkeys_at], "numkeys should be greater than 0")?;
-    let end_at = numkeys_at
-        .checked_add(numkeys)
-        .and_then(|i| i.checked_add(1))
-        .filter(|&i| i < argv.len())
-        .ok_or(Error::Syntax)?;
-    let end = parse_end(&argv[end_at])?;
-    let mut count = None;
-    let mut options = args::Args::new(argv, end_at + 1);
-    while let Some(opt) = options.next() {
-        if count.is_none() && is(opt, "COUNT") && options.remaining() > 0 {
-            count = Some(positive(
-                options.value()?,
-                "count should be greater than 0",
-            )?);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    Ok(MpopArgs {
-        keys: &argv[numkeys_at + 1..end_at],
-        end,
-        count: count.unwrap_or(1),
-    })
-}
-
 fn mpop_reply(popped: Option<(Bytes, Vec<Bytes>)>) -> Reply {
     match popped {
         Some((key, items)) => Reply::Array(vec![Reply::Bulk(key), Reply::bulks(items)]),
@@ -774,8 +736,8 @@ fn mpop_reply(popped: Option<(Bytes, Vec<Bytes>)>) -> Reply {
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]` → `[key, [elements]]` or a null
 /// array.
 fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let args = parse_mpop(argv, 1)?;
-    Ok(mpop_reply(mpop_op(ctx, args.keys, args.end, args.count)?))
+    let (keys, end, count) = args::mpop(argv, 1, end_word)?;
+    Ok(mpop_reply(mpop_op(ctx, keys, end, count)?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -867,17 +829,17 @@ fn blmove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]` → as LMPOP, or a null
 /// array at the timeout.
 fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let args = parse_mpop(argv, 2)?;
+    let (keys, end, count) = args::mpop(argv, 2, end_word)?;
     let timeout = parse_timeout(&argv[1])?;
     let db = ctx.db();
     let server = ctx.server;
     let txn = server
         .store
-        .txn(Access::Write, db, args.keys.iter().map(|k| &k[..]));
-    if let Some(popped) = mpop_in(ctx, &txn, args.keys, args.end, args.count)? {
+        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
+    if let Some(popped) = mpop_in(ctx, &txn, keys, end, count)? {
         return Ok(mpop_reply(Some(popped)));
     }
-    let keys: Vec<&[u8]> = args.keys.iter().map(|k| &k[..]).collect();
+    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
     Ok(ctx.block(argv, &keys, timeout, Reply::NullArray))
 }
 
@@ -906,6 +868,19 @@ mod tests {
 
     fn range(h: &mut Harness, key: &str) -> Reply {
         h.run(&["LRANGE", key, "0", "-1"])
+    }
+
+    /// Redis compares LEFT/RIGHT and COUNT with `strcasecmp`, so a word ends at a NUL byte.
+    #[test]
+    fn option_words_end_at_a_nul_byte() {
+        let mut h = Harness::new();
+        h.run(&["RPUSH", "k", "a", "b", "c"]);
+        assert_eq!(
+            h.run(&["LMPOP", "1", "k", "LEFT\0zz", "COUNT\0yy", "2"]),
+            Reply::Array(vec![bulk("k"), bulks(&["a", "b"])])
+        );
+        assert_eq!(h.run(&["LMOVE", "k", "k2", "LEFT\0x", "RIGHT"]), bulk("c"));
+        assert_eq!(h.err(&["LMPOP", "1", "k2", "LEFTX"]), "ERR syntax error");
     }
 
     #[test]

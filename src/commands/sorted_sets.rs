@@ -69,7 +69,7 @@ use bytes::Bytes;
 use parking_lot::{RwLock, RwLockReadGuard};
 use rand::Rng;
 
-use super::args;
+use super::args::{self, opt};
 use super::{Command, Ctx, Protocol, Reply, flags::*, keys};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
@@ -386,12 +386,6 @@ const DIFF_COMPLEXITY: &str = "O(L + (N-K)log(N)) worst case where L is the tota
 pub type Scored = (Bytes, f64);
 
 type Shared = Arc<RwLock<SortedSetValue>>;
-
-/// Whether `arg` is the option `word`, compared like C's `strcasecmp` (stops at a NUL).
-fn opt(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    args::is(&arg[..end], word)
-}
 
 /// The sorted set in an entry, or WRONGTYPE.
 fn zset_of(entry: &Entry) -> Result<&Shared> {
@@ -1254,37 +1248,15 @@ pub fn mpop_reply(popped: Option<(Bytes, Vec<Scored>)>) -> Reply {
 /// Parses `numkeys key [key ...] MIN|MAX [COUNT count]` from `argv[at..]` (ZMPOP, and
 /// BZMPOP after its timeout): the keys, the end, the count.
 pub fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], PopEnd, usize)> {
-    let numkeys = args::int(&argv[at])
-        .ok()
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| Error::err("numkeys should be greater than 0"))?;
-    let where_at = u64::try_from(at as i64 + numkeys + 1).unwrap_or(u64::MAX);
-    if where_at >= argv.len() as u64 {
-        return Err(Error::Syntax);
-    }
-    let where_at = where_at as usize;
-    let end = if opt(&argv[where_at], "MIN") {
-        PopEnd::Min
-    } else if opt(&argv[where_at], "MAX") {
-        PopEnd::Max
-    } else {
-        return Err(Error::Syntax);
-    };
-    let mut count = None;
-    let mut j = where_at + 1;
-    while j < argv.len() {
-        if count.is_none() && opt(&argv[j], "COUNT") && j + 1 < argv.len() {
-            let n = args::int(&argv[j + 1])
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| Error::err("count should be greater than 0"))?;
-            count = Some(n as usize);
-            j += 2;
+    args::mpop(argv, at, |word| {
+        if opt(word, "MIN") {
+            Some(PopEnd::Min)
+        } else if opt(word, "MAX") {
+            Some(PopEnd::Max)
         } else {
-            return Err(Error::Syntax);
+            None
         }
-    }
-    Ok((&argv[at + 1..where_at], end, count.unwrap_or(1)))
+    })
 }
 
 fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {

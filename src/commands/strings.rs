@@ -65,7 +65,7 @@
 
 use bytes::Bytes;
 
-use super::args::{self, is};
+use super::args::{self, opt};
 use super::{Command, Ctx, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::numeric::{FloatIncrError, incr_by_float};
@@ -225,13 +225,6 @@ const RANGE_COMPLEXITY: &str = "O(N) where N is the length of the returned strin
 // ---------------------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------------------
-
-/// Whether `arg` is the option `word`. Redis compares options as C strings
-/// (`strcasecmp`, `opt[2] == '\0'`), so an argument ends at its first NUL byte.
-fn opt(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    is(&arg[..end], word)
-}
 
 /// The bytes of a string value, or WRONGTYPE.
 fn string_of(entry: &Entry) -> Result<&StringValue> {
