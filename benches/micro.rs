@@ -16,10 +16,11 @@ use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use memorabilia::commands::{self, Ctx, Protocol, Reply, Session};
 use memorabilia::config::Config;
+use memorabilia::exec::execute;
 use memorabilia::resp::decoder::RequestDecoder;
 use memorabilia::resp::encoder::encode;
 use memorabilia::state::{ClientKind, Clients, ServerState};
-use memorabilia::store::{Access, Store, Value, unix_time_ms};
+use memorabilia::store::{Access, Event, Store, Value, unix_time_ms};
 
 const PRELOADED: u64 = 100_000;
 const VALUE: &[u8] = b"xxxxxxxxxx";
@@ -60,7 +61,7 @@ fn loaded_store(volatile: bool) -> Store {
     for n in 0..PRELOADED {
         let k = key(n);
         let txn = store.txn(Access::Write, 0, [&k[..]]);
-        txn.set(0, &k, string(VALUE), expires);
+        txn.set(0, &k, string(VALUE), expires, Event::Set);
     }
     store
 }
@@ -91,7 +92,7 @@ fn bench_store(c: &mut Criterion) {
             let k = &keys[i % keys.len()];
             i += 1;
             let txn = store.txn(Access::Write, 0, [&k[..]]);
-            txn.set(0, k, string(VALUE), None);
+            txn.set(0, k, string(VALUE), None, Event::Set);
         })
     });
 
@@ -107,17 +108,16 @@ fn bench_store(c: &mut Criterion) {
     });
     drop(volatile);
 
-    // INCR is a command-layer operation over the store (parse, add, store the new text).
+    // INCR is a command-layer operation over the store (parse, add, store the new text),
+    // here in the txn the execution path would open over its key.
     let server = ServerState::new(Config::default());
     let mut session = Session::new(Clients::detached(ClientKind::Resp));
     g.bench_function("incr", |b| {
-        let ctx = Ctx {
-            server: &server,
-            session: &mut session,
-        };
         b.iter(|| {
             let k = &keys[i % 64];
             i += 1;
+            let txn = server.store.txn(Access::Write, 0, [&k[..]]);
+            let ctx = Ctx::with_txn(&server, &mut session, Some(&txn));
             black_box(commands::strings::incr_by_op(&ctx, k, 1).expect("integer"))
         })
     });
@@ -211,7 +211,7 @@ fn bench_commands(c: &mut Criterion) {
     for n in 0..PRELOADED {
         let k = key(n);
         let txn = server.store.txn(Access::Write, 0, [&k[..]]);
-        txn.set(0, &k, string(VALUE), None);
+        txn.set(0, &k, string(VALUE), None, Event::Set);
     }
     let mut session = Session::new(Clients::detached(ClientKind::Resp));
     let mut g = c.benchmark_group("command");
@@ -244,11 +244,7 @@ fn bench_commands(c: &mut Criterion) {
             b.iter(|| {
                 let argv = &argvs[i % argvs.len()];
                 i += 1;
-                let mut ctx = Ctx {
-                    server: &server,
-                    session: &mut session,
-                };
-                black_box(commands::execute(&mut ctx, argv))
+                black_box(execute(&server, &mut session, argv))
             })
         });
     }
@@ -270,11 +266,7 @@ fn bench_commands(c: &mut Criterion) {
                 |input| {
                     out.clear();
                     while decoder.decode(input, &mut argv).expect("valid RESP") {
-                        let mut ctx = Ctx {
-                            server: &server,
-                            session: &mut session,
-                        };
-                        let reply = commands::execute(&mut ctx, &argv);
+                        let reply = execute(&server, &mut session, &argv);
                         argv.clear();
                         encode(&reply, Protocol::Resp2, &mut out);
                     }

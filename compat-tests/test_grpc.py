@@ -88,7 +88,7 @@ FAMILY_RPCS = [
     "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
     "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
 ]
-ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Pipeline"]
+ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Transaction", "Pipeline"]
 
 OK = grpc.StatusCode.OK
 INVALID = grpc.StatusCode.INVALID_ARGUMENT

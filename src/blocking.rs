@@ -1,50 +1,40 @@
-//! Blocking commands (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX,
-//! BZMPOP): the registry of blocked clients and the serving of them when their keys get
-//! elements.
+//! Clients blocked on keys (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX,
+//! BZMPOP): the registry of waiters, FIFO per key, and the serving of them when a key they
+//! wait on changes.
+//!
+//! This module knows no command, reply or server type: a waiter is a [`Waiter`] object
+//! that knows how to serve itself, given the environment `E` the server passes in (the
+//! execution path, `crate::exec`, builds the waiters and is `E`'s owner).
 //!
 //! # The protocol, as Redis has it
 //! A blocking command first tries to serve itself like its non-blocking form. When every
-//! key is empty it blocks: it is queued on each of its keys, FIFO per key. A command that
-//! adds elements to a key "readies" it; right after that command (before the same client's
-//! next command), the server serves the ready keys: each waiter of a ready key, oldest
-//! first, re-runs its own command in non-blocking mode. If that produced a reply (elements,
-//! or an error such as WRONGTYPE on BLMOVE's destination), the waiter is removed from all
-//! its queues and gets the reply; if not (the key is empty again), it keeps waiting and the
-//! key's later waiters are not tried. Serving can ready further keys (BLMOVE pushes into its
-//! destination); serving goes on until no key is ready. A waiter also ends at its timeout
-//! (the command's timeout reply), by `CLIENT UNBLOCK`, or when its client goes away
-//! (disconnect, `CLIENT KILL`, shutdown, a gRPC deadline or cancellation): dropping the
-//! [`Wait`] removes it from every queue.
-//!
-//! # Plugging a new blocking command in
-//! - Its handler opens its txn as usual and, finding something, answers like the
-//!   non-blocking form. Finding every key empty, it calls
-//!   [`Ctx::block`](crate::commands::Ctx::block)`(argv, keys, timeout, timeout_reply)`
-//!   **while still holding that txn** and returns what `block` returns. The timeout is
-//!   parsed with [`parse_timeout`] (seconds, Redis's rules and error texts). `block`
-//!   registers the client (or, when the server is re-running the command to serve it,
-//!   notes that nothing was served) and the front end then waits; the handler needs
-//!   nothing else.
-//! - Every command that adds elements to a key a blocking command waits on calls
-//!   [`Ctx::signal_ready`](crate::commands::Ctx::signal_ready)`(db, key)` after adding them
-//!   (inside or after its txn). It costs one relaxed load when nobody is blocked.
-//!   [`crate::commands::execute`] (and the typed gRPC RPCs) serve the ready keys after the
-//!   command returns.
+//! key is empty it registers a waiter, queued on each of its keys, FIFO per key. Every txn
+//! that changes a key hands its effects to the store's observer, which marks the key ready
+//! when someone waits on it ([`Blocking::signal_ready`]). Right after that command (before
+//! its client's next command), the server serves the ready keys ([`Blocking::serve_ready`]):
+//! for each waiter of the key, oldest first, [`Waiter::attempt`] tries to serve from that
+//! key. A waiter whose kind does not match the key's type is skipped; when the key is gone
+//! (popped empty, or never filled) the later waiters are not tried. Serving can ready
+//! further keys (BLMOVE pushes into its destination); serving goes on until no key is
+//! ready. A waiter also ends at its timeout, by `CLIENT UNBLOCK`, or when its client goes
+//! away (disconnect, `CLIENT KILL`, shutdown, a gRPC deadline or cancellation): dropping
+//! its [`Wait`] removes it from every queue.
 //!
 //! # Why no wake-up is lost, and no element
-//! Registration happens under the segment locks of the txn that found the keys empty, and
-//! a push to one of those keys holds the same lock, so either the push comes first (and the
-//! blocking command finds its element) or the waiter is registered before the push signals.
-//! Serving and every way of leaving (timeout, `CLIENT UNBLOCK`, disconnect) take one
-//! `serving` lock, so a waiter is either served (its command ran and the reply was sent) or
+//! A blocking command registers while it still holds the locks of the txn that found its
+//! keys empty, and any change to those keys holds the same locks, so either the change
+//! came first (and the command found its element) or the waiter is registered before the
+//! change is observed. Serving and every way of leaving (timeout, `CLIENT UNBLOCK`,
+//! disconnect) take one `serving` lock, so a waiter is either served (its result sent) or
 //! removed without running, never both: an element is never popped for a client that is
 //! gone. Lock order: `serving`, then segment locks, then the registry's mutex; a
-//! registration holds segment locks and then takes the registry, never `serving`.
+//! registration or an observed change holds segment locks and then takes the registry,
+//! never `serving`.
 //!
-//! Unlike single-threaded Redis, a blocking command from another thread that runs between
-//! a push and the serving that follows it can take the pushed element first (it never
-//! blocked, so there is no queue position to respect); clients that did block are always
-//! served in the order they blocked.
+//! Unlike single-threaded Redis, a command on another thread that runs between a push and
+//! the serving that follows it can take the pushed element first (it never blocked, so
+//! there is no queue position to respect); clients that did block are always served in
+//! the order they blocked.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -56,9 +46,7 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::commands::{Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
-use crate::state::{ClientInfo, ServerState};
 use crate::store::numeric::timeout_ms;
 
 /// How long a blocking command may wait: `None` is forever (a timeout of 0).
@@ -106,50 +94,92 @@ pub enum UnblockMode {
 /// The error a client unblocked with `CLIENT UNBLOCK id ERROR` gets.
 pub const UNBLOCKED_ERROR: Error = Error::full("UNBLOCKED client unblocked via CLIENT UNBLOCK");
 
+/// What one try at serving a waiter from a ready key did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The waiter got its result and leaves every queue.
+    Served,
+    /// The key holds a type this waiter does not wait for: try the next waiter.
+    Skip,
+    /// The key holds nothing to serve: the waiter keeps waiting, and so do later ones.
+    Keep,
+}
+
+/// A blocked client's pending command, able to serve itself.
+pub trait Waiter<E>: Send {
+    /// Tries to serve the client from `key` of `db` (called under the serving lock, with
+    /// no store lock held). On [`Attempt::Served`] the waiter has delivered its result.
+    fn attempt(&mut self, env: &E, db: usize, key: &[u8]) -> Attempt;
+
+    /// Ends the wait without serving it (`CLIENT UNBLOCK`).
+    fn unblock(self: Box<Self>, mode: UnblockMode);
+}
+
+/// How a wait ended, as its [`Wait`] reports it.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    Served(T),
+    TimedOut,
+    Unblocked(UnblockMode),
+}
+
 /// The registry of blocked clients (one per server).
-#[derive(Default)]
-pub struct Blocking {
-    /// Waiters registered now: pushes skip the registry with one load when nobody waits.
+pub struct Blocking<E> {
+    /// Waiters registered now: observed changes skip the registry with one load when
+    /// nobody waits.
     waiting: AtomicUsize,
     /// Whether keys may be ready: one load after each command when none are.
     pending: AtomicBool,
-    registry: Mutex<Registry>,
+    registry: Mutex<Registry<E>>,
     /// Held while serving and while a waiter leaves (see the module docs).
     serving: Mutex<()>,
 }
 
-#[derive(Default)]
-struct Registry {
+impl<E> Default for Blocking<E> {
+    fn default() -> Self {
+        Blocking {
+            waiting: AtomicUsize::new(0),
+            pending: AtomicBool::new(false),
+            registry: Mutex::new(Registry {
+                next_id: 0,
+                queues: HashMap::new(),
+                waiters: HashMap::new(),
+                by_client: HashMap::new(),
+                ready: VecDeque::new(),
+            }),
+            serving: Mutex::new(()),
+        }
+    }
+}
+
+struct Registry<E> {
     next_id: u64,
     /// Waiter ids per (database, key), oldest first.
     queues: HashMap<(usize, Bytes), VecDeque<u64>>,
-    waiters: HashMap<u64, Waiter>,
+    waiters: HashMap<u64, Entry<E>>,
     /// Waiter id per client id, for `CLIENT UNBLOCK` and `CLIENT LIST` flags.
     by_client: HashMap<u64, u64>,
     /// Keys readied since the last serving, in the order they became ready.
     ready: VecDeque<(usize, Bytes)>,
 }
 
-struct Waiter {
-    client: Arc<ClientInfo>,
+struct Entry<E> {
+    client_id: u64,
     db: usize,
-    protocol: Protocol,
-    /// The command to re-run (owned copies: no slice of a read buffer is kept).
-    argv: Vec<Bytes>,
     keys: Vec<Bytes>,
-    timeout_reply: Reply,
-    reply: oneshot::Sender<Reply>,
+    /// Taken out while the waiter is being tried (under the serving lock).
+    waiter: Option<Box<dyn Waiter<E>>>,
 }
 
-impl Registry {
+impl<E> Registry<E> {
     /// Removes a waiter from every queue; `None` when it is not registered (any more).
-    fn remove(&mut self, id: u64) -> Option<Waiter> {
-        let waiter = self.waiters.remove(&id)?;
-        if self.by_client.get(&waiter.client.id) == Some(&id) {
-            self.by_client.remove(&waiter.client.id);
+    fn remove(&mut self, id: u64) -> Option<Entry<E>> {
+        let entry = self.waiters.remove(&id)?;
+        if self.by_client.get(&entry.client_id) == Some(&id) {
+            self.by_client.remove(&entry.client_id);
         }
-        for key in &waiter.keys {
-            let slot = (waiter.db, key.clone());
+        for key in &entry.keys {
+            let slot = (entry.db, key.clone());
             if let Some(queue) = self.queues.get_mut(&slot) {
                 queue.retain(|&w| w != id);
                 if queue.is_empty() {
@@ -157,20 +187,11 @@ impl Registry {
                 }
             }
         }
-        Some(waiter)
+        Some(entry)
     }
 }
 
-/// What re-running a waiter's command needs, copied out of the registry.
-struct Rerun {
-    id: u64,
-    client: Arc<ClientInfo>,
-    db: usize,
-    protocol: Protocol,
-    argv: Vec<Bytes>,
-}
-
-impl Blocking {
+impl<E: 'static> Blocking<E> {
     /// Number of blocked clients (`INFO clients` `blocked_clients`).
     pub fn blocked_clients(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
@@ -189,56 +210,46 @@ impl Blocking {
         self.blocked_clients() > 0 && self.registry.lock().by_client.contains_key(&client_id)
     }
 
-    /// Registers a waiter on `keys`; called by [`Ctx::block`] under the command's txn.
-    pub(crate) fn register(
+    /// Registers `waiter` for client `client_id` on `keys` of `db`. Called while the txn
+    /// that found the keys empty still holds their locks. The returned registration
+    /// removes the waiter when dropped before it was served.
+    pub fn register(
         self: &Arc<Self>,
-        session: &Session,
-        argv: &[Bytes],
+        client_id: u64,
+        db: usize,
         keys: &[&[u8]],
-        timeout: BlockTimeout,
-        timeout_reply: Reply,
-    ) -> Wait {
-        let (sender, receiver) = oneshot::channel();
-        let owned = |b: &[u8]| Bytes::copy_from_slice(b);
-        let keys: Vec<Bytes> = keys.iter().map(|k| owned(k)).collect();
+        waiter: Box<dyn Waiter<E>>,
+    ) -> Registration {
+        let keys: Vec<Bytes> = keys.iter().map(|k| Bytes::copy_from_slice(k)).collect();
         let mut registry = self.registry.lock();
         registry.next_id += 1;
         let id = registry.next_id;
         for key in &keys {
-            let queue = registry
-                .queues
-                .entry((session.db, key.clone()))
-                .or_default();
+            let queue = registry.queues.entry((db, key.clone())).or_default();
             // BLPOP k k waits once on k.
             if queue.back() != Some(&id) {
                 queue.push_back(id);
             }
         }
-        registry.by_client.insert(session.client.id, id);
+        registry.by_client.insert(client_id, id);
         registry.waiters.insert(
             id,
-            Waiter {
-                client: session.client.clone(),
-                db: session.db,
-                protocol: session.protocol,
-                argv: argv.iter().map(|a| owned(a)).collect(),
+            Entry {
+                client_id,
+                db,
                 keys,
-                timeout_reply: timeout_reply.clone(),
-                reply: sender,
+                waiter: Some(waiter),
             },
         );
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        Wait {
+        Registration {
             blocking: self.clone(),
             id,
-            receiver,
-            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
-            timeout_reply,
             finished: false,
         }
     }
 
-    /// Notes that `key` of `db` got elements. A no-op unless someone waits on it.
+    /// Notes that `key` of `db` changed. A no-op unless someone waits on it.
     pub fn signal_ready(&self, db: usize, key: &[u8]) {
         if self.waiting.load(Ordering::Relaxed) == 0 {
             return;
@@ -258,32 +269,30 @@ impl Blocking {
 
     /// Serves every ready key (see the module docs); returns once none is left, so the
     /// command that readied a key has its waiters served before its client goes on.
-    pub fn serve_ready(&self, server: &ServerState) {
+    pub fn serve_ready(&self, env: &E) {
         let _serving = self.serving.lock();
-        while let Some(slot) = self.next_ready() {
-            while let Some(rerun) = self.first_waiter(&slot) {
-                let mut session = Session::new(rerun.client.clone());
-                session.db = rerun.db;
-                session.protocol = rerun.protocol;
-                session.rerun = RerunState::Serving;
-                let reply = match crate::commands::dispatch(
-                    &mut Ctx {
-                        server,
-                        session: &mut session,
-                    },
-                    &rerun.argv,
-                ) {
-                    Ok(reply) => reply,
-                    Err(e) => Reply::Error(e),
-                };
-                if session.rerun == RerunState::Unserved {
-                    break;
-                }
-                let waiter = self.registry.lock().remove(rerun.id);
-                if let Some(waiter) = waiter {
-                    self.waiting.fetch_sub(1, Ordering::Relaxed);
-                    // A receiver dropped since is cleaning up under `serving`; cannot be.
-                    let _ = waiter.reply.send(reply);
+        while let Some((db, key)) = self.next_ready() {
+            let mut skipped = Vec::new();
+            while let Some((id, mut waiter)) = self.next_waiter(db, &key, &skipped) {
+                let attempt = waiter.attempt(env, db, &key);
+                let mut registry = self.registry.lock();
+                match attempt {
+                    Attempt::Served => {
+                        if registry.remove(id).is_some() {
+                            self.waiting.fetch_sub(1, Ordering::Relaxed);
+                        }
+                    }
+                    Attempt::Skip | Attempt::Keep => {
+                        // Still registered: nothing but serving removes a waiter while
+                        // the serving lock is held.
+                        if let Some(entry) = registry.waiters.get_mut(&id) {
+                            entry.waiter = Some(waiter);
+                        }
+                        if attempt == Attempt::Keep {
+                            break;
+                        }
+                        skipped.push(id);
+                    }
                 }
             }
         }
@@ -298,20 +307,24 @@ impl Blocking {
         next
     }
 
-    fn first_waiter(&self, slot: &(usize, Bytes)) -> Option<Rerun> {
-        let registry = self.registry.lock();
-        let id = *registry.queues.get(slot)?.front()?;
-        let w = &registry.waiters[&id];
-        Some(Rerun {
-            id,
-            client: w.client.clone(),
-            db: w.db,
-            protocol: w.protocol,
-            argv: w.argv.clone(),
-        })
+    /// The oldest waiter of a key not yet skipped in this round, taken out to be tried.
+    fn next_waiter(
+        &self,
+        db: usize,
+        key: &Bytes,
+        skipped: &[u64],
+    ) -> Option<(u64, Box<dyn Waiter<E>>)> {
+        let mut registry = self.registry.lock();
+        let id = *registry
+            .queues
+            .get(&(db, key.clone()))?
+            .iter()
+            .find(|id| !skipped.contains(id))?;
+        let waiter = registry.waiters.get_mut(&id)?.waiter.take()?;
+        Some((id, waiter))
     }
 
-    /// Removes a waiter that was not served; false when it was served already (its reply
+    /// Removes a waiter that was not served; false when it was served already (its result
     /// is then in its channel).
     fn cancel(&self, id: u64) -> bool {
         let _serving = self.serving.lock();
@@ -330,73 +343,96 @@ impl Blocking {
         let Some(&id) = registry.by_client.get(&client_id) else {
             return false;
         };
-        let Some(waiter) = registry.remove(id) else {
+        let Some(entry) = registry.remove(id) else {
             return false;
         };
         drop(registry);
         self.waiting.fetch_sub(1, Ordering::Relaxed);
-        let reply = match mode {
-            UnblockMode::Timeout => waiter.timeout_reply,
-            UnblockMode::Error => Reply::Error(UNBLOCKED_ERROR),
-        };
-        let _ = waiter.reply.send(reply);
+        if let Some(waiter) = entry.waiter {
+            waiter.unblock(mode);
+        }
         true
     }
 }
 
-/// Whether a command runs to serve a blocked client (set by the serving loop).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RerunState {
-    /// A normal call: a blocking command may block.
-    #[default]
-    No,
-    /// Re-run to serve a waiter: it must not block again.
-    Serving,
-    /// Re-run found nothing: the waiter keeps waiting.
-    Unserved,
+/// What a registration needs of its registry, whatever the registry's environment type.
+trait Cancel: Send + Sync {
+    fn cancel(&self, id: u64) -> bool;
 }
 
-/// A blocked client's wait for its reply. Dropping it before the reply came removes the
-/// client from every queue (disconnect, `CLIENT KILL`, gRPC cancellation).
-pub struct Wait {
-    blocking: Arc<Blocking>,
-    id: u64,
-    receiver: oneshot::Receiver<Reply>,
-    deadline: Option<Instant>,
-    timeout_reply: Reply,
-    finished: bool,
-}
-
-impl Wait {
-    /// Waits until the client is served, unblocked, or its timeout passes (then the
-    /// command's timeout reply).
-    pub async fn reply(mut self) -> Reply {
-        let served = match self.deadline {
-            None => (&mut self.receiver).await.ok(),
-            Some(deadline) => tokio::select! {
-                reply = &mut self.receiver => reply.ok(),
-                _ = tokio::time::sleep_until(deadline) => None,
-            },
-        };
-        self.finished = true;
-        if let Some(reply) = served {
-            return reply;
-        }
-        if self.blocking.cancel(self.id) {
-            return self.timeout_reply.clone();
-        }
-        // Served (or unblocked) while the timer fired: that reply stands.
-        self.receiver
-            .try_recv()
-            .unwrap_or_else(|_| self.timeout_reply.clone())
+impl<E: 'static> Cancel for Blocking<E> {
+    fn cancel(&self, id: u64) -> bool {
+        Blocking::cancel(self, id)
     }
 }
 
-impl Drop for Wait {
+/// A registered waiter. Dropping it before the wait ended removes the waiter from every
+/// queue (disconnect, `CLIENT KILL`, gRPC cancellation).
+pub struct Registration {
+    blocking: Arc<dyn Cancel>,
+    id: u64,
+    finished: bool,
+}
+
+impl Registration {
+    /// Removes the waiter; false when it was served (or unblocked) first.
+    fn cancel(&mut self) -> bool {
+        self.finished = true;
+        self.blocking.cancel(self.id)
+    }
+}
+
+impl Drop for Registration {
     fn drop(&mut self) {
         if !self.finished {
             self.blocking.cancel(self.id);
         }
+    }
+}
+
+/// The sending half a waiter delivers its outcome through.
+pub type Deliver<T> = oneshot::Sender<Outcome<T>>;
+
+/// A blocked client's wait for its result.
+pub struct Wait<T> {
+    registration: Registration,
+    receiver: oneshot::Receiver<Outcome<T>>,
+    deadline: Option<Instant>,
+}
+
+impl<T> Wait<T> {
+    /// A wait for a waiter registered as `registration` that delivers through the sender
+    /// paired with `receiver`.
+    pub fn new(
+        registration: Registration,
+        receiver: oneshot::Receiver<Outcome<T>>,
+        timeout: BlockTimeout,
+    ) -> Wait<T> {
+        Wait {
+            registration,
+            receiver,
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+        }
+    }
+
+    /// Waits until the client is served, unblocked, or its timeout passes.
+    pub async fn outcome(mut self) -> Outcome<T> {
+        let delivered = match self.deadline {
+            None => (&mut self.receiver).await.ok(),
+            Some(deadline) => tokio::select! {
+                outcome = &mut self.receiver => outcome.ok(),
+                _ = tokio::time::sleep_until(deadline) => None,
+            },
+        };
+        if let Some(outcome) = delivered {
+            self.registration.finished = true;
+            return outcome;
+        }
+        if self.registration.cancel() {
+            return Outcome::TimedOut;
+        }
+        // Served (or unblocked) while the timer fired: that outcome stands.
+        self.receiver.try_recv().unwrap_or(Outcome::TimedOut)
     }
 }
 
@@ -428,5 +464,105 @@ mod tests {
         );
         assert_eq!(timeout_from_secs(-1.0), Err(negative));
         assert_eq!(timeout_from_secs(f64::NAN), Err(not_float));
+    }
+
+    /// A waiter serving from a per-key counter of "elements" in the environment.
+    struct Counter {
+        name: &'static str,
+        wants: &'static str,
+        deliver: Option<Deliver<&'static str>>,
+    }
+
+    type Env = Mutex<HashMap<&'static str, (&'static str, usize)>>;
+
+    impl Waiter<Env> for Counter {
+        fn attempt(&mut self, env: &Env, _db: usize, key: &[u8]) -> Attempt {
+            let mut env = env.lock();
+            let key = std::str::from_utf8(key).unwrap();
+            match env.get_mut(key) {
+                None | Some((_, 0)) => Attempt::Keep,
+                Some((kind, _)) if *kind != self.wants => Attempt::Skip,
+                Some((_, n)) => {
+                    *n -= 1;
+                    let _ = self
+                        .deliver
+                        .take()
+                        .unwrap()
+                        .send(Outcome::Served(self.name));
+                    Attempt::Served
+                }
+            }
+        }
+
+        fn unblock(mut self: Box<Self>, mode: UnblockMode) {
+            let _ = self.deliver.take().unwrap().send(Outcome::Unblocked(mode));
+        }
+    }
+
+    fn wait_for(
+        blocking: &Arc<Blocking<Env>>,
+        client: u64,
+        keys: &[&[u8]],
+        name: &'static str,
+        wants: &'static str,
+    ) -> Wait<&'static str> {
+        let (deliver, receiver) = oneshot::channel();
+        let registration = blocking.register(
+            client,
+            0,
+            keys,
+            Box::new(Counter {
+                name,
+                wants,
+                deliver: Some(deliver),
+            }),
+        );
+        Wait::new(registration, receiver, None)
+    }
+
+    #[tokio::test]
+    async fn serves_in_order_skips_other_kinds_and_keeps_the_rest_waiting() {
+        let blocking: Arc<Blocking<Env>> = Arc::default();
+        let env: Env = Mutex::new(HashMap::new());
+        let first = wait_for(&blocking, 1, &[b"k"], "first", "list");
+        let zset = wait_for(&blocking, 2, &[b"k"], "zset", "zset");
+        let second = wait_for(&blocking, 3, &[b"k", b"other"], "second", "list");
+        let third = wait_for(&blocking, 4, &[b"k"], "third", "list");
+        assert_eq!(blocking.blocked_clients(), 4);
+        assert_eq!(blocking.blocking_keys(), 2);
+        env.lock().insert("k", ("list", 2));
+        blocking.signal_ready(0, b"k");
+        blocking.serve_ready(&env);
+        assert!(matches!(first.outcome().await, Outcome::Served("first")));
+        assert!(matches!(second.outcome().await, Outcome::Served("second")));
+        assert_eq!(blocking.blocked_clients(), 2);
+        assert!(blocking.is_blocked(2) && blocking.is_blocked(4));
+        assert!(blocking.unblock(4, UnblockMode::Error));
+        assert!(matches!(
+            third.outcome().await,
+            Outcome::Unblocked(UnblockMode::Error)
+        ));
+        drop(zset);
+        assert_eq!(blocking.blocked_clients(), 0);
+        assert_eq!(blocking.blocking_keys(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_timeout_removes_the_waiter() {
+        let blocking: Arc<Blocking<Env>> = Arc::default();
+        let (deliver, receiver) = oneshot::channel();
+        let registration = blocking.register(
+            1,
+            0,
+            &[b"k"],
+            Box::new(Counter {
+                name: "w",
+                wants: "list",
+                deliver: Some(deliver),
+            }),
+        );
+        let wait = Wait::new(registration, receiver, Some(Duration::from_millis(5)));
+        assert!(matches!(wait.outcome().await, Outcome::TimedOut));
+        assert_eq!(blocking.blocked_clients(), 0);
     }
 }

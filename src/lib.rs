@@ -6,8 +6,11 @@
 //!   [`store::Value`]s, lazy and active expiry. Knows nothing of protocols.
 //! - [`commands`]: every command once, protocol-neutral, in one file per family, all
 //!   registered in one command table; replies are [`commands::Reply`] values.
+//! - [`exec`]: the execution path every command of both front ends passes through:
+//!   lookup, checks, `MULTI` queueing, key finding and locking, running, statistics.
 //! - [`resp`]: the RESP front end (request decoder, reply encoder, per-client connection).
 //! - [`blocking`]: clients blocked on keys (BLPOP, BLMOVE, ...) and their serving.
+//! - [`watch`]: keys clients `WATCH`, and whose `EXEC` must fail.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
@@ -17,11 +20,13 @@ pub mod blocking;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod exec;
 pub mod grpc;
 pub mod resp;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod watch;
 
 /// This crate's version, reported as `memorabilia_version` in `INFO`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

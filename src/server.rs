@@ -128,7 +128,7 @@ async fn shutdown_signal() {
 /// The periodic background work, `hz` times a second: active expiry (given up to a
 /// quarter of each period, like Redis) and the ops/sec sample.
 async fn cron(state: Arc<ServerState>) {
-    let mut last_commands = state.stats.total_commands_processed.load(Ordering::Relaxed);
+    let mut last_commands = state.stats.commands.total_calls();
     let mut last_sample = std::time::Instant::now();
     loop {
         let hz = state.config.read().hz.max(1);
@@ -144,9 +144,9 @@ async fn cron(state: Arc<ServerState>) {
             tokio::task::spawn_blocking(move || expiry_state.store.active_expire_cycle(period / 4))
                 .await;
         let now = std::time::Instant::now();
-        let commands = state.stats.total_commands_processed.load(Ordering::Relaxed);
         let elapsed = now.duration_since(last_sample).as_secs_f64();
         if elapsed >= 1.0 {
+            let commands = state.stats.commands.total_calls();
             let rate = commands.saturating_sub(last_commands) as f64 / elapsed;
             state
                 .stats

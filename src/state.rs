@@ -1,10 +1,10 @@
 //! Server-wide state that commands may see beyond the store: the live configuration, the
-//! registry of connected clients, statistics and the shutdown signal. Both front ends share
-//! one [`ServerState`].
+//! registry of connected clients, blocked clients and watched keys, statistics and the
+//! shutdown signal. Both front ends share one [`ServerState`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -12,9 +12,11 @@ use parking_lot::{Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 
 use crate::blocking::Blocking;
-use crate::commands::{Command, Protocol};
+use crate::commands::Protocol;
 use crate::config::Config;
-use crate::store::{Store, unix_time_ms};
+use crate::exec::stats::{CommandStats, ErrorStats};
+use crate::store::{Effect, Observer, Store, unix_time_ms};
+use crate::watch::Watches;
 
 /// Everything the command layer can reach.
 pub struct ServerState {
@@ -25,7 +27,9 @@ pub struct ServerState {
     config_epoch: AtomicU64,
     pub clients: Clients,
     /// Clients blocked on keys (BLPOP and the other blocking commands).
-    pub blocking: Arc<Blocking>,
+    pub blocking: Arc<Blocking<ServerState>>,
+    /// Keys clients `WATCH`.
+    pub watches: Arc<Watches>,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -41,18 +45,50 @@ impl ServerState {
         let run_id = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16u32), 16).unwrap())
             .collect();
+        let store = Store::new(config.databases);
+        let blocking: Arc<Blocking<ServerState>> = Arc::default();
+        let watches: Arc<Watches> = Arc::default();
+        store.set_observer(Arc::new(EffectObservers {
+            blocking: blocking.clone(),
+            watches: watches.clone(),
+        }));
         Arc::new(ServerState {
-            store: Store::new(config.databases),
+            store,
             resp_port: AtomicU64::new(config.port as u64),
             config: RwLock::new(config),
             config_epoch: AtomicU64::new(0),
             clients: Clients::default(),
-            blocking: Arc::default(),
-            stats: ServerStats::default(),
+            blocking,
+            watches,
+            stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,
         })
+    }
+}
+
+/// Who learns of every change to the keyspace (see [`crate::store::effects`]): clients
+/// watching the key, and clients blocked on it.
+struct EffectObservers {
+    blocking: Arc<Blocking<ServerState>>,
+    watches: Arc<Watches>,
+}
+
+impl Observer for EffectObservers {
+    fn observe(&self, effects: &[Effect]) {
+        for effect in effects {
+            match effect {
+                Effect::Key { db, key, event } => {
+                    let deleted = event.deletes();
+                    self.watches.touch(*db, key, deleted);
+                    if !deleted {
+                        self.blocking.signal_ready(*db, key);
+                    }
+                }
+                Effect::Flushed { db } => self.watches.flushed(*db),
+            }
+        }
     }
 }
 
@@ -69,23 +105,38 @@ impl ServerState {
     }
 }
 
-/// Counters for `INFO stats`, reset by `CONFIG RESETSTAT`.
-#[derive(Debug, Default)]
+/// Counters for `INFO stats`, `commandstats` and `errorstats`, reset by `CONFIG
+/// RESETSTAT`.
 pub struct ServerStats {
     pub total_connections_received: AtomicU64,
-    pub total_commands_processed: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub total_net_input_bytes: AtomicU64,
     pub total_net_output_bytes: AtomicU64,
     /// Commands per second, sampled by the server's background task.
     pub instantaneous_ops_per_sec: AtomicU64,
+    /// Per command; their calls add up to `total_commands_processed`.
+    pub commands: CommandStats,
+    pub errors: ErrorStats,
 }
 
 impl ServerStats {
+    fn new(commands: usize) -> ServerStats {
+        ServerStats {
+            total_connections_received: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+            total_net_input_bytes: AtomicU64::new(0),
+            total_net_output_bytes: AtomicU64::new(0),
+            instantaneous_ops_per_sec: AtomicU64::new(0),
+            commands: CommandStats::new(commands),
+            errors: ErrorStats::default(),
+        }
+    }
+
     pub fn reset(&self) {
+        self.commands.reset();
+        self.errors.reset();
         for counter in [
             &self.total_connections_received,
-            &self.total_commands_processed,
             &self.rejected_connections,
             &self.total_net_input_bytes,
             &self.total_net_output_bytes,
@@ -119,7 +170,10 @@ pub struct ClientInfo {
     db: AtomicUsize,
     resp: AtomicU8,
     last_interaction_ms: AtomicU64,
-    last_command: AtomicPtr<Command>,
+    /// Route id of the last command (`usize::MAX` before the first).
+    last_command: AtomicUsize,
+    /// Commands queued by an open `MULTI`, -1 outside one (`CLIENT LIST` `multi=`).
+    multi: AtomicI64,
     /// Cancelled by `CLIENT KILL`; the connection closes when it sees it.
     pub kill: CancellationToken,
 }
@@ -149,10 +203,20 @@ impl ClientInfo {
         self.resp.store(protocol.version() as u8, Ordering::Relaxed);
     }
 
-    /// Records the command a client is running, for `CLIENT LIST`'s `cmd`.
-    pub fn note_command(&self, command: &'static Command) {
-        self.last_command
-            .store(command as *const Command as *mut Command, Ordering::Relaxed);
+    /// Records the command a client is running (its route id), for `CLIENT LIST`'s `cmd`.
+    pub fn note_command(&self, route: usize) {
+        self.last_command.store(route, Ordering::Relaxed);
+    }
+
+    /// Records the length of the client's open `MULTI` queue (`None` outside `MULTI`).
+    pub fn set_multi(&self, queued: Option<usize>) {
+        self.multi
+            .store(queued.map_or(-1, |n| n as i64), Ordering::Relaxed);
+    }
+
+    /// Commands queued by an open `MULTI`, -1 outside one.
+    pub fn multi(&self) -> i64 {
+        self.multi.load(Ordering::Relaxed)
     }
 
     /// Records that the client sent something now, for `CLIENT LIST`'s `idle`. Front ends
@@ -163,10 +227,12 @@ impl ClientInfo {
             .store(unix_time_ms(), Ordering::Relaxed);
     }
 
-    pub fn last_command(&self) -> Option<&'static Command> {
-        let ptr = self.last_command.load(Ordering::Relaxed);
-        // Safety: only ever set from `&'static Command` in `note_command`.
-        unsafe { ptr.as_ref() }
+    /// The route id of the client's last command, if it ran one.
+    pub fn last_command(&self) -> Option<usize> {
+        match self.last_command.load(Ordering::Relaxed) {
+            usize::MAX => None,
+            id => Some(id),
+        }
     }
 
     pub fn idle_secs(&self) -> u64 {
@@ -206,7 +272,8 @@ impl Clients {
             db: AtomicUsize::new(0),
             resp: AtomicU8::new(2),
             last_interaction_ms: AtomicU64::new(unix_time_ms()),
-            last_command: AtomicPtr::new(std::ptr::null_mut()),
+            last_command: AtomicUsize::new(usize::MAX),
+            multi: AtomicI64::new(-1),
             kill: CancellationToken::new(),
         })
     }
@@ -227,5 +294,51 @@ impl Clients {
     /// A client of no server at all, for unit tests that run commands directly.
     pub fn detached(kind: ClientKind) -> Arc<ClientInfo> {
         Clients::default().unlisted(kind, String::new(), String::new())
+    }
+}
+
+/// Undoes everything a client left behind when it goes, however it goes (a closed
+/// connection, an ended gRPC call or stream, a panic in its task): it leaves the client
+/// list and forgets its watched keys. (A blocked command's waiter goes with its wait.)
+pub struct ClientGuard {
+    state: Arc<ServerState>,
+    client: Arc<ClientInfo>,
+}
+
+impl ClientGuard {
+    pub fn new(state: Arc<ServerState>, client: Arc<ClientInfo>) -> ClientGuard {
+        ClientGuard { state, client }
+    }
+}
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.state.clients.unregister(self.client.id);
+        self.state.watches.unwatch_all(self.client.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::Seen;
+
+    #[test]
+    fn a_guard_unregisters_its_client_and_forgets_its_watches() {
+        let state = ServerState::new(Config::default());
+        let client = state
+            .clients
+            .register(ClientKind::Resp, "a".into(), "b".into());
+        state.watches.watch(client.id, 0, b"k", Seen::Live);
+        let guard = ClientGuard::new(state.clone(), client.clone());
+        assert_eq!(state.clients.count(), 1);
+        // A task that panics still drops its guard.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _guard = guard;
+            panic!("a bug in a connection task");
+        }));
+        assert!(outcome.is_err());
+        assert_eq!(state.clients.count(), 0);
+        assert_eq!(state.watches.watching_clients(), 0);
     }
 }

@@ -31,7 +31,7 @@ use super::command::help_reply;
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
 use crate::blocking::UnblockMode;
 use crate::error::{Error, Result};
-use crate::state::ClientInfo;
+use crate::state::{ClientInfo, ServerState};
 
 const SUBS: &[Command] = &[
     Command::new("id", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, id)
@@ -193,15 +193,29 @@ fn setinfo(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order. `blocked`
-/// gives the `b` flag (a client blocked in BLPOP and the like).
-pub fn client_line(client: &ClientInfo, blocked: bool) -> String {
+/// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order. The flags are
+/// Redis's, in its order: `x` in `MULTI`, `b` blocked (BLPOP and the like), `d` a watched
+/// key changed, `N` none of them.
+pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+    let mut flags = String::new();
+    if client.multi() >= 0 {
+        flags.push('x');
+    }
+    if server.blocking.is_blocked(client.id) {
+        flags.push('b');
+    }
+    if server.watches.is_dirty(client.id) {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
     let mut line = String::with_capacity(320);
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
+         ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
          omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         client.id,
         client.addr,
@@ -210,11 +224,12 @@ pub fn client_line(client: &ClientInfo, blocked: bool) -> String {
         text(&client.name.lock()),
         client.created.elapsed().as_secs(),
         client.idle_secs(),
-        if blocked { "b" } else { "N" },
+        flags,
         client.db(),
-        client
-            .last_command()
-            .map_or_else(|| "NULL".to_string(), |c| c.full_name()),
+        client.multi(),
+        client.last_command().map_or("NULL", |id| {
+            crate::commands::all_routes()[id].full_name.as_str()
+        }),
         client.protocol(),
         text(&client.lib_name.lock()),
         text(&client.lib_ver.lock()),
@@ -223,7 +238,7 @@ pub fn client_line(client: &ClientInfo, blocked: bool) -> String {
 }
 
 fn info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    let mut text = client_line(&ctx.session.client, false);
+    let mut text = client_line(ctx.server, &ctx.session.client);
     text.push('\n');
     Ok(Reply::text("txt", text))
 }
@@ -257,8 +272,7 @@ fn list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let clients = ctx.server.clients.list();
     let mut text = String::new();
     let mut add = |c: &ClientInfo| {
-        let blocked = ctx.server.blocking.is_blocked(c.id);
-        text.push_str(&client_line(c, blocked));
+        text.push_str(&client_line(ctx.server, c));
         text.push('\n');
     };
     if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {

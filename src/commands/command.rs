@@ -250,8 +250,8 @@ pub fn find_by_full_name(name: &[u8]) -> Option<&'static Command> {
     let mut parts = name.split(|&b| b == b'|');
     let base = lookup(parts.next()?)?;
     match (parts.next(), parts.next()) {
-        (None, _) => Some(base),
-        (Some(sub), None) => base.subcommand(sub),
+        (None, _) => Some(base.command),
+        (Some(sub), None) => base.subcommand(sub).map(|r| r.command),
         _ => None,
     }
 }
@@ -420,28 +420,9 @@ pub fn acl_categories(cmd: &Command) -> Vec<&'static str> {
     cats
 }
 
-/// A command's key specs: Redis's when it has the command, otherwise one range spec made
-/// from the table's key positions.
+/// A command's key specs, as the execution path finds its keys with them.
 fn key_specs(cmd: &Command) -> Vec<KeySpecMeta> {
-    if let Some(meta) = redis_meta::find(&cmd.full_name()) {
-        return meta.key_specs.to_vec();
-    }
-    let k = cmd.keys;
-    if k.first <= 0 {
-        return Vec::new();
-    }
-    let flags: &'static [&'static str] = if cmd.has_flag(WRITE) {
-        &["RW", "update"]
-    } else {
-        &["RO", "access"]
-    };
-    let lastkey = if k.last < 0 { k.last } else { k.last - k.first };
-    vec![KeySpecMeta {
-        notes: "",
-        flags,
-        begin: Begin::Index(k.first),
-        find: Find::Range(lastkey, k.step, 0),
-    }]
+    super::route(&cmd.full_name()).map_or_else(Vec::new, |r| r.key_specs.clone())
 }
 
 fn info_entry(cmd: &'static Command) -> Reply {
@@ -607,13 +588,14 @@ fn arg_entry(arg: &ArgDoc) -> Reply {
 /// Redis's `COMMAND GETKEYS` finds them.
 fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
     let base = lookup(&words[0]).ok_or_else(|| Error::err("Invalid command specified"))?;
-    let cmd = if base.subcommands.is_empty() || words.len() < 2 {
+    let route = if base.subcommands.is_empty() || words.len() < 2 {
         base
     } else {
         base.subcommand(&words[1])
             .ok_or_else(|| Error::err("Invalid command specified"))?
     };
-    let specs = key_specs(cmd);
+    let cmd = route.command;
+    let specs = &route.key_specs;
     if specs.iter().all(|s| s.flags.contains(&"not_key")) {
         return Err(Error::err("The command has no key arguments"));
     }
@@ -632,7 +614,7 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
             _ => {}
         }
     }
-    match keys_from_specs(&specs, words) {
+    match keys_from_specs(specs, words) {
         Some(keys) if !keys.is_empty() => Ok(keys),
         _ if cmd.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),
         // Specs Redis cannot follow (movable keys found by code): fall back to the table's
@@ -695,79 +677,14 @@ fn legacy_positions(cmd: &Command, argc: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Redis's `getKeysUsingKeySpecs`: `None` when a spec cannot be followed (unknown kind,
-/// incomplete, or positions out of range).
+/// Redis's `getKeysUsingKeySpecs` (see [`redis_meta::find_keys`]): `None` when a spec
+/// cannot be followed.
 fn keys_from_specs(
     specs: &[KeySpecMeta],
     words: &[Bytes],
 ) -> Option<Vec<(usize, &'static [&'static str])>> {
-    let argc = words.len() as i32;
     let mut keys = Vec::new();
-    for spec in specs {
-        if spec.flags.contains(&"not_key") {
-            continue;
-        }
-        let mut first = match spec.begin {
-            Begin::Index(i) => i,
-            Begin::Keyword(word, from) => {
-                let start = if from > 0 { from } else { argc + from };
-                let end = if from > 0 { argc - 1 } else { 1 };
-                let mut found = 0;
-                let mut i = start;
-                while i != end {
-                    if i >= argc || i < 1 {
-                        break;
-                    }
-                    if is(&words[i as usize], word) {
-                        found = i + 1;
-                        break;
-                    }
-                    i = if start <= end { i + 1 } else { i - 1 };
-                }
-                if found == 0 {
-                    continue;
-                }
-                found
-            }
-            Begin::UnknownStart => return None,
-        };
-        let (last, step) = match spec.find {
-            Find::Range(lastkey, step, limit) => {
-                let last = if lastkey >= 0 {
-                    first + lastkey
-                } else if limit == 0 {
-                    argc + lastkey
-                } else {
-                    first + ((argc - first) / limit + lastkey)
-                };
-                (last, step)
-            }
-            Find::Keynum(idx, firstkey, step) => {
-                if idx >= argc - first {
-                    return None;
-                }
-                let n = crate::store::numeric::parse_i64(&words[(first + idx) as usize])?;
-                if n < 0 {
-                    return None;
-                }
-                first += firstkey;
-                (first + n as i32 - 1, step)
-            }
-            Find::UnknownKeys => return None,
-        };
-        if last >= argc || last < first || first >= argc {
-            return None;
-        }
-        let mut i = first;
-        while i <= last {
-            keys.push((i as usize, spec.flags));
-            i += step.max(1);
-        }
-        if spec.flags.contains(&"incomplete") {
-            return None;
-        }
-    }
-    Some(keys)
+    redis_meta::find_keys(specs, words, |i, spec| keys.push((i, specs[spec].flags))).then_some(keys)
 }
 
 #[cfg(test)]
@@ -807,6 +724,63 @@ mod tests {
         );
     }
 
+    /// Redis's `populateCommandLegacyRangeSpec` (server.c) and the conversion `COMMAND INFO`
+    /// applies: the (first, last, step) a command's key specs imply.
+    fn legacy_range(specs: &[KeySpecMeta]) -> crate::commands::KeySpec {
+        let none = crate::commands::NO_KEYS;
+        let printed = |first: i32, lastkey: i32, step: i32| crate::commands::KeySpec {
+            first,
+            last: if lastkey >= 0 {
+                first + lastkey
+            } else {
+                lastkey
+            },
+            step,
+        };
+        if let [spec] = specs
+            && let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (spec.begin, spec.find)
+        {
+            return printed(pos, lastkey, step);
+        }
+        let (mut first, mut last, mut prev_last) = (i32::MAX, 0i32, 0i32);
+        for spec in specs {
+            let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (spec.begin, spec.find) else {
+                continue;
+            };
+            if step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+                continue;
+            }
+            first = first.min(pos);
+            let absolute = if lastkey >= 0 { lastkey + pos } else { lastkey };
+            // Redis compares as unsigned, so a negative (from the end) wins.
+            last = if (last as u32) >= (absolute as u32) {
+                last
+            } else {
+                absolute
+            };
+            prev_last = last;
+        }
+        if first == i32::MAX {
+            return none;
+        }
+        let lastkey = if last < 0 { last } else { last - first };
+        printed(first, lastkey, 1)
+    }
+
+    /// The key positions a row prints in `COMMAND INFO` are the ones its key specs imply,
+    /// as Redis derives them: keys are found from the specs alone.
+    #[test]
+    fn legacy_key_positions_follow_the_key_specs() {
+        for route in crate::commands::all_routes() {
+            assert_eq!(
+                route.command.keys,
+                legacy_range(&route.key_specs),
+                "{}",
+                route.full_name
+            );
+        }
+    }
+
     #[test]
     fn count_matches_the_table() {
         let mut h = Harness::new();
@@ -830,9 +804,9 @@ mod tests {
 
     #[test]
     fn key_specs_and_categories_follow_redis() {
-        let ping = lookup(b"ping").unwrap();
+        let ping = lookup(b"ping").unwrap().command;
         assert_eq!(acl_categories(ping), ["@fast", "@connection"]);
-        let flushall = lookup(b"flushall").unwrap();
+        let flushall = lookup(b"flushall").unwrap().command;
         assert_eq!(
             acl_categories(flushall),
             ["@keyspace", "@write", "@slow", "@dangerous"]
@@ -842,7 +816,10 @@ mod tests {
             acl_categories(client_list),
             ["@admin", "@slow", "@dangerous", "@connection"]
         );
-        assert_eq!(acl_categories(lookup(b"client").unwrap()), ["@slow"]);
+        assert_eq!(
+            acl_categories(lookup(b"client").unwrap().command),
+            ["@slow"]
+        );
         let get_like = KeySpecMeta {
             notes: "",
             flags: &["RO", "access"],

@@ -10,7 +10,7 @@
 //! - `AUTH [username] password` → `OK`. No password is configured, so only the `default`
 //!   user exists and accepts any password; the one-argument form is an error, as in Redis.
 //! - `QUIT` → `OK`, then the connection closes.
-//! - `RESET` → `RESET`: back to database 0, RESP2, no name.
+//! - `RESET` → `RESET`: no transaction, no watched keys, database 0, RESP2, no name.
 //! - `SELECT index` → `OK`; `ERR DB index is out of range`.
 
 use bytes::Bytes;
@@ -52,13 +52,14 @@ pub static COMMANDS: &[Command] = &[
         "Authenticates the connection.",
         "O(N) where N is the number of passwords defined for the user",
     ),
-    Command::new("quit", -1, HANDSHAKE, NO_KEYS, quit).doc(
+    // QUIT and RESET run at once inside MULTI (never queued), as in Redis.
+    Command::new("quit", -1, HANDSHAKE | TXN_CONTROL, NO_KEYS, quit).doc(
         "connection",
         "1.0.0",
         "Closes the connection.",
         "O(1)",
     ),
-    Command::new("reset", 1, HANDSHAKE, NO_KEYS, reset).doc(
+    Command::new("reset", 1, HANDSHAKE | TXN_CONTROL, NO_KEYS, reset).doc(
         "connection",
         "6.2.0",
         "Resets the connection.",
@@ -167,9 +168,12 @@ fn quit(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// Redis's `clearClientConnectionState`, for the state Memorabilia keeps: database 0,
-/// RESP2, no name. The library name and version stay, as in Redis 7.2.
+/// Redis's `clearClientConnectionState`, for the state Memorabilia keeps: no transaction
+/// and no watched keys, database 0, RESP2, no name. The library name and version stay, as
+/// in Redis 7.2.
 fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    ctx.session.discard_multi();
+    ctx.server.watches.unwatch_all(ctx.session.client.id);
     ctx.session.db = 0;
     ctx.session.client.set_db(0);
     ctx.session.protocol = Protocol::Resp2;

@@ -2,9 +2,11 @@
 //!
 //! Every command works on `Value::Hash` keys; any other type answers `WRONGTYPE Operation
 //! against a key holding the wrong kind of value`. A missing key reads as an empty hash, a
-//! write creates it, and a hash left empty is deleted. Each command opens one txn over its
-//! key and mutates the hash in place ([`HashValue`], which also tracks the listpack /
-//! hashtable encoding `OBJECT ENCODING` reports). The commands the typed gRPC RPCs share are
+//! write creates it, and a hash left empty is deleted. Each command runs in the txn the
+//! execution path opened over its key and mutates the hash in place ([`HashValue`], which
+//! also tracks the listpack / hashtable encoding `OBJECT ENCODING` reports), recording
+//! Redis's event (`hset`, `hdel`, `hincrby`, `hincrbyfloat`, then `del` for a hash
+//! emptied). The commands the typed gRPC RPCs share are
 //! typed operations (`hset_op`, `hget_op`, ...) that `crate::grpc::hashes` calls too.
 //!
 //! # Commands
@@ -51,7 +53,7 @@ use super::{Command, Ctx, Protocol, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 use crate::store::numeric::{FloatIncrError, incr_by_float, parse_i64};
-use crate::store::{Access, Entry, HashValue, Txn, Value, distinct_indexes};
+use crate::store::{Entry, Event, HashValue, Value, distinct_indexes, repeated_picks};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("hset", -4, WRITE | DENYOOM | FAST, keys(1, 1, 1), hset).doc(
@@ -167,54 +169,55 @@ fn hash_at(entry: Option<&Entry>) -> Result<Option<&SharedHash>> {
     }
 }
 
-/// Reads the hash at `key` under a read txn; `f` gets `None` for a missing key.
+/// Reads the hash at `key`; `f` gets `None` for a missing key.
 fn read_hash<T>(ctx: &Ctx<'_>, key: &[u8], f: impl FnOnce(Option<&HashValue>) -> T) -> Result<T> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(match hash_at(txn.get(db, key))? {
+    Ok(match hash_at(ctx.txn().get(db, key))? {
         Some(hash) => f(Some(&hash.read())),
         None => f(None),
     })
 }
 
-/// Runs `f` on the hash at `key` for writing: a missing key is an empty hash that is stored
-/// only if `f` leaves something in it, and a hash `f` empties is deleted.
-fn write_hash<T>(
-    txn: &Txn<'_>,
-    db: usize,
-    key: &[u8],
-    f: impl FnOnce(&mut HashValue) -> Result<T>,
-) -> Result<T> {
-    match hash_at(txn.get_for_write(db, key))? {
-        Some(hash) => {
-            let mut hash = hash.write();
-            let out = f(&mut hash);
-            if hash.is_empty() {
-                drop(hash);
-                txn.remove(db, key);
-            }
-            out
-        }
-        None => {
-            let mut hash = HashValue::new();
-            let out = f(&mut hash);
-            if !hash.is_empty() {
-                txn.set(db, key, Value::Hash(Arc::new(RwLock::new(hash))), None);
-            }
-            out
-        }
-    }
-}
-
-/// Opens the write txn of a one-key command and runs [`write_hash`].
+/// Runs `f` on the hash at `key` for writing. `f` says whether it changed the hash; a
+/// change is recorded as `event` (then `del` when the hash is left empty, which deletes
+/// it). A missing key is an empty hash that is stored only if `f` leaves something in it.
 fn update_hash<T>(
     ctx: &Ctx<'_>,
     key: &[u8],
-    f: impl FnOnce(&mut HashValue) -> Result<T>,
+    event: Event,
+    f: impl FnOnce(&mut HashValue) -> Result<(T, bool)>,
 ) -> Result<T> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    write_hash(&txn, db, key, f)
+    let txn = ctx.txn();
+    match hash_at(txn.get_for_write(db, key))? {
+        Some(shared) => {
+            let mut hash = shared.write();
+            let (out, changed) = f(&mut hash)?;
+            let emptied = hash.is_empty();
+            drop(hash);
+            if changed {
+                txn.modified(db, key, event);
+                if emptied {
+                    txn.remove(db, key, Event::Del);
+                }
+            }
+            Ok(out)
+        }
+        None => {
+            let mut hash = HashValue::new();
+            let (out, _) = f(&mut hash)?;
+            if !hash.is_empty() {
+                txn.set(
+                    db,
+                    key,
+                    Value::Hash(Arc::new(RwLock::new(hash))),
+                    None,
+                    event,
+                );
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// The field/value pairs of HSET/HMSET (an odd count of arguments is an arity error).
@@ -269,12 +272,14 @@ pub(crate) fn scan_reply(next: u64, elements: Vec<Bytes>) -> Reply {
 /// HSET/HMSET: stores every pair (a repeated field: the last value wins); how many fields
 /// were new. Every argument is checked against the listpack limits first, as in Redis.
 pub fn hset_op(ctx: &Ctx<'_>, key: &[u8], pairs: &[(&[u8], &[u8])]) -> Result<usize> {
-    update_hash(ctx, key, |hash| {
+    update_hash(ctx, key, Event::HSet, |hash| {
         hash.admit_arguments(pairs.iter().flat_map(|&(f, v)| [f, v]));
-        Ok(pairs
+        let added = pairs
             .iter()
             .filter(|&&(f, v)| hash.insert(f, Bytes::copy_from_slice(v)))
-            .count())
+            .count();
+        // Every field was written, new or not.
+        Ok((added, true))
     })
 }
 
@@ -293,8 +298,9 @@ fn hmset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// HSETNX: sets the field only when absent; whether it did.
 pub fn hsetnx_op(ctx: &Ctx<'_>, key: &[u8], field: &[u8], value: &[u8]) -> Result<bool> {
-    update_hash(ctx, key, |hash| {
-        Ok(!hash.contains(field) && hash.insert(field, Bytes::copy_from_slice(value)))
+    update_hash(ctx, key, Event::HSet, |hash| {
+        let set = !hash.contains(field) && hash.insert(field, Bytes::copy_from_slice(value));
+        Ok((set, set))
     })
 }
 
@@ -307,8 +313,9 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// HDEL: removes the fields; how many were there.
 pub fn hdel_op(ctx: &Ctx<'_>, key: &[u8], fields: &[Bytes]) -> Result<usize> {
-    update_hash(ctx, key, |hash| {
-        Ok(fields.iter().filter(|f| hash.remove(f)).count())
+    update_hash(ctx, key, Event::HDel, |hash| {
+        let removed = fields.iter().filter(|f| hash.remove(f)).count();
+        Ok((removed, removed > 0))
     })
 }
 
@@ -319,7 +326,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// HINCRBY: adds `by` to the integer in `field` (0 when missing); the new value.
 pub fn hincrby_op(ctx: &Ctx<'_>, key: &[u8], field: &[u8], by: i64) -> Result<i64> {
-    update_hash(ctx, key, |hash| {
+    update_hash(ctx, key, Event::HIncrBy, |hash| {
         let current = match hash.get(field) {
             Some(v) => parse_i64(v).ok_or_else(|| Error::err("hash value is not an integer"))?,
             None => 0,
@@ -327,7 +334,7 @@ pub fn hincrby_op(ctx: &Ctx<'_>, key: &[u8], field: &[u8], by: i64) -> Result<i6
         let value = current.checked_add(by).ok_or(Error::Overflow)?;
         let text = itoa::Buffer::new().format(value).as_bytes().to_vec();
         hash.insert(field, Bytes::from(text));
-        Ok(value)
+        Ok((value, true))
     })
 }
 
@@ -347,7 +354,7 @@ pub fn hincrbyfloat_op(ctx: &Ctx<'_>, key: &[u8], field: &[u8], increment: &[u8]
         Err(_) => return Err(Error::NotFloat),
         Ok(_) => {}
     }
-    update_hash(ctx, key, |hash| {
+    update_hash(ctx, key, Event::HIncrByFloat, |hash| {
         let sum =
             incr_by_float(hash.get(field).map(|v| &v[..]), increment).map_err(|e| match e {
                 FloatIncrError::ValueNotFloat => Error::err("hash value is not a float"),
@@ -358,7 +365,7 @@ pub fn hincrbyfloat_op(ctx: &Ctx<'_>, key: &[u8], field: &[u8], increment: &[u8]
             })?;
         let sum = Bytes::from(sum);
         hash.insert(field, sum.clone());
-        Ok(sum)
+        Ok((sum.clone(), true))
     })
 }
 
@@ -467,40 +474,52 @@ fn hvals(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// HRANDFIELD key (no count): a random field, `None` for a missing key.
-pub fn hrandfield_one_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
-    read_hash(ctx, key, |hash| {
-        let hash = hash?;
-        let i = rand::rng().random_range(0..hash.len());
-        Some(hash.at(i).0.clone())
-    })
+pub fn hrandfield_one_op(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
+    let db = ctx.db();
+    let Some(hash) = hash_at(ctx.txn().get(db, key))? else {
+        return Ok(None);
+    };
+    let hash = hash.read();
+    let i = ctx.rng().random_range(0..hash.len());
+    Ok(Some(hash.at(i).0.clone()))
 }
 
 /// HRANDFIELD key count: `count` distinct random pairs when positive (the whole hash when
-/// it has no more), |count| pairs that may repeat when negative. Each pick is O(1).
-pub fn hrandfield_count_op(ctx: &Ctx<'_>, key: &[u8], count: i64) -> Result<Vec<(Bytes, Bytes)>> {
-    read_hash(ctx, key, |hash| {
-        let Some(hash) = hash else {
-            return Vec::new();
-        };
-        let pair = |i: usize| {
-            let (f, v) = hash.at(i);
-            (f.clone(), v.clone())
-        };
-        let mut rng = rand::rng();
-        let len = hash.len();
-        if count < 0 {
-            (0..count.unsigned_abs())
-                .map(|_| pair(rng.random_range(0..len)))
-                .collect()
-        } else if count as u64 >= len as u64 {
-            (0..len).map(pair).collect()
-        } else {
-            distinct_indexes(&mut rng, len, count as usize)
-                .into_iter()
-                .map(pair)
-                .collect()
-        }
+/// it has no more), |count| pairs that may repeat when negative. Each pick is O(1). A
+/// repeating count whose reply cannot be allocated is refused.
+pub fn hrandfield_count_op(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    count: i64,
+) -> Result<Vec<(Bytes, Bytes)>> {
+    let db = ctx.db();
+    let Some(hash) = hash_at(ctx.txn().get(db, key))? else {
+        return Ok(Vec::new());
+    };
+    let hash = hash.read();
+    let pair = |i: usize| {
+        let (f, v) = hash.at(i);
+        (f.clone(), v.clone())
+    };
+    let len = hash.len();
+    Ok(if count < 0 {
+        repeated_picks(ctx.rng(), len, count.unsigned_abs(), pair)
+            .ok_or_else(|| insufficient_memory("HRANDFIELD"))?
+    } else if count as u64 >= len as u64 {
+        (0..len).map(pair).collect()
+    } else {
+        distinct_indexes(ctx.rng(), len, count as usize)
+            .into_iter()
+            .map(pair)
+            .collect()
     })
+}
+
+/// The error of a random-pick count whose reply cannot be allocated.
+pub(crate) fn insufficient_memory(command: &str) -> Error {
+    Error::err(format!(
+        "Insufficient memory, failed allocating transient memory for {command}"
+    ))
 }
 
 /// `HRANDFIELD key [count [WITHVALUES]]`.
@@ -645,7 +664,7 @@ mod tests {
         ];
         assert_eq!(rows.len(), COMMANDS.len());
         for &(name, arity, first, last, step, flags) in rows {
-            let c = lookup(name.as_bytes()).unwrap();
+            let c = lookup(name.as_bytes()).unwrap().command;
             assert_eq!(c.arity, arity, "{name}");
             assert_eq!(c.keys, keys(first, last, step), "{name}");
             assert_eq!(c.flags, flags, "{name}");

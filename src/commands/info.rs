@@ -3,11 +3,11 @@
 //! asked in.
 //!
 //! Sections: server, clients, memory, persistence, stats, replication, cpu, modules,
-//! cluster, keyspace. `default`, `all` and `everything` select all of them; an unknown name
-//! selects nothing. Fields are Redis's where Memorabilia has the number; Redis fields that
-//! only describe Redis's internals (allocator, fork, Lua, replication buffers) are left out.
-//! Sections Redis has but Memorabilia keeps no data for (commandstats, errorstats,
-//! latencystats) are not printed.
+//! commandstats, errorstats, cluster, keyspace. No argument and `default` select all but
+//! commandstats, `all` and `everything` all of them, as in Redis; an unknown name selects
+//! nothing. Fields are Redis's where Memorabilia has the number; Redis fields that only
+//! describe Redis's internals (allocator, fork, Lua, replication buffers) are left out.
+//! `latencystats` (per-command latency percentiles) is not kept, so not printed.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -28,20 +28,28 @@ const SECTIONS: &[&str] = &[
     "replication",
     "cpu",
     "modules",
+    "commandstats",
+    "errorstats",
     "cluster",
     "keyspace",
 ];
 
+/// The sections `INFO` and `INFO default` print: all but the per-command statistics.
+fn default_sections() -> impl Iterator<Item = &'static str> {
+    SECTIONS.iter().copied().filter(|s| *s != "commandstats")
+}
+
 /// Which sections the `INFO` arguments select.
 fn selected(args: &[Bytes]) -> Vec<&'static str> {
     if args.is_empty() {
-        return SECTIONS.to_vec();
+        return default_sections().collect();
     }
     let mut wanted = Vec::new();
     for arg in args {
         let arg = arg.to_ascii_lowercase();
         match arg.as_slice() {
-            b"default" | b"all" | b"everything" => return SECTIONS.to_vec(),
+            b"all" | b"everything" => return SECTIONS.to_vec(),
+            b"default" => wanted.extend(default_sections()),
             // Redis names the module list section both ways.
             b"module_list" => wanted.push("modules"),
             name => wanted.extend(SECTIONS.iter().filter(|s| s.as_bytes() == name)),
@@ -74,6 +82,8 @@ pub fn render(server: &ServerState, args: &[Bytes]) -> String {
             "stats" => stats_section(server),
             "replication" => replication_section(server),
             "cpu" => cpu_section(),
+            "commandstats" => commandstats_section(server),
+            "errorstats" => errorstats_section(server),
             "cluster" => vec![("cluster_enabled".into(), "0".into())],
             "keyspace" => keyspace_section(server),
             _ => Vec::new(),
@@ -254,10 +264,7 @@ fn stats_section(server: &ServerState) -> Lines {
             "total_connections_received",
             load(&stats.total_connections_received),
         ),
-        line(
-            "total_commands_processed",
-            load(&stats.total_commands_processed),
-        ),
+        line("total_commands_processed", stats.commands.total_calls()),
         line(
             "instantaneous_ops_per_sec",
             load(&stats.instantaneous_ops_per_sec),
@@ -275,7 +282,48 @@ fn stats_section(server: &ServerState) -> Lines {
         line("evicted_keys", 0),
         line("keyspace_hits", hits),
         line("keyspace_misses", misses),
+        line("unexpected_error_replies", 0),
+        line("total_error_replies", stats.errors.total()),
     ]
+}
+
+/// `cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..` for
+/// every command (subcommands as `container|sub`) called, rejected or failed at least once.
+fn commandstats_section(server: &ServerState) -> Lines {
+    let routes = crate::commands::all_routes();
+    server
+        .stats
+        .commands
+        .all()
+        .into_iter()
+        .zip(routes)
+        .filter(|(c, _)| c.calls > 0 || c.rejected > 0 || c.failed > 0)
+        .map(|(c, route)| {
+            let per_call = if c.calls == 0 {
+                0.0
+            } else {
+                c.usec as f32 / c.calls as f32
+            };
+            line(
+                &format!("cmdstat_{}", route.full_name),
+                format!(
+                    "calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                    c.calls, c.usec, c.rejected, c.failed
+                ),
+            )
+        })
+        .collect()
+}
+
+/// `errorstat_<code>:count=<n>` for every error code answered since the last reset.
+fn errorstats_section(server: &ServerState) -> Lines {
+    server
+        .stats
+        .errors
+        .by_code()
+        .into_iter()
+        .map(|(code, n)| line(&format!("errorstat_{code}"), format!("count={n}")))
+        .collect()
 }
 
 fn replication_section(server: &ServerState) -> Lines {
@@ -357,8 +405,19 @@ mod tests {
                 .map(|s| Bytes::copy_from_slice(s.as_bytes()))
                 .collect()
         };
-        assert_eq!(selected(&[]), SECTIONS);
+        let defaults: Vec<_> = SECTIONS
+            .iter()
+            .copied()
+            .filter(|s| *s != "commandstats")
+            .collect();
+        assert_eq!(selected(&[]), defaults);
+        assert_eq!(selected(&args(&["default"])), defaults);
         assert_eq!(selected(&args(&["EVERYTHING"])), SECTIONS);
+        assert_eq!(selected(&args(&["all"])), SECTIONS);
+        assert_eq!(
+            selected(&args(&["errorstats", "commandstats"])),
+            ["commandstats", "errorstats"]
+        );
         assert_eq!(
             selected(&args(&["keyspace", "Server", "server"])),
             ["server", "keyspace"]

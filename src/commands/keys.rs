@@ -1,9 +1,11 @@
 //! The generic keyspace family: commands that act on keys whatever their type: deleting,
 //! testing, renaming and copying keys, expiry, keyspace iteration and `OBJECT` introspection.
 //!
-//! Every command takes exactly one store txn over the keys it touches (both keys for
-//! `RENAME`/`COPY`, every key for `DEL`/`EXISTS`/`TOUCH`, the whole database for `KEYS` and
-//! `RANDOMKEY`, one segment at a time for `SCAN`), so each is atomic.
+//! Every command runs in the one txn the execution path opened over the keys it touches
+//! (both keys for `RENAME`/`COPY`, in both databases for `COPY ... DB`, every key for
+//! `DEL`/`EXISTS`/`TOUCH`, the whole database, shared, for `KEYS`, `SCAN` and
+//! `RANDOMKEY`), so each is atomic. Changes are recorded with Redis's event names (`del`,
+//! `expire`, `persist`, `rename_from`/`rename_to`, `copy_to`).
 //!
 //! Lookups follow Redis's flags: `TTL`, `TYPE`, `EXISTS` and `OBJECT` count a keyspace hit or
 //! miss but leave the access time alone ([`Txn::get_no_touch`]); `TOUCH` and `COPY`'s source
@@ -12,7 +14,7 @@
 //! `DEL`, `EXISTS`, `TYPE`, the `EXPIRE` family, `PERSIST`, the `TTL` family, `RENAME`,
 //! `RENAMENX`, `COPY` and `SCAN` are split into a typed operation (`del_op`, `exists_op`,
 //! `type_op`, `expire_op`, `persist_op`, `ttl_op`, `rename_op`, `copy_op`, `scan_op`) that
-//! holds all the semantics (the txn, expiry arithmetic, error texts) and a RESP handler that
+//! holds all the semantics (expiry arithmetic, events, error texts) and a RESP handler that
 //! parses argv in Redis's order and shapes the reply; the gRPC RPCs (`crate::grpc::keys`)
 //! call the same operations.
 //!
@@ -63,10 +65,10 @@
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
+use super::{Command, Ctx, Locks, NO_KEYS, Reply, flags::*, keys as spec};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
-use crate::store::{Access, SEGMENTS, Txn, Value, ValueType};
+use crate::store::{Access, Event, LockPlan, SEGMENTS, Txn, ValueType};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("del", -2, WRITE, spec(1, -1, 1), del).doc(
@@ -147,13 +149,17 @@ pub static COMMANDS: &[Command] = &[
         "Remove the expiration from a key",
         "O(1)",
     ),
-    Command::new("keys", 2, READONLY, NO_KEYS, keys_cmd).doc(
+    Command::new("keys", 2, READONLY, NO_KEYS, keys_cmd)
+        .locks(Locks::Db(Access::Read))
+        .doc(
         "generic",
         "1.0.0",
         "Find all keys matching the given pattern",
         "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
     ),
-    Command::new("scan", -2, READONLY, NO_KEYS, scan).doc(
+    Command::new("scan", -2, READONLY, NO_KEYS, scan)
+        .locks(Locks::Db(Access::Read))
+        .doc(
         "generic",
         "2.8.0",
         "Incrementally iterate the keys space",
@@ -171,13 +177,17 @@ pub static COMMANDS: &[Command] = &[
         "Rename a key, only if the new key does not exist",
         "O(1)",
     ),
-    Command::new("randomkey", 1, READONLY, NO_KEYS, randomkey).doc(
+    Command::new("randomkey", 1, READONLY, NO_KEYS, randomkey)
+        .locks(Locks::Db(Access::Read))
+        .doc(
         "generic",
         "1.0.0",
         "Return a random key from the keyspace",
         "O(1)",
     ),
-    Command::new("copy", -3, WRITE | DENYOOM, spec(1, 2, 1), copy).doc(
+    Command::new("copy", -3, WRITE | DENYOOM, spec(1, 2, 1), copy)
+        .locks(Locks::Custom(plan_copy))
+        .doc(
         "generic",
         "6.2.0",
         "Copy a key",
@@ -246,11 +256,6 @@ pub const DEFAULT_SCAN_COUNT: u64 = 10;
 /// Redis's `LFU_INIT_VAL`: the counter of a key with no recorded accesses.
 const LFU_INIT_VAL: u64 = 5;
 
-/// The arguments from index `from` on, as key slices for a txn.
-fn key_slices(argv: &[Bytes], from: usize) -> impl Iterator<Item = &[u8]> {
-    argv[from..].iter().map(|k| k.as_ref())
-}
-
 /// A client word as C's `%s` prints it: up to the first NUL byte.
 fn c_str(word: &[u8]) -> String {
     let end = word.iter().position(|&b| b == 0).unwrap_or(word.len());
@@ -272,12 +277,10 @@ fn signed_ms(at: u64) -> i64 {
 /// counts once).
 pub fn del_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, keys.iter().map(AsRef::as_ref));
+    let txn = ctx.txn();
     Ok(keys
         .iter()
-        .filter(|key| txn.remove(db, key.as_ref()).is_some())
+        .filter(|key| txn.remove(db, key.as_ref(), Event::Del).is_some())
         .count())
 }
 
@@ -288,9 +291,7 @@ fn del(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// `EXISTS`: how many of `keys` exist, a repeated existing key counting each time.
 pub fn exists_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(AsRef::as_ref));
+    let txn = ctx.txn();
     Ok(keys
         .iter()
         .filter(|key| txn.get_no_touch(db, key.as_ref()).is_some())
@@ -303,7 +304,7 @@ fn exists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, key_slices(argv, 1));
+    let txn = ctx.txn();
     let found = argv[1..]
         .iter()
         .filter(|key| txn.get(db, key).is_some())
@@ -314,8 +315,8 @@ fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// `TYPE`: the key's type, `None` when it does not exist.
 pub fn type_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<ValueType>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(txn
+    Ok(ctx
+        .txn()
         .get_no_touch(db, key)
         .map(|entry| entry.value.value_type()))
 }
@@ -462,7 +463,7 @@ pub fn expire_op(
     condition: ExpireCondition,
 ) -> Result<bool> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let now = signed_ms(txn.now_ms());
     // Overflow fails before the key is looked at, as in Redis.
     let when = time.absolute_ms(now)?;
@@ -474,9 +475,9 @@ pub fn expire_op(
     }
     if when <= now {
         // A time already past deletes the key, as Redis does.
-        txn.remove(db, key);
+        txn.remove(db, key, Event::Del);
     } else {
-        txn.set_expiry(db, key, Some(when as u64));
+        txn.set_expiry(db, key, Some(when as u64), Event::Expire);
     }
     Ok(true)
 }
@@ -520,7 +521,7 @@ pub enum Ttl {
 /// `PTTL` and `PEXPIRETIME` as one typed answer.
 pub fn ttl_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Ttl> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
+    let txn = ctx.txn();
     let Some(entry) = txn.get_no_touch(db, key) else {
         return Ok(Ttl::NoKey);
     };
@@ -566,12 +567,12 @@ fn ttl_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], millis: bool, absolute: bool) 
 /// `PERSIST`: true when an expiry was removed.
 pub fn persist_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<bool> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let had_expiry = txn
         .get_for_write(db, key)
         .is_some_and(|e| e.expires_at().is_some());
     if had_expiry {
-        txn.set_expiry(db, key, None);
+        txn.set_expiry(db, key, None, Event::Persist);
     }
     Ok(had_expiry)
 }
@@ -587,7 +588,7 @@ fn keys_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let pattern = argv[1].as_ref();
     // Redis skips matching for a lone "*" (the matcher never matches the empty key).
     let all = pattern == b"*";
-    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
+    let txn = ctx.txn();
     let mut found = Vec::new();
     for segment in 0..SEGMENTS {
         txn.for_each_in_segment(db, segment, |key, _| {
@@ -650,15 +651,13 @@ pub fn scan_op(
     let pattern = pattern.filter(|p| *p != b"*");
     let count = count.max(1);
     let db = ctx.db();
-    let store = ctx.store();
+    let txn = ctx.txn();
     let mut found = Vec::new();
     // COUNT bounds the keys visited, before filtering, as in Redis.
     let mut visited: u64 = 0;
     let mut segment = usize::try_from(cursor).unwrap_or(SEGMENTS).min(SEGMENTS);
     while segment < SEGMENTS && visited < count {
-        // One segment per txn: writers elsewhere are never blocked for a whole scan, and a
-        // key stays in its segment, so a key present throughout is always seen.
-        let txn = store.txn_segment(Access::Read, db, segment);
+        // A key stays in its segment, so a key present throughout is always seen.
         txn.for_each_in_segment(db, segment, |key, entry| {
             visited += 1;
             if pattern.is_some_and(|p| !glob_match(p, key, false)) {
@@ -673,7 +672,6 @@ pub fn scan_op(
             }
             found.push(Bytes::copy_from_slice(key));
         });
-        drop(txn);
         segment += 1;
     }
     let next = if segment >= SEGMENTS { 0 } else { segment };
@@ -717,8 +715,8 @@ fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     let db = ctx.db();
-    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
-    Ok(Reply::bulk_or_null(txn.random_key(db)))
+    let txn = ctx.txn();
+    Ok(Reply::bulk_or_null(txn.random_key(db, ctx.rng())))
 }
 
 // ---- Rename and copy ----
@@ -729,7 +727,7 @@ fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
 /// Errors: [`Error::NoSuchKey`] when `src` does not exist.
 pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Result<bool> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [src, dst]);
+    let txn = ctx.txn();
     let Some(entry) = txn.get_for_write(db, src) else {
         return Err(Error::NoSuchKey);
     };
@@ -741,14 +739,10 @@ pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Re
     if only_if_new && txn.get_for_write(db, dst).is_some() {
         return Ok(false);
     }
-    let readies = matches!(value, Value::List(_) | Value::SortedSet(_));
-    txn.set(db, dst, value, expires_at);
-    txn.remove(db, src);
-    if readies {
-        // A list or sorted set under a new name serves clients blocked on that name, as in
-        // Redis.
-        ctx.signal_ready(db, dst);
-    }
+    // A list or sorted set under a new name serves clients blocked on that name, as in
+    // Redis: the recorded change readies it.
+    txn.remove(db, src, Event::RenameFrom);
+    txn.set(db, dst, value, expires_at, Event::RenameTo);
     Ok(true)
 }
 
@@ -795,25 +789,28 @@ pub fn copy_op(
     if dst_db == db && src == dst {
         return Err(Error::err("source and destination objects are the same"));
     }
-    let txn = ctx
-        .store()
-        .txn_multi(Access::Write, [(db, src), (dst_db, dst)]);
+    let txn = ctx.txn();
     let Some(entry) = txn.get(db, src) else {
         return Ok(false);
     };
     if !replace && txn.get_for_write(dst_db, dst).is_some() {
         return Ok(false);
     }
-    let readies = matches!(entry.value, Value::List(_) | Value::SortedSet(_));
-    txn.set(dst_db, dst, entry.value.deep_clone(), entry.expires_at());
-    if readies {
-        ctx.signal_ready(dst_db, dst);
-    }
+    // A copied list or sorted set serves clients blocked on the destination.
+    txn.set(
+        dst_db,
+        dst,
+        entry.value.deep_clone(),
+        entry.expires_at(),
+        Event::CopyTo,
+    );
     Ok(true)
 }
 
-fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let mut dst_db = ctx.db();
+/// The options of `COPY source destination [DB db] [REPLACE]`: the destination database
+/// (`db` by default) and whether to replace.
+fn copy_options(argv: &[Bytes], db: usize, databases: usize) -> Result<(usize, bool)> {
+    let mut dst_db = db;
     let mut replace = false;
     let mut j = 3;
     while j < argv.len() {
@@ -821,13 +818,27 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         if is(&argv[j], "REPLACE") {
             replace = true;
         } else if is(&argv[j], "DB") && has_value {
-            dst_db = parse_copy_db(&argv[j + 1], ctx.store().databases())?;
+            dst_db = parse_copy_db(&argv[j + 1], databases)?;
             j += 1;
         } else {
             return Err(Error::Syntax);
         }
         j += 1;
     }
+    Ok((dst_db, replace))
+}
+
+/// What `COPY` locks: its source, read, and its destination in the destination database,
+/// written (in the selected database when the options are wrong: the command then fails
+/// before touching anything).
+fn plan_copy(ctx: &Ctx<'_>, argv: &[Bytes], db: usize, plan: &mut LockPlan) {
+    let dst_db = copy_options(argv, db, ctx.store().databases()).map_or(db, |(d, _)| d);
+    plan.key(db, &argv[1], Access::Read);
+    plan.key(dst_db, &argv[2], Access::Write);
+}
+
+fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (dst_db, replace) = copy_options(argv, ctx.db(), ctx.store().databases())?;
     Ok(Reply::Integer(
         copy_op(ctx, &argv[1], &argv[2], dst_db, replace)? as i64,
     ))
@@ -848,9 +859,9 @@ fn with_object(
     f: impl FnOnce(&Txn<'_>, &crate::store::Entry) -> Result<Reply>,
 ) -> Result<Reply> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [argv[2].as_ref()]);
+    let txn = ctx.txn();
     match txn.get_no_touch(db, &argv[2]) {
-        Some(entry) => f(&txn, entry),
+        Some(entry) => f(txn, entry),
         None => Ok(Reply::Null),
     }
 }
@@ -950,7 +961,13 @@ mod tests {
 
     fn put(h: &Harness, db: usize, key: &str, value: Value, expires_at: Option<u64>) {
         let txn = h.server.store.txn(Access::Write, db, [key.as_bytes()]);
-        txn.set(db, key.as_bytes(), value, expires_at);
+        txn.set(
+            db,
+            key.as_bytes(),
+            value,
+            expires_at,
+            crate::store::Event::Set,
+        );
     }
 
     fn set(h: &Harness, key: &str, value: &str) {
@@ -1911,8 +1928,20 @@ mod tests {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let txn = server.store.txn(Access::Write, 0, [&b"x"[..], &b"y"[..]]);
-                    txn.set(0, b"x", Value::string(Bytes::from_static(b"1")), None);
-                    txn.set(0, b"y", Value::string(Bytes::from_static(b"1")), None);
+                    txn.set(
+                        0,
+                        b"x",
+                        Value::string(Bytes::from_static(b"1")),
+                        None,
+                        crate::store::Event::Set,
+                    );
+                    txn.set(
+                        0,
+                        b"y",
+                        Value::string(Bytes::from_static(b"1")),
+                        None,
+                        crate::store::Event::Set,
+                    );
                 }
             })
         };

@@ -3,8 +3,10 @@
 //! Lists are [`ListValue`]s (O(1) push and pop at both ends). A command that removes the
 //! last element deletes the key; every command answers WRONGTYPE for a key of another type.
 //! Write commands look keys up without counting keyspace hits and misses (Redis's
-//! `lookupKeyWrite`); LLEN, LRANGE, LINDEX and LPOS count them. Every command that adds
-//! elements calls [`Ctx::signal_ready`] so clients blocked on the key are served.
+//! `lookupKeyWrite`); LLEN, LRANGE, LINDEX and LPOS count them. Changes are recorded with
+//! Redis's event names (`lpush`/`rpush`, `lpop`/`rpop`, `linsert`, `lset`, `lrem`,
+//! `ltrim`, then `del` for a list emptied); a recorded change to a key serves the clients
+//! blocked on it.
 //!
 //! The commands the typed gRPC RPCs share are split like `strings.rs`: a typed operation
 //! (`push_op`, `pop_op`, ...) with the semantics, then the RESP handler that parses argv in
@@ -51,10 +53,10 @@ use bytes::Bytes;
 use parking_lot::RwLock;
 
 use super::args::{self, is, opt};
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
+use super::{BlockOn, Command, Ctx, NO_KEYS, Reply, flags::*, keys};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
-use crate::store::{Access, End, Entry, ListValue, Txn, Value};
+use crate::store::{End, Entry, Event, ListValue, Txn, Value, ValueType};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("lpush", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), lpush).doc(
@@ -245,27 +247,49 @@ fn list_for_read<'t>(txn: &'t Txn<'_>, db: usize, key: &[u8]) -> Result<Option<&
     list_at(txn.get(db, key))
 }
 
-/// Deletes the key when its list was emptied (Redis never keeps an empty list).
-fn drop_if_empty(txn: &Txn<'_>, db: usize, key: &[u8], list: &Shared) {
+/// Records a change of `key`'s list as `event`, then deletes the key when the list was
+/// emptied (Redis never keeps an empty list; `del` follows the command's event).
+fn changed(txn: &Txn<'_>, db: usize, key: &[u8], list: &Shared, event: Event) {
+    txn.modified(db, key, event);
     if list.read().is_empty() {
-        txn.remove(db, key);
+        txn.remove(db, key, Event::Del);
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> Event {
+    match end {
+        End::Left => Event::LPop,
+        End::Right => Event::RPop,
+    }
+}
+
+/// The event of a push at `end`.
+fn push_event(end: End) -> Event {
+    match end {
+        End::Left => Event::LPush,
+        End::Right => Event::RPush,
     }
 }
 
 /// Pushes `items` (copied: argv slices pin the read buffer) onto `key`'s list, creating it
-/// when missing; the new length. Readies the key for blocked clients.
+/// when missing; the new length.
 fn push_into(ctx: &Ctx<'_>, txn: &Txn<'_>, key: &[u8], end: End, items: &[Bytes]) -> usize {
     let db = ctx.db();
-    let len = match txn.get_for_write(db, key) {
+    match txn.get_for_write(db, key) {
         Some(Entry {
             value: Value::List(list),
             ..
         }) => {
-            let mut list = list.write();
-            for item in items {
-                list.push(end, Bytes::copy_from_slice(item));
-            }
-            list.len()
+            let len = {
+                let mut list = list.write();
+                for item in items {
+                    list.push(end, Bytes::copy_from_slice(item));
+                }
+                list.len()
+            };
+            txn.modified(db, key, push_event(end));
+            len
         }
         _ => {
             let mut list = ListValue::default();
@@ -273,12 +297,11 @@ fn push_into(ctx: &Ctx<'_>, txn: &Txn<'_>, key: &[u8], end: End, items: &[Bytes]
                 list.push(end, Bytes::copy_from_slice(item));
             }
             let len = list.len();
-            txn.set(db, key, Value::List(Arc::new(RwLock::new(list))), None);
+            let value = Value::List(Arc::new(RwLock::new(list)));
+            txn.set(db, key, value, None, push_event(end));
             len
         }
-    };
-    ctx.signal_ready(db, key);
-    len
+    }
 }
 
 /// `LEFT` or `RIGHT` (case-insensitive), else `ERR syntax error`.
@@ -324,12 +347,12 @@ pub fn push_op(
     only_existing: bool,
 ) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let existing = list_for_write(&txn, db, key)?;
+    let txn = ctx.txn();
+    let existing = list_for_write(txn, db, key)?;
     if existing.is_none() && only_existing {
         return Ok(0);
     }
-    Ok(push_into(ctx, &txn, key, end, items))
+    Ok(push_into(ctx, txn, key, end, items))
 }
 
 fn push_handler(ctx: &Ctx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Result<Reply> {
@@ -361,12 +384,15 @@ fn rpushx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// is missing.
 pub fn pop_op(ctx: &Ctx<'_>, key: &[u8], end: End, count: usize) -> Result<Option<Vec<Bytes>>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let Some(list) = list_for_write(&txn, db, key)? else {
+    let txn = ctx.txn();
+    let Some(list) = list_for_write(txn, db, key)? else {
         return Ok(None);
     };
     let popped = list.write().pop_many(end, count);
-    drop_if_empty(&txn, db, key, list);
+    // `LPOP key 0` changes nothing (Redis answers before touching the list).
+    if !popped.is_empty() {
+        changed(txn, db, key, list, pop_event(end));
+    }
     Ok(Some(popped))
 }
 
@@ -409,8 +435,8 @@ fn rpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// LLEN: the length, 0 for a missing key.
 pub fn len_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(list_for_read(&txn, db, key)?.map_or(0, |l| l.read().len()))
+    let txn = ctx.txn();
+    Ok(list_for_read(txn, db, key)?.map_or(0, |l| l.read().len()))
 }
 
 /// `LLEN key` → integer.
@@ -421,8 +447,8 @@ fn llen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// LRANGE: the elements from `start` to `stop` inclusive.
 pub fn range_op(ctx: &Ctx<'_>, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(match list_for_read(&txn, db, key)? {
+    let txn = ctx.txn();
+    Ok(match list_for_read(txn, db, key)? {
         Some(list) => list.read().range(start, stop).cloned().collect(),
         None => Vec::new(),
     })
@@ -438,8 +464,8 @@ fn lrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// parsed after the key is checked, as in Redis, so it is given as text.
 pub fn index_op(ctx: &Ctx<'_>, key: &[u8], index: IndexArg<'_>) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    let Some(list) = list_for_read(&txn, db, key)? else {
+    let txn = ctx.txn();
+    let Some(list) = list_for_read(txn, db, key)? else {
         return Ok(None);
     };
     let index = index.value()?;
@@ -503,8 +529,8 @@ pub fn pos_op(ctx: &Ctx<'_>, key: &[u8], item: &[u8], args: PosArgs) -> Result<V
         return Err(rank_zero());
     }
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    let Some(list) = list_for_read(&txn, db, key)? else {
+    let txn = ctx.txn();
+    let Some(list) = list_for_read(txn, db, key)? else {
         return Ok(Vec::new());
     };
     let count = args.count.unwrap_or(1);
@@ -546,10 +572,11 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// parsed), `ERR index out of range`.
 pub fn set_op(ctx: &Ctx<'_>, key: &[u8], index: IndexArg<'_>, item: &[u8]) -> Result<()> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let list = list_for_write(&txn, db, key)?.ok_or(Error::NoSuchKey)?;
+    let txn = ctx.txn();
+    let list = list_for_write(txn, db, key)?.ok_or(Error::NoSuchKey)?;
     let index = index.value()?;
     if list.write().set(index, Bytes::copy_from_slice(item)) {
+        txn.modified(db, key, Event::LSet);
         Ok(())
     } else {
         Err(Error::err("index out of range"))
@@ -571,16 +598,19 @@ pub fn insert_op(
     item: &[u8],
 ) -> Result<i64> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let Some(list) = list_for_write(&txn, db, key)? else {
+    let txn = ctx.txn();
+    let Some(list) = list_for_write(txn, db, key)? else {
         return Ok(0);
     };
-    let mut list = list.write();
-    if !list.insert(pivot, Bytes::copy_from_slice(item), before) {
-        return Ok(-1);
-    }
-    ctx.signal_ready(db, key);
-    Ok(list.len() as i64)
+    let len = {
+        let mut list = list.write();
+        if !list.insert(pivot, Bytes::copy_from_slice(item), before) {
+            return Ok(-1);
+        }
+        list.len()
+    };
+    txn.modified(db, key, Event::LInsert);
+    Ok(len as i64)
 }
 
 /// `LINSERT key BEFORE|AFTER pivot element` → integer.
@@ -601,12 +631,14 @@ fn linsert(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// how many.
 pub fn rem_op(ctx: &Ctx<'_>, key: &[u8], count: i64, item: &[u8]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    let Some(list) = list_for_write(&txn, db, key)? else {
+    let txn = ctx.txn();
+    let Some(list) = list_for_write(txn, db, key)? else {
         return Ok(0);
     };
     let removed = list.write().remove(item, count);
-    drop_if_empty(&txn, db, key, list);
+    if removed > 0 {
+        changed(txn, db, key, list, Event::LRem);
+    }
     Ok(removed)
 }
 
@@ -619,10 +651,10 @@ fn lrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// LTRIM: keeps `start..=stop`; the key goes when nothing is left.
 pub fn trim_op(ctx: &Ctx<'_>, key: &[u8], start: i64, stop: i64) -> Result<()> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    if let Some(list) = list_for_write(&txn, db, key)? {
+    let txn = ctx.txn();
+    if let Some(list) = list_for_write(txn, db, key)? {
         list.write().trim(start, stop);
-        drop_if_empty(&txn, db, key, list);
+        changed(txn, db, key, list, Event::LTrim);
     }
     Ok(())
 }
@@ -660,7 +692,7 @@ fn move_in(
     // Push before deleting an emptied source: with source == destination the element
     // goes back into the same list.
     push_into(ctx, txn, destination, to, std::slice::from_ref(&item));
-    drop_if_empty(txn, db, source, src);
+    changed(txn, db, source, src, pop_event(from));
     Ok(Some(item))
 }
 
@@ -673,9 +705,7 @@ pub fn move_op(
     from: End,
     to: End,
 ) -> Result<Option<Bytes>> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [source, destination]);
-    move_in(ctx, &txn, source, destination, from, to)
+    move_in(ctx, ctx.txn(), source, destination, from, to)
 }
 
 /// `RPOPLPUSH source destination` → bulk or null.
@@ -704,7 +734,7 @@ fn mpop_in(
     for key in keys {
         if let Some(list) = list_for_write(txn, db, key)? {
             let popped = list.write().pop_many(end, count);
-            drop_if_empty(txn, db, key, list);
+            changed(txn, db, key, list, pop_event(end));
             return Ok(Some((key.clone(), popped)));
         }
     }
@@ -719,11 +749,7 @@ pub fn mpop_op(
     end: End,
     count: usize,
 ) -> Result<Option<(Bytes, Vec<Bytes>)>> {
-    let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
-    mpop_in(ctx, &txn, keys, end, count)
+    mpop_in(ctx, ctx.txn(), keys, end, count)
 }
 
 fn mpop_reply(popped: Option<(Bytes, Vec<Bytes>)>) -> Reply {
@@ -744,32 +770,44 @@ fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 // Blocking commands
 // ---------------------------------------------------------------------------------------
 
-/// BLPOP/BRPOP: pops one element from the first non-empty key; when all are empty, blocks
-/// the client (see [`crate::blocking`]) and answers through the wait. `argv` is the
-/// command to re-run when a key gets elements.
-pub fn blocking_pop(
-    ctx: &mut Ctx<'_>,
-    argv: &[Bytes],
-    keys: &[Bytes],
-    end: End,
-    timeout: BlockTimeout,
-) -> Result<Reply> {
-    let db = ctx.db();
-    let server = ctx.server;
-    let txn = server
-        .store
-        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
-    if let Some((key, mut items)) = mpop_in(ctx, &txn, keys, end, 1)? {
-        let item = items.pop().expect("an existing list has an element");
-        return Ok(Reply::Array(vec![Reply::Bulk(key), Reply::Bulk(item)]));
+/// BLPOP/BRPOP without blocking: one element from `end` of the first non-empty key of
+/// `keys`, with that key; `None` when all are missing.
+pub fn pop_first(ctx: &Ctx<'_>, keys: &[Bytes], end: End) -> Result<Option<(Bytes, Bytes)>> {
+    Ok(
+        mpop_in(ctx, ctx.txn(), keys, end, 1)?.map(|(key, mut items)| {
+            let item = items.pop().expect("an existing list has an element");
+            (key, item)
+        }),
+    )
+}
+
+/// What a list waiter is served from: the ready key alone.
+fn ready_key(key: &[u8]) -> [Bytes; 1] {
+    [Bytes::copy_from_slice(key)]
+}
+
+fn bpop_reply(popped: Option<(Bytes, Bytes)>) -> Reply {
+    match popped {
+        Some((key, item)) => Reply::Array(vec![Reply::Bulk(key), Reply::Bulk(item)]),
+        None => Reply::NullArray,
     }
-    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    Ok(ctx.block(argv, &keys, timeout, Reply::NullArray))
 }
 
 fn bpop_handler(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<Reply> {
     let timeout = parse_timeout(&argv[argv.len() - 1])?;
-    blocking_pop(ctx, argv, &argv[1..argv.len() - 1], end, timeout)
+    let keys = &argv[1..argv.len() - 1];
+    if let Some(popped) = pop_first(ctx, keys, end)? {
+        return Ok(bpop_reply(Some(popped)));
+    }
+    let on = BlockOn {
+        keys,
+        kind: ValueType::List,
+        also_locks: &[],
+        timeout,
+    };
+    Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
+        Ok(bpop_reply(pop_first(ctx, &ready_key(key), end)?))
+    }))
 }
 
 /// `BLPOP key [key ...] timeout` → `[key, element]` or a null array.
@@ -782,40 +820,58 @@ fn brpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     bpop_handler(ctx, argv, End::Right)
 }
 
-/// BLMOVE/BRPOPLPUSH: moves like LMOVE when the source has elements; otherwise blocks on
-/// the source (even when the destination holds another type, as in Redis: that error
-/// comes when the client is served).
-pub fn blocking_move(
-    ctx: &mut Ctx<'_>,
-    argv: &[Bytes],
+/// BLMOVE/BRPOPLPUSH without blocking: whether the source has elements (then they moved
+/// like LMOVE); a destination of another type is WRONGTYPE only when something would
+/// move, so an empty source blocks even then, as in Redis (the error comes when the client
+/// is served).
+pub fn try_move(
+    ctx: &Ctx<'_>,
     source: &[u8],
     destination: &[u8],
     from: End,
     to: End,
+) -> Result<Option<Bytes>> {
+    let txn = ctx.txn();
+    if list_for_write(txn, ctx.db(), source)?.is_none() {
+        return Ok(None);
+    }
+    move_in(ctx, txn, source, destination, from, to)
+}
+
+/// BLMOVE/BRPOPLPUSH: moves like LMOVE when the source has elements; otherwise blocks on
+/// the source.
+fn blocking_move(
+    ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
+    from: End,
+    to: End,
     timeout: BlockTimeout,
 ) -> Result<Reply> {
-    let db = ctx.db();
-    let server = ctx.server;
-    let txn = server.store.txn(Access::Write, db, [source, destination]);
-    if list_for_write(&txn, db, source)?.is_some() {
-        let moved = move_in(ctx, &txn, source, destination, from, to)?;
-        return Ok(Reply::bulk_or_null(moved));
+    let (source, destination) = (&argv[1], &argv[2]);
+    if let Some(moved) = try_move(ctx, source, destination, from, to)? {
+        return Ok(Reply::Bulk(moved));
     }
-    Ok(ctx.block(argv, &[source], timeout, Reply::NullArray))
+    if !ctx.may_block() {
+        // Inside EXEC Redis answers a null bulk here, not the timeout's null array.
+        return Ok(Reply::Null);
+    }
+    let on = BlockOn {
+        keys: std::slice::from_ref(source),
+        kind: ValueType::List,
+        also_locks: std::slice::from_ref(destination),
+        timeout,
+    };
+    let destination = destination.clone();
+    Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
+        let moved = move_in(ctx, ctx.txn(), key, &destination, from, to)?;
+        Ok(Reply::bulk_or_null(moved))
+    }))
 }
 
 /// `BRPOPLPUSH source destination timeout` → the element or a null array.
 fn brpoplpush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let timeout = parse_timeout(&argv[3])?;
-    blocking_move(
-        ctx,
-        argv,
-        &argv[1],
-        &argv[2],
-        End::Right,
-        End::Left,
-        timeout,
-    )
+    blocking_move(ctx, argv, End::Right, End::Left, timeout)
 }
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout` → the element or a null
@@ -823,7 +879,7 @@ fn brpoplpush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn blmove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (from, to) = (parse_end(&argv[3])?, parse_end(&argv[4])?);
     let timeout = parse_timeout(&argv[5])?;
-    blocking_move(ctx, argv, &argv[1], &argv[2], from, to, timeout)
+    blocking_move(ctx, argv, from, to, timeout)
 }
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]` → as LMPOP, or a null
@@ -831,24 +887,27 @@ fn blmove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (keys, end, count) = args::mpop(argv, 2, end_word)?;
     let timeout = parse_timeout(&argv[1])?;
-    let db = ctx.db();
-    let server = ctx.server;
-    let txn = server
-        .store
-        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
-    if let Some(popped) = mpop_in(ctx, &txn, keys, end, count)? {
+    if let Some(popped) = mpop_op(ctx, keys, end, count)? {
         return Ok(mpop_reply(Some(popped)));
     }
-    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-    Ok(ctx.block(argv, &keys, timeout, Reply::NullArray))
+    let on = BlockOn {
+        keys,
+        kind: ValueType::List,
+        also_locks: &[],
+        timeout,
+    };
+    Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
+        Ok(mpop_reply(mpop_op(ctx, &ready_key(key), end, count)?))
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     //! Expected replies and error texts were taken from redis-server 7.0.15.
     use super::*;
+    use crate::commands::Session;
     use crate::commands::test_support::Harness;
-    use crate::commands::{Session, execute};
+    use crate::exec::execute;
     use crate::state::{ClientKind, Clients};
 
     fn bulk(s: &str) -> Reply {
@@ -1124,13 +1183,7 @@ mod tests {
             .iter()
             .map(|w| Bytes::copy_from_slice(w.as_bytes()))
             .collect();
-        execute(
-            &mut Ctx {
-                server: &h.server,
-                session,
-            },
-            &argv,
-        )
+        execute(&h.server, session, &argv)
     }
 
     /// The reply a blocked session got, if any yet.

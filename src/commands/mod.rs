@@ -1,17 +1,19 @@
-//! Protocol-neutral commands and the command table: the one dispatch point.
+//! Protocol-neutral commands and the command table.
 //!
 //! Each family file (`strings.rs`, `keys.rs`, ...) implements its commands as handlers
 //! `fn(&mut Ctx, &[Bytes]) -> Result<Reply>` and lists them in its `COMMANDS` slice with
-//! name, arity, flags, key positions and docs. [`FAMILIES`] gathers those slices; `COMMAND`,
-//! argument-count checks and lookups all read the same rows. Adding a command means one
-//! handler and one row in its family's slice.
+//! name, arity, flags, what to lock ([`Locks`]; by default the keys of Redis's key specs,
+//! see [`redis_meta`]) and docs. [`FAMILIES`] gathers those slices into one table of
+//! [`Route`]s; `COMMAND`, argument-count checks, key finding and statistics all read it.
+//! Adding a command means one handler and one row in its family's slice.
 //!
-//! Handlers take their own store txn (see [`crate::store`]) over exactly the keys they
-//! touch, which is what makes each command atomic.
+//! Handlers never lock anything: the execution path ([`crate::exec`]) finds the command's
+//! keys, opens the txn over them and hands it in through [`Ctx::txn`], so several commands
+//! (a `MULTI` block) can run in one txn. A handler records every change it makes through
+//! the txn's methods, each naming its keyspace event.
 //!
-//! Blocking commands park their client with [`Ctx::block`]; commands that add elements
-//! call [`Ctx::signal_ready`], and [`execute`] serves the clients those keys release (see
-//! [`crate::blocking`]).
+//! Blocking commands that find nothing call [`Ctx::block`] with a closure that serves the
+//! client later from the key that became ready (see [`crate::blocking`]).
 
 pub mod args;
 pub mod client;
@@ -29,17 +31,22 @@ pub mod sets;
 pub mod sorted_sets;
 pub mod strings;
 
+pub mod transactions;
+
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
 
 pub use reply::{Protocol, Reply};
 
-use crate::blocking::{BlockTimeout, RerunState, Wait};
+use crate::blocking::{BlockTimeout, Outcome, Wait};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
-use crate::store::Store;
+use crate::store::{Access, LockPlan, Store, Txn, ValueType};
+use redis_meta::{Begin, Find, KeySpecMeta};
 
 /// A command handler: parses `argv` (command name included), runs, and replies.
 pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> Result<Reply>;
@@ -62,6 +69,9 @@ pub mod flags {
     pub const NO_MANDATORY_KEYS: u32 = 1 << 13;
     pub const SKIP_SLOWLOG: u32 = 1 << 14;
     pub const SKIP_MONITOR: u32 = 1 << 15;
+    /// Not a Redis flag (never printed): runs at once inside `MULTI` instead of being
+    /// queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET, as in Redis's `processCommand`).
+    pub const TXN_CONTROL: u32 = 1 << 24;
 
     /// Names in the order Redis prints them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -86,6 +96,7 @@ pub mod flags {
 
 /// Legacy key positions (`first`, `last`, `step`), as in `COMMAND INFO`: 1-based argument
 /// indexes; a negative `last` counts from the end; all zero when the command takes no key.
+/// Only printed: keys are found from the key specs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeySpec {
     pub first: i32,
@@ -105,6 +116,25 @@ pub const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
     KeySpec { first, last, step }
 }
 
+/// Adds what a command locks, for the arguments `argv`, run in database `db`, to a plan.
+pub type Planner = fn(&Ctx<'_>, &[Bytes], usize, &mut LockPlan);
+
+/// What the execution path locks before a command runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Locks {
+    /// The keys its key specs find in its arguments, each read or written as its spec's
+    /// flags say; nothing when it has no key spec. When the specs cannot be followed (a bad
+    /// `numkeys`) the whole database, read or written as the command's flags say: the
+    /// command then fails on its argument before touching anything.
+    Keys,
+    /// Every key of the selected database (KEYS, SCAN, DBSIZE, RANDOMKEY, FLUSHDB).
+    Db(Access),
+    /// Every key of every database (FLUSHALL).
+    AllDbs(Access),
+    /// Found by the command's own function (COPY ... DB, EXEC).
+    Custom(Planner),
+}
+
 /// One row of the command table.
 #[derive(Debug)]
 pub struct Command {
@@ -114,6 +144,7 @@ pub struct Command {
     pub arity: i32,
     pub flags: u32,
     pub keys: KeySpec,
+    pub locks: Locks,
     /// Documentation group (`string`, `generic`, `connection`, `server`).
     pub group: &'static str,
     pub since: &'static str,
@@ -140,6 +171,7 @@ impl Command {
             arity,
             flags,
             keys,
+            locks: Locks::Keys,
             group: "",
             since: "",
             summary: "",
@@ -157,6 +189,7 @@ impl Command {
             arity: -2,
             flags: 0,
             keys: NO_KEYS,
+            locks: Locks::Keys,
             group: "",
             since: "",
             summary: "",
@@ -194,6 +227,12 @@ impl Command {
         self
     }
 
+    /// Says what to lock when the key specs do not say it (see [`Locks`]).
+    pub const fn locks(mut self, locks: Locks) -> Command {
+        self.locks = locks;
+        self
+    }
+
     /// The name Redis uses in errors and `COMMAND`: `get`, `client|setname`.
     pub fn full_name(&self) -> String {
         if self.parent.is_empty() {
@@ -207,6 +246,13 @@ impl Command {
         self.flags & flag != 0
     }
 
+    /// Finds a subcommand by name, case-insensitively.
+    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
+        self.subcommands
+            .iter()
+            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
     fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
         let arity = self.arity as i64;
@@ -216,31 +262,6 @@ impl Command {
             argc >= -arity
         }
     }
-
-    /// Finds a subcommand by name, case-insensitively.
-    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
-        self.subcommands
-            .iter()
-            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-    }
-
-    /// The keys of `argv` according to the key spec.
-    pub fn key_args<'a>(&self, argv: &'a [Bytes]) -> Vec<&'a Bytes> {
-        let KeySpec { first, last, step } = self.keys;
-        if first <= 0 || step <= 0 {
-            return Vec::new();
-        }
-        let argc = argv.len() as i32;
-        let last = if last < 0 {
-            argc + last
-        } else {
-            last.min(argc - 1)
-        };
-        (first..=last)
-            .step_by(step as usize)
-            .filter_map(|i| argv.get(i as usize))
-            .collect()
-    }
 }
 
 /// Every family's command list.
@@ -249,6 +270,7 @@ pub static FAMILIES: &[&[Command]] = &[
     client::COMMANDS,
     server::COMMANDS,
     command::COMMANDS,
+    transactions::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
     lists::COMMANDS,
@@ -257,17 +279,109 @@ pub static FAMILIES: &[&[Command]] = &[
     sorted_sets::COMMANDS,
 ];
 
-static TABLE: LazyLock<HashMap<&'static str, &'static Command>> = LazyLock::new(|| {
-    let mut table = HashMap::new();
+/// A command of the table as the server runs it: the row, its key specs (Redis's, from
+/// [`redis_meta`], with the access each grants), and a dense id for its statistics.
+#[derive(Debug)]
+pub struct Route {
+    pub command: &'static Command,
+    pub id: usize,
+    pub full_name: String,
+    /// Redis 7.0's key specs of the command; for a command Redis does not have, one range
+    /// spec made from the table's key positions.
+    pub key_specs: Vec<KeySpecMeta>,
+    /// For each key spec: whether its keys are only read.
+    pub key_access: Vec<Access>,
+    pub subcommands: Vec<Route>,
+}
+
+impl Route {
+    fn build(command: &'static Command, next_id: &mut usize) -> Route {
+        let id = *next_id;
+        *next_id += 1;
+        let key_specs = key_specs_of(command);
+        let key_access = key_specs.iter().map(spec_access).collect();
+        Route {
+            command,
+            id,
+            full_name: command.full_name(),
+            key_specs,
+            key_access,
+            subcommands: command
+                .subcommands
+                .iter()
+                .map(|sub| Route::build(sub, next_id))
+                .collect(),
+        }
+    }
+
+    /// Finds a subcommand by name, case-insensitively.
+    pub fn subcommand(&self, name: &[u8]) -> Option<&Route> {
+        self.subcommands
+            .iter()
+            .find(|r| r.command.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub fn has_flag(&self, flag: u32) -> bool {
+        self.command.has_flag(flag)
+    }
+}
+
+/// A command's key specs: Redis's when it has the command, otherwise one range spec made
+/// from the table's key positions.
+fn key_specs_of(cmd: &Command) -> Vec<KeySpecMeta> {
+    if let Some(meta) = redis_meta::find(&cmd.full_name()) {
+        return meta.key_specs.to_vec();
+    }
+    let k = cmd.keys;
+    if k.first <= 0 {
+        return Vec::new();
+    }
+    let flags: &'static [&'static str] = if cmd.has_flag(flags::WRITE) {
+        &["RW", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    let lastkey = if k.last < 0 { k.last } else { k.last - k.first };
+    vec![KeySpecMeta {
+        notes: "",
+        flags,
+        begin: Begin::Index(k.first),
+        find: Find::Range(lastkey, k.step, 0),
+    }]
+}
+
+/// Keys of a spec flagged only `RO` are read; `RW`, `OW` and `RM` keys are written.
+fn spec_access(spec: &KeySpecMeta) -> Access {
+    if spec.flags.iter().any(|f| matches!(*f, "RW" | "OW" | "RM")) {
+        Access::Write
+    } else {
+        Access::Read
+    }
+}
+
+struct Routes {
+    by_name: HashMap<&'static str, &'static Route>,
+    /// Every route (subcommands included), indexed by id.
+    by_id: Vec<&'static Route>,
+}
+
+static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
+    let mut next_id = 0;
+    let mut by_name = HashMap::new();
+    let mut by_id = Vec::new();
     for command in FAMILIES.iter().flat_map(|f| f.iter()) {
-        let previous = table.insert(command.name, command);
+        let route: &'static Route = Box::leak(Box::new(Route::build(command, &mut next_id)));
+        let previous = by_name.insert(command.name, route);
         assert!(
             previous.is_none(),
             "command {} registered twice",
             command.name
         );
+        by_id.push(route);
+        by_id.extend(route.subcommands.iter());
     }
-    table
+    by_id.sort_by_key(|r| r.id);
+    Routes { by_name, by_id }
 });
 
 /// All top-level commands.
@@ -275,18 +389,65 @@ pub fn all_commands() -> impl Iterator<Item = &'static Command> {
     FAMILIES.iter().flat_map(|f| f.iter())
 }
 
+/// Every route, subcommands included, in id order.
+pub fn all_routes() -> &'static [&'static Route] {
+    &ROUTES.by_id
+}
+
 /// Looks a command up by name, case-insensitively, without allocating.
-pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+pub fn lookup(name: &[u8]) -> Option<&'static Route> {
     let mut buf = [0u8; 32];
     let lower = buf.get_mut(..name.len())?;
     for (dst, src) in lower.iter_mut().zip(name) {
         *dst = src.to_ascii_lowercase();
     }
     let lower = std::str::from_utf8(lower).ok()?;
-    TABLE.get(lower).copied()
+    ROUTES.by_name.get(lower).copied()
 }
 
-/// Per-client state a command can read and change (`SELECT`, `HELLO`, `CLIENT SETNAME`).
+/// The route of the command (or `container|subcommand`) named `full_name`.
+pub fn route(full_name: &str) -> Option<&'static Route> {
+    let mut parts = full_name.split('|');
+    let base = lookup(parts.next()?.as_bytes())?;
+    match parts.next() {
+        None => Some(base),
+        Some(sub) => base.subcommand(sub.as_bytes()),
+    }
+}
+
+/// Finds the command `argv` names, checks its argument count and picks the subcommand of
+/// a container: Redis's `lookupCommand`, `commandCheckExistence` and `commandCheckArity`.
+/// An unknown command or subcommand is `Err((None, error))`; a wrong argument count is
+/// `Err((Some(route), error))`: it counts as a rejected call of that command.
+pub fn resolve(
+    argv: &[Bytes],
+) -> std::result::Result<&'static Route, (Option<&'static Route>, Error)> {
+    let Some(name) = argv.first() else {
+        return Err((None, Error::err("empty command")));
+    };
+    let route = lookup(name).ok_or_else(|| (None, unknown_command(argv)))?;
+    // A container with a handler of its own (COMMAND) runs it when given no subcommand.
+    let route = if route.subcommands.is_empty() || argv.len() == 1 {
+        route
+    } else {
+        route.subcommand(&argv[1]).ok_or_else(|| {
+            (
+                None,
+                Error::err(format!(
+                    "unknown subcommand '{}'. Try {} HELP.",
+                    truncated(&argv[1], 128),
+                    route.command.name.to_ascii_uppercase()
+                )),
+            )
+        })?
+    };
+    if !route.command.arity_ok(argv.len()) {
+        return Err((Some(route), Error::WrongArity(route.full_name.clone())));
+    }
+    Ok(route)
+}
+
+/// Per-client state a command can read and change (`SELECT`, `HELLO`, `MULTI`, ...).
 pub struct Session {
     pub db: usize,
     pub protocol: Protocol,
@@ -297,9 +458,13 @@ pub struct Session {
     pub close_now: bool,
     /// Set by [`Ctx::block`]: the command's reply comes from this wait, and the front end
     /// runs nothing more for this client until it ends.
-    pub blocked: Option<Wait>,
-    /// Whether the command runs to serve a blocked client (then it must not block).
-    pub(crate) rerun: RerunState,
+    pub blocked: Option<Blocked>,
+    /// The open `MULTI` block, if any.
+    pub multi: Option<Multi>,
+    /// Set while `EXEC` runs its commands: blocking commands answer as if timed out.
+    pub(crate) deny_blocking: bool,
+    /// The source of every random choice a command makes (seedable for tests).
+    pub rng: SmallRng,
 }
 
 impl Session {
@@ -311,106 +476,152 @@ impl Session {
             close_after_reply: false,
             close_now: false,
             blocked: None,
-            rerun: RerunState::No,
+            multi: None,
+            deny_blocking: false,
+            rng: SmallRng::from_rng(&mut rand::rng()),
+        }
+    }
+
+    /// Ends an open `MULTI` block without running it.
+    pub fn discard_multi(&mut self) {
+        self.multi = None;
+        self.client.set_multi(None);
+    }
+}
+
+/// A RESP client's blocked command: the wait for its reply, and the reply it gets if the
+/// wait times out.
+pub struct Blocked {
+    pub wait: Wait<Result<Reply>>,
+    pub timeout_reply: Reply,
+}
+
+impl Blocked {
+    /// The command's final reply.
+    pub async fn reply(self) -> Reply {
+        match self.wait.outcome().await {
+            Outcome::Served(Ok(reply)) => reply,
+            Outcome::Served(Err(error)) => Reply::Error(error),
+            Outcome::TimedOut | Outcome::Unblocked(crate::blocking::UnblockMode::Timeout) => {
+                self.timeout_reply
+            }
+            Outcome::Unblocked(crate::blocking::UnblockMode::Error) => {
+                Reply::Error(crate::blocking::UNBLOCKED_ERROR)
+            }
         }
     }
 }
 
-/// What a handler runs with: the server and the calling client's session.
+/// An open `MULTI` block.
+#[derive(Default)]
+pub struct Multi {
+    /// The commands queued so far (owned copies of their arguments).
+    pub queue: Vec<(&'static Route, Vec<Bytes>)>,
+    /// Set by a command refused while queueing: `EXEC` then answers `EXECABORT`.
+    pub aborted: bool,
+}
+
+/// What a handler runs with: the server, the calling client's session, and the txn the
+/// execution path opened over the command's keys.
 pub struct Ctx<'a> {
     pub server: &'a ServerState,
     pub session: &'a mut Session,
+    txn: Option<&'a Txn<'a>>,
 }
 
-impl Ctx<'_> {
-    pub fn store(&self) -> &Store {
+impl<'a> Ctx<'a> {
+    /// A context with no txn: commands that touch no key.
+    pub fn new(server: &'a ServerState, session: &'a mut Session) -> Ctx<'a> {
+        Ctx {
+            server,
+            session,
+            txn: None,
+        }
+    }
+
+    /// A context whose commands read and write through `txn`.
+    pub fn with_txn(
+        server: &'a ServerState,
+        session: &'a mut Session,
+        txn: Option<&'a Txn<'a>>,
+    ) -> Ctx<'a> {
+        Ctx {
+            server,
+            session,
+            txn,
+        }
+    }
+
+    pub fn store(&self) -> &'a Store {
         &self.server.store
+    }
+
+    /// The txn over the command's keys.
+    ///
+    /// # Panics
+    /// When the command's table row locks nothing: a table bug, which every test of the
+    /// command would hit.
+    pub fn txn(&self) -> &'a Txn<'a> {
+        self.txn
+            .expect("the command's row names what it locks (see commands::Locks)")
+    }
+
+    /// The txn, if the path opened one.
+    pub fn txn_if_any(&self) -> Option<&'a Txn<'a>> {
+        self.txn
     }
 
     pub fn db(&self) -> usize {
         self.session.db
     }
 
-    /// Blocks the client on `keys` (see [`crate::blocking`]). A blocking command's handler
-    /// calls it when it found every key empty, while it still holds the txn it looked in,
-    /// and returns the reply this gives (a placeholder: the client's real reply is an
-    /// element later, or `timeout_reply` once `timeout` passes). When the command is being
-    /// re-run to serve the client, this only records that nothing was served.
-    pub fn block(
-        &mut self,
-        argv: &[Bytes],
-        keys: &[&[u8]],
-        timeout: BlockTimeout,
-        timeout_reply: Reply,
-    ) -> Reply {
-        if self.session.rerun != RerunState::No {
-            self.session.rerun = RerunState::Unserved;
-        } else {
-            let wait =
-                self.server
-                    .blocking
-                    .register(self.session, argv, keys, timeout, timeout_reply);
-            self.session.blocked = Some(wait);
+    /// The time the command runs at (Unix milliseconds): its txn's, else the store clock.
+    pub fn now_ms(&self) -> u64 {
+        self.txn
+            .map_or_else(|| self.server.store.clock.now_ms(), |t| t.now_ms())
+    }
+
+    /// Whether a blocking command may block now: not inside `EXEC`, where Redis answers at
+    /// once instead.
+    pub fn may_block(&self) -> bool {
+        !self.session.deny_blocking
+    }
+
+    /// Random choices of the command.
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.session.rng
+    }
+
+    /// Blocks the client (see [`crate::blocking`]): a blocking command's handler calls it
+    /// when it found every key empty, and returns the reply this gives. The client is
+    /// served later by `serve(ctx, key)`, run in a txn that locks `key` (of a type `kind`)
+    /// and `also_locks`, or gets `timeout_reply` once `timeout` passes. Inside `EXEC` the
+    /// command does not block: this answers `timeout_reply` at once, as in Redis.
+    pub fn block<F>(&mut self, on: BlockOn<'_>, timeout_reply: Reply, serve: F) -> Reply
+    where
+        F: FnMut(&mut Ctx<'_>, &[u8]) -> Result<Reply> + Send + 'static,
+    {
+        if self.session.deny_blocking {
+            return timeout_reply;
         }
+        let wait = crate::exec::block::<Reply, F>(self, on, serve);
+        self.session.blocked = Some(Blocked {
+            wait,
+            timeout_reply,
+        });
         Reply::NullArray
     }
-
-    /// Notes that `key` of `db` got elements, so clients blocked on it get served after
-    /// this command. Costs one atomic load when no client is blocked.
-    pub fn signal_ready(&self, db: usize, key: &[u8]) {
-        self.server.blocking.signal_ready(db, key);
-    }
 }
 
-/// Runs one command and returns its reply; errors become error replies. Clients blocked
-/// on keys the command readied are served before this returns.
-pub fn execute(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Reply {
-    let reply = match dispatch(ctx, argv) {
-        Ok(reply) => reply,
-        Err(e) => Reply::Error(e),
-    };
-    serve_blocked(ctx.server);
-    reply
-}
-
-/// Serves the clients blocked on keys that are ready (one atomic load when none are).
-pub fn serve_blocked(server: &ServerState) {
-    if server.blocking.has_ready() {
-        server.blocking.serve_ready(server);
-    }
-}
-
-pub(crate) fn dispatch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    let Some(name) = argv.first() else {
-        return Err(Error::err("empty command"));
-    };
-    let command = lookup(name).ok_or_else(|| unknown_command(argv))?;
-    let command = resolve(command, argv)?;
-    let handler = command.handler.expect("resolved commands have handlers");
-    ctx.session.client.note_command(command);
-    handler(ctx, argv)
-}
-
-/// Checks the argument count and picks the subcommand of a container.
-pub fn resolve(command: &'static Command, argv: &[Bytes]) -> Result<&'static Command> {
-    if !command.arity_ok(argv.len()) {
-        return Err(Error::WrongArity(command.full_name()));
-    }
-    // A container with a handler of its own (COMMAND) runs it when given no subcommand.
-    if command.subcommands.is_empty() || argv.len() == 1 {
-        return Ok(command);
-    }
-    let sub = command.subcommand(&argv[1]).ok_or_else(|| {
-        Error::err(format!(
-            "unknown subcommand '{}'. Try {} HELP.",
-            truncated(&argv[1], 128),
-            command.name.to_ascii_uppercase()
-        ))
-    })?;
-    if !sub.arity_ok(argv.len()) {
-        return Err(Error::WrongArity(sub.full_name()));
-    }
-    Ok(sub)
+/// What a blocked command waits on.
+pub struct BlockOn<'k> {
+    /// The keys it waits on.
+    pub keys: &'k [Bytes],
+    /// The type of value that can serve it (Redis serves a key only to waiters of its type).
+    pub kind: ValueType,
+    /// Other keys serving it writes (BLMOVE's destination).
+    pub also_locks: &'k [Bytes],
+    pub timeout: BlockTimeout,
 }
 
 /// Redis prints at most `max` bytes of a client-supplied word in an error (`%.128s`), and
@@ -464,11 +675,45 @@ pub(crate) mod test_support {
                 .iter()
                 .map(|w| Bytes::copy_from_slice(w.as_bytes()))
                 .collect();
-            let mut ctx = Ctx {
-                server: &self.server,
-                session: &mut self.session,
-            };
-            execute(&mut ctx, &argv)
+            crate::exec::execute(&self.server, &mut self.session, &argv)
+        }
+
+        /// A session of another client of the same server (listed by `CLIENT LIST`).
+        pub fn other_session(&self) -> Session {
+            Session::new(self.server.clients.register(
+                ClientKind::Resp,
+                String::new(),
+                String::new(),
+            ))
+        }
+
+        /// Runs a command given as words in another client's session.
+        pub fn run_as(&self, session: &mut Session, words: &[&str]) -> Reply {
+            let argv: Vec<Bytes> = words
+                .iter()
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect();
+            crate::exec::execute(&self.server, session, &argv)
+        }
+
+        /// Runs `f` with a context whose txn locks every key of every database: unit tests of
+        /// typed operations, which otherwise run inside the execution path.
+        pub fn locked<T>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> T) -> T {
+            let mut plan = LockPlan::new();
+            for db in 0..self.server.store.databases() {
+                plan.db(db, Access::Write);
+            }
+            let txn = self.server.store.lock(plan);
+            f(&mut Ctx::with_txn(
+                &self.server,
+                &mut self.session,
+                Some(&txn),
+            ))
+        }
+
+        /// Calls a typed operation (a gRPC family function) on `request` in [`Self::locked`].
+        pub fn call<Req, Resp>(&mut self, f: fn(&mut Ctx<'_>, Req) -> Resp, request: Req) -> Resp {
+            self.locked(|ctx| f(ctx, request))
         }
 
         /// Runs a command and returns its error text, panicking if it did not fail.
@@ -511,8 +756,35 @@ mod tests {
     }
 
     #[test]
+    fn time_and_randomness_come_from_the_context() {
+        let mut h = Harness::new();
+        let start = 1_700_000_000_000;
+        h.server.store.clock.set_fixed(Some(start));
+        h.run(&["SET", "k", "v", "PX", "1000"]);
+        assert_eq!(h.run(&["PTTL", "k"]), Reply::Integer(1000));
+        h.server.store.clock.set_fixed(Some(start + 999));
+        assert_eq!(h.run(&["PTTL", "k"]), Reply::Integer(1));
+        h.server.store.clock.set_fixed(Some(start + 1000));
+        assert_eq!(h.run(&["EXISTS", "k"]), Reply::Integer(0));
+        h.server.store.clock.set_fixed(None);
+        let members: Vec<String> = (0..50).map(|i| format!("m{i}")).collect();
+        let mut sadd = vec!["SADD", "s"];
+        sadd.extend(members.iter().map(String::as_str));
+        h.run(&sadd);
+        let picks = |h: &mut Harness| {
+            h.session.rng = SmallRng::seed_from_u64(7);
+            [
+                h.run(&["SRANDMEMBER", "s", "-20"]),
+                h.run(&["SRANDMEMBER", "s", "5"]),
+                h.run(&["SRANDMEMBER", "s"]),
+            ]
+        };
+        assert_eq!(picks(&mut h), picks(&mut h));
+    }
+
+    #[test]
     fn lookup_is_case_insensitive() {
-        assert_eq!(lookup(b"PiNg").unwrap().name, "ping");
+        assert_eq!(lookup(b"PiNg").unwrap().command.name, "ping");
         assert!(lookup(b"nosuchcommand").is_none());
         assert!(lookup(&[b'a'; 100]).is_none());
     }

@@ -53,6 +53,86 @@ pub fn find(full_name: &str) -> Option<&'static Meta> {
         .map(|i| &META[i])
 }
 
+/// Redis's `getKeysUsingKeySpecs`: calls `f(argument index, spec index)` for each key the
+/// specs find in `words` (the command name first). False when a spec cannot be followed
+/// (an unknown kind, an `incomplete` spec, a key count that is no integer or positions out
+/// of range); keys found before that point have been reported.
+pub fn find_keys(
+    specs: &[KeySpecMeta],
+    words: &[bytes::Bytes],
+    mut f: impl FnMut(usize, usize),
+) -> bool {
+    let argc = words.len() as i32;
+    for (n, spec) in specs.iter().enumerate() {
+        if spec.flags.contains(&"not_key") {
+            continue;
+        }
+        let mut first = match spec.begin {
+            Begin::Index(i) => i,
+            Begin::Keyword(word, from) => {
+                let start = if from > 0 { from } else { argc + from };
+                let end = if from > 0 { argc - 1 } else { 1 };
+                let mut found = 0;
+                let mut i = start;
+                while i != end {
+                    if i >= argc || i < 1 {
+                        break;
+                    }
+                    if words[i as usize].eq_ignore_ascii_case(word.as_bytes()) {
+                        found = i + 1;
+                        break;
+                    }
+                    i = if start <= end { i + 1 } else { i - 1 };
+                }
+                if found == 0 {
+                    continue;
+                }
+                found
+            }
+            Begin::UnknownStart => return false,
+        };
+        let (last, step) = match spec.find {
+            Find::Range(lastkey, step, limit) => {
+                let last = if lastkey >= 0 {
+                    first + lastkey
+                } else if limit == 0 {
+                    argc + lastkey
+                } else {
+                    first + ((argc - first) / limit + lastkey)
+                };
+                (last, step)
+            }
+            Find::Keynum(idx, firstkey, step) => {
+                if idx >= argc - first {
+                    return false;
+                }
+                let Some(n) = crate::store::numeric::parse_i64(&words[(first + idx) as usize])
+                else {
+                    return false;
+                };
+                if n < 0 || n > i64::from(argc) {
+                    return false;
+                }
+                first += firstkey;
+                (first + n as i32 - 1, step)
+            }
+            Find::UnknownKeys => return false,
+        };
+        if last >= argc || last < first || first >= argc {
+            return false;
+        }
+        let mut i = first;
+        while i <= last {
+            f(i as usize, n);
+            i += step.max(1);
+        }
+        if spec.flags.contains(&"incomplete") {
+            return false;
+        }
+    }
+    true
+}
+
 const fn m(
     name: &'static str,
     extra_flags: &'static [&'static str],

@@ -23,7 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::command::help_reply;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, info};
+use super::{Command, Ctx, Locks, NO_KEYS, Reply, flags::*, info};
 use crate::config::{PARAMS, Param, param};
 use crate::error::{Error, Result};
 use crate::store::Access;
@@ -90,24 +90,30 @@ pub static COMMANDS: &[Command] = &[
         "A container for server configuration commands.",
         "Depends on subcommand.",
     ),
-    Command::new("dbsize", 1, READONLY | FAST, NO_KEYS, dbsize).doc(
-        "server",
-        "1.0.0",
-        "Returns the number of keys in the database.",
-        "O(1)",
-    ),
-    Command::new("flushdb", -1, WRITE, NO_KEYS, flushdb).doc(
-        "server",
-        "1.0.0",
-        "Remove all keys from the current database.",
-        "O(N) where N is the number of keys in the selected database",
-    ),
-    Command::new("flushall", -1, WRITE, NO_KEYS, flushall).doc(
-        "server",
-        "1.0.0",
-        "Removes all keys from all databases.",
-        "O(N) where N is the total number of keys in all databases",
-    ),
+    Command::new("dbsize", 1, READONLY | FAST, NO_KEYS, dbsize)
+        .locks(Locks::Db(Access::Read))
+        .doc(
+            "server",
+            "1.0.0",
+            "Returns the number of keys in the database.",
+            "O(1)",
+        ),
+    Command::new("flushdb", -1, WRITE, NO_KEYS, flushdb)
+        .locks(Locks::Db(Access::Write))
+        .doc(
+            "server",
+            "1.0.0",
+            "Remove all keys from the current database.",
+            "O(N) where N is the number of keys in the selected database",
+        ),
+    Command::new("flushall", -1, WRITE, NO_KEYS, flushall)
+        .locks(Locks::AllDbs(Access::Write))
+        .doc(
+            "server",
+            "1.0.0",
+            "Removes all keys from all databases.",
+            "O(N) where N is the total number of keys in all databases",
+        ),
     Command::new("time", 1, LOADING | STALE | FAST, NO_KEYS, time).doc(
         "server",
         "2.6.0",
@@ -236,9 +242,7 @@ fn config_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
 /// `DBSIZE` as a typed operation (shared with the gRPC front end): the number of keys in
 /// the selected database.
 pub fn db_size_op(ctx: &Ctx<'_>) -> Result<usize> {
-    let db = ctx.db();
-    let txn = ctx.store().txn_dbs(Access::Read, db..db + 1);
-    Ok(txn.len(db))
+    Ok(ctx.txn().len(ctx.db()))
 }
 
 fn dbsize(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
@@ -259,9 +263,7 @@ fn flush_mode(argv: &[Bytes]) -> Result<()> {
 /// `FLUSHDB` as a typed operation (shared with the gRPC front end): removes every key of
 /// the selected database. `ASYNC` and `SYNC` both free synchronously, so it takes no mode.
 pub fn flush_db_op(ctx: &Ctx<'_>) -> Result<()> {
-    let db = ctx.db();
-    let txn = ctx.store().txn_dbs(Access::Write, db..db + 1);
-    txn.clear(db);
+    ctx.txn().clear(ctx.db());
     Ok(())
 }
 
@@ -273,9 +275,8 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     flush_mode(argv)?;
-    let databases = ctx.server.config.read().databases;
-    let txn = ctx.store().txn_dbs(Access::Write, 0..databases);
-    for db in 0..databases {
+    let txn = ctx.txn();
+    for db in 0..ctx.store().databases() {
         txn.clear(db);
     }
     Ok(Reply::ok())
@@ -332,6 +333,7 @@ mod tests {
             key.as_bytes(),
             Value::string(Bytes::from_static(b"v")),
             expires,
+            crate::store::Event::Set,
         );
     }
 
@@ -384,11 +386,12 @@ mod tests {
                 .map(String::from)
                 .collect()
         };
-        assert_eq!(
-            headers(&text(h.run(&["INFO", "everything"]))),
-            headers(&all)
-        );
-        assert_eq!(headers(&all).len(), 10);
+        // The default sections are all but the per-command statistics, as in Redis.
+        let mut everything = headers(&text(h.run(&["INFO", "everything"])));
+        assert_eq!(everything.remove(8), "# Commandstats");
+        assert_eq!(everything, headers(&all));
+        assert_eq!(headers(&all).len(), 11);
+        assert_eq!(headers(&all)[8], "# Errorstats");
         // RESP2 clients get a plain bulk string.
         let mut out = bytes::BytesMut::new();
         encode(&h.run(&["INFO", "cluster"]), Protocol::Resp2, &mut out);

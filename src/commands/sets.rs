@@ -3,9 +3,11 @@
 //! Every command works on `Value::Set` keys; any other type answers `WRONGTYPE Operation
 //! against a key holding the wrong kind of value` (the multi-key commands check every key
 //! they read, even after a missing one). A missing key reads as an empty set, a write
-//! creates it, a set left empty is deleted. Single-key commands open one txn over their
-//! key; SMOVE and the set algebra (SINTER, SUNION, SDIFF and their STORE forms,
-//! SINTERCARD) one txn over all of theirs, so they are atomic. The sets mutate in place
+//! creates it, a set left empty is deleted. Every command runs in the txn the execution
+//! path opened over its keys (all of them for SMOVE and the set algebra: SINTER, SUNION,
+//! SDIFF and their STORE forms, SINTERCARD), so each is atomic, and records Redis's events
+//! (`sadd`, `srem`, `spop`, `sinterstore`, `sunionstore`, `sdiffstore`, `del`). Random
+//! choices come from the session's random source. The sets mutate in place
 //! ([`SetValue`], which also tracks the intset / hashtable encoding `OBJECT ENCODING`
 //! reports; intsets list their members in ascending numeric order, as Redis's do). The
 //! commands the typed gRPC RPCs share are typed operations (`sadd_op`, ...) that
@@ -45,14 +47,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::{RwLock, RwLockReadGuard};
 use rand::Rng;
+use rand::rngs::SmallRng;
 
 use super::args::{self, is};
-use super::hashes::{collection_scan_options, random_count, scan_reply};
+use super::hashes::{collection_scan_options, insufficient_memory, random_count, scan_reply};
 use super::keys::parse_cursor;
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
-use crate::store::{Access, Entry, SetValue, Txn, Value, distinct_indexes};
+use crate::store::{Entry, Event, SetValue, Txn, Value, distinct_indexes, repeated_picks};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("sadd", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), sadd).doc(
@@ -174,50 +177,61 @@ fn set_at(entry: Option<&Entry>) -> Result<Option<&SharedSet>> {
     }
 }
 
-/// Reads the set at `key` under a read txn; `f` gets `None` for a missing key.
+/// Reads the set at `key`; `f` gets `None` for a missing key.
 fn read_set<T>(ctx: &Ctx<'_>, key: &[u8], f: impl FnOnce(Option<&SetValue>) -> T) -> Result<T> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(match set_at(txn.get(db, key))? {
+    Ok(match set_at(ctx.txn().get(db, key))? {
         Some(set) => f(Some(&set.read())),
         None => f(None),
     })
 }
 
-/// Runs `f` on the set at `key` for writing: a missing key is an empty set, stored only if
-/// `f` leaves members in it; a set `f` empties is deleted.
+/// Runs `f` on the set at `key` for writing, with the command's random source. `f` says
+/// whether it changed the set; a change is recorded as `event` (then `del` when the set is
+/// left empty, which deletes it). A missing key is an empty set, stored only if `f` leaves
+/// members in it.
 fn write_set<T>(
     txn: &Txn<'_>,
     db: usize,
     key: &[u8],
-    f: impl FnOnce(&mut SetValue) -> T,
+    event: Event,
+    rng: &mut SmallRng,
+    f: impl FnOnce(&mut SetValue, &mut SmallRng) -> (T, bool),
 ) -> Result<T> {
     match set_at(txn.get_for_write(db, key))? {
-        Some(set) => {
-            let mut set = set.write();
-            let out = f(&mut set);
-            if set.is_empty() {
-                drop(set);
-                txn.remove(db, key);
+        Some(shared) => {
+            let mut set = shared.write();
+            let (out, changed) = f(&mut set, rng);
+            let emptied = set.is_empty();
+            drop(set);
+            if changed {
+                txn.modified(db, key, event);
+                if emptied {
+                    txn.remove(db, key, Event::Del);
+                }
             }
             Ok(out)
         }
         None => {
             let mut set = SetValue::new();
-            let out = f(&mut set);
+            let (out, _) = f(&mut set, rng);
             if !set.is_empty() {
-                txn.set(db, key, shared(set), None);
+                txn.set(db, key, shared(set), None, event);
             }
             Ok(out)
         }
     }
 }
 
-/// Opens the write txn of a one-key command and runs [`write_set`].
-fn update_set<T>(ctx: &Ctx<'_>, key: &[u8], f: impl FnOnce(&mut SetValue) -> T) -> Result<T> {
-    let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
-    write_set(&txn, db, key, f)
+/// [`write_set`] on the key of a one-key command.
+fn update_set<T>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    event: Event,
+    f: impl FnOnce(&mut SetValue, &mut SmallRng) -> (T, bool),
+) -> Result<T> {
+    let (txn, db) = (ctx.txn(), ctx.db());
+    write_set(txn, db, key, event, ctx.rng(), f)
 }
 
 fn shared(set: SetValue) -> Value {
@@ -237,9 +251,10 @@ fn cloned(members: Vec<&Bytes>) -> Vec<Bytes> {
 // ---------------------------------------------------------------------------------------
 
 /// SADD: adds the members; how many were new.
-pub fn sadd_op(ctx: &Ctx<'_>, key: &[u8], members: &[Bytes]) -> Result<usize> {
-    update_set(ctx, key, |set| {
-        members.iter().filter(|m| set.insert(m)).count()
+pub fn sadd_op(ctx: &mut Ctx<'_>, key: &[u8], members: &[Bytes]) -> Result<usize> {
+    update_set(ctx, key, Event::SAdd, |set, _| {
+        let added = members.iter().filter(|m| set.insert(m)).count();
+        (added, added > 0)
     })
 }
 
@@ -249,9 +264,10 @@ fn sadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// SREM: removes the members; how many were there.
-pub fn srem_op(ctx: &Ctx<'_>, key: &[u8], members: &[Bytes]) -> Result<usize> {
-    update_set(ctx, key, |set| {
-        members.iter().filter(|m| set.remove(m)).count()
+pub fn srem_op(ctx: &mut Ctx<'_>, key: &[u8], members: &[Bytes]) -> Result<usize> {
+    update_set(ctx, key, Event::SRem, |set, _| {
+        let removed = members.iter().filter(|m| set.remove(m)).count();
+        (removed, removed > 0)
     })
 }
 
@@ -310,15 +326,17 @@ fn smembers(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// SPOP key: removes and returns a random member, `None` for a missing key.
-pub fn spop_one_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
-    update_set(ctx, key, |set| {
-        (!set.is_empty()).then(|| set.pop_random(&mut rand::rng()))
+pub fn spop_one_op(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
+    update_set(ctx, key, Event::SPop, |set, rng| {
+        let popped = (!set.is_empty()).then(|| set.pop_random(rng));
+        let changed = popped.is_some();
+        (popped, changed)
     })
 }
 
 /// SPOP key count: removes and returns up to `count` distinct random members, O(count).
-pub fn spop_count_op(ctx: &Ctx<'_>, key: &[u8], count: u64) -> Result<Vec<Bytes>> {
-    update_set(ctx, key, |set| {
+pub fn spop_count_op(ctx: &mut Ctx<'_>, key: &[u8], count: u64) -> Result<Vec<Bytes>> {
+    update_set(ctx, key, Event::SPop, |set, rng| {
         let len = set.len() as u64;
         if count >= len {
             // The whole set goes (the key is deleted once empty).
@@ -326,15 +344,16 @@ pub fn spop_count_op(ctx: &Ctx<'_>, key: &[u8], count: u64) -> Result<Vec<Bytes>
             all.iter().for_each(|m| {
                 set.remove(m);
             });
-            return all;
+            let changed = !all.is_empty();
+            return (all, changed);
         }
-        let mut rng = rand::rng();
-        let popped = (0..count).map(|_| set.pop_random(&mut rng)).collect();
+        let popped: Vec<Bytes> = (0..count).map(|_| set.pop_random(rng)).collect();
         // Redis 7.0 rebuilds a set it keeps less than 4/5 of, re-choosing its encoding.
         if count.saturating_mul(5) > len {
             set.rebuild_encoding();
         }
-        popped
+        let changed = !popped.is_empty();
+        (popped, changed)
     })
 }
 
@@ -354,34 +373,36 @@ fn spop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// SRANDMEMBER key: a random member, `None` for a missing key.
-pub fn srandmember_one_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
-    read_set(ctx, key, |set| {
-        let set = set?;
-        Some(set.at(rand::rng().random_range(0..set.len())).clone())
-    })
+pub fn srandmember_one_op(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
+    let db = ctx.db();
+    let Some(set) = set_at(ctx.txn().get(db, key))? else {
+        return Ok(None);
+    };
+    let set = set.read();
+    let i = ctx.rng().random_range(0..set.len());
+    Ok(Some(set.at(i).clone()))
 }
 
 /// SRANDMEMBER key count: `count` distinct random members when positive (the whole set
-/// when it has no more), |count| members that may repeat when negative; O(1) per pick.
-pub fn srandmember_count_op(ctx: &Ctx<'_>, key: &[u8], count: i64) -> Result<Vec<Bytes>> {
-    read_set(ctx, key, |set| {
-        let Some(set) = set else {
-            return Vec::new();
-        };
-        let mut rng = rand::rng();
-        let len = set.len();
-        if count < 0 {
-            (0..count.unsigned_abs())
-                .map(|_| set.at(rng.random_range(0..len)).clone())
-                .collect()
-        } else if count as u64 >= len as u64 {
-            cloned(set.ordered())
-        } else {
-            distinct_indexes(&mut rng, len, count as usize)
-                .into_iter()
-                .map(|i| set.at(i).clone())
-                .collect()
-        }
+/// when it has no more), |count| members that may repeat when negative; O(1) per pick. A
+/// repeating count whose reply cannot be allocated is refused.
+pub fn srandmember_count_op(ctx: &mut Ctx<'_>, key: &[u8], count: i64) -> Result<Vec<Bytes>> {
+    let db = ctx.db();
+    let Some(set) = set_at(ctx.txn().get(db, key))? else {
+        return Ok(Vec::new());
+    };
+    let set = set.read();
+    let len = set.len();
+    Ok(if count < 0 {
+        repeated_picks(ctx.rng(), len, count.unsigned_abs(), |i| set.at(i).clone())
+            .ok_or_else(|| insufficient_memory("SRANDMEMBER"))?
+    } else if count as u64 >= len as u64 {
+        cloned(set.ordered())
+    } else {
+        distinct_indexes(ctx.rng(), len, count as usize)
+            .into_iter()
+            .map(|i| set.at(i).clone())
+            .collect()
     })
 }
 
@@ -398,9 +419,14 @@ fn srandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// SMOVE: moves `member` from `source` to `destination` atomically; whether it moved.
-pub fn smove_op(ctx: &Ctx<'_>, source: &[u8], destination: &[u8], member: &[u8]) -> Result<bool> {
+pub fn smove_op(
+    ctx: &mut Ctx<'_>,
+    source: &[u8],
+    destination: &[u8],
+    member: &[u8],
+) -> Result<bool> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [source, destination]);
+    let txn = ctx.txn();
     let Some(src) = set_at(txn.get_for_write(db, source))? else {
         return Ok(false);
     };
@@ -415,10 +441,14 @@ pub fn smove_op(ctx: &Ctx<'_>, source: &[u8], destination: &[u8], member: &[u8])
         }
         src.is_empty()
     };
+    txn.modified(db, source, Event::SRem);
     if emptied {
-        txn.remove(db, source);
+        txn.remove(db, source, Event::Del);
     }
-    write_set(&txn, db, destination, |dst| dst.insert(member))?;
+    write_set(txn, db, destination, Event::SAdd, ctx.rng(), |dst, _| {
+        let added = dst.insert(member);
+        (added, added)
+    })?;
     Ok(true)
 }
 
@@ -521,10 +551,7 @@ fn combine(op: SetAlgebra, sets: &[Option<&SetValue>]) -> SetValue {
 /// SINTER / SUNION / SDIFF: the members of the result, in Redis's order where it has one.
 pub fn set_algebra_op(ctx: &Ctx<'_>, op: SetAlgebra, keys: &[Bytes]) -> Result<Vec<Bytes>> {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
-    let guards = operands(&txn, db, keys, false)?;
+    let guards = operands(ctx.txn(), db, keys, false)?;
     let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
     Ok(match op {
         // Redis replies while walking the smallest set.
@@ -543,18 +570,22 @@ pub fn set_store_op(
     keys: &[Bytes],
 ) -> Result<usize> {
     let db = ctx.db();
-    let all_keys = std::iter::once(destination).chain(keys.iter().map(|k| &k[..]));
-    let txn = ctx.store().txn(Access::Write, db, all_keys);
+    let txn = ctx.txn();
     let result = {
-        let guards = operands(&txn, db, keys, true)?;
+        let guards = operands(txn, db, keys, true)?;
         let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
         combine(op, &sets)
     };
     let len = result.len();
     if len == 0 {
-        txn.remove(db, destination);
+        txn.remove(db, destination, Event::Del);
     } else {
-        txn.set(db, destination, shared(result), None);
+        let event = match op {
+            SetAlgebra::Inter => Event::SInterStore,
+            SetAlgebra::Union => Event::SUnionStore,
+            SetAlgebra::Diff => Event::SDiffStore,
+        };
+        txn.set(db, destination, shared(result), None, event);
     }
     Ok(len)
 }
@@ -562,10 +593,7 @@ pub fn set_store_op(
 /// SINTERCARD: the size of the intersection, counting at most `limit` (0: no limit).
 pub fn sintercard_op(ctx: &Ctx<'_>, keys: &[Bytes], limit: usize) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
-    let guards = operands(&txn, db, keys, false)?;
+    let guards = operands(ctx.txn(), db, keys, false)?;
     let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
     Ok(intersection(&sets, limit).len())
 }
@@ -756,7 +784,7 @@ mod tests {
         ];
         assert_eq!(rows.len(), COMMANDS.len());
         for &(name, arity, first, last, step, flags) in rows {
-            let c = lookup(name.as_bytes()).unwrap();
+            let c = lookup(name.as_bytes()).unwrap().command;
             assert_eq!(c.arity, arity, "{name}");
             assert_eq!(c.keys, keys(first, last, step), "{name}");
             assert_eq!(c.flags, flags, "{name}");

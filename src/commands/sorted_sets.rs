@@ -2,8 +2,10 @@
 //!
 //! Structure: [`SortedSetValue`] (src/store/sorted_set.rs), a skiplist with span counts
 //! plus a member map, so ranks and the start of every range are O(log n). Every command
-//! opens one txn over its keys (the multi-key ones over all of them, destination included)
-//! and mutates the set in place; an emptied set is deleted. Any other type answers
+//! runs in the txn the execution path opened over its keys (the multi-key ones over all of
+//! them, destination included) and mutates the set in place, recording Redis's events
+//! (`zadd`, `zincr`, `zrem`, `zremrangeby*`, `zpopmin`/`zpopmax`, `z*store`,
+//! `zrangestore`, then `del` for a set emptied); an emptied set is deleted. Any other type answers
 //! WRONGTYPE; ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD also accept plain sets (score 1).
 //!
 //! Scores are doubles: `Reply::Double` in RESP3, `%.17g` bulk strings in RESP2 (ZSCAN's
@@ -70,13 +72,16 @@ use parking_lot::{RwLock, RwLockReadGuard};
 use rand::Rng;
 
 use super::args::{self, opt};
-use super::{Command, Ctx, Protocol, Reply, flags::*, keys};
+use super::hashes::insufficient_memory;
+use super::{BlockOn, Command, Ctx, Protocol, Reply, flags::*, keys};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 use crate::store::numeric::{format_double, parse_f64};
 use crate::store::sorted_set::{LexBound, LexRange, Pos, ScoreChange, ScoreRange};
-use crate::store::{Access, Entry, SetValue, SortedSetValue, Txn, Value};
+use crate::store::{
+    Entry, Event, SetValue, SortedSetValue, Txn, Value, ValueType, distinct_indexes, repeated_picks,
+};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("zadd", -4, WRITE | DENYOOM | FAST, keys(1, 1, 1), zadd).doc(
@@ -400,29 +405,24 @@ fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
     entry.map(zset_of).transpose()
 }
 
-/// The one place where a sorted set gains members (ZADD, ZINCRBY, ZRANGESTORE and the
-/// Z*STORE commands), called with the key's txn still held: readies `key` so clients
-/// blocked on it by BZPOPMIN / BZPOPMAX / BZMPOP are served after this command.
-fn members_added(ctx: &Ctx<'_>, _txn: &Txn<'_>, db: usize, key: &[u8]) {
-    ctx.signal_ready(db, key);
-}
-
-/// Deletes `key` when its set became empty (Redis never keeps empty collections).
-fn drop_if_empty(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue) {
+/// Records a change of `key`'s set as `event`, then deletes the key when the set was
+/// emptied (Redis never keeps empty collections; `del` follows the command's event).
+fn changed(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue, event: Event) {
+    txn.modified(db, key, event);
     if set.is_empty() {
-        txn.remove(db, key);
+        txn.remove(db, key, Event::Del);
     }
 }
 
-/// Stores a computed result in `dst` (replacing any value and TTL), or deletes `dst` when
-/// the result is empty, as Redis's Z*STORE commands do; the result's size.
-fn store_result(ctx: &Ctx<'_>, txn: &Txn<'_>, db: usize, dst: &[u8], set: SortedSetValue) -> usize {
+/// Stores a computed result in `dst` (replacing any value and TTL) as `event`, or deletes
+/// `dst` when the result is empty, as Redis's Z*STORE commands do; the result's size.
+fn store_result(txn: &Txn<'_>, db: usize, dst: &[u8], set: SortedSetValue, event: Event) -> usize {
     let len = set.len();
     if len == 0 {
-        txn.remove(db, dst);
+        txn.remove(db, dst, Event::Del);
     } else {
-        txn.set(db, dst, Value::SortedSet(Arc::new(RwLock::new(set))), None);
-        members_added(ctx, txn, db, dst);
+        let value = Value::SortedSet(Arc::new(RwLock::new(set)));
+        txn.set(db, dst, value, None, event);
     }
     len
 }
@@ -594,7 +594,7 @@ pub fn zadd_op(
         return Err(Error::NotFloat);
     }
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let existing = zset_at(txn.get_for_write(db, key))?.cloned();
     let none = || {
         Ok(if args.incr {
@@ -642,11 +642,13 @@ pub fn zadd_op(
         processed += 1;
         last_score = Some(score);
     }
-    if existing.is_none() && !set.is_empty() {
-        txn.set(db, key, Value::SortedSet(shared.clone()), None);
-    }
-    if added > 0 {
-        members_added(ctx, &txn, db, key);
+    let event = if args.incr { Event::ZIncr } else { Event::ZAdd };
+    if existing.is_none() {
+        if !set.is_empty() {
+            txn.set(db, key, Value::SortedSet(shared.clone()), None, event);
+        }
+    } else if added > 0 || updated > 0 {
+        txn.modified(db, key, event);
     }
     Ok(if args.incr {
         ZAddOutcome::Incremented(if processed > 0 { last_score } else { None })
@@ -759,14 +761,13 @@ fn read_zset<T>(
     f: impl FnOnce(&SortedSetValue) -> T,
 ) -> Result<Option<T>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    Ok(zset_at(txn.get(db, key))?.map(|z| f(&z.read())))
+    Ok(zset_at(ctx.txn().get(db, key))?.map(|z| f(&z.read())))
 }
 
 /// ZREM: how many of `members` were removed.
 pub fn zrem_op<M: AsRef<[u8]>>(ctx: &Ctx<'_>, key: &[u8], members: &[M]) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let Some(z) = zset_at(txn.get_for_write(db, key))? else {
         return Ok(0);
     };
@@ -775,7 +776,9 @@ pub fn zrem_op<M: AsRef<[u8]>>(ctx: &Ctx<'_>, key: &[u8], members: &[M]) -> Resu
         .iter()
         .filter(|m| set.remove(m.as_ref()).is_some())
         .count();
-    drop_if_empty(&txn, db, key, &set);
+    if removed > 0 {
+        changed(txn, db, key, &set, Event::ZRem);
+    }
     Ok(removed)
 }
 
@@ -982,7 +985,7 @@ pub fn zrange_op(ctx: &Ctx<'_>, key: &[u8], args: &RangeArgs) -> Result<Vec<Scor
 pub fn zrangestore_op(ctx: &Ctx<'_>, dst: &[u8], src: &[u8], args: &RangeArgs) -> Result<usize> {
     args.validate()?;
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [dst, src]);
+    let txn = ctx.txn();
     let selected = match zset_at(txn.get(db, src))? {
         Some(z) => select_range(&z.read(), args),
         None => Vec::new(),
@@ -992,7 +995,7 @@ pub fn zrangestore_op(ctx: &Ctx<'_>, dst: &[u8], src: &[u8], args: &RangeArgs) -
     for (m, s) in &selected {
         set.set_score(m, *s);
     }
-    Ok(store_result(ctx, &txn, db, dst, set))
+    Ok(store_result(txn, db, dst, set, Event::ZRangeStore))
 }
 
 /// How a ZRANGE-family command fixes the range type and direction.
@@ -1111,7 +1114,7 @@ fn zrangestore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// ZREMRANGEBYRANK / BYSCORE / BYLEX: how many members were removed.
 pub fn zremrange_op(ctx: &Ctx<'_>, key: &[u8], spec: &RangeSpec) -> Result<usize> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let Some(z) = zset_at(txn.get_for_write(db, key))? else {
         return Ok(0);
     };
@@ -1124,7 +1127,14 @@ pub fn zremrange_op(ctx: &Ctx<'_>, key: &[u8], spec: &RangeSpec) -> Result<usize
         RangeSpec::Score(r) => set.remove_score_range(r),
         RangeSpec::Lex(r) => set.remove_lex_range(r),
     };
-    drop_if_empty(&txn, db, key, &set);
+    if removed > 0 {
+        let event = match spec {
+            RangeSpec::Rank { .. } => Event::ZRemRangeByRank,
+            RangeSpec::Score(_) => Event::ZRemRangeByScore,
+            RangeSpec::Lex(_) => Event::ZRemRangeByLex,
+        };
+        changed(txn, db, key, &set, event);
+    }
     Ok(removed)
 }
 
@@ -1167,11 +1177,7 @@ pub fn zpop_op<K: AsRef<[u8]>>(
     end: PopEnd,
     count: usize,
 ) -> Result<Option<(Bytes, Vec<Scored>)>> {
-    let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, keys.iter().map(|k| k.as_ref()));
-    zpop_in(&txn, db, keys, end, count)
+    zpop_in(ctx.txn(), ctx.db(), keys, end, count)
 }
 
 /// [`zpop_op`] inside an open write txn over `keys`.
@@ -1195,7 +1201,13 @@ fn zpop_in<K: AsRef<[u8]>>(
                 None => break,
             }
         }
-        drop_if_empty(txn, db, key, &set);
+        if !popped.is_empty() {
+            let event = match end {
+                PopEnd::Min => Event::ZPopMin,
+                PopEnd::Max => Event::ZPopMax,
+            };
+            changed(txn, db, key, &set, event);
+        }
         return Ok(Some((Bytes::copy_from_slice(key), popped)));
     }
     Ok(None)
@@ -1277,49 +1289,55 @@ pub enum BlockingTake {
     Many(usize),
 }
 
+/// The reply of a blocking pop: `[key, member, score]` for BZPOPMIN/BZPOPMAX,
+/// `[key, [[member, score], ...]]` for BZMPOP, a null array when nothing was popped.
+fn bzpop_reply(popped: Option<(Bytes, Vec<Scored>)>, take: BlockingTake) -> Reply {
+    match popped {
+        Some((key, mut popped)) if take == BlockingTake::One => {
+            let (member, score) = popped.pop().expect("an existing sorted set has a member");
+            Reply::Array(vec![
+                Reply::Bulk(key),
+                Reply::Bulk(member),
+                Reply::Double(score),
+            ])
+        }
+        popped => mpop_reply(popped),
+    }
+}
+
 /// BZPOPMIN/BZPOPMAX/BZMPOP: pops like ZPOP*/ZMPOP from the first existing key of `keys`
 /// (WRONGTYPE when that key holds another type); when none exists, blocks the client on
-/// all of them (see [`crate::blocking`]) with a null array as the timeout reply. `argv`
-/// is the command a served client re-runs.
-pub fn blocking_zpop(
+/// all of them (see [`crate::blocking`]) with a null array as the timeout reply, to be
+/// served from the first of them that gets members.
+fn blocking_zpop(
     ctx: &mut Ctx<'_>,
-    argv: &[Bytes],
     keys: &[Bytes],
     end: PopEnd,
     take: BlockingTake,
     timeout: BlockTimeout,
 ) -> Result<Reply> {
-    let db = ctx.db();
-    let server = ctx.server;
-    let txn = server
-        .store
-        .txn(Access::Write, db, keys.iter().map(|k| &k[..]));
     let count = match take {
         BlockingTake::One => 1,
         BlockingTake::Many(n) => n,
     };
-    match zpop_in(&txn, db, keys, end, count)? {
-        Some((key, mut popped)) if take == BlockingTake::One => {
-            let (member, score) = popped.pop().expect("an existing sorted set has a member");
-            Ok(Reply::Array(vec![
-                Reply::Bulk(key),
-                Reply::Bulk(member),
-                Reply::Double(score),
-            ]))
-        }
-        Some(popped) => Ok(mpop_reply(Some(popped))),
-        None => {
-            let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-            // Registered while `txn` still holds the keys' locks: no ZADD can slip between.
-            Ok(ctx.block(argv, &keys, timeout, Reply::NullArray))
-        }
+    if let Some(popped) = zpop_op(ctx, keys, end, count)? {
+        return Ok(bzpop_reply(Some(popped), take));
     }
+    let on = BlockOn {
+        keys,
+        kind: ValueType::SortedSet,
+        also_locks: &[],
+        timeout,
+    };
+    Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
+        Ok(bzpop_reply(zpop_op(ctx, &[key], end, count)?, take))
+    }))
 }
 
 fn bzpop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: PopEnd) -> Result<Reply> {
     let timeout = parse_timeout(&argv[argv.len() - 1])?;
     let keys = &argv[1..argv.len() - 1];
-    blocking_zpop(ctx, argv, keys, end, BlockingTake::One, timeout)
+    blocking_zpop(ctx, keys, end, BlockingTake::One, timeout)
 }
 
 /// `BZPOPMIN key [key ...] timeout` → `[key, member, score]` or a null array.
@@ -1337,7 +1355,7 @@ fn bzpopmax(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (keys, end, count) = parse_mpop(argv, 2)?;
     let timeout = parse_timeout(&argv[1])?;
-    blocking_zpop(ctx, argv, keys, end, BlockingTake::Many(count), timeout)
+    blocking_zpop(ctx, keys, end, BlockingTake::Many(count), timeout)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1349,43 +1367,43 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// otherwise. `None` for a missing key.
 /// A huge negative count (which makes redis-server abort) is refused with an error when
 /// its reply cannot even be allocated, instead of taking the server down.
-pub fn zrandmember_op(ctx: &Ctx<'_>, key: &[u8], count: i64) -> Result<Option<Vec<Scored>>> {
-    read_zset(ctx, key, |z| {
-        let mut rng = rand::rng();
-        let size = z.len();
-        let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
-        if count < 0 || count == 1 {
-            let picks = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-            let mut out = Vec::new();
-            out.try_reserve_exact(picks).map_err(|_| {
-                Error::err(
-                    "Insufficient memory, failed allocating transient memory for ZRANDMEMBER",
-                )
-            })?;
-            out.extend((0..picks).map(|_| owned(z.entry_at_slot(rng.random_range(0..size)))));
-            return Ok(out);
-        }
-        let count = count as usize;
-        if count >= size {
-            // Redis walks the set backwards here.
-            return Ok(z.iter_from(z.last(), true).map(owned).collect());
-        }
-        Ok(rand::seq::index::sample(&mut rng, size, count)
+pub fn zrandmember_op(ctx: &mut Ctx<'_>, key: &[u8], count: i64) -> Result<Option<Vec<Scored>>> {
+    let db = ctx.db();
+    let Some(z) = zset_at(ctx.txn().get(db, key))? else {
+        return Ok(None);
+    };
+    let z = z.read();
+    let size = z.len();
+    let owned = |(m, s): (&Bytes, f64)| (m.clone(), s);
+    if count < 0 || count == 1 {
+        return repeated_picks(ctx.rng(), size, count.unsigned_abs(), |slot| {
+            owned(z.entry_at_slot(slot))
+        })
+        .map(Some)
+        .ok_or_else(|| insufficient_memory("ZRANDMEMBER"));
+    }
+    let count = count as usize;
+    if count >= size {
+        // Redis walks the set backwards here.
+        return Ok(Some(z.iter_from(z.last(), true).map(owned).collect()));
+    }
+    Ok(Some(
+        distinct_indexes(ctx.rng(), size, count)
             .into_iter()
             .map(|slot| owned(z.entry_at_slot(slot)))
-            .collect())
-    })?
-    .transpose()
+            .collect(),
+    ))
 }
 
 fn zrandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let Some(count_arg) = argv.get(2) else {
-        let member = read_zset(ctx, &argv[1], |z| {
-            z.entry_at_slot(rand::rng().random_range(0..z.len()))
-                .0
-                .clone()
-        })?;
-        return Ok(Reply::bulk_or_null(member));
+        let db = ctx.db();
+        let Some(z) = zset_at(ctx.txn().get(db, &argv[1]))? else {
+            return Ok(Reply::Null);
+        };
+        let z = z.read();
+        let slot = ctx.rng().random_range(0..z.len());
+        return Ok(Reply::Bulk(z.entry_at_slot(slot).0.clone()));
     };
     let count = args::int(count_arg)?;
     if count == i64::MIN {
@@ -1612,10 +1630,7 @@ pub fn zsetop_op<K: AsRef<[u8]>>(
 ) -> Result<Vec<Scored>> {
     check_setop_args(op, keys.len(), args, cmd)?;
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| k.as_ref()));
-    let sources = sources(&txn, db, keys)?;
+    let sources = sources(ctx.txn(), db, keys)?;
     Ok(combine(&sources, op, args, None).0)
 }
 
@@ -1631,18 +1646,22 @@ pub fn zsetop_store_op<K: AsRef<[u8]>>(
 ) -> Result<usize> {
     check_setop_args(op, keys.len(), args, cmd)?;
     let db = ctx.db();
-    let all = std::iter::once(dst).chain(keys.iter().map(|k| k.as_ref()));
-    let txn = ctx.store().txn(Access::Write, db, all);
+    let txn = ctx.txn();
     let result = {
-        let sources = sources(&txn, db, keys)?;
+        let sources = sources(txn, db, keys)?;
         combine(&sources, op, args, None).0
     };
+    let event = match op {
+        SetOp::Union => Event::ZUnionStore,
+        SetOp::Inter => Event::ZInterStore,
+        SetOp::Diff => Event::ZDiffStore,
+    };
     Ok(store_result(
-        ctx,
-        &txn,
+        txn,
         db,
         dst,
         SortedSetValue::from_distinct(result),
+        event,
     ))
 }
 
@@ -1652,10 +1671,7 @@ pub fn zintercard_op<K: AsRef<[u8]>>(ctx: &Ctx<'_>, keys: &[K], limit: usize) ->
         return Err(at_least_one_key("zintercard"));
     }
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| k.as_ref()));
-    let sources = sources(&txn, db, keys)?;
+    let sources = sources(ctx.txn(), db, keys)?;
     Ok(combine(&sources, SetOp::Inter, &SetOpArgs::default(), Some(limit)).1)
 }
 
@@ -1690,11 +1706,7 @@ fn parse_setop<'a>(
     match options {
         Ok(parsed) => Ok(SetOpCommand { keys, ..parsed }),
         Err(e) => {
-            let db = ctx.db();
-            let txn = ctx
-                .store()
-                .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
-            sources(&txn, db, keys)?;
+            sources(ctx.txn(), ctx.db(), keys)?;
             Err(e)
         }
     }
@@ -1902,6 +1914,7 @@ mod tests {
     use super::*;
     use crate::commands::lookup;
     use crate::commands::test_support::Harness;
+    use crate::store::Access;
 
     fn bulk(s: &str) -> Reply {
         Reply::bulk(s)
@@ -1929,7 +1942,7 @@ mod tests {
 
     fn put(h: &Harness, key: &str, value: Value) {
         let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
-        txn.set(0, key.as_bytes(), value, None);
+        txn.set(0, key.as_bytes(), value, None, crate::store::Event::Set);
     }
 
     fn plain_set(members: &[&str]) -> Value {
@@ -1992,7 +2005,7 @@ mod tests {
         ];
         assert_eq!(rows.len(), COMMANDS.len());
         for &(name, arity, first, last, step, flags) in rows {
-            let c = lookup(name.as_bytes()).unwrap();
+            let c = lookup(name.as_bytes()).unwrap().command;
             assert_eq!(c.arity, arity, "{name}");
             assert_eq!(c.keys, keys(first, last, step), "{name}");
             assert_eq!(c.flags, flags, "{name}");
@@ -2278,11 +2291,11 @@ mod tests {
         );
         assert_eq!(h.err(&["ZMPOP", "5", "y", "MIN"]), "ERR syntax error");
         // The typed operation the blocking BZPOP* will use: `None` means "block".
-        let ctx = Ctx {
-            server: &h.server,
-            session: &mut h.session,
-        };
-        assert_eq!(zpop_op(&ctx, &["y"], PopEnd::Min, 1).unwrap(), None);
+        assert_eq!(
+            h.locked(|ctx| zpop_op(ctx, &["y"], PopEnd::Min, 1))
+                .unwrap(),
+            None
+        );
     }
 
     #[test]

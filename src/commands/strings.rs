@@ -2,8 +2,10 @@
 //!
 //! Every command here works on `Value::String` keys; any other type answers
 //! `WRONGTYPE Operation against a key holding the wrong kind of value` (MGET answers null for
-//! it instead, LCS `ERR The specified keys must contain string values`). Each handler opens
-//! one txn over its keys (MGET, MSET, MSETNX and LCS over all of theirs).
+//! it instead, LCS `ERR The specified keys must contain string values`). Each command runs
+//! in the txn the execution path opened over its keys, and records its changes with
+//! Redis's event names (`set`, `expire`, `incrby`, `incrbyfloat`, `append`, `setrange`,
+//! `del`, `persist`).
 //!
 //! Values written whole (SET, MSET, INCR, ...) are stored with [`StringValue::new`] so they
 //! report `int`/`embstr`/`raw` like Redis's `tryObjectEncoding`; APPEND and SETRANGE modify
@@ -13,8 +15,8 @@
 //! The commands the typed gRPC RPCs share (GET, SET and its variants, GETDEL, GETEX, MGET,
 //! MSET, MSETNX, INCR*/DECR*, INCRBYFLOAT, APPEND, STRLEN, GETRANGE, SETRANGE) are split in
 //! two: a typed operation (`get_op`, `set_op`, ...) that takes keys as bytes and typed
-//! options ([`SetArgs`], [`GetExChange`], [`FloatIncrement`], ...), opens the one txn and
-//! holds all the semantics and error texts; and the RESP handler, which parses argv in
+//! options ([`SetArgs`], [`GetExChange`], [`FloatIncrement`], ...), runs in the open txn
+//! and holds all the semantics and error texts; and the RESP handler, which parses argv in
 //! Redis's order and turns the result into a [`Reply`]. `crate::grpc::strings` calls the
 //! same operations.
 //!
@@ -69,7 +71,7 @@ use super::args::{self, opt};
 use super::{Command, Ctx, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::numeric::{FloatIncrError, incr_by_float};
-use crate::store::{Access, Entry, StringValue, Txn, Value};
+use crate::store::{Entry, Event, StringValue, Txn, Value};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("get", 2, READONLY | FAST, keys(1, 1, 1), get).doc(
@@ -442,7 +444,7 @@ pub fn set_op(
     cmd: &str,
 ) -> Result<SetOutcome> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let expires_at = match args.ttl {
         SetTtl::Expire(e) => Some(expire_at_ms(e, txn.now_ms(), cmd)?),
         SetTtl::Keep | SetTtl::Clear => None,
@@ -482,7 +484,10 @@ pub fn set_op(
         SetTtl::Keep => existing.and_then(Entry::expires_at),
         SetTtl::Clear => None,
     };
-    txn.set(db, key, whole(value), expiry);
+    txn.set(db, key, whole(value), expiry, Event::Set);
+    if matches!(args.ttl, SetTtl::Expire(_)) {
+        txn.note(db, key, Event::Expire);
+    }
     Ok(SetOutcome { applied: true, old })
 }
 
@@ -570,8 +575,7 @@ fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// GET: the string at `key`, `None` when missing; WRONGTYPE for another type.
 pub fn get_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Read, db, [key]);
-    string_at(txn.get(db, key))
+    string_at(ctx.txn().get(db, key))
 }
 
 /// `GET key` → bulk or null.
@@ -582,10 +586,10 @@ fn get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// GETDEL: the string at `key` (`None` when missing), and the key is deleted.
 pub fn getdel_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let old = string_at(txn.get(db, key))?;
     if old.is_some() {
-        txn.remove(db, key);
+        txn.remove(db, key, Event::Del);
     }
     Ok(old)
 }
@@ -600,7 +604,7 @@ fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// time already past deletes the key.
 pub fn getex_op(ctx: &Ctx<'_>, key: &[u8], change: GetExChange) -> Result<Option<Bytes>> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let Some(value) = string_at(txn.get(db, key))? else {
         return Ok(None);
     };
@@ -609,13 +613,19 @@ pub fn getex_op(ctx: &Ctx<'_>, key: &[u8], change: GetExChange) -> Result<Option
             let at = expire_at_ms(e, txn.now_ms(), "getex")?;
             if !e.kind.relative() && at <= txn.now_ms() {
                 // A DEL, not an expiry.
-                txn.remove(db, key);
+                txn.remove(db, key, Event::Del);
             } else {
-                txn.set_expiry(db, key, Some(at));
+                txn.set_expiry(db, key, Some(at), Event::Expire);
             }
         }
         GetExChange::Persist => {
-            txn.set_expiry(db, key, None);
+            // Only a key that had a TTL changes.
+            if txn
+                .get_for_write(db, key)
+                .is_some_and(|e| e.expires_at().is_some())
+            {
+                txn.set_expiry(db, key, None, Event::Persist);
+            }
         }
         GetExChange::Keep => {}
     }
@@ -647,9 +657,7 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// MGET: one value per key, `None` for missing and non-string keys.
 pub fn mget_op(ctx: &Ctx<'_>, keys: &[Bytes]) -> Vec<Option<Bytes>> {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Read, db, keys.iter().map(|k| &k[..]));
+    let txn = ctx.txn();
     keys.iter()
         .map(|k| match txn.get(db, k).map(|e| &e.value) {
             Some(Value::String(s)) => Some(s.to_bytes()),
@@ -681,11 +689,9 @@ where
     I: Iterator<Item = (&'a [u8], &'a [u8])> + Clone,
 {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, pairs.clone().map(|(k, _)| k));
+    let txn = ctx.txn();
     for (key, value) in pairs {
-        txn.set(db, key, whole(value), None);
+        txn.set(db, key, whole(value), None, Event::Set);
     }
 }
 
@@ -701,9 +707,7 @@ where
     I: Iterator<Item = (&'a [u8], &'a [u8])> + Clone,
 {
     let db = ctx.db();
-    let txn = ctx
-        .store()
-        .txn(Access::Write, db, pairs.clone().map(|(k, _)| k));
+    let txn = ctx.txn();
     if pairs
         .clone()
         .any(|(key, _)| txn.get_for_write(db, key).is_some())
@@ -711,7 +715,7 @@ where
         return false;
     }
     for (key, value) in pairs {
-        txn.set(db, key, whole(value), None);
+        txn.set(db, key, whole(value), None, Event::Set);
     }
     true
 }
@@ -726,7 +730,7 @@ fn msetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// the TTL; the new value.
 pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let (current, expiry) = match txn.get_for_write(db, key) {
         Some(e) => (args::int(string_of(e)?.as_bytes())?, e.expires_at()),
         None => (0, None),
@@ -739,6 +743,7 @@ pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
         key,
         Value::String(StringValue::from_slice(text)),
         expiry,
+        Event::IncrBy,
     );
     Ok(value)
 }
@@ -786,7 +791,7 @@ pub fn incr_by_float_op(ctx: &Ctx<'_>, key: &[u8], increment: FloatIncrement<'_>
         FloatIncrement::Number(_) => b"inf",
     };
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let entry = txn.get_for_write(db, key);
     let current = string_at(entry)?;
     let expiry = entry.and_then(Entry::expires_at);
@@ -801,6 +806,7 @@ pub fn incr_by_float_op(ctx: &Ctx<'_>, key: &[u8], increment: FloatIncrement<'_>
         key,
         Value::String(StringValue::plain(sum.clone())),
         expiry,
+        Event::IncrByFloat,
     );
     Ok(sum)
 }
@@ -816,10 +822,10 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let Some(entry) = txn.get_for_write(db, key) else {
         // A new key holds the argument itself, encoded like SET would.
-        txn.set(db, key, whole(suffix), None);
+        txn.set(db, key, whole(suffix), None, Event::Append);
         return Ok(suffix.len());
     };
     let old = string_of(entry)?.as_bytes();
@@ -828,7 +834,7 @@ pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
     joined.extend_from_slice(old);
     joined.extend_from_slice(suffix);
     let expiry = entry.expires_at();
-    Ok(store_modified(&txn, db, key, joined, expiry))
+    Ok(store_modified(txn, db, key, joined, expiry, Event::Append))
 }
 
 /// `APPEND key value` → the new length; TTL kept.
@@ -899,7 +905,7 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
     let offset = offset as u64;
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
-    let txn = ctx.store().txn(Access::Write, db, [key]);
+    let txn = ctx.txn();
     let entry = txn.get_for_write(db, key);
     let (old, expiry) = match entry {
         Some(e) => (string_of(e)?.to_bytes(), e.expires_at()),
@@ -916,7 +922,7 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
         bytes.resize(end, 0);
     }
     bytes[offset..end].copy_from_slice(patch);
-    Ok(store_modified(&txn, db, key, bytes, expiry))
+    Ok(store_modified(txn, db, key, bytes, expiry, Event::SetRange))
 }
 
 /// Stores a string changed in place (`APPEND`, `SETRANGE`: Redis's `raw` encoding), keeping
@@ -927,6 +933,7 @@ fn store_modified(
     key: &[u8],
     bytes: Vec<u8>,
     expiry: Option<u64>,
+    event: Event,
 ) -> usize {
     let len = bytes.len();
     txn.set(
@@ -934,6 +941,7 @@ fn store_modified(
         key,
         Value::String(StringValue::modified(Bytes::from(bytes))),
         expiry,
+        event,
     );
     len
 }
@@ -964,14 +972,11 @@ fn lcs_operand(entry: Option<&Entry>) -> Result<Bytes> {
 fn lcs(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let db = ctx.db();
     let (a, b) = {
-        let txn = ctx
-            .store()
-            .txn(Access::Read, db, [&argv[1][..], &argv[2][..]]);
+        let txn = ctx.txn();
         let ea = txn.get(db, &argv[1]);
         let eb = txn.get(db, &argv[2]);
         (lcs_operand(ea), lcs_operand(eb))
     };
-    // The strings are immutable snapshots; the (possibly long) computation runs unlocked.
     let (a, b) = (a?, b?);
 
     let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
@@ -1145,6 +1150,7 @@ mod tests {
     use super::*;
     use crate::commands::test_support::Harness;
     use crate::commands::{Protocol, lookup};
+    use crate::store::Access;
 
     fn bulk(s: &str) -> Reply {
         Reply::bulk(s)
@@ -1190,7 +1196,13 @@ mod tests {
 
     fn make_list(h: &Harness, key: &str) {
         let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
-        txn.set(0, key.as_bytes(), Value::List(Default::default()), None);
+        txn.set(
+            0,
+            key.as_bytes(),
+            Value::List(Default::default()),
+            None,
+            crate::store::Event::Set,
+        );
     }
 
     /// The absolute expiry of a key, without touching it.
@@ -1248,7 +1260,7 @@ mod tests {
         ];
         assert_eq!(rows.len(), COMMANDS.len());
         for &(name, arity, first, last, step, flags) in rows {
-            let c = lookup(name.as_bytes()).unwrap();
+            let c = lookup(name.as_bytes()).unwrap().command;
             assert_eq!(c.arity, arity, "{name}");
             assert_eq!(c.keys, keys(first, last, step), "{name}");
             assert_eq!(c.flags, flags, "{name}");

@@ -24,7 +24,8 @@ pub fn status_code(error: &Error) -> Code {
         // Plain `ERR` errors of the commands are about their arguments (a bad expiry, an
         // offset out of range, a NaN increment); other codes name a state of the server.
         Error::Other(_) => match error.code().as_ref() {
-            "ERR" => Code::InvalidArgument,
+            // A transaction refused for one of its commands.
+            "ERR" | "EXECABORT" => Code::InvalidArgument,
             "WRONGPASS" | "NOAUTH" => Code::Unauthenticated,
             "NOPERM" => Code::PermissionDenied,
             _ => Code::FailedPrecondition,

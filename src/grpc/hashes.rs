@@ -100,13 +100,6 @@ mod tests {
     use super::*;
     use crate::commands::test_support::Harness;
 
-    fn ctx(h: &mut Harness) -> Ctx<'_> {
-        Ctx {
-            server: &h.server,
-            session: &mut h.session,
-        }
-    }
-
     fn fv(field: &str, value: &str) -> proto::FieldValue {
         proto::FieldValue {
             field: Bytes::copy_from_slice(field.as_bytes()),
@@ -121,117 +114,119 @@ mod tests {
     #[test]
     fn typed_hash_rpcs() {
         let mut h = Harness::new();
-        let c = &mut ctx(&mut h);
-        let set = proto::HSetRequest {
-            db: 0,
-            key: key("h"),
-            fields: vec![fv("a", "1"), fv("b", "2"), fv("a", "3")],
-        };
-        assert_eq!(h_set(c, set).unwrap().added, 2);
-        let get = |c: &mut Ctx<'_>, f: &str| {
-            h_get(
+        h.locked(|c| {
+            let set = proto::HSetRequest {
+                db: 0,
+                key: key("h"),
+                fields: vec![fv("a", "1"), fv("b", "2"), fv("a", "3")],
+            };
+            assert_eq!(h_set(c, set).unwrap().added, 2);
+            let get = |c: &mut Ctx<'_>, f: &str| {
+                h_get(
+                    c,
+                    proto::HGetRequest {
+                        db: 0,
+                        key: key("h"),
+                        field: key(f),
+                    },
+                )
+                .unwrap()
+                .value
+            };
+            assert_eq!(get(c, "a"), Some(key("3")));
+            assert_eq!(get(c, "zz"), None);
+            let values = hm_get(
                 c,
-                proto::HGetRequest {
+                proto::HmGetRequest {
                     db: 0,
                     key: key("h"),
-                    field: key(f),
+                    fields: vec![key("b"), key("zz")],
                 },
             )
             .unwrap()
-            .value
-        };
-        assert_eq!(get(c, "a"), Some(key("3")));
-        assert_eq!(get(c, "zz"), None);
-        let values = hm_get(
-            c,
-            proto::HmGetRequest {
-                db: 0,
-                key: key("h"),
-                fields: vec![key("b"), key("zz")],
-            },
-        )
-        .unwrap()
-        .values;
-        assert_eq!(
-            values,
-            [
-                proto::OptionalFieldValue {
-                    found: true,
-                    value: key("2")
-                },
-                proto::OptionalFieldValue {
-                    found: false,
-                    value: Bytes::new()
-                }
-            ]
-        );
-        let all = h_get_all(
-            c,
-            proto::HGetAllRequest {
-                db: 0,
-                key: key("h"),
-            },
-        )
-        .unwrap()
-        .fields;
-        assert_eq!(all, [fv("a", "3"), fv("b", "2")]);
-        let incr = proto::HIncrByRequest {
-            db: 0,
-            key: key("h"),
-            field: key("n"),
-            increment: -4,
-        };
-        assert_eq!(h_incr_by(c, incr).unwrap().value, -4);
-        let len = |c: &mut Ctx<'_>| {
-            h_len(
+            .values;
+            assert_eq!(
+                values,
+                [
+                    proto::OptionalFieldValue {
+                        found: true,
+                        value: key("2")
+                    },
+                    proto::OptionalFieldValue {
+                        found: false,
+                        value: Bytes::new()
+                    }
+                ]
+            );
+            let all = h_get_all(
                 c,
-                proto::HLenRequest {
+                proto::HGetAllRequest {
                     db: 0,
                     key: key("h"),
                 },
             )
             .unwrap()
-            .length
-        };
-        assert_eq!(len(c), 3);
-        let exists = proto::HExistsRequest {
-            db: 0,
-            key: key("h"),
-            field: key("n"),
-        };
-        assert!(h_exists(c, exists).unwrap().exists);
-        let del = proto::HDelRequest {
-            db: 0,
-            key: key("h"),
-            fields: vec![key("a"), key("b"), key("n"), key("zz")],
-        };
-        assert_eq!(h_del(c, del).unwrap().removed, 3);
-        assert_eq!(len(c), 0);
+            .fields;
+            assert_eq!(all, [fv("a", "3"), fv("b", "2")]);
+            let incr = proto::HIncrByRequest {
+                db: 0,
+                key: key("h"),
+                field: key("n"),
+                increment: -4,
+            };
+            assert_eq!(h_incr_by(c, incr).unwrap().value, -4);
+            let len = |c: &mut Ctx<'_>| {
+                h_len(
+                    c,
+                    proto::HLenRequest {
+                        db: 0,
+                        key: key("h"),
+                    },
+                )
+                .unwrap()
+                .length
+            };
+            assert_eq!(len(c), 3);
+            let exists = proto::HExistsRequest {
+                db: 0,
+                key: key("h"),
+                field: key("n"),
+            };
+            assert!(h_exists(c, exists).unwrap().exists);
+            let del = proto::HDelRequest {
+                db: 0,
+                key: key("h"),
+                fields: vec![key("a"), key("b"), key("n"), key("zz")],
+            };
+            assert_eq!(h_del(c, del).unwrap().removed, 3);
+            assert_eq!(len(c), 0);
+        });
     }
 
     #[test]
     fn empty_lists_are_arity_errors() {
         let mut h = Harness::new();
-        let c = &mut ctx(&mut h);
-        let err = h_set(
-            c,
-            proto::HSetRequest {
-                db: 0,
-                key: key("h"),
-                fields: vec![],
-            },
-        )
-        .unwrap_err();
-        assert_eq!(err, Error::WrongArity("hset".into()));
-        let err = h_del(
-            c,
-            proto::HDelRequest {
-                db: 0,
-                key: key("h"),
-                fields: vec![],
-            },
-        )
-        .unwrap_err();
-        assert_eq!(err, Error::WrongArity("hdel".into()));
+        h.locked(|c| {
+            let err = h_set(
+                c,
+                proto::HSetRequest {
+                    db: 0,
+                    key: key("h"),
+                    fields: vec![],
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err, Error::WrongArity("hset".into()));
+            let err = h_del(
+                c,
+                proto::HDelRequest {
+                    db: 0,
+                    key: key("h"),
+                    fields: vec![],
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err, Error::WrongArity("hdel".into()));
+        });
     }
 }

@@ -183,20 +183,19 @@ mod tests {
     use crate::commands::test_support::Harness;
     use crate::store::{Access, ListValue, SEGMENTS, Value, unix_time_ms};
 
-    fn ctx(h: &mut Harness) -> Ctx<'_> {
-        Ctx {
-            server: &h.server,
-            session: &mut h.session,
-        }
-    }
-
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())
     }
 
     fn put(h: &Harness, db: usize, key: &str, value: Value, expires_at: Option<u64>) {
         let txn = h.server.store.txn(Access::Write, db, [key.as_bytes()]);
-        txn.set(db, key.as_bytes(), value, expires_at);
+        txn.set(
+            db,
+            key.as_bytes(),
+            value,
+            expires_at,
+            crate::store::Event::Set,
+        );
     }
 
     fn expiry_of(time: proto::expiry::Time) -> Option<proto::Expiry> {
@@ -217,7 +216,8 @@ mod tests {
     }
 
     fn ttl_of(h: &mut Harness, key: &str) -> proto::TtlResponse {
-        ttl(&mut ctx(h), proto::TtlRequest { db: 0, key: b(key) }).unwrap()
+        h.call(ttl, proto::TtlRequest { db: 0, key: b(key) })
+            .unwrap()
     }
 
     #[test]
@@ -226,31 +226,33 @@ mod tests {
         h.run(&["SET", "a", "1"]);
         h.run(&["SET", "b", ""]);
         let keys = |ks: &[&str]| ks.iter().map(|k| b(k)).collect::<Vec<_>>();
-        let r = exists(
-            &mut ctx(&mut h),
-            proto::ExistsRequest {
-                db: 0,
-                keys: keys(&["a", "a", "b", "c"]),
-            },
-        )
-        .unwrap();
+        let r = h
+            .call(
+                exists,
+                proto::ExistsRequest {
+                    db: 0,
+                    keys: keys(&["a", "a", "b", "c"]),
+                },
+            )
+            .unwrap();
         assert_eq!(r.count, 3);
-        let r = del(
-            &mut ctx(&mut h),
-            proto::DelRequest {
-                db: 0,
-                keys: keys(&["a", "a", "c"]),
-            },
-        )
-        .unwrap();
+        let r = h
+            .call(
+                del,
+                proto::DelRequest {
+                    db: 0,
+                    keys: keys(&["a", "a", "c"]),
+                },
+            )
+            .unwrap();
         assert_eq!(r.deleted, 1);
         assert_eq!(h.run(&["EXISTS", "a", "b"]), Reply::Integer(1));
         assert_eq!(
-            del(&mut ctx(&mut h), proto::DelRequest::default()).unwrap_err(),
+            h.call(del, proto::DelRequest::default()).unwrap_err(),
             Error::WrongArity("del".into())
         );
         assert_eq!(
-            exists(&mut ctx(&mut h), proto::ExistsRequest::default())
+            h.call(exists, proto::ExistsRequest::default())
                 .unwrap_err()
                 .message(),
             "ERR wrong number of arguments for 'exists' command"
@@ -275,7 +277,9 @@ mod tests {
             ("z", proto::ValueType::Zset),
             ("missing", proto::ValueType::None),
         ] {
-            let r = type_(&mut ctx(&mut h), proto::TypeRequest { db: 0, key: b(key) }).unwrap();
+            let r = h
+                .call(type_, proto::TypeRequest { db: 0, key: b(key) })
+                .unwrap();
             assert_eq!(r.r#type, t as i32, "{key}");
         }
     }
@@ -297,11 +301,9 @@ mod tests {
             }
         );
 
-        let r = expire(
-            &mut ctx(&mut h),
-            expire_req("k", Time::Seconds(100), C::Always),
-        )
-        .unwrap();
+        let r = h
+            .call(expire, expire_req("k", Time::Seconds(100), C::Always))
+            .unwrap();
         assert!(r.applied);
         assert_eq!(h.run(&["TTL", "k"]), Reply::Integer(100));
         let t = ttl_of(&mut h, "k");
@@ -312,35 +314,26 @@ mod tests {
             Reply::Integer(t.expire_at_unix_milliseconds)
         );
 
-        let r = expire(
-            &mut ctx(&mut h),
-            expire_req("k", Time::Milliseconds(5000), C::Always),
-        );
+        let r = h.call(expire, expire_req("k", Time::Milliseconds(5000), C::Always));
         assert!(r.unwrap().applied);
         assert_eq!(h.run(&["TTL", "k"]), Reply::Integer(5));
 
         let at = unix_time_ms() as i64 / 1000 + 1000;
-        let r = expire(
-            &mut ctx(&mut h),
-            expire_req("k", Time::UnixSeconds(at), C::Always),
-        );
+        let r = h.call(expire, expire_req("k", Time::UnixSeconds(at), C::Always));
         assert!(r.unwrap().applied);
         assert_eq!(h.run(&["EXPIRETIME", "k"]), Reply::Integer(at));
         assert_eq!(ttl_of(&mut h, "k").expire_at_unix_milliseconds, at * 1000);
 
         let at_ms = at * 1000 + 1234;
-        let r = expire(
-            &mut ctx(&mut h),
+        let r = h.call(
+            expire,
             expire_req("k", Time::UnixMilliseconds(at_ms), C::Always),
         );
         assert!(r.unwrap().applied);
         assert_eq!(h.run(&["PEXPIRETIME", "k"]), Reply::Integer(at_ms));
 
         // A missing key is not applied.
-        let r = expire(
-            &mut ctx(&mut h),
-            expire_req("nokey", Time::Seconds(10), C::Always),
-        );
+        let r = h.call(expire, expire_req("nokey", Time::Seconds(10), C::Always));
         assert!(!r.unwrap().applied);
         assert_eq!(h.run(&["EXISTS", "nokey"]), Reply::Integer(0));
     }
@@ -359,7 +352,7 @@ mod tests {
             Time::UnixMilliseconds(-100),
         ] {
             h.run(&["SET", "k", "v"]);
-            let r = expire(&mut ctx(&mut h), expire_req("k", time, C::Always)).unwrap();
+            let r = h.call(expire, expire_req("k", time, C::Always)).unwrap();
             assert!(r.applied, "{time:?}");
             assert_eq!(h.run(&["EXISTS", "k"]), Reply::Integer(0), "{time:?}");
         }
@@ -377,15 +370,17 @@ mod tests {
             (Time::Milliseconds(i64::MAX), "pexpire"),
             (Time::UnixSeconds(i64::MAX / 999), "expireat"),
         ] {
-            let e = expire(&mut ctx(&mut h), expire_req("k", time, C::Always)).unwrap_err();
+            let e = h
+                .call(expire, expire_req("k", time, C::Always))
+                .unwrap_err();
             assert_eq!(
                 e.message(),
                 format!("ERR invalid expire time in '{name}' command")
             );
         }
         // PEXPIREAT cannot overflow: the largest time is just far in the future.
-        let r = expire(
-            &mut ctx(&mut h),
+        let r = h.call(
+            expire,
             expire_req("k", Time::UnixMilliseconds(i64::MAX), C::Always),
         );
         assert!(r.unwrap().applied);
@@ -408,7 +403,7 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            assert_eq!(expire(&mut ctx(&mut h), req).unwrap_err(), Error::Syntax);
+            assert_eq!(h.call(expire, req).unwrap_err(), Error::Syntax);
         }
         assert_eq!(h.run(&["PEXPIRETIME", "k"]), Reply::Integer(i64::MAX));
     }
@@ -420,7 +415,7 @@ mod tests {
         let mut h = Harness::new();
         h.run(&["SET", "k", "v"]);
         let run = |h: &mut Harness, secs: i64, c: C| {
-            expire(&mut ctx(h), expire_req("k", Time::Seconds(secs), c))
+            h.call(expire, expire_req("k", Time::Seconds(secs), c))
                 .unwrap()
                 .applied
         };
@@ -445,11 +440,11 @@ mod tests {
         let mut h = Harness::new();
         h.run(&["SET", "k", "v", "EX", "100"]);
         let req = || proto::PersistRequest { db: 0, key: b("k") };
-        assert!(persist(&mut ctx(&mut h), req()).unwrap().applied);
+        assert!(h.call(persist, req()).unwrap().applied);
         assert_eq!(h.run(&["TTL", "k"]), Reply::Integer(-1));
-        assert!(!persist(&mut ctx(&mut h), req()).unwrap().applied);
+        assert!(!h.call(persist, req()).unwrap().applied);
         h.run(&["DEL", "k"]);
-        assert!(!persist(&mut ctx(&mut h), req()).unwrap().applied);
+        assert!(!h.call(persist, req()).unwrap().applied);
     }
 
     #[test]
@@ -462,42 +457,22 @@ mod tests {
             only_if_new: nx,
         };
         assert_eq!(
-            rename(&mut ctx(&mut h), req("nokey", "x", false)).unwrap_err(),
+            h.call(rename, req("nokey", "x", false)).unwrap_err(),
             Error::NoSuchKey
         );
         assert_eq!(
-            rename(&mut ctx(&mut h), req("nokey", "x", true)).unwrap_err(),
+            h.call(rename, req("nokey", "x", true)).unwrap_err(),
             Error::NoSuchKey
         );
         h.run(&["SET", "a", "1", "EX", "100"]);
         h.run(&["SET", "b", "2"]);
-        assert!(
-            rename(&mut ctx(&mut h), req("a", "a", false))
-                .unwrap()
-                .applied
-        );
-        assert!(
-            !rename(&mut ctx(&mut h), req("a", "a", true))
-                .unwrap()
-                .applied
-        );
-        assert!(
-            !rename(&mut ctx(&mut h), req("a", "b", true))
-                .unwrap()
-                .applied
-        );
+        assert!(h.call(rename, req("a", "a", false)).unwrap().applied);
+        assert!(!h.call(rename, req("a", "a", true)).unwrap().applied);
+        assert!(!h.call(rename, req("a", "b", true)).unwrap().applied);
         assert_eq!(h.run(&["GET", "b"]), Reply::bulk("2"));
-        assert!(
-            rename(&mut ctx(&mut h), req("a", "c", true))
-                .unwrap()
-                .applied
-        );
+        assert!(h.call(rename, req("a", "c", true)).unwrap().applied);
         assert_eq!(h.run(&["TTL", "c"]), Reply::Integer(100));
-        assert!(
-            rename(&mut ctx(&mut h), req("c", "b", false))
-                .unwrap()
-                .applied
-        );
+        assert!(h.call(rename, req("c", "b", false)).unwrap().applied);
         assert_eq!(h.run(&["GET", "b"]), Reply::bulk("1"));
         assert_eq!(h.run(&["EXISTS", "a", "c"]), Reply::Integer(0));
     }
@@ -512,48 +487,32 @@ mod tests {
             destination_db: db,
             replace,
         };
-        assert!(
-            !copy(&mut ctx(&mut h), req("nokey", "x", None, false))
-                .unwrap()
-                .copied
-        );
+        assert!(!h.call(copy, req("nokey", "x", None, false)).unwrap().copied);
         h.run(&["SET", "a", "1", "PX", "100000"]);
         h.run(&["SET", "b", "2"]);
         assert_eq!(
-            copy(&mut ctx(&mut h), req("a", "a", None, false))
+            h.call(copy, req("a", "a", None, false))
                 .unwrap_err()
                 .message(),
             "ERR source and destination objects are the same"
         );
         assert_eq!(
-            copy(&mut ctx(&mut h), req("a", "a", Some(0), true))
+            h.call(copy, req("a", "a", Some(0), true))
                 .unwrap_err()
                 .message(),
             "ERR source and destination objects are the same"
         );
         for db in [16, u32::MAX] {
             assert_eq!(
-                copy(&mut ctx(&mut h), req("a", "x", Some(db), false)).unwrap_err(),
+                h.call(copy, req("a", "x", Some(db), false)).unwrap_err(),
                 Error::DbIndexOutOfRange
             );
         }
-        assert!(
-            !copy(&mut ctx(&mut h), req("a", "b", None, false))
-                .unwrap()
-                .copied
-        );
+        assert!(!h.call(copy, req("a", "b", None, false)).unwrap().copied);
         assert_eq!(h.run(&["GET", "b"]), Reply::bulk("2"));
-        assert!(
-            copy(&mut ctx(&mut h), req("a", "b", None, true))
-                .unwrap()
-                .copied
-        );
+        assert!(h.call(copy, req("a", "b", None, true)).unwrap().copied);
         assert_eq!(h.run(&["GET", "b"]), Reply::bulk("1"));
-        assert!(
-            copy(&mut ctx(&mut h), req("a", "a", Some(3), false))
-                .unwrap()
-                .copied
-        );
+        assert!(h.call(copy, req("a", "a", Some(3), false)).unwrap().copied);
         h.run(&["SELECT", "3"]);
         assert_eq!(h.run(&["GET", "a"]), Reply::bulk("1"));
         let Reply::Integer(pttl) = h.run(&["PTTL", "a"]) else {
@@ -567,17 +526,18 @@ mod tests {
         let mut cursor = 0;
         let mut keys = Vec::new();
         for _ in 0..=SEGMENTS {
-            let r = scan(
-                &mut ctx(h),
-                proto::ScanRequest {
-                    db: 0,
-                    cursor,
-                    pattern: pattern.map(b),
-                    count,
-                    r#type: t,
-                },
-            )
-            .unwrap();
+            let r = h
+                .call(
+                    scan,
+                    proto::ScanRequest {
+                        db: 0,
+                        cursor,
+                        pattern: pattern.map(b),
+                        count,
+                        r#type: t,
+                    },
+                )
+                .unwrap();
             keys.extend(
                 r.keys
                     .iter()
@@ -624,29 +584,31 @@ mod tests {
         assert!(scan_all(&mut h, None, 0, zset).is_empty());
 
         // Count 0 is the default 10; a cursor past the end finishes at once.
-        let r = scan(&mut ctx(&mut h), proto::ScanRequest::default()).unwrap();
+        let r = h.call(scan, proto::ScanRequest::default()).unwrap();
         assert_ne!(r.cursor, 0);
-        let r = scan(
-            &mut ctx(&mut h),
-            proto::ScanRequest {
-                cursor: u64::MAX,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let r = h
+            .call(
+                scan,
+                proto::ScanRequest {
+                    cursor: u64::MAX,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         assert_eq!((r.cursor, r.keys.len()), (0, 0));
 
         // The same step through RESP gives the same answer.
-        let r = scan(
-            &mut ctx(&mut h),
-            proto::ScanRequest {
-                cursor: 5,
-                count: 20,
-                pattern: Some(b("key:*")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let r = h
+            .call(
+                scan,
+                proto::ScanRequest {
+                    cursor: 5,
+                    count: 20,
+                    pattern: Some(b("key:*")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let resp = h.run(&["SCAN", "5", "COUNT", "20", "MATCH", "key:*"]);
         assert_eq!(
             resp,
@@ -662,8 +624,8 @@ mod tests {
         let mut h = Harness::new();
         for t in [proto::ValueType::None as i32, 42] {
             assert_eq!(
-                scan(
-                    &mut ctx(&mut h),
+                h.call(
+                    scan,
                     proto::ScanRequest {
                         r#type: Some(t),
                         ..Default::default()
@@ -683,13 +645,13 @@ mod tests {
         h.run(&["SET", "x", "1"]);
         h.run(&["SET", "y", "1"]);
         let size = |h: &mut Harness| {
-            db_size(&mut ctx(h), proto::DbSizeRequest::default())
+            h.call(db_size, proto::DbSizeRequest::default())
                 .unwrap()
                 .size
         };
         assert_eq!(size(&mut h), 2);
-        flush_db(
-            &mut ctx(&mut h),
+        h.call(
+            flush_db,
             proto::FlushDbRequest {
                 db: 2,
                 r#async: true,

@@ -4,18 +4,20 @@
 //! The service has already selected the request's database into `ctx.session.db`. Requests
 //! the Redis syntax could not express fail like the command would: no elements for a push
 //! or no keys for a blocking pop is the command's wrong-arity error; an unknown `ListEnd`
-//! is `ERR syntax error`. The blocking RPCs run the blocking operations with the argument
-//! vector a RESP client would have sent, which is what a blocked client re-runs when it is
-//! served; the service awaits the wait they may leave in the session.
+//! is `ERR syntax error`. The blocking RPCs run the same operations as the commands; when
+//! they find nothing they register a waiter that serves the typed response itself, and the
+//! service awaits it.
 
 use bytes::Bytes;
 
 use super::proto;
+use super::service::Answer;
 use crate::blocking::timeout_from_secs;
 use crate::commands::lists::{self as ops, IndexArg};
-use crate::commands::{Ctx, Reply};
+use crate::commands::{BlockOn, Ctx};
 use crate::error::{Error, Result};
-use crate::store::End;
+use crate::exec;
+use crate::store::{End, ValueType};
 
 fn end(value: i32) -> Result<End> {
     match proto::ListEnd::try_from(value) {
@@ -23,13 +25,6 @@ fn end(value: i32) -> Result<End> {
         Ok(proto::ListEnd::Right) => Ok(End::Right),
         Err(_) => Err(Error::Syntax),
     }
-}
-
-fn end_word(end: End) -> Bytes {
-    Bytes::from_static(match end {
-        End::Left => b"LEFT",
-        End::Right => b"RIGHT",
-    })
 }
 
 fn count(n: usize) -> i64 {
@@ -135,70 +130,70 @@ pub fn l_move(ctx: &mut Ctx<'_>, req: proto::LMoveRequest) -> Result<proto::LMov
     })
 }
 
-/// BLPOP / BRPOP: the reply now, or (when the session holds a wait) the placeholder; the
-/// service turns the final reply into a response with [`blocking_pop_response`].
-pub fn blocking_pop(ctx: &mut Ctx<'_>, req: proto::BlockingPopRequest, end: End) -> Result<Reply> {
-    let name: &'static [u8] = match end {
-        End::Left => b"BLPOP",
-        End::Right => b"BRPOP",
-    };
+/// BLPOP / BRPOP: the element now, or the wait for one (served from the first key to get
+/// elements; the empty response at the request's timeout).
+pub fn blocking_pop(
+    ctx: &mut Ctx<'_>,
+    req: proto::BlockingPopRequest,
+    end: End,
+) -> Result<Answer<proto::BlockingPopResponse>> {
     if req.keys.is_empty() {
-        return Err(Error::WrongArity(
-            String::from_utf8_lossy(name).to_lowercase(),
-        ));
+        let name = match end {
+            End::Left => "blpop",
+            End::Right => "brpop",
+        };
+        return Err(Error::WrongArity(name.into()));
     }
     let timeout = timeout_from_secs(req.timeout)?;
-    // The command a served client re-runs; it never blocks then, so the timeout is moot.
-    let mut argv = Vec::with_capacity(req.keys.len() + 2);
-    argv.push(Bytes::from_static(name));
-    argv.extend(req.keys.iter().cloned());
-    argv.push(Bytes::from_static(b"0"));
-    ops::blocking_pop(ctx, &argv, &req.keys, end, timeout)
-}
-
-/// The response of BLPop/BRPop from the command's reply.
-pub fn blocking_pop_response(reply: Reply) -> Result<proto::BlockingPopResponse> {
-    match reply {
-        Reply::Error(e) => Err(e),
-        Reply::Array(items) => {
-            let mut items = items.into_iter();
-            match (items.next(), items.next()) {
-                (Some(Reply::Bulk(key)), Some(Reply::Bulk(element))) => {
-                    Ok(proto::BlockingPopResponse {
-                        found: true,
-                        key,
-                        element,
-                    })
-                }
-                _ => Err(Error::err("unexpected reply to a blocking pop")),
-            }
-        }
-        _ => Ok(proto::BlockingPopResponse::default()),
+    let found = |popped: Option<(Bytes, Bytes)>| match popped {
+        Some((key, element)) => proto::BlockingPopResponse {
+            found: true,
+            key,
+            element,
+        },
+        None => proto::BlockingPopResponse::default(),
+    };
+    if let Some(popped) = ops::pop_first(ctx, &req.keys, end)? {
+        return Ok(Answer::Now(found(Some(popped))));
     }
+    let on = BlockOn {
+        keys: &req.keys,
+        kind: ValueType::List,
+        also_locks: &[],
+        timeout,
+    };
+    Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
+        Ok(found(ops::pop_first(
+            ctx,
+            &[Bytes::copy_from_slice(key)],
+            end,
+        )?))
+    })))
 }
 
-/// BLMOVE: the reply now, or the placeholder of a wait (see [`blocking_pop`]).
-pub fn bl_move(ctx: &mut Ctx<'_>, req: proto::BlMoveRequest) -> Result<Reply> {
+/// BLMOVE: the moved element now, or the wait for one (the empty response at the
+/// request's timeout).
+pub fn bl_move(
+    ctx: &mut Ctx<'_>,
+    req: proto::BlMoveRequest,
+) -> Result<Answer<proto::LMoveResponse>> {
     let (from, to) = (end(req.from)?, end(req.to)?);
     let timeout = timeout_from_secs(req.timeout)?;
-    let argv = [
-        Bytes::from_static(b"BLMOVE"),
-        req.source.clone(),
-        req.destination.clone(),
-        end_word(from),
-        end_word(to),
-        Bytes::from_static(b"0"),
-    ];
-    ops::blocking_move(ctx, &argv, &req.source, &req.destination, from, to, timeout)
-}
-
-/// The response of BLMove from the command's reply.
-pub fn bl_move_response(reply: Reply) -> Result<proto::LMoveResponse> {
-    match reply {
-        Reply::Error(e) => Err(e),
-        Reply::Bulk(element) => Ok(proto::LMoveResponse {
-            element: Some(element),
-        }),
-        _ => Ok(proto::LMoveResponse { element: None }),
+    if let Some(moved) = ops::try_move(ctx, &req.source, &req.destination, from, to)? {
+        return Ok(Answer::Now(proto::LMoveResponse {
+            element: Some(moved),
+        }));
     }
+    let on = BlockOn {
+        keys: std::slice::from_ref(&req.source),
+        kind: ValueType::List,
+        also_locks: std::slice::from_ref(&req.destination),
+        timeout,
+    };
+    let destination = req.destination.clone();
+    Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
+        Ok(proto::LMoveResponse {
+            element: ops::move_op(ctx, key, &destination, from, to)?,
+        })
+    })))
 }

@@ -1,7 +1,8 @@
 //! The gRPC front end: the `memorabilia.v1.Memorabilia` service over the same store as RESP,
 //! plus the standard health (`grpc.health.v1`) and reflection (v1 and v1alpha) services.
 //!
-//! `service` holds the RPCs, `convert` maps replies and errors to messages and statuses, and
+//! `service` holds the RPCs, `convert` maps replies and errors to messages and statuses,
+//! `typed` says which command and keys each typed request is to the execution path, and
 //! the family files (`strings`, `keys`, `lists`, `hashes`, `sets`, `sorted_sets`) translate
 //! typed requests into the command layer's typed operations.
 
@@ -13,6 +14,7 @@ pub mod service;
 pub mod sets;
 pub mod sorted_sets;
 pub mod strings;
+pub mod typed;
 
 use std::sync::Arc;
 

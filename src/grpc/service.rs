@@ -1,8 +1,9 @@
 //! The `memorabilia.v1.Memorabilia` service. It only translates: a typed RPC picks its
-//! database, calls its family's function in `grpc::strings`, `grpc::keys`, `grpc::hashes`,
-//! `grpc::sets` or `grpc::sorted_sets` (which run the same typed operations as the RESP
-//! commands), and turns errors into statuses; `Execute`, `Batch` and `Pipeline` run Redis
-//! argument vectors through the command table.
+//! database and enters the execution path ([`exec::typed`]) with its command and keys
+//! ([`Typed`]) and its family's function in `grpc::strings`, `grpc::keys`,
+//! `grpc::hashes`, `grpc::sets` or `grpc::sorted_sets` (which run the same typed
+//! operations as the RESP commands), and turns errors into statuses; `Execute`, `Batch`
+//! and `Pipeline` run Redis argument vectors through [`exec::execute`].
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -16,12 +17,14 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
+use super::typed::Typed;
 use super::{convert, hashes, keys, lists, sets, sorted_sets, strings};
-use crate::blocking::Wait;
+use crate::blocking::{Outcome, UNBLOCKED_ERROR, UnblockMode, Wait};
 use crate::commands::sorted_sets::PopEnd;
-use crate::commands::{self, Ctx, Protocol, Reply, Session};
+use crate::commands::{Blocked, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
-use crate::state::{ClientInfo, ClientKind, ServerState};
+use crate::exec;
+use crate::state::{ClientGuard, ClientInfo, ClientKind, ServerState};
 use crate::store::End;
 
 /// The service: shared server state plus the client identity of unary calls.
@@ -45,62 +48,88 @@ impl MemorabiliaService {
         }
     }
 
-    /// Runs a typed RPC's function in a fresh session on database `db`.
-    fn typed<Req, Resp>(
+    /// Runs a typed RPC (named after the command `rpc`) in a fresh session on its
+    /// request's database, through the execution path.
+    fn typed<Req: Typed, Resp>(
         &self,
+        rpc: &'static str,
         db: u32,
         request: Req,
         call: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
     ) -> std::result::Result<Response<Resp>, Status> {
         let mut session = grpc_session(self.unary_client.clone());
         session.db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
-        let mut ctx = Ctx {
-            server: &self.state,
-            session: &mut session,
-        };
-        let result = call(&mut ctx, request);
-        // Clients blocked on keys this call readied are served before it answers.
-        commands::serve_blocked(&self.state);
-        result.map(Response::new).map_err(|e| convert::status(&e))
+        let name = request.command(rpc);
+        exec::typed(
+            &self.state,
+            &mut session,
+            name,
+            request,
+            |r, locks| r.locks(locks),
+            call,
+        )
+        .map(Response::new)
+        .map_err(|e| convert::status(&e))
     }
 
-    /// Runs a typed blocking RPC (BLPop, BRPop, BLMove, BZPopMin, BZPopMax): its function answers at once or
-    /// leaves a wait in the session, which this awaits; `respond` builds the response
-    /// from the final reply. The call has a client of its own, so `CLIENT UNBLOCK` can
-    /// address it. A deadline or cancellation drops this future, and with it the wait.
-    async fn typed_blocking<Req, Resp>(
+    /// Runs a typed blocking RPC (BLPop, BRPop, BLMove, BZPopMin, BZPopMax): its function
+    /// answers at once or leaves a wait, which this awaits. The call has a client of its
+    /// own, so `CLIENT UNBLOCK` can address it. A deadline or cancellation drops this
+    /// future, and with it the wait; the request's own timeout answers the empty response.
+    async fn typed_blocking<Req: Typed, Resp: Default>(
         &self,
+        rpc: &'static str,
         request: Request<Req>,
         db: impl Fn(&Req) -> u32,
-        call: impl FnOnce(&mut Ctx<'_>, Req) -> Result<Reply>,
-        respond: fn(Reply) -> Result<Resp>,
+        call: impl FnOnce(&mut Ctx<'_>, Req) -> Result<Answer<Resp>>,
     ) -> std::result::Result<Response<Resp>, Status> {
-        let mut session = grpc_session(self.call_client(&request));
+        let client = self.call_client(&request);
+        let _guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client);
         let request = request.into_inner();
         session.db = checked_db(&self.state, db(&request)).map_err(|e| convert::status(&e))?;
-        let reply = {
-            let mut ctx = Ctx {
-                server: &self.state,
-                session: &mut session,
-            };
-            call(&mut ctx, request)
+        let name = request.command(rpc);
+        let answer = exec::typed(
+            &self.state,
+            &mut session,
+            name,
+            request,
+            |r, locks| r.locks(locks),
+            call,
+        )
+        .map_err(|e| convert::status(&e))?;
+        let response = match answer {
+            Answer::Now(response) => response,
+            Answer::Blocked(wait) => {
+                let outcome = tokio::select! {
+                    outcome = wait.outcome() => outcome,
+                    _ = self.state.shutdown.cancelled() => {
+                        return Err(Status::unavailable("the server is shutting down"));
+                    }
+                };
+                match outcome {
+                    Outcome::Served(result) => result.map_err(|e| convert::status(&e))?,
+                    Outcome::TimedOut | Outcome::Unblocked(UnblockMode::Timeout) => Resp::default(),
+                    Outcome::Unblocked(UnblockMode::Error) => {
+                        return Err(convert::status(&UNBLOCKED_ERROR));
+                    }
+                }
+            }
         };
-        commands::serve_blocked(&self.state);
-        let reply = match (reply, session.blocked.take()) {
-            (Err(e), _) => return Err(convert::status(&e)),
-            (Ok(_), Some(wait)) => wait_for(&self.state, wait).await?,
-            (Ok(reply), None) => reply,
-        };
-        respond(reply)
-            .map(Response::new)
-            .map_err(|e| convert::status(&e))
+        Ok(Response::new(response))
     }
 }
 
+/// What a typed blocking RPC's function gives: its response now, or the wait for it.
+pub enum Answer<T> {
+    Now(T),
+    Blocked(Wait<Result<T>>),
+}
+
 /// Waits for a blocked command's reply; the server's shutdown ends the call instead.
-async fn wait_for(state: &ServerState, wait: Wait) -> std::result::Result<Reply, Status> {
+async fn wait_for(state: &ServerState, blocked: Blocked) -> std::result::Result<Reply, Status> {
     tokio::select! {
-        reply = wait.reply() => Ok(reply),
+        reply = blocked.reply() => Ok(reply),
         _ = state.shutdown.cancelled() => Err(Status::unavailable("the server is shutting down")),
     }
 }
@@ -138,7 +167,7 @@ fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
 /// What running a `Command` gave: its reply, or the wait of a blocked command.
 enum Ran {
     Reply(proto::Reply),
-    Blocked(Wait),
+    Blocked(Blocked),
 }
 
 /// Runs one `Command` in `session`, awaiting it if it blocks.
@@ -149,7 +178,7 @@ async fn run_command(
 ) -> std::result::Result<proto::Reply, Status> {
     match start_command(state, session, command) {
         Ran::Reply(reply) => Ok(reply),
-        Ran::Blocked(wait) => Ok(convert::reply(wait_for(state, wait).await?)),
+        Ran::Blocked(blocked) => Ok(convert::reply(wait_for(state, blocked).await?)),
     }
 }
 
@@ -162,17 +191,11 @@ fn start_command(state: &ServerState, session: &mut Session, command: proto::Com
         Ok(db) => {
             session.db = db;
             session.client.set_db(db);
-            commands::execute(
-                &mut Ctx {
-                    server: state,
-                    session,
-                },
-                &command.args,
-            )
+            exec::execute(state, session, &command.args)
         }
     };
     match session.blocked.take() {
-        Some(wait) => Ran::Blocked(wait),
+        Some(blocked) => Ran::Blocked(blocked),
         None => Ran::Reply(convert::reply(reply)),
     }
 }
@@ -180,7 +203,7 @@ fn start_command(state: &ServerState, session: &mut Session, command: proto::Com
 /// Declares typed unary RPCs: each reads the request's `db` and calls its function.
 #[allow(unused_macros)] // used once the typed RPC families land
 macro_rules! typed_rpcs {
-    ($($rpc:ident: $req:ident -> $resp:ident => $call:path;)*) => {
+    ($($rpc:ident: $req:ident -> $resp:ident => $call:path, $rpc_name:literal;)*) => {
         $(
             // Written out as `#[tonic::async_trait]` would expand it: the attribute runs
             // before this macro, so it cannot rewrite an `async fn` produced here.
@@ -193,7 +216,7 @@ macro_rules! typed_rpcs {
                 Self: 'async_trait,
             {
                 let request = request.into_inner();
-                Box::pin(std::future::ready(self.typed(request.db, request, $call)))
+                Box::pin(std::future::ready(self.typed($rpc_name, request.db, request, $call)))
             }
         )*
     };
@@ -202,63 +225,63 @@ macro_rules! typed_rpcs {
 #[tonic::async_trait]
 impl Memorabilia for MemorabiliaService {
     typed_rpcs! {
-        get: GetRequest -> GetResponse => strings::get;
-        set: SetRequest -> SetResponse => strings::set;
-        get_del: GetDelRequest -> GetDelResponse => strings::get_del;
-        get_ex: GetExRequest -> GetExResponse => strings::get_ex;
-        m_get: MGetRequest -> MGetResponse => strings::m_get;
-        m_set: MSetRequest -> MSetResponse => strings::m_set;
-        m_set_nx: MSetNxRequest -> MSetNxResponse => strings::m_set_nx;
-        incr: IncrRequest -> IncrResponse => strings::incr;
-        incr_by: IncrByRequest -> IncrResponse => strings::incr_by;
-        incr_by_float: IncrByFloatRequest -> IncrByFloatResponse => strings::incr_by_float;
-        append: AppendRequest -> AppendResponse => strings::append;
-        str_len: StrLenRequest -> StrLenResponse => strings::str_len;
-        get_range: GetRangeRequest -> GetRangeResponse => strings::get_range;
-        set_range: SetRangeRequest -> SetRangeResponse => strings::set_range;
-        l_push: ListPushRequest -> ListPushResponse => lists::l_push;
-        r_push: ListPushRequest -> ListPushResponse => lists::r_push;
-        l_pop: ListPopRequest -> ListPopResponse => lists::l_pop;
-        r_pop: ListPopRequest -> ListPopResponse => lists::r_pop;
-        l_len: LLenRequest -> LLenResponse => lists::l_len;
-        l_range: LRangeRequest -> LRangeResponse => lists::l_range;
-        l_index: LIndexRequest -> LIndexResponse => lists::l_index;
-        l_set: LSetRequest -> LSetResponse => lists::l_set;
-        l_rem: LRemRequest -> LRemResponse => lists::l_rem;
-        l_trim: LTrimRequest -> LTrimResponse => lists::l_trim;
-        l_move: LMoveRequest -> LMoveResponse => lists::l_move;
-        del: DelRequest -> DelResponse => keys::del;
-        exists: ExistsRequest -> ExistsResponse => keys::exists;
-        r#type: TypeRequest -> TypeResponse => keys::type_;
-        expire: ExpireRequest -> ExpireResponse => keys::expire;
-        persist: PersistRequest -> PersistResponse => keys::persist;
-        ttl: TtlRequest -> TtlResponse => keys::ttl;
-        rename: RenameRequest -> RenameResponse => keys::rename;
-        copy: CopyRequest -> CopyResponse => keys::copy;
-        scan: ScanRequest -> ScanResponse => keys::scan;
-        db_size: DbSizeRequest -> DbSizeResponse => keys::db_size;
-        flush_db: FlushDbRequest -> FlushDbResponse => keys::flush_db;
-        h_set: HSetRequest -> HSetResponse => hashes::h_set;
-        h_get: HGetRequest -> HGetResponse => hashes::h_get;
-        hm_get: HmGetRequest -> HmGetResponse => hashes::hm_get;
-        h_get_all: HGetAllRequest -> HGetAllResponse => hashes::h_get_all;
-        h_del: HDelRequest -> HDelResponse => hashes::h_del;
-        h_incr_by: HIncrByRequest -> HIncrByResponse => hashes::h_incr_by;
-        h_len: HLenRequest -> HLenResponse => hashes::h_len;
-        h_exists: HExistsRequest -> HExistsResponse => hashes::h_exists;
-        s_add: SAddRequest -> SAddResponse => sets::s_add;
-        s_rem: SRemRequest -> SRemResponse => sets::s_rem;
-        s_members: SMembersRequest -> SMembersResponse => sets::s_members;
-        s_is_member: SIsMemberRequest -> SIsMemberResponse => sets::s_is_member;
-        s_card: SCardRequest -> SCardResponse => sets::s_card;
+        get: GetRequest -> GetResponse => strings::get, "get";
+        set: SetRequest -> SetResponse => strings::set, "set";
+        get_del: GetDelRequest -> GetDelResponse => strings::get_del, "getdel";
+        get_ex: GetExRequest -> GetExResponse => strings::get_ex, "getex";
+        m_get: MGetRequest -> MGetResponse => strings::m_get, "mget";
+        m_set: MSetRequest -> MSetResponse => strings::m_set, "mset";
+        m_set_nx: MSetNxRequest -> MSetNxResponse => strings::m_set_nx, "msetnx";
+        incr: IncrRequest -> IncrResponse => strings::incr, "incr";
+        incr_by: IncrByRequest -> IncrResponse => strings::incr_by, "incrby";
+        incr_by_float: IncrByFloatRequest -> IncrByFloatResponse => strings::incr_by_float, "incrbyfloat";
+        append: AppendRequest -> AppendResponse => strings::append, "append";
+        str_len: StrLenRequest -> StrLenResponse => strings::str_len, "strlen";
+        get_range: GetRangeRequest -> GetRangeResponse => strings::get_range, "getrange";
+        set_range: SetRangeRequest -> SetRangeResponse => strings::set_range, "setrange";
+        l_push: ListPushRequest -> ListPushResponse => lists::l_push, "lpush";
+        r_push: ListPushRequest -> ListPushResponse => lists::r_push, "rpush";
+        l_pop: ListPopRequest -> ListPopResponse => lists::l_pop, "lpop";
+        r_pop: ListPopRequest -> ListPopResponse => lists::r_pop, "rpop";
+        l_len: LLenRequest -> LLenResponse => lists::l_len, "llen";
+        l_range: LRangeRequest -> LRangeResponse => lists::l_range, "lrange";
+        l_index: LIndexRequest -> LIndexResponse => lists::l_index, "lindex";
+        l_set: LSetRequest -> LSetResponse => lists::l_set, "lset";
+        l_rem: LRemRequest -> LRemResponse => lists::l_rem, "lrem";
+        l_trim: LTrimRequest -> LTrimResponse => lists::l_trim, "ltrim";
+        l_move: LMoveRequest -> LMoveResponse => lists::l_move, "lmove";
+        del: DelRequest -> DelResponse => keys::del, "del";
+        exists: ExistsRequest -> ExistsResponse => keys::exists, "exists";
+        r#type: TypeRequest -> TypeResponse => keys::type_, "type";
+        expire: ExpireRequest -> ExpireResponse => keys::expire, "expire";
+        persist: PersistRequest -> PersistResponse => keys::persist, "persist";
+        ttl: TtlRequest -> TtlResponse => keys::ttl, "ttl";
+        rename: RenameRequest -> RenameResponse => keys::rename, "rename";
+        copy: CopyRequest -> CopyResponse => keys::copy, "copy";
+        scan: ScanRequest -> ScanResponse => keys::scan, "scan";
+        db_size: DbSizeRequest -> DbSizeResponse => keys::db_size, "dbsize";
+        flush_db: FlushDbRequest -> FlushDbResponse => keys::flush_db, "flushdb";
+        h_set: HSetRequest -> HSetResponse => hashes::h_set, "hset";
+        h_get: HGetRequest -> HGetResponse => hashes::h_get, "hget";
+        hm_get: HmGetRequest -> HmGetResponse => hashes::hm_get, "hmget";
+        h_get_all: HGetAllRequest -> HGetAllResponse => hashes::h_get_all, "hgetall";
+        h_del: HDelRequest -> HDelResponse => hashes::h_del, "hdel";
+        h_incr_by: HIncrByRequest -> HIncrByResponse => hashes::h_incr_by, "hincrby";
+        h_len: HLenRequest -> HLenResponse => hashes::h_len, "hlen";
+        h_exists: HExistsRequest -> HExistsResponse => hashes::h_exists, "hexists";
+        s_add: SAddRequest -> SAddResponse => sets::s_add, "sadd";
+        s_rem: SRemRequest -> SRemResponse => sets::s_rem, "srem";
+        s_members: SMembersRequest -> SMembersResponse => sets::s_members, "smembers";
+        s_is_member: SIsMemberRequest -> SIsMemberResponse => sets::s_is_member, "sismember";
+        s_card: SCardRequest -> SCardResponse => sets::s_card, "scard";
         // ---- Sorted sets ----
-        z_add: ZAddRequest -> ZAddResponse => sorted_sets::z_add;
-        z_rem: ZRemRequest -> ZRemResponse => sorted_sets::z_rem;
-        z_score: ZScoreRequest -> ZScoreResponse => sorted_sets::z_score;
-        z_incr_by: ZIncrByRequest -> ZIncrByResponse => sorted_sets::z_incr_by;
-        z_card: ZCardRequest -> ZCardResponse => sorted_sets::z_card;
-        z_rank: ZRankRequest -> ZRankResponse => sorted_sets::z_rank;
-        z_range: ZRangeRequest -> ZRangeResponse => sorted_sets::z_range;
+        z_add: ZAddRequest -> ZAddResponse => sorted_sets::z_add, "zadd";
+        z_rem: ZRemRequest -> ZRemResponse => sorted_sets::z_rem, "zrem";
+        z_score: ZScoreRequest -> ZScoreResponse => sorted_sets::z_score, "zscore";
+        z_incr_by: ZIncrByRequest -> ZIncrByResponse => sorted_sets::z_incr_by, "zincrby";
+        z_card: ZCardRequest -> ZCardResponse => sorted_sets::z_card, "zcard";
+        z_rank: ZRankRequest -> ZRankResponse => sorted_sets::z_rank, "zrank";
+        z_range: ZRangeRequest -> ZRangeResponse => sorted_sets::z_range, "zrange";
     }
 
     async fn ping(
@@ -266,7 +289,7 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::PingRequest>,
     ) -> std::result::Result<Response<proto::PingResponse>, Status> {
         // PING touches no database.
-        self.typed(0, request.into_inner(), strings::ping)
+        self.typed("ping", 0, request.into_inner(), strings::ping)
     }
 
     async fn bl_pop(
@@ -274,10 +297,10 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::BlockingPopRequest>,
     ) -> std::result::Result<Response<proto::BlockingPopResponse>, Status> {
         self.typed_blocking(
+            "blpop",
             request,
             |r| r.db,
             |ctx, r| lists::blocking_pop(ctx, r, End::Left),
-            lists::blocking_pop_response,
         )
         .await
     }
@@ -287,10 +310,10 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::BlockingPopRequest>,
     ) -> std::result::Result<Response<proto::BlockingPopResponse>, Status> {
         self.typed_blocking(
+            "brpop",
             request,
             |r| r.db,
             |ctx, r| lists::blocking_pop(ctx, r, End::Right),
-            lists::blocking_pop_response,
         )
         .await
     }
@@ -299,7 +322,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::BlMoveRequest>,
     ) -> std::result::Result<Response<proto::LMoveResponse>, Status> {
-        self.typed_blocking(request, |r| r.db, lists::bl_move, lists::bl_move_response)
+        self.typed_blocking("blmove", request, |r| r.db, lists::bl_move)
             .await
     }
 
@@ -308,10 +331,10 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::BzPopRequest>,
     ) -> std::result::Result<Response<proto::BzPopResponse>, Status> {
         self.typed_blocking(
+            "bzpopmin",
             request,
             |r| r.db,
             |ctx, r| sorted_sets::bz_pop(ctx, r, PopEnd::Min),
-            sorted_sets::bz_pop_response,
         )
         .await
     }
@@ -321,10 +344,10 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::BzPopRequest>,
     ) -> std::result::Result<Response<proto::BzPopResponse>, Status> {
         self.typed_blocking(
+            "bzpopmax",
             request,
             |r| r.db,
             |ctx, r| sorted_sets::bz_pop(ctx, r, PopEnd::Max),
-            sorted_sets::bz_pop_response,
         )
         .await
     }
@@ -333,7 +356,10 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::Command>,
     ) -> std::result::Result<Response<proto::Reply>, Status> {
-        let mut session = grpc_session(self.call_client(&request));
+        let client = self.call_client(&request);
+        // What the call leaves behind (a WATCH, say) goes with it.
+        let _guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client);
         let reply = run_command(&self.state, &mut session, request.into_inner()).await?;
         Ok(Response::new(reply))
     }
@@ -342,13 +368,66 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::BatchRequest>,
     ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
-        let mut session = grpc_session(self.call_client(&request));
+        let client = self.call_client(&request);
+        let _guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client);
         let commands = request.into_inner().commands;
         let mut replies = Vec::with_capacity(commands.len());
         for command in commands {
             replies.push(run_command(&self.state, &mut session, command).await?);
         }
         Ok(Response::new(proto::BatchResponse { replies }))
+    }
+
+    async fn transaction(
+        &self,
+        request: Request<proto::TransactionRequest>,
+    ) -> std::result::Result<Response<proto::TransactionResponse>, Status> {
+        let client = self.call_client(&request);
+        let _guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client);
+        let request = request.into_inner();
+        let status = |e: Error| convert::status(&e);
+        let preconditions = request
+            .preconditions
+            .into_iter()
+            .map(|p| {
+                let check = match p.check {
+                    Some(proto::precondition::Check::Exists(e)) => exec::Check::Exists(e),
+                    Some(proto::precondition::Check::ValueEquals(v)) => exec::Check::ValueEquals(v),
+                    Some(proto::precondition::Check::Version(v)) => exec::Check::Version(v),
+                    None => return Err(Error::err("a precondition needs a check")),
+                };
+                Ok(exec::Precondition {
+                    db: checked_db(&self.state, p.db)?,
+                    key: p.key,
+                    check,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map_err(status)?;
+        let commands = request
+            .commands
+            .into_iter()
+            .map(|c| Ok((checked_db(&self.state, c.db)?, c.args)))
+            .collect::<Result<Vec<_>>>()
+            .map_err(status)?;
+        let done = exec::transaction(&self.state, &mut session, &preconditions, &commands)
+            .map_err(status)?;
+        Ok(Response::new(proto::TransactionResponse {
+            committed: done.committed,
+            held: done.held,
+            replies: done.replies.into_iter().map(convert::reply).collect(),
+            versions: done
+                .versions
+                .into_iter()
+                .map(|(db, key, version)| proto::KeyVersion {
+                    db: db as u32,
+                    key,
+                    version: version.into(),
+                })
+                .collect(),
+        }))
     }
 
     async fn pipeline(
@@ -361,6 +440,7 @@ impl Memorabilia for MemorabiliaService {
         let (peer, local) = addresses(&request);
         let client = self.state.clients.register(ClientKind::Grpc, peer, local);
         Ok(Response::new(Box::pin(PipelineReplies {
+            _guard: ClientGuard::new(self.state.clone(), client.clone()),
             state: self.state.clone(),
             input: request.into_inner(),
             stop: Box::pin(self.state.shutdown.clone().cancelled_owned()),
@@ -378,6 +458,8 @@ impl Memorabilia for MemorabiliaService {
 /// them as one batch and queues their replies, so a client with many commands in flight
 /// gets them batched like RESP pipelining, with no task or channel per command.
 pub struct PipelineReplies {
+    /// Unregisters the stream's client however the stream ends.
+    _guard: ClientGuard,
     state: Arc<ServerState>,
     input: Streaming<proto::Command>,
     session: Session,
@@ -433,9 +515,9 @@ impl Stream for PipelineReplies {
                     }
                     match start_command(&this.state, &mut this.session, command) {
                         Ran::Reply(reply) => this.ready.push_back(reply),
-                        Ran::Blocked(wait) => {
+                        Ran::Blocked(blocked) => {
                             // Polled once the replies before it are sent.
-                            this.blocked = Some(Box::pin(wait.reply()));
+                            this.blocked = Some(Box::pin(blocked.reply()));
                             break;
                         }
                     }
@@ -465,11 +547,5 @@ impl Stream for PipelineReplies {
             None if this.finished => Poll::Ready(None),
             None => Poll::Pending,
         }
-    }
-}
-
-impl Drop for PipelineReplies {
-    fn drop(&mut self) {
-        self.state.clients.unregister(self.session.client.id);
     }
 }

@@ -80,48 +80,46 @@ mod tests {
     #[test]
     fn typed_set_rpcs() {
         let mut h = Harness::new();
-        let c = &mut Ctx {
-            server: &h.server,
-            session: &mut h.session,
-        };
-        let add = proto::SAddRequest {
-            db: 0,
-            key: b("s"),
-            members: vec![b("3"), b("1"), b("3"), b("2")],
-        };
-        assert_eq!(s_add(c, add).unwrap().added, 3);
-        let members = s_members(c, proto::SMembersRequest { db: 0, key: b("s") }).unwrap();
-        assert_eq!(members.members, [b("1"), b("2"), b("3")], "intset order");
-        let is = |c: &mut Ctx<'_>, m: &str| {
-            s_is_member(
-                c,
-                proto::SIsMemberRequest {
-                    db: 0,
-                    key: b("s"),
-                    member: b(m),
-                },
-            )
-            .unwrap()
-            .is_member
-        };
-        assert!(is(c, "2"));
-        assert!(!is(c, "9"));
-        let rem = proto::SRemRequest {
-            db: 0,
-            key: b("s"),
-            members: vec![b("1"), b("9")],
-        };
-        assert_eq!(s_rem(c, rem).unwrap().removed, 1);
-        let card = s_card(c, proto::SCardRequest { db: 0, key: b("s") }).unwrap();
-        assert_eq!(card.cardinality, 2);
-        let empty = proto::SAddRequest {
-            db: 0,
-            key: b("s"),
-            members: vec![],
-        };
-        assert_eq!(
-            s_add(c, empty).unwrap_err(),
-            Error::WrongArity("sadd".into())
-        );
+        h.locked(|c| {
+            let add = proto::SAddRequest {
+                db: 0,
+                key: b("s"),
+                members: vec![b("3"), b("1"), b("3"), b("2")],
+            };
+            assert_eq!(s_add(c, add).unwrap().added, 3);
+            let members = s_members(c, proto::SMembersRequest { db: 0, key: b("s") }).unwrap();
+            assert_eq!(members.members, [b("1"), b("2"), b("3")], "intset order");
+            let is = |c: &mut Ctx<'_>, m: &str| {
+                s_is_member(
+                    c,
+                    proto::SIsMemberRequest {
+                        db: 0,
+                        key: b("s"),
+                        member: b(m),
+                    },
+                )
+                .unwrap()
+                .is_member
+            };
+            assert!(is(c, "2"));
+            assert!(!is(c, "9"));
+            let rem = proto::SRemRequest {
+                db: 0,
+                key: b("s"),
+                members: vec![b("1"), b("9")],
+            };
+            assert_eq!(s_rem(c, rem).unwrap().removed, 1);
+            let card = s_card(c, proto::SCardRequest { db: 0, key: b("s") }).unwrap();
+            assert_eq!(card.cardinality, 2);
+            let empty = proto::SAddRequest {
+                db: 0,
+                key: b("s"),
+                members: vec![],
+            };
+            assert_eq!(
+                s_add(c, empty).unwrap_err(),
+                Error::WrongArity("sadd".into())
+            );
+        });
     }
 }

@@ -6,20 +6,22 @@
 //! ZAdd/ZRem is the command's wrong-arity error, an unknown enum value or an unset
 //! `range` is `ERR syntax error`, a NaN score `ERR value is not a valid float`.
 //!
-//! BZPopMin/BZPopMax run the blocking operation with the argument vector a RESP client
-//! would have sent (what a blocked client re-runs when it is served); the service awaits
-//! the wait they may leave in the session, under the call's deadline.
+//! BZPopMin/BZPopMax run the same pop as the commands; when there is nothing to pop they
+//! register a waiter that serves the typed response itself, and the service awaits it
+//! under the call's deadline.
 
 use bytes::Bytes;
 
 use super::proto;
+use super::service::Answer;
 use crate::blocking::timeout_from_secs;
 use crate::commands::sorted_sets::{
-    self as ops, BlockingTake, PopEnd, RangeArgs, RangeSpec, ZAddArgs, ZAddComparison,
-    ZAddCondition, ZAddOutcome,
+    self as ops, PopEnd, RangeArgs, RangeSpec, ZAddArgs, ZAddComparison, ZAddCondition, ZAddOutcome,
 };
-use crate::commands::{Ctx, Reply};
+use crate::commands::{BlockOn, Ctx};
 use crate::error::{Error, Result};
+use crate::exec;
+use crate::store::ValueType;
 use crate::store::sorted_set::{LexBound, LexRange, ScoreRange};
 
 fn count(n: usize) -> i64 {
@@ -180,42 +182,43 @@ pub fn z_range(ctx: &mut Ctx<'_>, req: proto::ZRangeRequest) -> Result<proto::ZR
     Ok(proto::ZRangeResponse { members })
 }
 
-/// BZPOPMIN / BZPOPMAX key... timeout: the reply now, or (when the session holds a wait)
-/// the placeholder; the service turns the final reply into a response with
-/// [`bz_pop_response`].
-pub fn bz_pop(ctx: &mut Ctx<'_>, req: proto::BzPopRequest, end: PopEnd) -> Result<Reply> {
-    let name: &'static str = match end {
-        PopEnd::Min => "BZPOPMIN",
-        PopEnd::Max => "BZPOPMAX",
-    };
+/// BZPOPMIN / BZPOPMAX key... timeout: the popped member now, or the wait for one (served
+/// from the first key to get members; the empty response at the request's timeout).
+pub fn bz_pop(
+    ctx: &mut Ctx<'_>,
+    req: proto::BzPopRequest,
+    end: PopEnd,
+) -> Result<Answer<proto::BzPopResponse>> {
     if req.keys.is_empty() {
-        return Err(Error::WrongArity(name.to_lowercase()));
+        let name = match end {
+            PopEnd::Min => "bzpopmin",
+            PopEnd::Max => "bzpopmax",
+        };
+        return Err(Error::WrongArity(name.into()));
     }
     let timeout = timeout_from_secs(req.timeout)?;
-    // The command a served client re-runs; it never blocks then, so the timeout is moot.
-    let mut argv = Vec::with_capacity(req.keys.len() + 2);
-    argv.push(Bytes::from_static(name.as_bytes()));
-    argv.extend(req.keys.iter().cloned());
-    argv.push(Bytes::from_static(b"0"));
-    ops::blocking_zpop(ctx, &argv, &req.keys, end, BlockingTake::One, timeout)
-}
-
-/// The response of BZPopMin/BZPopMax from the command's reply (`[key, member, score]`, or
-/// a null array at the timeout).
-pub fn bz_pop_response(reply: Reply) -> Result<proto::BzPopResponse> {
-    match reply {
-        Reply::Error(e) => Err(e),
-        Reply::Array(items) => match <[Reply; 3]>::try_from(items) {
-            Ok([Reply::Bulk(key), Reply::Bulk(member), Reply::Double(score)]) => {
-                Ok(proto::BzPopResponse {
-                    found: true,
-                    key,
-                    member,
-                    score,
-                })
-            }
-            _ => Err(Error::err("unexpected reply to a blocking sorted-set pop")),
+    let found = |popped: Option<(Bytes, Vec<(Bytes, f64)>)>| match popped {
+        Some((key, mut members)) => match members.pop() {
+            Some((member, score)) => proto::BzPopResponse {
+                found: true,
+                key,
+                member,
+                score,
+            },
+            None => proto::BzPopResponse::default(),
         },
-        _ => Ok(proto::BzPopResponse::default()),
+        None => proto::BzPopResponse::default(),
+    };
+    if let Some(popped) = ops::zpop_op(ctx, &req.keys, end, 1)? {
+        return Ok(Answer::Now(found(Some(popped))));
     }
+    let on = BlockOn {
+        keys: &req.keys,
+        kind: ValueType::SortedSet,
+        also_locks: &[],
+        timeout,
+    };
+    Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
+        Ok(found(ops::zpop_op(ctx, &[key], end, 1)?))
+    })))
 }

@@ -214,11 +214,7 @@ mod tests {
         f: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
         req: Req,
     ) -> Result<Resp> {
-        let mut ctx = Ctx {
-            server: &h.server,
-            session: &mut h.session,
-        };
-        f(&mut ctx, req)
+        h.call(f, req)
     }
 
     fn err_text<T: std::fmt::Debug>(r: Result<T>) -> String {
@@ -306,6 +302,7 @@ mod tests {
             key.as_bytes(),
             crate::store::Value::List(Default::default()),
             None,
+            crate::store::Event::Set,
         );
     }
 

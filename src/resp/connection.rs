@@ -15,9 +15,9 @@ use tokio::net::TcpStream;
 
 use super::decoder::{DecoderLimits, RequestDecoder};
 use super::encoder::encode;
-use crate::blocking::Wait;
-use crate::commands::{Ctx, Reply, Session, execute};
+use crate::commands::{Blocked, Reply, Session};
 use crate::error::Error;
+use crate::exec::execute;
 use crate::state::{ClientInfo, ServerState};
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -82,9 +82,9 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             match outcome {
                 Outcome::Close => break true,
                 Outcome::Done => break false,
-                Outcome::Blocked(wait) => {
+                Outcome::Blocked(blocked) => {
                     let reply = tokio::select! {
-                        reply = wait.reply() => reply,
+                        reply = blocked.reply() => reply,
                         _ = client.kill.cancelled() => break true,
                         _ = state.shutdown.cancelled() => break true,
                         // Like Redis, keep reading while blocked, to notice a disconnect.
@@ -176,7 +176,7 @@ enum Outcome {
     /// Close once what is buffered is written (QUIT, SHUTDOWN, a protocol error).
     Close,
     /// A command blocked; the rest of the input waits for its reply.
-    Blocked(Wait),
+    Blocked(Blocked),
 }
 
 /// Runs every complete command in `input`, appending the replies to `output`, until one
@@ -189,21 +189,13 @@ fn run_batch(
     argv: &mut Vec<bytes::Bytes>,
     output: &mut BytesMut,
 ) -> Outcome {
-    let mut processed = 0u64;
-    let outcome = loop {
+    loop {
         match decoder.decode(input, argv) {
             Ok(true) => {
-                processed += 1;
-                let reply = execute(
-                    &mut Ctx {
-                        server: state,
-                        session,
-                    },
-                    argv,
-                );
+                let reply = execute(state, session, argv);
                 argv.clear();
-                if let Some(wait) = session.blocked.take() {
-                    break Outcome::Blocked(wait);
+                if let Some(blocked) = session.blocked.take() {
+                    break Outcome::Blocked(blocked);
                 }
                 if session.close_now {
                     break Outcome::Close;
@@ -215,17 +207,13 @@ fn run_batch(
             }
             Ok(false) => break Outcome::Done,
             Err(protocol_error) => {
-                let reply = Reply::Error(Error::err(protocol_error.0));
-                encode(&reply, session.protocol, output);
+                let error = Error::err(protocol_error.0);
+                state.stats.errors.count(&error);
+                encode(&Reply::Error(error), session.protocol, output);
                 break Outcome::Close;
             }
         }
-    };
-    state
-        .stats
-        .total_commands_processed
-        .fetch_add(processed, Ordering::Relaxed);
-    outcome
+    }
 }
 
 /// The settings a connection consults on every read, cached until the configuration's

@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
-use crate::state::{ClientKind, ServerState};
+use crate::state::{ClientGuard, ClientKind, ServerState};
 
 /// Accepts clients until shutdown, then waits for every connection to finish.
 pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
@@ -57,10 +57,12 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
             .register(ClientKind::Resp, peer.to_string(), local.clone());
         #[cfg(unix)]
         client.set_fd(std::os::fd::AsRawFd::as_raw_fd(&stream) as i64);
+        // Created before the task: even a task that panics, or never runs, unregisters.
+        let guard = ClientGuard::new(state.clone(), client.clone());
         let state = state.clone();
         tracker.spawn(async move {
-            connection::serve_client(state.clone(), stream, client.clone()).await;
-            state.clients.unregister(client.id);
+            let _guard = guard;
+            connection::serve_client(state, stream, client).await;
         });
     }
     tracker.close();

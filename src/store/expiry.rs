@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::{Access, SEGMENTS, Store};
+use super::{Access, Event, LockPlan, SEGMENTS, Store};
 
 /// Keep going while at least this share of the inspected volatile keys had expired (Redis's
 /// `ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`, 10%).
@@ -72,12 +72,13 @@ impl Store {
     /// Removes the expired keys of one segment. Returns (volatile keys checked, removed,
     /// sum of remaining TTLs in ms).
     fn expire_segment(&self, db: usize, segment: usize) -> (usize, usize, u64) {
-        let txn = self.txn_segment(Access::Write, db, segment);
+        let mut plan = LockPlan::new();
+        plan.segment(db, segment, Access::Write);
+        let txn = self.lock(plan);
         let now = txn.now_ms();
         let mut expired = Vec::new();
         let (mut checked, mut ttl_sum) = (0, 0u64);
-        let seg = &self.dbs[db].segments[segment];
-        for (key, entry) in seg.map.iter(&txn.guard) {
+        txn.for_each_raw(db, segment, |key, entry| {
             if let Some(at) = entry.expires_at() {
                 checked += 1;
                 if at <= now {
@@ -86,9 +87,10 @@ impl Store {
                     ttl_sum += at - now;
                 }
             }
-        }
+        });
+        // Each removal is recorded as `expired` (the entry is past its time).
         for key in &expired {
-            txn.remove(db, key);
+            txn.remove(db, key, Event::Expired);
         }
         (checked, expired.len(), ttl_sum)
     }
@@ -114,7 +116,13 @@ mod tests {
                 } else {
                     Some(past + 3_600_000)
                 };
-                txn.set(1, k, Value::string(Bytes::from_static(b"v")), expiry);
+                txn.set(
+                    1,
+                    k,
+                    Value::string(Bytes::from_static(b"v")),
+                    expiry,
+                    crate::store::Event::Set,
+                );
             }
         }
         assert_eq!(store.db_info(1).keys, 1000);

@@ -39,6 +39,24 @@ pub fn distinct_indexes(rng: &mut impl Rng, len: usize, count: usize) -> Vec<usi
     index::sample(rng, len, count).into_vec()
 }
 
+/// The one routine behind the repeating picks of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER
+/// with a negative count: `picks` elements chosen independently and uniformly from a
+/// collection of `len > 0`, each as `at(index)` gives it. A client can ask for any count
+/// up to `i64::MAX`; `None` when the reply cannot even be allocated (Redis would stream it
+/// until memory ran out), so no count can abort the server.
+pub fn repeated_picks<T>(
+    rng: &mut impl Rng,
+    len: usize,
+    picks: u64,
+    mut at: impl FnMut(usize) -> T,
+) -> Option<Vec<T>> {
+    let picks = usize::try_from(picks).ok()?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(picks).ok()?;
+    out.extend((0..picks).map(|_| at(rng.random_range(0..len))));
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +70,16 @@ mod tests {
         assert_eq!(scan_window(3, 15, 10), (0..3, 0));
         assert_eq!(scan_window(0, 0, 10), (0..0, 0));
         assert_eq!(scan_window(5, u64::MAX, 2), (3..5, 3));
+    }
+
+    #[test]
+    fn repeated_picks_refuse_what_cannot_be_allocated() {
+        let mut rng = rand::rng();
+        let picks = repeated_picks(&mut rng, 3, 1000, |i| i).unwrap();
+        assert_eq!(picks.len(), 1000);
+        assert!(picks.iter().all(|&i| i < 3));
+        assert!(repeated_picks(&mut rng, 3, i64::MAX as u64, |i| i).is_none());
+        assert!(repeated_picks(&mut rng, 3, u64::MAX, |i| i).is_none());
     }
 
     #[test]

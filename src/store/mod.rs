@@ -3,17 +3,17 @@
 //!
 //! # Layout and isolation
 //! Each database is split into [`SEGMENTS`] segments by a hash of the key. A segment is a
-//! `papaya` map plus a reader-writer lock. A command opens a [`Txn`] over the keys it will
-//! touch: the txn takes the segment locks of those keys, shared for reads and exclusive for
-//! writes, always in ascending (database, segment) order, so multi-key commands cannot
-//! deadlock and every command sees and leaves a consistent state of its keys. Whole-database
-//! commands lock every segment of the database(s) they touch. A thread holds one txn at a
-//! time and never across an `.await` (the txn also holds a `papaya` guard, which is `!Send`).
+//! `papaya` map plus a reader-writer lock. All work happens inside a [`Txn`] opened by
+//! [`Store::lock`] over a [`LockPlan`] (see [`txn`] for the locking rules); every change a
+//! txn makes is recorded as an [`Effect`] and handed to the store's [`Observer`] before
+//! its locks are released (see [`effects`]).
 //!
 //! Segments also give `SCAN` a stable cursor (a segment index) and the active expiry cycle a
-//! unit of work.
+//! unit of work. Each segment stamps the entries it changes with a version (a per-segment
+//! counter), so a key's version changes whenever the key does.
 
 mod compact;
+pub mod effects;
 mod expiry;
 pub mod glob;
 mod hash;
@@ -22,25 +22,24 @@ pub mod list;
 pub mod numeric;
 mod set;
 pub mod sorted_set;
+mod txn;
 mod value;
 
 use std::hash::BuildHasher;
-use std::ops::Range;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use parking_lot::RawRwLock;
 use parking_lot::lock_api::RawRwLock as _;
-use rand::Rng;
-use seize::{Collector, LocalGuard};
-use smallvec::SmallVec;
+use seize::Collector;
 
 pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
+pub use effects::{Effect, Event, EventClass, Observer};
 pub use expiry::ExpireCycleReport;
-pub use indexed::distinct_indexes;
+pub use indexed::{distinct_indexes, repeated_picks};
 pub use list::End;
+pub use txn::{LockPlan, Txn};
 pub use value::{
     Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
     ValueType,
@@ -51,8 +50,8 @@ pub const SEGMENTS: usize = 256;
 
 type SegmentMap = papaya::HashMap<Key, Entry, foldhash::fast::RandomState>;
 
-/// Whether a txn reads or writes its keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a txn reads or writes a segment. Ordered: a segment asked for both is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
     Read,
     Write,
@@ -67,6 +66,19 @@ struct Segment {
     volatile: AtomicUsize,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// The last version stamped on an entry of this segment.
+    versions: AtomicU32,
+}
+
+impl Segment {
+    /// A version no entry of this segment has had recently: written only under the
+    /// segment's exclusive lock, so a plain load and store suffice. Never 0, which stands
+    /// for "absent".
+    fn next_version(&self) -> u32 {
+        let next = self.versions.load(Ordering::Relaxed).wrapping_add(1).max(1);
+        self.versions.store(next, Ordering::Relaxed);
+        next
+    }
 }
 
 struct Db {
@@ -89,23 +101,74 @@ pub struct DbInfo {
     pub avg_ttl: u64,
 }
 
+/// The time commands run at: the system clock, or a fixed time set by tests.
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// Unix milliseconds; 0 follows the system clock.
+    fixed_ms: AtomicU64,
+}
+
+impl Clock {
+    /// The current time in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.fixed().unwrap_or_else(unix_time_ms)
+    }
+
+    /// The fixed time, when one is set.
+    pub fn fixed(&self) -> Option<u64> {
+        match self.fixed_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(ms),
+        }
+    }
+
+    /// Fixes the clock at `ms` (Unix milliseconds), or lets it follow the system clock again.
+    pub fn set_fixed(&self, ms: Option<u64>) {
+        self.fixed_ms.store(
+            ms.unwrap_or(0).max(u64::from(ms.is_some())),
+            Ordering::Relaxed,
+        );
+    }
+}
+
 /// All databases of the server.
 pub struct Store {
     dbs: Box<[Db]>,
     /// One collector for every segment map, so one guard serves a whole multi-key txn.
     collector: Arc<Collector>,
-    segment_hasher: foldhash::quality::FixedState,
     epoch_secs: u64,
     pub stats: StoreStats,
+    pub clock: Clock,
     expiry_cursor: AtomicUsize,
+    observer: OnceLock<Arc<dyn Observer>>,
 }
 
 /// Current Unix time in milliseconds.
 pub fn unix_time_ms() -> u64 {
+    unix_time_us() / 1000
+}
+
+/// Current Unix time in microseconds.
+pub fn unix_time_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
+}
+
+/// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
+/// database and every run.
+static SEGMENT_HASHER: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x6d656d6f);
+
+/// The segment a key lives in (the same in every database).
+pub fn segment_of(key: &[u8]) -> usize {
+    (SEGMENT_HASHER.hash_one(key) >> 56) as usize % SEGMENTS
+}
+
+/// The global slot of a key: database * SEGMENTS + segment.
+fn slot_of(db: usize, key: &[u8]) -> u32 {
+    (db * SEGMENTS + segment_of(key)) as u32
 }
 
 impl Store {
@@ -124,6 +187,7 @@ impl Store {
                         volatile: AtomicUsize::new(0),
                         hits: AtomicU64::new(0),
                         misses: AtomicU64::new(0),
+                        versions: AtomicU32::new(0),
                     })
                     .collect(),
                 avg_ttl: AtomicU64::new(0),
@@ -132,11 +196,17 @@ impl Store {
         Store {
             dbs,
             collector,
-            segment_hasher: foldhash::quality::FixedState::with_seed(0x6d656d6f),
             epoch_secs: unix_time_ms() / 1000,
             stats: StoreStats::default(),
+            clock: Clock::default(),
             expiry_cursor: AtomicUsize::new(0),
+            observer: OnceLock::new(),
         }
+    }
+
+    /// Installs the observer every txn hands its effects to. Set once, at start-up.
+    pub fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.observer.set(observer);
     }
 
     pub fn databases(&self) -> usize {
@@ -145,62 +215,12 @@ impl Store {
 
     /// The segment a key lives in (the same in every database).
     pub fn segment_of(&self, key: &[u8]) -> usize {
-        (self.segment_hasher.hash_one(key) >> 56) as usize % SEGMENTS
-    }
-
-    fn slot(&self, db: usize, key: &[u8]) -> u32 {
-        (db * SEGMENTS + self.segment_of(key)) as u32
+        segment_of(key)
     }
 
     fn segment(&self, slot: u32) -> &Segment {
         let slot = slot as usize;
         &self.dbs[slot / SEGMENTS].segments[slot % SEGMENTS]
-    }
-
-    /// Opens a txn over `keys` of database `db`.
-    ///
-    /// # Panics
-    /// If `db` is out of range; callers validate database indexes first.
-    pub fn txn<'s, 'k>(
-        &'s self,
-        access: Access,
-        db: usize,
-        keys: impl IntoIterator<Item = &'k [u8]>,
-    ) -> Txn<'s> {
-        self.txn_multi(access, keys.into_iter().map(|k| (db, k)))
-    }
-
-    /// Opens a txn over keys that may live in different databases (`COPY ... DB`).
-    pub fn txn_multi<'s, 'k>(
-        &'s self,
-        access: Access,
-        keys: impl IntoIterator<Item = (usize, &'k [u8])>,
-    ) -> Txn<'s> {
-        let mut slots: SmallVec<[u32; 4]> =
-            keys.into_iter().map(|(db, k)| self.slot(db, k)).collect();
-        slots.sort_unstable();
-        slots.dedup();
-        for &slot in &slots {
-            lock(&self.segment(slot).lock, access);
-        }
-        Txn::new(self, access, Held::Slots(slots))
-    }
-
-    /// Opens a txn over every key of the databases in `dbs`.
-    pub fn txn_dbs(&self, access: Access, dbs: Range<usize>) -> Txn<'_> {
-        for db in dbs.clone() {
-            for seg in self.dbs[db].segments.iter() {
-                lock(&seg.lock, access);
-            }
-        }
-        Txn::new(self, access, Held::Dbs(dbs))
-    }
-
-    /// Opens a txn over one segment of one database (`SCAN`, the expiry cycle).
-    pub fn txn_segment(&self, access: Access, db: usize, segment: usize) -> Txn<'_> {
-        let slot = (db * SEGMENTS + segment) as u32;
-        lock(&self.segment(slot).lock, access);
-        Txn::new(self, access, Held::Slots(SmallVec::from_slice(&[slot])))
     }
 
     /// `INFO keyspace` numbers for one database (approximate under concurrent writes, as
@@ -243,293 +263,15 @@ impl Store {
 
     /// Seconds since the store's epoch, the clock `Entry::accessed_secs` is measured in.
     pub fn clock_secs(&self) -> u32 {
-        self.now_secs(unix_time_ms())
-    }
-}
-
-fn lock(lock: &RawRwLock, access: Access) {
-    match access {
-        Access::Read => lock.lock_shared(),
-        Access::Write => lock.lock_exclusive(),
-    }
-}
-
-enum Held {
-    Slots(SmallVec<[u32; 4]>),
-    Dbs(Range<usize>),
-}
-
-/// An open transaction: the locks over a set of keys (or whole databases) plus the time the
-/// command runs at. Every read and write of a command goes through one txn, which is what
-/// makes the command atomic. Dropping it releases the locks.
-pub struct Txn<'s> {
-    store: &'s Store,
-    access: Access,
-    held: Held,
-    guard: LocalGuard<'s>,
-    now_ms: u64,
-    now_secs: u32,
-}
-
-impl<'s> Txn<'s> {
-    fn new(store: &'s Store, access: Access, held: Held) -> Txn<'s> {
-        let now_ms = unix_time_ms();
-        Txn {
-            store,
-            access,
-            held,
-            guard: store.collector.enter(),
-            now_ms,
-            now_secs: store.now_secs(now_ms),
-        }
-    }
-
-    /// The time this command runs at, in Unix milliseconds (fixed for the whole command,
-    /// like Redis's per-command time snapshot).
-    pub fn now_ms(&self) -> u64 {
-        self.now_ms
-    }
-
-    pub fn access(&self) -> Access {
-        self.access
-    }
-
-    fn holds(&self, slot: u32) -> bool {
-        match &self.held {
-            Held::Slots(slots) => slots.contains(&slot),
-            Held::Dbs(dbs) => dbs.contains(&(slot as usize / SEGMENTS)),
-        }
-    }
-
-    fn segment_for(&self, db: usize, key: &[u8]) -> &'s Segment {
-        let slot = self.store.slot(db, key);
-        debug_assert!(self.holds(slot), "key used outside the txn's locks");
-        self.store.segment(slot)
-    }
-
-    /// Looks a key up for reading: counts a keyspace hit or miss and updates its access
-    /// time. Expired keys are absent (and reclaimed).
-    pub fn get(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.counted(db, key, self.lookup(db, key, true))
-    }
-
-    /// Looks a key up for reading without updating its access time, but counting a keyspace
-    /// hit or miss: Redis's `LOOKUP_NOTOUCH` reads (`TTL`, `TYPE`, `EXISTS`, `OBJECT`).
-    pub fn get_no_touch(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.counted(db, key, self.lookup(db, key, false))
-    }
-
-    /// Counts a read lookup's outcome as a keyspace hit or miss.
-    fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
-        let seg = self.segment_for(db, key);
-        let counter = if entry.is_some() {
-            &seg.hits
-        } else {
-            &seg.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        entry
-    }
-
-    /// Looks a key up to modify it: updates its access time, counts no hit or miss.
-    pub fn get_for_write(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.lookup(db, key, true)
-    }
-
-    /// Looks a key up without side effects on statistics or access time (`OBJECT`, `TTL`).
-    pub fn peek(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.lookup(db, key, false)
-    }
-
-    fn lookup(&self, db: usize, key: &[u8], touch: bool) -> Option<&Entry> {
-        let seg = self.segment_for(db, key);
-        let entry = seg.map.get(key, &self.guard)?;
-        if entry.is_expired(self.now_ms) {
-            self.expire_now(seg, key);
-            return None;
-        }
-        if touch {
-            entry.touch(self.now_secs);
-        }
-        Some(entry)
-    }
-
-    /// Lazy expiry. Under a shared lock other readers may race to remove the same key, so
-    /// removal is conditional and only the winner counts it; no writer can be active here.
-    fn expire_now(&self, seg: &Segment, key: &[u8]) {
-        let now = self.now_ms;
-        if let Ok(Some(_)) = seg
-            .map
-            .remove_if(key, |_, e| e.is_expired(now), &self.guard)
-        {
-            seg.volatile.fetch_sub(1, Ordering::Relaxed);
-            self.store
-                .stats
-                .expired_keys
-                .fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    fn assert_writable(&self) {
-        debug_assert!(self.access == Access::Write, "write through a read txn");
-    }
-
-    /// Stores `value` under `key`, replacing any previous value and expiry. Callers need not
-    /// look the key up first: replacing an entry that had expired counts it as expired, as
-    /// Redis's lookup before the write would have.
-    pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
-        self.assert_writable();
-        let seg = self.segment_for(db, key);
-        let entry = Entry::new(value, expires_at, self.now_secs);
-        let old = seg.map.insert(Key::from(key), entry, &self.guard);
-        let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
-        if old.is_some_and(|e| e.is_expired(self.now_ms)) {
-            self.store
-                .stats
-                .expired_keys
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        adjust_volatile(seg, was_volatile, expires_at.is_some());
-    }
-
-    /// Replaces the value of an existing key, keeping its expiry (`KEEPTTL`, `INCR`,
-    /// `APPEND`). Creates the key without expiry when absent.
-    pub fn replace_value(&self, db: usize, key: &[u8], value: Value) {
-        let expiry = self.get_for_write(db, key).and_then(Entry::expires_at);
-        self.set(db, key, value, expiry);
-    }
-
-    /// Removes a key; returns the removed value when the key was live.
-    pub fn remove(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.assert_writable();
-        let seg = self.segment_for(db, key);
-        let old = seg.map.remove(key, &self.guard)?;
-        if old.expires_at().is_some() {
-            seg.volatile.fetch_sub(1, Ordering::Relaxed);
-        }
-        if old.is_expired(self.now_ms) {
-            self.store
-                .stats
-                .expired_keys
-                .fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        Some(old)
-    }
-
-    /// Sets or clears the expiry of a live key. Returns false when the key is absent.
-    pub fn set_expiry(&self, db: usize, key: &[u8], expires_at: Option<u64>) -> bool {
-        self.assert_writable();
-        let Some(entry) = self.get_for_write(db, key) else {
-            return false;
-        };
-        let seg = self.segment_for(db, key);
-        adjust_volatile(seg, entry.expires_at().is_some(), expires_at.is_some());
-        entry.store_expiry(expires_at);
-        true
-    }
-
-    /// Number of keys in a database, counting keys that expired but are not yet reclaimed
-    /// (as Redis's `DBSIZE` does).
-    pub fn len(&self, db: usize) -> usize {
-        self.store.dbs[db]
-            .segments
-            .iter()
-            .map(|s| s.map.len())
-            .sum()
-    }
-
-    pub fn is_empty(&self, db: usize) -> bool {
-        self.len(db) == 0
-    }
-
-    /// Removes every key of a database. Requires a txn over the whole database.
-    pub fn clear(&self, db: usize) {
-        self.assert_writable();
-        debug_assert!(matches!(&self.held, Held::Dbs(r) if r.contains(&db)));
-        for seg in self.store.dbs[db].segments.iter() {
-            seg.map.clear(&self.guard);
-            seg.volatile.store(0, Ordering::Relaxed);
-        }
-        self.store.dbs[db].avg_ttl.store(0, Ordering::Relaxed);
-    }
-
-    /// Calls `f` for each live key of one segment (expired keys are skipped).
-    pub fn for_each_in_segment(&self, db: usize, segment: usize, mut f: impl FnMut(&[u8], &Entry)) {
-        let slot = (db * SEGMENTS + segment) as u32;
-        debug_assert!(self.holds(slot));
-        for (key, entry) in self.store.segment(slot).map.iter(&self.guard) {
-            if !entry.is_expired(self.now_ms) {
-                f(key, entry);
-            }
-        }
-    }
-
-    /// A uniformly chosen segment, then a uniformly chosen live key within it; `None` when
-    /// the database holds no live key. Requires a txn over the whole database.
-    pub fn random_key(&self, db: usize) -> Option<Bytes> {
-        let mut rng = rand::rng();
-        let segments = &self.store.dbs[db].segments;
-        let start = rng.random_range(0..SEGMENTS);
-        for i in 0..SEGMENTS {
-            let seg = &segments[(start + i) % SEGMENTS];
-            let live: Vec<&Key> = seg
-                .map
-                .iter(&self.guard)
-                .filter(|(_, e)| !e.is_expired(self.now_ms))
-                .map(|(k, _)| k)
-                .collect();
-            if !live.is_empty() {
-                let key = live[rng.random_range(0..live.len())];
-                return Some(Bytes::copy_from_slice(key));
-            }
-        }
-        None
-    }
-}
-
-fn adjust_volatile(seg: &Segment, was: bool, is: bool) {
-    match (was, is) {
-        (false, true) => {
-            seg.volatile.fetch_add(1, Ordering::Relaxed);
-        }
-        (true, false) => {
-            seg.volatile.fetch_sub(1, Ordering::Relaxed);
-        }
-        _ => {}
-    }
-}
-
-impl Drop for Txn<'_> {
-    fn drop(&mut self) {
-        let unlock = |lock: &RawRwLock| {
-            // Safety: this txn acquired each of these locks exactly once, in this mode.
-            unsafe {
-                match self.access {
-                    Access::Read => lock.unlock_shared(),
-                    Access::Write => lock.unlock_exclusive(),
-                }
-            }
-        };
-        match &self.held {
-            Held::Slots(slots) => {
-                for &slot in slots {
-                    unlock(&self.store.segment(slot).lock);
-                }
-            }
-            Held::Dbs(dbs) => {
-                for db in dbs.clone() {
-                    for seg in self.store.dbs[db].segments.iter() {
-                        unlock(&seg.lock);
-                    }
-                }
-            }
-        }
+        self.now_secs(self.clock.now_ms())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+    use parking_lot::Mutex;
+
     use super::*;
 
     fn string(v: &str) -> Value {
@@ -549,13 +291,13 @@ mod tests {
         let store = Store::new(2);
         {
             let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
-            txn.set(0, b"k", string("v"), None);
+            txn.set(0, b"k", string("v"), None, Event::Set);
         }
         assert_eq!(get_str(&store, 0, b"k").as_deref(), Some(&b"v"[..]));
         assert_eq!(get_str(&store, 1, b"k"), None);
         let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
-        assert!(txn.remove(0, b"k").is_some());
-        assert!(txn.remove(0, b"k").is_none());
+        assert!(txn.remove(0, b"k", Event::Del).is_some());
+        assert!(txn.remove(0, b"k", Event::Del).is_none());
     }
 
     #[test]
@@ -563,7 +305,7 @@ mod tests {
         let store = Store::new(1);
         {
             let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
-            txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1));
+            txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1), Event::Set);
         }
         assert_eq!(store.db_info(0).expires, 1);
         assert_eq!(get_str(&store, 0, b"k"), None);
@@ -582,8 +324,8 @@ mod tests {
     fn overwriting_an_expired_key_counts_it_as_expired() {
         let store = Store::new(1);
         let txn = store.txn(Access::Write, 0, [&b"k"[..]]);
-        txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1));
-        txn.set(0, b"k", string("w"), None);
+        txn.set(0, b"k", string("v"), Some(txn.now_ms() - 1), Event::Set);
+        txn.set(0, b"k", string("w"), None, Event::Set);
         drop(txn);
         assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 1);
         assert_eq!(store.db_info(0).expires, 0);
@@ -595,11 +337,11 @@ mod tests {
         let store = Store::new(1);
         let far = unix_time_ms() + 100_000;
         let txn = store.txn(Access::Write, 0, [&b"a"[..], &b"b"[..]]);
-        txn.set(0, b"a", string("1"), Some(far));
-        txn.set(0, b"b", string("1"), None);
-        assert!(txn.set_expiry(0, b"b", Some(far)));
-        txn.set(0, b"a", string("2"), None);
-        assert!(txn.set_expiry(0, b"b", None));
+        txn.set(0, b"a", string("1"), Some(far), Event::Set);
+        txn.set(0, b"b", string("1"), None, Event::Set);
+        assert!(txn.set_expiry(0, b"b", Some(far), Event::Expire));
+        txn.set(0, b"a", string("2"), None, Event::Set);
+        assert!(txn.set_expiry(0, b"b", None, Event::Persist));
         drop(txn);
         assert_eq!(store.db_info(0).expires, 0);
         assert_eq!(store.db_info(0).keys, 2);
@@ -612,12 +354,12 @@ mod tests {
         let keys: Vec<Vec<u8>> = (0..2000).map(|i| format!("k{i}").into_bytes()).collect();
         let txn = store.txn(Access::Write, 0, keys.iter().map(|k| k.as_slice()));
         for k in &keys {
-            txn.set(0, k, string("x"), None);
+            txn.set(0, k, string("x"), None, Event::Set);
         }
         drop(txn);
         let txn = store.txn_dbs(Access::Read, 0..1);
         assert_eq!(txn.len(0), 2000);
-        assert!(txn.random_key(0).is_some());
+        assert!(txn.random_key(0, &mut rand::rng()).is_some());
     }
 
     #[test]
@@ -631,8 +373,8 @@ mod tests {
                     for i in 0..2000 {
                         let v = string(&format!("{t}-{i}"));
                         let txn = store.txn(Access::Write, 0, keys);
-                        txn.set(0, b"a", v.clone(), None);
-                        txn.set(0, b"b", v, None);
+                        txn.set(0, b"a", v.clone(), None, Event::Set);
+                        txn.set(0, b"b", v, None, Event::Set);
                     }
                 })
             })
@@ -652,5 +394,137 @@ mod tests {
         for w in writers {
             w.join().unwrap();
         }
+    }
+
+    /// Collects every record handed to it.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Effect>>);
+
+    impl Observer for Recorder {
+        fn observe(&self, effects: &[Effect]) {
+            self.0.lock().extend_from_slice(effects);
+        }
+    }
+
+    fn key_event(db: usize, key: &str, event: Event) -> Effect {
+        Effect::Key {
+            db,
+            key: Key::from(key.as_bytes()),
+            event,
+        }
+    }
+
+    #[test]
+    fn effects_are_recorded_in_order_and_observed_at_the_end() {
+        let store = Store::new(2);
+        let recorder = Arc::new(Recorder::default());
+        store.set_observer(recorder.clone());
+        let now = unix_time_ms();
+        {
+            let txn = store.txn(Access::Write, 0, [&b"a"[..], &b"b"[..]]);
+            txn.set(0, b"a", string("1"), Some(now - 1), Event::Set);
+            txn.set(0, b"a", string("2"), None, Event::Set);
+            txn.set(0, b"a", string("3"), None, Event::IncrBy);
+            assert!(txn.set_expiry(0, b"a", Some(now + 10_000), Event::Expire));
+            assert!(!txn.set_expiry(0, b"b", None, Event::Persist));
+            txn.modified(0, b"a", Event::Append);
+            assert!(txn.remove(0, b"a", Event::Del).is_some());
+            assert!(txn.remove(0, b"b", Event::Del).is_none());
+            assert!(recorder.0.lock().is_empty(), "observed before the end");
+        }
+        assert_eq!(
+            *recorder.0.lock(),
+            vec![
+                key_event(0, "a", Event::New),
+                key_event(0, "a", Event::Set),
+                key_event(0, "a", Event::Expired),
+                key_event(0, "a", Event::New),
+                key_event(0, "a", Event::Set),
+                key_event(0, "a", Event::IncrBy),
+                key_event(0, "a", Event::Expire),
+                key_event(0, "a", Event::Append),
+                key_event(0, "a", Event::Del),
+            ]
+        );
+        recorder.0.lock().clear();
+        // Lazy expiry by a reader, and a flush.
+        {
+            let txn = store.txn(Access::Write, 1, [&b"x"[..]]);
+            txn.set(1, b"x", string("v"), Some(now - 1), Event::Set);
+        }
+        recorder.0.lock().clear();
+        assert_eq!(get_str(&store, 1, b"x"), None);
+        store.txn_dbs(Access::Write, 1..2).clear(1);
+        assert_eq!(
+            *recorder.0.lock(),
+            vec![key_event(1, "x", Event::Expired), Effect::Flushed { db: 1 }]
+        );
+    }
+
+    #[test]
+    fn versions_change_with_every_change_and_never_repeat_in_a_segment() {
+        let store = Store::new(1);
+        let version = |key: &[u8]| {
+            let txn = store.txn(Access::Read, 0, [key]);
+            txn.get(0, key).map_or(0, |e| e.version())
+        };
+        let mut seen = vec![version(b"k")];
+        assert_eq!(seen[0], 0);
+        let changes: [&dyn Fn(&Txn<'_>); 4] = [
+            &|txn| txn.set(0, b"k", string("v"), None, Event::Set),
+            &|txn| txn.set(0, b"k", string("v"), None, Event::Set),
+            &|txn| assert!(txn.set_expiry(0, b"k", Some(u64::MAX / 2), Event::Expire)),
+            &|txn| txn.modified(0, b"k", Event::Append),
+        ];
+        for change in changes {
+            change(&store.txn(Access::Write, 0, [&b"k"[..]]));
+            let v = version(b"k");
+            assert!(!seen.contains(&v), "version {v} repeated");
+            seen.push(v);
+        }
+        let _ = store
+            .txn(Access::Write, 0, [&b"k"[..]])
+            .remove(0, b"k", Event::Del);
+        assert_eq!(version(b"k"), 0);
+    }
+
+    #[test]
+    fn plans_lock_each_slot_once_with_the_strongest_access() {
+        let store = Store::new(2);
+        let mut plan = LockPlan::new();
+        plan.key(0, b"a", Access::Read);
+        plan.key(0, b"a", Access::Write);
+        plan.key(0, b"a", Access::Read);
+        plan.key(1, b"b", Access::Read);
+        let txn = store.lock(plan);
+        // Written through the slot asked for both ways; read through the other.
+        txn.set(0, b"a", string("1"), None, Event::Set);
+        assert!(txn.covers(1, b"b") && txn.get(1, b"b").is_none());
+        assert!(!txn.covers(1, b"a") || segment_of(b"a") == segment_of(b"b"));
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "a thread opened a second transaction")]
+    fn a_second_txn_on_one_thread_is_a_bug() {
+        let store = Store::new(1);
+        let _first = store.txn(Access::Read, 0, [&b"a"[..]]);
+        let _second = store.txn(Access::Read, 0, [&b"zzz"[..]]);
+    }
+
+    #[test]
+    fn a_fixed_clock_is_the_time_of_every_txn() {
+        let store = Store::new(1);
+        store.clock.set_fixed(Some(1_000_000));
+        assert_eq!(store.txn(Access::Read, 0, [&b"a"[..]]).now_ms(), 1_000_000);
+        {
+            let txn = store.txn(Access::Write, 0, [&b"a"[..]]);
+            txn.set(0, b"a", string("v"), Some(1_000_500), Event::Set);
+        }
+        assert!(get_str(&store, 0, b"a").is_some());
+        store.clock.set_fixed(Some(1_000_500));
+        assert!(get_str(&store, 0, b"a").is_none());
+        store.clock.set_fixed(None);
+        assert!(store.txn(Access::Read, 0, [&b"a"[..]]).now_ms() > 1_000_000_000_000);
     }
 }

@@ -231,23 +231,38 @@ impl Value {
 /// Sentinel for "no expiry" in [`Entry::expires_at`].
 const NO_EXPIRY: u64 = 0;
 
-/// What the map stores per key. Expiry and access time are atomics so `EXPIRE`, `PERSIST`
-/// and reads can update them without replacing the entry (and its value) in the map.
+/// What the map stores per key. Expiry, access time and version are atomics so `EXPIRE`,
+/// `PERSIST`, reads and in-place changes can update them without replacing the entry (and
+/// its value) in the map.
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
     expires_at: AtomicU64,
     /// Last access, in seconds since the store's epoch (for `OBJECT IDLETIME`).
     accessed: AtomicU32,
+    /// Stamped by the key's segment whenever the key changes (it fits the padding, so it
+    /// costs no memory).
+    version: AtomicU32,
 }
 
 impl Entry {
-    pub fn new(value: Value, expires_at: Option<u64>, now_secs: u32) -> Entry {
+    pub fn new(value: Value, expires_at: Option<u64>, now_secs: u32, version: u32) -> Entry {
         Entry {
             value,
             expires_at: AtomicU64::new(expires_at.unwrap_or(NO_EXPIRY)),
             accessed: AtomicU32::new(now_secs),
+            version: AtomicU32::new(version),
         }
+    }
+
+    /// The key's version: it changes with every change of the key, and no two states of
+    /// the keys of one segment share one (until the segment's 32-bit counter wraps).
+    pub fn version(&self) -> u32 {
+        self.version.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_version(&self, version: u32) {
+        self.version.store(version, Ordering::Relaxed);
     }
 
     /// Absolute expiry in Unix milliseconds, if the key is volatile.
@@ -322,7 +337,7 @@ mod tests {
 
     #[test]
     fn expiry_sentinel_round_trips() {
-        let e = Entry::new(Value::string(Bytes::new()), None, 0);
+        let e = Entry::new(Value::string(Bytes::new()), None, 0, 1);
         assert_eq!(e.expires_at(), None);
         e.store_expiry(Some(0));
         assert_eq!(e.expires_at(), Some(1));

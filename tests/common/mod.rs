@@ -131,7 +131,7 @@ pub async fn connection_db(server: &RunningServer, db: u32) -> redis::aio::Multi
 /// Stores a list under `key` straight into the store: no list command exists yet, and the
 /// typed RPCs need a key of another type to answer WRONGTYPE.
 pub fn plant_list(server: &RunningServer, db: usize, key: &[u8], items: &[&[u8]]) {
-    use memorabilia::store::{Access, ListValue, Value};
+    use memorabilia::store::{Access, Event, ListValue, Value};
     let list = ListValue {
         items: items
             .iter()
@@ -145,6 +145,7 @@ pub fn plant_list(server: &RunningServer, db: usize, key: &[u8], items: &[&[u8]]
         key,
         Value::List(std::sync::Arc::new(parking_lot::RwLock::new(list))),
         None,
+        Event::RPush,
     );
 }
 

@@ -1,0 +1,478 @@
+//! The execution path: every command, from either front end, passes through here, as
+//! every command of redis-server passes through `processCommand` and `call()`.
+//!
+//! For a command given as Redis arguments ([`execute`]: RESP, gRPC `Execute`, `Batch`,
+//! `Pipeline`):
+//! 1. lookup and argument count ([`commands::resolve`]); a refused command is counted as
+//!    rejected and, inside `MULTI`, makes `EXEC` fail with `EXECABORT`;
+//! 2. inside `MULTI`, commands Redis refuses there are refused, the others are queued;
+//! 3. access control: the hook where ACLs will be checked (none yet);
+//! 4. key finding: the row's [`Locks`](commands::Locks), by default Redis's key specs
+//!    ([`plan`]);
+//! 5. locking: one [`Txn`] over all of them ([`Store::lock_at`](crate::store::Store));
+//! 6. running the handler with the txn in its [`Ctx`];
+//! 7. statistics (`INFO commandstats`, `errorstats`, `CLIENT LIST cmd=`);
+//! 8. effects: dropping the txn hands what it changed to the observers (`WATCH`, blocked
+//!    clients) before its locks are released;
+//! 9. serving the clients blocked on keys the command readied.
+//!
+//! A typed gRPC RPC enters at step 3 with its command's route and its keys ([`typed`]).
+//! `EXEC` is an ordinary command whose plan is the union of its queued commands' plans and
+//! its client's watched keys; its handler runs each queued command at step 6 inside that
+//! one txn ([`run_queued`]). A blocked client is served by its waiter
+//! ([`block`]) through steps 5 to 8.
+//!
+//! The path adds no task, channel or allocation per command: two clock readings (the
+//! command's time and its duration), a key-spec walk into an inline lock plan, and plain
+//! stores into this thread's statistics shard.
+
+pub mod plan;
+pub mod stats;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use crate::blocking::{Attempt, Deliver, Outcome, UnblockMode, Wait, Waiter};
+use crate::commands::{self, BlockOn, Ctx, Protocol, Reply, Route, Session, flags};
+use crate::error::{Error, Result};
+use crate::state::{ClientInfo, ServerState};
+use crate::store::{Access, LockPlan, ValueType, unix_time_us};
+
+/// Runs one command given as Redis arguments and returns its reply; errors become error
+/// replies. Clients blocked on keys the command readied are served before this returns.
+pub fn execute(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Reply {
+    let reply = dispatch(server, session, argv);
+    serve_blocked(server);
+    reply
+}
+
+/// Serves the clients blocked on keys that are ready (one atomic load when none are).
+pub fn serve_blocked(server: &ServerState) {
+    if server.blocking.has_ready() {
+        server.blocking.serve_ready(server);
+    }
+}
+
+fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Reply {
+    let route = match commands::resolve(argv) {
+        Ok(route) => route,
+        Err((route, error)) => return reject(server, session, route, error),
+    };
+    if session.multi.is_some() && route.has_flag(flags::NO_MULTI) {
+        let error = Error::err("Command not allowed inside a transaction");
+        return reject(server, session, Some(route), error);
+    }
+    if let Err(error) = check_access(session, route, argv) {
+        return reject(server, session, Some(route), error);
+    }
+    if let Some(multi) = &mut session.multi
+        && !route.has_flag(flags::TXN_CONTROL)
+    {
+        // A block that cannot run (a refused command, a changed watched key) keeps no
+        // more commands, as Redis's `queueMultiCommand`.
+        if !multi.aborted && !server.watches.is_dirty(session.client.id) {
+            // Owned copies: a queued command must not pin the connection's read buffer.
+            let owned = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+            multi.queue.push((route, owned));
+            session.client.set_multi(Some(multi.queue.len()));
+        }
+        return Reply::simple("QUEUED");
+    }
+    call(server, session, route, argv)
+}
+
+/// The access-control hook: every command of either front end, also inside `MULTI` and
+/// at `EXEC`, passes here with its route and arguments. There are no ACLs yet, so every
+/// command is allowed.
+fn check_access(_session: &Session, _route: &Route, _argv: &[Bytes]) -> Result<()> {
+    Ok(())
+}
+
+/// A command refused before it ran (Redis's `rejectCommand`): counted, and inside `MULTI`
+/// it dooms the transaction. A refused `EXEC` discards the transaction at once.
+fn reject(
+    server: &ServerState,
+    session: &mut Session,
+    route: Option<&Route>,
+    error: Error,
+) -> Reply {
+    if let Some(route) = route {
+        server.stats.commands.rejected(route.id);
+    }
+    let error = match route {
+        Some(route) if route.command.name == "exec" => {
+            session.discard_multi();
+            server.watches.unwatch_all(session.client.id);
+            let message = error.message();
+            let reason = message.strip_prefix("ERR ").unwrap_or(&message);
+            Error::Other(format!("EXECABORT Transaction discarded because of: {reason}").into())
+        }
+        _ => {
+            if let Some(multi) = &mut session.multi {
+                multi.aborted = true;
+            }
+            error
+        }
+    };
+    server.stats.errors.count(&error);
+    Reply::Error(error)
+}
+
+/// Steps 4 to 8 for a command that passed the checks.
+fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Bytes]) -> Reply {
+    let started = unix_time_us();
+    let mut plan = LockPlan::new();
+    let db = session.db;
+    plan::command(&Ctx::new(server, session), route, argv, db, &mut plan);
+    let result = if plan.is_empty() {
+        run(&mut Ctx::new(server, session), route, argv)
+    } else {
+        let txn = server.store.lock_at(plan, started / 1000);
+        run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv)
+    };
+    finish(server, route, started, result)
+}
+
+/// Step 6: the handler.
+fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
+    ctx.session.client.note_command(route.id);
+    let handler = route
+        .command
+        .handler
+        .expect("resolved commands have handlers");
+    handler(ctx, argv)
+}
+
+/// Step 7: statistics of a call that started at `started` (Unix microseconds).
+fn finish(server: &ServerState, route: &Route, started: u64, result: Result<Reply>) -> Reply {
+    let usec = unix_time_us().saturating_sub(started);
+    server
+        .stats
+        .commands
+        .called(route.id, usec, result.is_err());
+    match result {
+        Ok(reply) => reply,
+        Err(error) => {
+            server.stats.errors.count(&error);
+            Reply::Error(error)
+        }
+    }
+}
+
+/// Runs a command queued by `MULTI` inside the txn `EXEC` opened (whose plan covers it),
+/// with the checks `EXEC` repeats (access control) and the command's statistics.
+pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
+    if let Err(error) = check_access(ctx.session, route, argv) {
+        ctx.server.stats.errors.count(&error);
+        return Reply::Error(error);
+    }
+    let started = unix_time_us();
+    let result = run(ctx, route, argv);
+    finish(ctx.server, route, started, result)
+}
+
+/// Adds what the queued commands of `queue` lock, run in order from database `db` (a
+/// queued `SELECT` changes the database of the commands after it), to `plan`.
+pub fn plan_queued(
+    ctx: &Ctx<'_>,
+    queue: &[(&'static Route, Vec<Bytes>)],
+    mut db: usize,
+    plan: &mut LockPlan,
+) {
+    for (route, argv) in queue {
+        plan::command(ctx, route, argv, db, plan);
+        if route.command.name == "select"
+            && let Some(index) = argv
+                .get(1)
+                .and_then(|a| crate::store::numeric::parse_i64(a))
+            && (0..ctx.store().databases() as i64).contains(&index)
+        {
+            db = index as usize;
+        }
+    }
+}
+
+/// What a transaction of the gRPC API checks about a key before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The key exists (true) or does not (false).
+    Exists(bool),
+    /// The key holds a string equal to this.
+    ValueEquals(Bytes),
+    /// The key is at this version (0: absent).
+    Version(u64),
+}
+
+/// A precondition of a transaction: `check` on `key` of database `db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precondition {
+    pub db: usize,
+    pub key: Bytes,
+    pub check: Check,
+}
+
+/// What a transaction did.
+#[derive(Debug, Default)]
+pub struct Transacted {
+    /// Whether every precondition held (the commands ran only then).
+    pub committed: bool,
+    /// Per precondition: whether it held.
+    pub held: Vec<bool>,
+    /// Per command, when committed: its reply.
+    pub replies: Vec<Reply>,
+    /// (database, key, version) of every key the preconditions and commands name, once.
+    pub versions: Vec<(usize, Bytes, u32)>,
+}
+
+/// A transaction of the gRPC API: `commands` (each with its database) run as one `EXEC`
+/// would run them, in one txn that also checks `preconditions` first. A command that could
+/// not be queued fails the whole transaction with `EXECABORT` before anything runs.
+pub fn transaction(
+    server: &ServerState,
+    session: &mut Session,
+    preconditions: &[Precondition],
+    commands: &[(usize, Vec<Bytes>)],
+) -> Result<Transacted> {
+    let exec_route = commands::route("exec").expect("EXEC is in the table");
+    let started = unix_time_us();
+    let execabort = |error: Error| {
+        let message = error.message();
+        let reason = message.strip_prefix("ERR ").unwrap_or(&message);
+        Error::Other(format!("EXECABORT Transaction discarded because of: {reason}").into())
+    };
+    let mut queued = Vec::with_capacity(commands.len());
+    for (db, argv) in commands {
+        let route = match commands::resolve(argv) {
+            Ok(route) => route,
+            Err((route, error)) => {
+                if let Some(route) = route {
+                    server.stats.commands.rejected(route.id);
+                }
+                return Err(execabort(error));
+            }
+        };
+        if route.has_flag(flags::NO_MULTI) || route.has_flag(flags::TXN_CONTROL) {
+            server.stats.commands.rejected(route.id);
+            return Err(execabort(Error::err(
+                "Command not allowed inside a transaction",
+            )));
+        }
+        check_access(session, route, argv).map_err(execabort)?;
+        queued.push((*db, route, argv));
+    }
+    let mut plan = LockPlan::new();
+    for p in preconditions {
+        plan.key(p.db, &p.key, Access::Read);
+    }
+    for (db, route, argv) in &queued {
+        plan::command(&Ctx::new(server, session), route, argv, *db, &mut plan);
+    }
+    let txn = (!plan.is_empty()).then(|| server.store.lock_at(plan, started / 1000));
+    let mut ctx = Ctx::with_txn(server, session, txn.as_ref());
+    let mut done = Transacted::default();
+    for p in preconditions {
+        let entry = ctx.txn().peek(p.db, &p.key);
+        done.held.push(match &p.check {
+            Check::Exists(wanted) => entry.is_some() == *wanted,
+            Check::ValueEquals(value) => entry.is_some_and(|e| {
+                matches!(&e.value, crate::store::Value::String(s) if s.as_bytes() == &value[..])
+            }),
+            Check::Version(version) => u64::from(entry.map_or(0, |e| e.version())) == *version,
+        });
+    }
+    done.committed = done.held.iter().all(|&held| held);
+    if done.committed {
+        let db = ctx.session.db;
+        ctx.session.deny_blocking = true;
+        for (db, route, argv) in &queued {
+            ctx.session.db = *db;
+            done.replies.push(run_queued(&mut ctx, route, argv));
+        }
+        ctx.session.deny_blocking = false;
+        ctx.session.db = db;
+    }
+    let mut named: Vec<(usize, &Bytes)> = preconditions.iter().map(|p| (p.db, &p.key)).collect();
+    for (db, route, argv) in &queued {
+        plan::for_each_key(route, argv, |key| named.push((*db, key)));
+    }
+    for (db, key) in named {
+        if done.versions.iter().any(|(d, k, _)| *d == db && k == key) {
+            continue;
+        }
+        let version = ctx.txn().peek(db, key).map_or(0, |e| e.version());
+        done.versions.push((db, key.clone(), version));
+    }
+    // The txn goes (its effects reach the observers) before blocked clients are served.
+    drop(txn);
+    let usec = unix_time_us().saturating_sub(started);
+    server.stats.commands.called(exec_route.id, usec, false);
+    serve_blocked(server);
+    Ok(done)
+}
+
+/// A typed gRPC RPC: the command `name` (its route gives its statistics and, later, its
+/// access rules), the keys `locks` finds in `request`, and `op`, run on `request` with the
+/// txn over them. Clients blocked on keys it readied are served before this returns.
+pub fn typed<R, T>(
+    server: &ServerState,
+    session: &mut Session,
+    name: &str,
+    request: R,
+    locks: impl FnOnce(&R, &mut TypedLocks<'_>),
+    op: impl FnOnce(&mut Ctx<'_>, R) -> Result<T>,
+) -> Result<T> {
+    let route = commands::route(name).expect("typed RPCs name commands of the table");
+    let result = (|| {
+        check_access(session, route, &[])?;
+        let started = unix_time_us();
+        let mut plan = LockPlan::new();
+        locks(
+            &request,
+            &mut TypedLocks {
+                plan: &mut plan,
+                db: session.db,
+                databases: server.store.databases(),
+                access: if route.has_flag(flags::WRITE) {
+                    Access::Write
+                } else {
+                    Access::Read
+                },
+            },
+        );
+        session.client.note_command(route.id);
+        let result = if plan.is_empty() {
+            op(&mut Ctx::new(server, session), request)
+        } else {
+            let txn = server.store.lock_at(plan, started / 1000);
+            op(&mut Ctx::with_txn(server, session, Some(&txn)), request)
+        };
+        let usec = unix_time_us().saturating_sub(started);
+        server
+            .stats
+            .commands
+            .called(route.id, usec, result.is_err());
+        result
+    })();
+    if let Err(error) = &result {
+        server.stats.errors.count(error);
+    }
+    serve_blocked(server);
+    result
+}
+
+/// The keys a typed RPC locks: each is read or written as its command's flags say.
+pub struct TypedLocks<'p> {
+    plan: &'p mut LockPlan,
+    db: usize,
+    databases: usize,
+    access: Access,
+}
+
+impl TypedLocks<'_> {
+    /// A key of the request's database.
+    pub fn key(&mut self, key: &[u8]) {
+        self.plan.key(self.db, key, self.access);
+    }
+
+    pub fn keys<K: AsRef<[u8]>>(&mut self, keys: &[K]) {
+        for key in keys {
+            self.key(key.as_ref());
+        }
+    }
+
+    /// A key with an access of its own, maybe in another database (`Copy`). A database
+    /// out of range locks nothing (the RPC fails on it before touching a key).
+    pub fn key_in(&mut self, db: usize, key: &[u8], access: Access) {
+        if db < self.databases {
+            self.plan.key(db, key, access);
+        }
+    }
+
+    /// The request's database.
+    pub fn request_db(&self) -> usize {
+        self.db
+    }
+
+    /// The whole database of the request.
+    pub fn db(&mut self) {
+        self.plan.db(self.db, self.access);
+    }
+}
+
+/// Registers the client of `ctx` as blocked on `on` (see [`Ctx::block`]); `serve` serves
+/// it later from the key that became ready.
+pub fn block<T, F>(ctx: &mut Ctx<'_>, on: BlockOn<'_>, serve: F) -> Wait<Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(&mut Ctx<'_>, &[u8]) -> Result<T> + Send + 'static,
+{
+    let (deliver, receiver) = oneshot::channel();
+    let keys: Vec<&[u8]> = on.keys.iter().map(|k| &k[..]).collect();
+    let waiter = Blocked {
+        client: ctx.session.client.clone(),
+        db: ctx.db(),
+        protocol: ctx.session.protocol,
+        kind: on.kind,
+        also_locks: on.also_locks.to_vec(),
+        serve,
+        deliver: Some(deliver),
+    };
+    let registration =
+        ctx.server
+            .blocking
+            .register(ctx.session.client.id, ctx.db(), &keys, Box::new(waiter));
+    Wait::new(registration, receiver, on.timeout)
+}
+
+/// A blocked command waiting to be served.
+struct Blocked<T, F> {
+    client: Arc<ClientInfo>,
+    db: usize,
+    protocol: Protocol,
+    kind: ValueType,
+    also_locks: Vec<Bytes>,
+    serve: F,
+    deliver: Option<Deliver<Result<T>>>,
+}
+
+impl<T, F> Waiter<ServerState> for Blocked<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(&mut Ctx<'_>, &[u8]) -> Result<T> + Send + 'static,
+{
+    fn attempt(&mut self, server: &ServerState, db: usize, key: &[u8]) -> Attempt {
+        let mut session = Session::new(self.client.clone());
+        session.db = self.db;
+        session.protocol = self.protocol;
+        let mut plan = LockPlan::new();
+        plan.key(db, key, Access::Write);
+        for other in &self.also_locks {
+            plan.key(db, other, Access::Write);
+        }
+        let txn = server.store.lock(plan);
+        // Redis serves a ready key only to the clients blocked for its type.
+        match txn.peek(db, key).map(|e| e.value.value_type()) {
+            None => return Attempt::Keep,
+            Some(kind) if kind != self.kind => return Attempt::Skip,
+            Some(_) => {}
+        }
+        let result = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key);
+        drop(txn);
+        if let Err(error) = &result {
+            server.stats.errors.count(error);
+        }
+        if let Some(deliver) = self.deliver.take() {
+            // A client gone since cannot be served: its registration is removed first.
+            let _ = deliver.send(Outcome::Served(result));
+        }
+        Attempt::Served
+    }
+
+    fn unblock(mut self: Box<Self>, mode: UnblockMode) {
+        if let Some(deliver) = self.deliver.take() {
+            let _ = deliver.send(Outcome::Unblocked(mode));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The write-effect record: what a transaction changed, key by key, in the order it
+//! happened, named as Redis's keyspace notifications name it.
+//!
+//! Every change goes through a [`Txn`](super::Txn) method that names its [`Event`]
+//! (`set`, `remove`, `set_expiry`, `modified`, `clear`), and lookups that find an expired
+//! key record its lazy deletion (`expired`), as the active expiry cycle does. When the txn
+//! ends, still holding its locks, it hands the whole record to the store's [`Observer`]:
+//! that is how `WATCH` learns that a watched key changed and how clients blocked on a key
+//! learn that it may hold elements now (and, later, keyspace notifications, the
+//! append-only file and replication). Because the record is delivered before the locks are
+//! released, no other command can see a change before its observers have.
+
+use super::Key;
+
+/// The class of an event, as `notify-keyspace-events` selects them (`g`, `$`, `l`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventClass {
+    Generic,
+    String,
+    List,
+    Set,
+    Hash,
+    SortedSet,
+    Expired,
+    New,
+}
+
+macro_rules! events {
+    ($($variant:ident => $name:literal, $class:ident;)*) => {
+        /// What happened to a key, named as Redis's keyspace notification for it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Event {
+            $($variant,)*
+        }
+
+        impl Event {
+            /// The event's name in keyspace notifications (`set`, `lpush`, `rename_from`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Event::$variant => $name,)*
+                }
+            }
+
+            /// The `notify-keyspace-events` class the event belongs to.
+            pub fn class(self) -> EventClass {
+                match self {
+                    $(Event::$variant => EventClass::$class,)*
+                }
+            }
+        }
+    };
+}
+
+events! {
+    // Generic: any type.
+    Del => "del", Generic;
+    Expire => "expire", Generic;
+    Persist => "persist", Generic;
+    RenameFrom => "rename_from", Generic;
+    RenameTo => "rename_to", Generic;
+    CopyTo => "copy_to", Generic;
+    Expired => "expired", Expired;
+    New => "new", New;
+    // Strings.
+    Set => "set", String;
+    SetRange => "setrange", String;
+    Append => "append", String;
+    IncrBy => "incrby", String;
+    IncrByFloat => "incrbyfloat", String;
+    // Lists.
+    LPush => "lpush", List;
+    RPush => "rpush", List;
+    LPop => "lpop", List;
+    RPop => "rpop", List;
+    LInsert => "linsert", List;
+    LSet => "lset", List;
+    LRem => "lrem", List;
+    LTrim => "ltrim", List;
+    // Hashes.
+    HSet => "hset", Hash;
+    HDel => "hdel", Hash;
+    HIncrBy => "hincrby", Hash;
+    HIncrByFloat => "hincrbyfloat", Hash;
+    // Sets.
+    SAdd => "sadd", Set;
+    SRem => "srem", Set;
+    SPop => "spop", Set;
+    SInterStore => "sinterstore", Set;
+    SUnionStore => "sunionstore", Set;
+    SDiffStore => "sdiffstore", Set;
+    // Sorted sets.
+    ZAdd => "zadd", SortedSet;
+    ZIncr => "zincr", SortedSet;
+    ZRem => "zrem", SortedSet;
+    ZRemRangeByRank => "zremrangebyrank", SortedSet;
+    ZRemRangeByScore => "zremrangebyscore", SortedSet;
+    ZRemRangeByLex => "zremrangebylex", SortedSet;
+    ZPopMin => "zpopmin", SortedSet;
+    ZPopMax => "zpopmax", SortedSet;
+    ZUnionStore => "zunionstore", SortedSet;
+    ZInterStore => "zinterstore", SortedSet;
+    ZDiffStore => "zdiffstore", SortedSet;
+    ZRangeStore => "zrangestore", SortedSet;
+}
+
+impl Event {
+    /// Whether the key no longer exists after this event.
+    pub fn deletes(self) -> bool {
+        matches!(self, Event::Del | Event::Expired | Event::RenameFrom)
+    }
+}
+
+/// One entry of the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// `key` of database `db` changed.
+    Key { db: usize, key: Key, event: Event },
+    /// Every key of database `db` was removed (`FLUSHDB`, `FLUSHALL`).
+    Flushed { db: usize },
+}
+
+/// Who learns what each transaction changed. Called once per transaction that changed
+/// something, before its locks are released; it must not open a transaction itself, and
+/// must not panic (it runs while a txn is being dropped).
+pub trait Observer: Send + Sync {
+    fn observe(&self, effects: &[Effect]);
+}

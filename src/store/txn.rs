@@ -1,0 +1,485 @@
+//! Transactions over the store: [`LockPlan`], the set of segment locks a unit of work
+//! needs, and [`Txn`], the locked view it reads and writes through.
+//!
+//! # Isolation
+//! A plan names segments, each to read or to write. [`Store::lock`] takes them all before
+//! anything is read, shared for reads and exclusive for writes, in ascending (database,
+//! segment) order and each once (a segment asked for both is written), so two txns cannot
+//! deadlock and each sees and leaves a consistent state of everything it locked. The
+//! execution path (`crate::exec`) builds the plan of a command, or of a whole `MULTI` block,
+//! from its keys; commands never lock anything themselves.
+//!
+//! A thread holds at most one txn (debug builds assert it): the locks are not reentrant,
+//! so a second txn on the same thread could wait for itself. A txn is never held across
+//! an `.await` (it also holds a `papaya` guard, which is `!Send`).
+//!
+//! # Effects
+//! Every change names its [`Event`] and is recorded (see [`super::effects`]); the record is
+//! handed to the store's [`Observer`](super::Observer) when the txn is dropped, before its
+//! locks are released.
+
+use std::cell::RefCell;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use parking_lot::lock_api::RawRwLock as _;
+use rand::Rng;
+use seize::LocalGuard;
+use smallvec::SmallVec;
+
+use super::effects::{Effect, Event};
+use super::{Access, Entry, Key, SEGMENTS, Segment, Store, Value, slot_of};
+
+/// The segment locks a unit of work needs: built by the execution path from a command's
+/// keys (or whole databases), then taken at once by [`Store::lock`].
+#[derive(Debug, Clone, Default)]
+pub struct LockPlan {
+    /// (database * SEGMENTS + segment, access); sorted and deduplicated when locked.
+    slots: SmallVec<[(u32, Access); 4]>,
+}
+
+impl LockPlan {
+    pub fn new() -> LockPlan {
+        LockPlan::default()
+    }
+
+    /// Adds the segment of `key` in database `db`.
+    pub fn key(&mut self, db: usize, key: &[u8], access: Access) {
+        self.slots.push((slot_of(db, key), access));
+    }
+
+    /// Adds every segment of database `db`.
+    pub fn db(&mut self, db: usize, access: Access) {
+        let first = (db * SEGMENTS) as u32;
+        self.slots
+            .extend((first..first + SEGMENTS as u32).map(|slot| (slot, access)));
+    }
+
+    /// Adds one segment of database `db` (the active expiry cycle's unit of work).
+    pub fn segment(&mut self, db: usize, segment: usize, access: Access) {
+        self.slots.push(((db * SEGMENTS + segment) as u32, access));
+    }
+
+    /// Adds everything `other` locks.
+    pub fn extend(&mut self, other: &LockPlan) {
+        self.slots.extend_from_slice(&other.slots);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Sorts by slot and keeps each slot once, written when any request writes it.
+    fn normalize(&mut self) {
+        if self.slots.len() < 2 {
+            return;
+        }
+        self.slots.sort_unstable_by_key(|&(slot, _)| slot);
+        self.slots.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                kept.1 = kept.1.max(later.1);
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+#[cfg(debug_assertions)]
+thread_local! {
+    /// Whether this thread holds a txn (debug builds: see the module docs).
+    static HOLDS_TXN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl Store {
+    /// Takes the locks of `plan` and opens a txn at the store clock's current time.
+    ///
+    /// # Panics
+    /// If the plan names a database out of range (callers validate database indexes), and
+    /// in debug builds if this thread already holds a txn.
+    pub fn lock(&self, plan: LockPlan) -> Txn<'_> {
+        self.lock_at(plan, self.clock.now_ms())
+    }
+
+    /// [`Store::lock`] at a time the caller already read (Unix milliseconds; the store's
+    /// fixed clock, when set, still wins).
+    pub fn lock_at(&self, mut plan: LockPlan, now_ms: u64) -> Txn<'_> {
+        #[cfg(debug_assertions)]
+        HOLDS_TXN.with(|held| {
+            assert!(!held.get(), "a thread opened a second transaction");
+            held.set(true);
+        });
+        plan.normalize();
+        for &(slot, access) in &plan.slots {
+            let lock = &self.segment(slot).lock;
+            match access {
+                Access::Read => lock.lock_shared(),
+                Access::Write => lock.lock_exclusive(),
+            }
+        }
+        let now_ms = self.clock.fixed().unwrap_or(now_ms);
+        Txn {
+            store: self,
+            held: plan.slots,
+            guard: self.collector.enter(),
+            now_ms,
+            now_secs: self.now_secs(now_ms),
+            effects: RefCell::default(),
+        }
+    }
+
+    /// A txn over `keys` of database `db`, all with one access (tests, tools).
+    pub fn txn<'k>(
+        &self,
+        access: Access,
+        db: usize,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+    ) -> Txn<'_> {
+        let mut plan = LockPlan::new();
+        for key in keys {
+            plan.key(db, key, access);
+        }
+        self.lock(plan)
+    }
+
+    /// A txn over every key of the databases in `dbs` (tests, tools).
+    pub fn txn_dbs(&self, access: Access, dbs: std::ops::Range<usize>) -> Txn<'_> {
+        let mut plan = LockPlan::new();
+        for db in dbs {
+            plan.db(db, access);
+        }
+        self.lock(plan)
+    }
+}
+
+/// An open transaction: the locks of a [`LockPlan`], the time its work runs at, and the
+/// record of what it changed. Every read and write of a command goes through one txn,
+/// which is what makes it atomic. Dropping it hands the record to the store's observer and
+/// releases the locks.
+pub struct Txn<'s> {
+    store: &'s Store,
+    /// The locked slots, sorted, each with the access it was locked for.
+    held: SmallVec<[(u32, Access); 4]>,
+    guard: LocalGuard<'s>,
+    now_ms: u64,
+    now_secs: u32,
+    effects: RefCell<SmallVec<[Effect; 2]>>,
+}
+
+impl<'s> Txn<'s> {
+    /// The time this txn runs at, in Unix milliseconds: fixed for its whole life, like
+    /// Redis's per-command time snapshot (and for a whole `MULTI` block, which runs in one
+    /// txn).
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// How a slot is locked, if it is.
+    fn access_of(&self, slot: u32) -> Option<Access> {
+        self.held
+            .binary_search_by_key(&slot, |&(s, _)| s)
+            .ok()
+            .map(|i| self.held[i].1)
+    }
+
+    /// Whether this txn may read `key` of `db` (debug checks of the execution path's plans).
+    pub fn covers(&self, db: usize, key: &[u8]) -> bool {
+        self.access_of(slot_of(db, key)).is_some()
+    }
+
+    fn segment_for(&self, db: usize, key: &[u8]) -> &'s Segment {
+        let slot = slot_of(db, key);
+        debug_assert!(
+            self.access_of(slot).is_some(),
+            "key {:?} of db {db} used outside the txn's locks",
+            Bytes::copy_from_slice(key)
+        );
+        self.store.segment(slot)
+    }
+
+    fn segment_for_write(&self, db: usize, key: &[u8]) -> &'s Segment {
+        let slot = slot_of(db, key);
+        debug_assert!(
+            self.access_of(slot) == Some(Access::Write),
+            "key {:?} of db {db} written without an exclusive lock",
+            Bytes::copy_from_slice(key)
+        );
+        self.store.segment(slot)
+    }
+
+    fn record(&self, effect: Effect) {
+        self.effects.borrow_mut().push(effect);
+    }
+
+    fn record_key(&self, db: usize, key: &[u8], event: Event) {
+        self.record(Effect::Key {
+            db,
+            key: Key::from(key),
+            event,
+        });
+    }
+
+    /// What this txn has changed so far, in order.
+    pub fn effects(&self) -> std::cell::Ref<'_, SmallVec<[Effect; 2]>> {
+        self.effects.borrow()
+    }
+
+    /// Looks a key up for reading: counts a keyspace hit or miss and updates its access
+    /// time. Expired keys are absent (and reclaimed).
+    pub fn get(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.counted(db, key, self.lookup(db, key, true))
+    }
+
+    /// Looks a key up for reading without updating its access time, but counting a keyspace
+    /// hit or miss: Redis's `LOOKUP_NOTOUCH` reads (`TTL`, `TYPE`, `EXISTS`, `OBJECT`).
+    pub fn get_no_touch(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.counted(db, key, self.lookup(db, key, false))
+    }
+
+    /// Counts a read lookup's outcome as a keyspace hit or miss.
+    fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
+        let seg = self.segment_for(db, key);
+        let counter = if entry.is_some() {
+            &seg.hits
+        } else {
+            &seg.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        entry
+    }
+
+    /// Looks a key up to modify it: updates its access time, counts no hit or miss.
+    pub fn get_for_write(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.lookup(db, key, true)
+    }
+
+    /// Looks a key up without side effects on statistics or access time (`OBJECT`, `TTL`).
+    pub fn peek(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.lookup(db, key, false)
+    }
+
+    /// What the map holds for `key`, expired or not, touching nothing and reclaiming
+    /// nothing (Redis's `keyIsExpired` checks, for `WATCH`).
+    pub fn raw(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.segment_for(db, key).map.get(key, &self.guard)
+    }
+
+    fn lookup(&self, db: usize, key: &[u8], touch: bool) -> Option<&Entry> {
+        let seg = self.segment_for(db, key);
+        let entry = seg.map.get(key, &self.guard)?;
+        if entry.is_expired(self.now_ms) {
+            self.expire_now(seg, db, key);
+            return None;
+        }
+        if touch {
+            entry.touch(self.now_secs);
+        }
+        Some(entry)
+    }
+
+    /// Lazy expiry. Under a shared lock other readers may race to remove the same key, so
+    /// removal is conditional and only the winner counts and records it; no writer can be
+    /// active here.
+    fn expire_now(&self, seg: &Segment, db: usize, key: &[u8]) {
+        let now = self.now_ms;
+        if let Ok(Some(_)) = seg
+            .map
+            .remove_if(key, |_, e| e.is_expired(now), &self.guard)
+        {
+            seg.volatile.fetch_sub(1, Ordering::Relaxed);
+            self.count_expired();
+            self.record_key(db, key, Event::Expired);
+        }
+    }
+
+    fn count_expired(&self) {
+        self.store
+            .stats
+            .expired_keys
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Stores `value` under `key`, replacing any previous value and expiry, and records
+    /// `event` (after `expired` for an expired entry it replaces, and `new` when no live
+    /// key was there, as Redis's lookup and `dbAdd` would). Callers need not look the key
+    /// up first.
+    pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>, event: Event) {
+        let seg = self.segment_for_write(db, key);
+        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        let old = seg.map.insert(Key::from(key), entry, &self.guard);
+        let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
+        let replaced_live = match old {
+            Some(e) if e.is_expired(self.now_ms) => {
+                self.count_expired();
+                self.record_key(db, key, Event::Expired);
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if !replaced_live {
+            self.record_key(db, key, Event::New);
+        }
+        self.record_key(db, key, event);
+        adjust_volatile(seg, was_volatile, expires_at.is_some());
+    }
+
+    /// Replaces the value of an existing key, keeping its expiry (`INCR`, `APPEND`).
+    /// Creates the key without expiry when absent.
+    pub fn replace_value(&self, db: usize, key: &[u8], value: Value, event: Event) {
+        let expiry = self.get_for_write(db, key).and_then(Entry::expires_at);
+        self.set(db, key, value, expiry, event);
+    }
+
+    /// Removes a key, recording `event` (`del`, `rename_from`, ...) when it was live; returns
+    /// the removed entry then. An expired entry is reclaimed as `expired` instead.
+    pub fn remove(&self, db: usize, key: &[u8], event: Event) -> Option<&Entry> {
+        let seg = self.segment_for_write(db, key);
+        let old = seg.map.remove(key, &self.guard)?;
+        if old.expires_at().is_some() {
+            seg.volatile.fetch_sub(1, Ordering::Relaxed);
+        }
+        if old.is_expired(self.now_ms) {
+            self.count_expired();
+            self.record_key(db, key, Event::Expired);
+            return None;
+        }
+        self.record_key(db, key, event);
+        Some(old)
+    }
+
+    /// Sets or clears the expiry of a live key, recording `event` (`expire`, `persist`).
+    /// Returns false when the key is absent.
+    pub fn set_expiry(&self, db: usize, key: &[u8], expires_at: Option<u64>, event: Event) -> bool {
+        let Some(entry) = self.get_for_write(db, key) else {
+            return false;
+        };
+        let seg = self.segment_for_write(db, key);
+        adjust_volatile(seg, entry.expires_at().is_some(), expires_at.is_some());
+        entry.store_expiry(expires_at);
+        entry.set_version(seg.next_version());
+        self.record_key(db, key, event);
+        true
+    }
+
+    /// Records one more event of a change this txn just made through another method (the
+    /// `expire` that follows a `SET ... EX`'s `set`).
+    pub fn note(&self, db: usize, key: &[u8], event: Event) {
+        self.record_key(db, key, event);
+    }
+
+    /// Records that the value of the live key `key` was changed in place (a collection
+    /// pushed to, popped from, ...): the change every `WATCH` of it must see.
+    pub fn modified(&self, db: usize, key: &[u8], event: Event) {
+        let seg = self.segment_for_write(db, key);
+        if let Some(entry) = seg.map.get(key, &self.guard) {
+            entry.set_version(seg.next_version());
+        }
+        self.record_key(db, key, event);
+    }
+
+    /// Number of keys in a database, counting keys that expired but are not yet reclaimed
+    /// (as Redis's `DBSIZE` does).
+    pub fn len(&self, db: usize) -> usize {
+        self.store.dbs[db]
+            .segments
+            .iter()
+            .map(|s| s.map.len())
+            .sum()
+    }
+
+    pub fn is_empty(&self, db: usize) -> bool {
+        self.len(db) == 0
+    }
+
+    /// Removes every key of a database. Requires every segment of it locked for writing.
+    pub fn clear(&self, db: usize) {
+        debug_assert!(
+            (0..SEGMENTS)
+                .all(|s| self.access_of((db * SEGMENTS + s) as u32) == Some(Access::Write))
+        );
+        self.record(Effect::Flushed { db });
+        for seg in self.store.dbs[db].segments.iter() {
+            seg.map.clear(&self.guard);
+            seg.volatile.store(0, Ordering::Relaxed);
+        }
+        self.store.dbs[db].avg_ttl.store(0, Ordering::Relaxed);
+    }
+
+    /// Calls `f` for each live key of one segment (expired keys are skipped).
+    pub fn for_each_in_segment(&self, db: usize, segment: usize, mut f: impl FnMut(&[u8], &Entry)) {
+        let slot = (db * SEGMENTS + segment) as u32;
+        debug_assert!(self.access_of(slot).is_some());
+        for (key, entry) in self.store.segment(slot).map.iter(&self.guard) {
+            if !entry.is_expired(self.now_ms) {
+                f(key, entry);
+            }
+        }
+    }
+
+    /// Calls `f` for each entry of one segment, expired ones included (the expiry cycle).
+    pub(super) fn for_each_raw(&self, db: usize, segment: usize, mut f: impl FnMut(&Key, &Entry)) {
+        let slot = (db * SEGMENTS + segment) as u32;
+        debug_assert!(self.access_of(slot).is_some());
+        for (key, entry) in self.store.segment(slot).map.iter(&self.guard) {
+            f(key, entry);
+        }
+    }
+
+    /// A uniformly chosen segment, then a uniformly chosen live key within it; `None` when
+    /// the database holds no live key. Requires a txn over the whole database.
+    pub fn random_key(&self, db: usize, rng: &mut impl Rng) -> Option<Bytes> {
+        let segments = &self.store.dbs[db].segments;
+        let start = rng.random_range(0..SEGMENTS);
+        for i in 0..SEGMENTS {
+            let seg = &segments[(start + i) % SEGMENTS];
+            let live: Vec<&Key> = seg
+                .map
+                .iter(&self.guard)
+                .filter(|(_, e)| !e.is_expired(self.now_ms))
+                .map(|(k, _)| k)
+                .collect();
+            if !live.is_empty() {
+                let key = live[rng.random_range(0..live.len())];
+                return Some(Bytes::copy_from_slice(key));
+            }
+        }
+        None
+    }
+}
+
+fn adjust_volatile(seg: &Segment, was: bool, is: bool) {
+    match (was, is) {
+        (false, true) => {
+            seg.volatile.fetch_add(1, Ordering::Relaxed);
+        }
+        (true, false) => {
+            seg.volatile.fetch_sub(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
+}
+
+impl Drop for Txn<'_> {
+    fn drop(&mut self) {
+        let effects = std::mem::take(self.effects.get_mut());
+        if !effects.is_empty()
+            && let Some(observer) = self.store.observer.get()
+        {
+            observer.observe(&effects);
+        }
+        for &(slot, access) in &self.held {
+            let lock = &self.store.segment(slot).lock;
+            // Safety: this txn acquired each of these locks exactly once, in this mode.
+            unsafe {
+                match access {
+                    Access::Read => lock.unlock_shared(),
+                    Access::Write => lock.unlock_exclusive(),
+                }
+            }
+        }
+        #[cfg(debug_assertions)]
+        HOLDS_TXN.with(|held| held.set(false));
+    }
+}
