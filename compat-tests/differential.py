@@ -7,17 +7,41 @@ seeded random sequence of the family's commands over a small keyspace, good and 
 mixed. Strings and the keyspace live here; every other family is a `diff_<family>.py` module
 found next to this file (see `families()`).
 
+A case is a list of steps, run in order on both servers (redis-server first). A step is a
+command (a list of arguments) sent on the main connection, or one of:
+
+    ["@1", "SET", "k", "v"]   the command on connection 1 of this case (any N >= 1; "@0" is the
+                              main connection). Extra connections are opened on first use, in the
+                              case's protocol (HELLO 3 first in the RESP3 pass), and closed when
+                              the case ends.
+    ["@1>", "BLPOP", "l", "0"]   send only: the reply stays pending on that connection
+    ["@1<"]                      read the oldest pending reply of that connection and compare it
+    ["SLEEP", "300"]             sleep 300 ms; nothing is sent
+    ["WAITBLOCKED", "1"]         poll INFO clients (on a separate connection) until the server
+                                 reports blocked_clients:1 (5 s at most); the final
+                                 "blocked_clients:N" is compared. Use it after a "@N>" of a
+                                 blocking command so the next step cannot overtake it.
+
+A case must read every pending reply; one left unread counts as a difference. Before every
+case, before the random part and after it, the main connection is put back in a known state
+(DISCARD, UNWATCH, SELECT 0, and HELLO 3 in the RESP3 pass; replies ignored), so a case or a
+random sequence that leaves a MULTI open, a WATCH, another database or RESP2 (RESET) behind
+cannot disturb what follows. A random generator may return any step above, too.
+
 Usage: differential.py REDIS_PORT MEMORABILIA_PORT [--ops N] [--seed S] [--family NAME]
-Exits non-zero on the first difference, printing the command history that led to it.
+Exits non-zero if any case or random sequence differs, printing the command history that led
+to each difference (the first one of each case or sequence).
 """
 
 import argparse
+import collections
 import glob
 import importlib
 import os
 import random
 import socket
 import sys
+import time
 
 
 def encode(args):
@@ -33,6 +57,7 @@ def encode(args):
 
 class Conn:
     def __init__(self, port):
+        self.port = port
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.buf = b""
 
@@ -74,6 +99,109 @@ class Conn:
     def call(self, args):
         self.sock.sendall(encode(args))
         return self.reply()
+
+    def send(self, args):
+        self.sock.sendall(encode(args))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Session:
+    """The connections to one server during one case: 0 is the family's main connection
+    (kept), the others are opened on first use and closed by close()."""
+
+    def __init__(self, port, main, protocol):
+        self.port = port
+        self.protocol = protocol
+        self.conns = {0: main}
+        self.pending = collections.defaultdict(collections.deque)
+        self.control = None
+
+    def conn(self, index):
+        if index not in self.conns:
+            conn = Conn(self.port)
+            if self.protocol == 3:
+                conn.call(["HELLO", "3"])
+            self.conns[index] = conn
+        return self.conns[index]
+
+    def call(self, index, args):
+        if self.pending[index]:
+            raise HarnessError(f"@{index} still has {len(self.pending[index])} unread "
+                               f"reply(ies): read them with \"@{index}<\" first")
+        return self.conn(index).call(args)
+
+    def send(self, index, args):
+        self.conn(index).send(args)
+        self.pending[index].append(args)
+
+    def receive(self, index):
+        if not self.pending[index]:
+            raise HarnessError(f"@{index}<: no pending reply on connection {index}")
+        return self.pending[index].popleft(), self.conns[index].reply()
+
+    def blocked_clients(self, wanted, timeout=5.0):
+        """Polls INFO clients until blocked_clients is `wanted` or the timeout passes."""
+        if self.control is None:
+            self.control = Conn(self.port)
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.control.call(["INFO", "clients"])
+            count = None
+            for line in info.split(b"\r\n"):
+                if line.startswith(b"blocked_clients:"):
+                    count = int(line.split(b":", 1)[1])
+            if count == wanted or time.monotonic() > deadline:
+                return b"blocked_clients:%s" % (b"?" if count is None else str(count).encode())
+            time.sleep(0.005)
+
+    def close(self):
+        """Closes the extra connections; returns the commands whose replies were never read.
+        Unread replies of the main connection are read (and dropped) to keep it in step."""
+        unread = [(i, cmd) for i, queue in sorted(self.pending.items()) for cmd in queue]
+        for _ in self.pending[0]:
+            self.conns[0].reply()
+        self.pending.clear()
+        for index, conn in list(self.conns.items()):
+            if index != 0:
+                conn.close()
+                del self.conns[index]
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        return unread
+
+
+class HarnessError(Exception):
+    """A case that the harness cannot run as written (not a difference between servers)."""
+
+
+PSEUDO_COMMANDS = ("SLEEP", "WAITBLOCKED")
+
+
+def parse_step(step):
+    """(connection index, mode, arguments) of a step; mode is "" (send and compare the
+    reply), ">" (send only) or "<" (read a pending reply)."""
+    head = step[0] if step else ""
+    if isinstance(head, str) and head.startswith("@"):
+        tag, mode = head[1:], ""
+        if tag[-1:] in (">", "<"):
+            tag, mode = tag[:-1], tag[-1]
+        return int(tag or 0), mode, list(step[1:])
+    return 0, "", step
+
+
+def reset_main(conn, protocol):
+    """Puts the main connection back in a known state whatever a case left behind: no
+    MULTI, no WATCH, database 0 and the pass's protocol (RESET would switch to RESP2)."""
+    for args in (["DISCARD"], ["UNWATCH"], ["SELECT", "0"]):
+        conn.call(args)
+    if protocol == 3:
+        conn.call(["HELLO", "3"])
 
 
 # Commands whose replies legitimately differ (server identity, time, randomness).
@@ -233,16 +361,24 @@ def sorted_keys_reply(raw):
 
 
 def compare(history, cmd, ra, rb, normalize=None):
+    """`cmd` may carry a connection prefix ("@1", "@1<" ...): it is printed as given and
+    stripped for KEYS and `normalize`."""
+    shown = cmd
+    _, _, cmd = parse_step(cmd)
+    if cmd and cmd[0] == "reply to:":
+        cmd = cmd[1:]
     a, b = ra, rb
-    if cmd[0].upper() == "KEYS":
+    if not cmd:
+        pass
+    elif cmd[0].upper() == "KEYS":
         a, b = sorted_keys_reply(ra), sorted_keys_reply(rb)
     elif normalize is not None:
         a, b = normalize(cmd, ra), normalize(cmd, rb)
     if a != b:
         print("DIFFERENCE after:", file=sys.stderr)
-        for h in history[-20:]:
+        for h in history[-30:]:
             print("   ", h, file=sys.stderr)
-        print("command:", cmd, file=sys.stderr)
+        print("command:", shown, file=sys.stderr)
         print("redis-server:", ra, file=sys.stderr)
         print("memorabilia: ", rb, file=sys.stderr)
         return False
@@ -265,31 +401,85 @@ def families():
     return found
 
 
+def run_step(step, ref, mem, history, normalize):
+    """Runs one step on both sessions (redis-server first); False on a difference."""
+    index, mode, args = parse_step(step)
+    name = args[0].upper() if args and isinstance(args[0], str) else ""
+    if mode == "" and name in PSEUDO_COMMANDS:
+        history.append(step)
+        if index != 0:
+            raise HarnessError(f"{step}: {name} takes no connection prefix")
+        if name == "SLEEP":
+            time.sleep(int(args[1]) / 1000)
+            return True
+        wanted = int(args[1])
+        return compare(history, step, ref.blocked_clients(wanted), mem.blocked_clients(wanted))
+    if mode == ">":
+        history.append(step)
+        ref.send(index, args)
+        mem.send(index, args)
+        return True
+    if mode == "<":
+        cmd, ra = ref.receive(index)
+        _, rb = mem.receive(index)
+        shown = [f"@{index}<", "reply to:"] + list(cmd)
+        history.append(shown)
+        return compare(history, shown, ra, rb, normalize)
+    history.append(step)
+    return compare(history, step, ref.call(index, args), mem.call(index, args), normalize)
+
+
+def run_steps(steps, ref, mem, protocol, normalize):
+    """Runs a case (or a random sequence) on fresh sessions around the main connections
+    ref and mem; returns 1 on a difference (the first one ends the case), else 0."""
+    sessions = Session(ref.port, ref, protocol), Session(mem.port, mem, protocol)
+    history = []
+    failed = False
+    try:
+        for step in steps:
+            if not run_step(step, *sessions, history, normalize):
+                failed = True
+                break
+    except (OSError, HarnessError):
+        # A server closed a connection or did not answer in time (socket timeout): show
+        # where, then stop the run (the main connections may be out of step).
+        print("ERROR after:", file=sys.stderr)
+        for h in history[-30:]:
+            print("   ", h, file=sys.stderr)
+        raise
+    finally:
+        try:
+            unread = [s.close() for s in sessions]
+        except OSError:
+            unread = [[], []]
+    if not failed and any(unread):
+        print("DIFFERENCE: the case ended with unread replies:",
+              ", ".join(f"@{i} {cmd}" for i, cmd in unread[0] or unread[1]), file=sys.stderr)
+        for h in history[-30:]:
+            print("   ", h, file=sys.stderr)
+        failed = True
+    return int(failed)
+
+
 def run_family(ref, mem, protocol, family, ops, seed):
     name, edge_cases, generator, normalize = family
     failures = 0
-    # A family may SELECT another database; each starts from database 0.
-    ref.call(["SELECT", "0"])
-    mem.call(["SELECT", "0"])
     for case in edge_cases:
+        # Each case starts from empty databases, database 0, no MULTI and no WATCH.
+        reset_main(ref, protocol)
+        reset_main(mem, protocol)
         ref.call(["FLUSHALL"])
         mem.call(["FLUSHALL"])
-        history = []
-        for cmd in case:
-            history.append(cmd)
-            if not compare(history, cmd, ref.call(cmd), mem.call(cmd), normalize):
-                failures += 1
-                break
+        failures += run_steps(case, ref, mem, protocol, normalize)
     rng = random.Random(seed + protocol)
+    reset_main(ref, protocol)
+    reset_main(mem, protocol)
     ref.call(["FLUSHALL"])
     mem.call(["FLUSHALL"])
-    history = []
-    for _ in range(ops):
-        cmd = generator(rng)
-        history.append(cmd)
-        if not compare(history, cmd, ref.call(cmd), mem.call(cmd), normalize):
-            failures += 1
-            break
+    failures += run_steps((generator(rng) for _ in range(ops)), ref, mem, protocol, normalize)
+    # A random sequence may end inside a MULTI, after a WATCH or in another database.
+    reset_main(ref, protocol)
+    reset_main(mem, protocol)
     print(f"RESP{protocol} {name}: {len(edge_cases)} edge cases and {ops} random commands compared")
     return failures
 
