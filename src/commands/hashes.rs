@@ -196,10 +196,7 @@ fn update_hash<T>(
             let emptied = hash.is_empty();
             drop(hash);
             if changed {
-                txn.modified(db, key, event);
-                if emptied {
-                    txn.remove(db, key, Event::Del);
-                }
+                txn.changed_collection(db, key, event, emptied);
             }
             Ok(out)
         }

@@ -959,20 +959,8 @@ mod tests {
         HashValue, ListValue, SetValue, SortedSetValue, StringValue, Value, unix_time_ms,
     };
 
-    fn put(h: &Harness, db: usize, key: &str, value: Value, expires_at: Option<u64>) {
-        let txn = h.server.store.txn(Access::Write, db, [key.as_bytes()]);
-        txn.set(
-            db,
-            key.as_bytes(),
-            value,
-            expires_at,
-            crate::store::Event::Set,
-        );
-    }
-
     fn set(h: &Harness, key: &str, value: &str) {
-        put(
-            h,
+        h.put(
             0,
             key,
             Value::string(Bytes::copy_from_slice(value.as_bytes())),
@@ -982,8 +970,7 @@ mod tests {
 
     fn set_px(h: &Harness, key: &str, value: &str, ttl_ms: u64) {
         let at = unix_time_ms() + ttl_ms;
-        put(
-            h,
+        h.put(
             0,
             key,
             Value::string(Bytes::copy_from_slice(value.as_bytes())),
@@ -1121,10 +1108,10 @@ mod tests {
     fn type_names_every_kind() {
         let mut h = Harness::new();
         set(&h, "s", "v");
-        put(&h, 0, "l", list(&["x"]), None);
-        put(&h, 0, "h", Value::Hash(Default::default()), None);
-        put(&h, 0, "st", Value::Set(Default::default()), None);
-        put(&h, 0, "z", Value::SortedSet(Default::default()), None);
+        h.put(0, "l", list(&["x"]), None);
+        h.put(0, "h", Value::Hash(Default::default()), None);
+        h.put(0, "st", Value::Set(Default::default()), None);
+        h.put(0, "z", Value::SortedSet(Default::default()), None);
         for (key, name) in [
             ("s", "string"),
             ("l", "list"),
@@ -1246,6 +1233,8 @@ mod tests {
     #[test]
     fn expire_conditions() {
         let mut h = Harness::new();
+        // One fixed time for every command: "the same TTL" must not drift by a millisecond.
+        h.server.store.clock.set_fixed(Some(unix_time_ms()));
         set(&h, "k", "v");
         // No expiry yet: XX and GT fail (GT: infinite TTL), LT and NX succeed.
         assert_eq!(h.run(&["EXPIRE", "k", "100", "XX"]), int(0));
@@ -1321,7 +1310,7 @@ mod tests {
             set(&h, k, "v");
         }
         set_px(&h, "hgone", "v", 0);
-        put(&h, 1, "hother_db", list(&["x"]), None);
+        h.put(1, "hother_db", list(&["x"]), None);
         assert_eq!(
             sorted_keys(&h.run(&["KEYS", "*"])),
             ["", "foo", "hallo", "hello", "hxllo"]
@@ -1405,7 +1394,7 @@ mod tests {
         for k in ["a", "b", "c"] {
             set(&h, k, "1");
         }
-        put(&h, 0, "l", list(&["x"]), None);
+        h.put(0, "l", list(&["x"]), None);
         set_px(&h, "gone", "x", 0);
         assert_eq!(
             scan_once(&mut h, &["0"]),
@@ -1455,7 +1444,7 @@ mod tests {
         for k in &keys {
             set(&h, k, "v");
         }
-        put(&h, 1, "other", list(&["x"]), None);
+        h.put(1, "other", list(&["x"]), None);
         let (cursor, first) = scan_once(&mut h, &["0", "COUNT", "5"]);
         assert_ne!(cursor, "0");
         assert!(first.len() >= 5 && first.len() < 2000);
@@ -1487,7 +1476,7 @@ mod tests {
                     while !stop.load(Ordering::Relaxed) {
                         let a = format!("churn:{t}:{}", i % 500);
                         let b = format!("churn:{t}:{}", (i + 250) % 500);
-                        put(&w, 0, &a, Value::string(Bytes::from_static(b"x")), None);
+                        w.put(0, &a, Value::string(Bytes::from_static(b"x")), None);
                         w.run(&["RENAME", &a, &b]);
                         w.run(&["DEL", &b]);
                         if i.is_multiple_of(7) {
@@ -1553,7 +1542,7 @@ mod tests {
         assert_eq!(get_str(&h, 0, "e").as_deref(), Some("1"));
         assert_eq!(h.run(&["EXISTS", "b"]), int(0));
         // Collections move as they are.
-        put(&h, 0, "l", list(&["x", "y"]), None);
+        h.put(0, "l", list(&["x", "y"]), None);
         assert_eq!(h.run(&["RENAME", "l", "l2"]), Reply::ok());
         assert_eq!(h.run(&["TYPE", "l2"]), Reply::simple("list"));
         assert_eq!(
@@ -1653,7 +1642,7 @@ mod tests {
     #[test]
     fn copy_of_a_collection_is_independent() {
         let mut h = Harness::new();
-        put(&h, 0, "l", list(&["x", "y"]), None);
+        h.put(0, "l", list(&["x", "y"]), None);
         assert_eq!(h.run(&["COPY", "l", "l2"]), int(1));
         let (Some(Value::List(src)), Some(Value::List(dst))) = (get(&h, 0, "l"), get(&h, 0, "l2"))
         else {
@@ -1665,7 +1654,7 @@ mod tests {
         assert_eq!(dst.read().items.len(), 2);
         let mut hash = HashValue::default();
         hash.insert(b"f", Bytes::from_static(b"v"));
-        put(&h, 0, "h", Value::Hash(Arc::new(RwLock::new(hash))), None);
+        h.put(0, "h", Value::Hash(Arc::new(RwLock::new(hash))), None);
         assert_eq!(h.run(&["COPY", "h", "h", "DB", "3"]), int(1));
         h.run(&["SELECT", "3"]);
         let Some(Value::Hash(copy)) = get(&h, 3, "h") else {
@@ -1681,23 +1670,21 @@ mod tests {
         set(&h, "big", "12345");
         set(&h, "emb", "hello");
         set(&h, "raw", &"x".repeat(45));
-        put(
-            &h,
+        h.put(
             0,
             "mod",
             Value::String(StringValue::modified(Bytes::from_static(b"12"))),
             None,
         );
-        put(&h, 0, "l", list(&["a"]), None);
-        put(&h, 0, "h", Value::Hash(Default::default()), None);
+        h.put(0, "l", list(&["a"]), None);
+        h.put(0, "h", Value::Hash(Default::default()), None);
         let mut ints = SetValue::default();
         ints.insert(b"1");
-        put(&h, 0, "si", Value::Set(Arc::new(RwLock::new(ints))), None);
+        h.put(0, "si", Value::Set(Arc::new(RwLock::new(ints))), None);
         let mut strs = SetValue::default();
         strs.insert(b"a");
-        put(&h, 0, "ss", Value::Set(Arc::new(RwLock::new(strs))), None);
-        put(
-            &h,
+        h.put(0, "ss", Value::Set(Arc::new(RwLock::new(strs))), None);
+        h.put(
             0,
             "z",
             Value::SortedSet(Arc::new(RwLock::new(SortedSetValue::default()))),
@@ -1861,7 +1848,7 @@ mod tests {
     #[test]
     fn commands_work_in_the_selected_db() {
         let mut h = Harness::new();
-        put(&h, 5, "k", Value::string(Bytes::from_static(b"v")), None);
+        h.put(5, "k", Value::string(Bytes::from_static(b"v")), None);
         h.session.db = 5;
         assert_eq!(h.run(&["EXISTS", "k"]), int(1));
         assert_eq!(h.run(&["KEYS", "*"]), Reply::bulks(["k"]));

@@ -247,13 +247,10 @@ fn list_for_read<'t>(txn: &'t Txn<'_>, db: usize, key: &[u8]) -> Result<Option<&
     list_at(txn.get(db, key))
 }
 
-/// Records a change of `key`'s list as `event`, then deletes the key when the list was
-/// emptied (Redis never keeps an empty list; `del` follows the command's event).
+/// Records a change of `key`'s list as `event` (deleting the key if it was emptied).
 fn changed(txn: &Txn<'_>, db: usize, key: &[u8], list: &Shared, event: Event) {
-    txn.modified(db, key, event);
-    if list.read().is_empty() {
-        txn.remove(db, key, Event::Del);
-    }
+    let emptied = list.read().is_empty();
+    txn.changed_collection(db, key, event, emptied);
 }
 
 /// The event of a pop from `end`.
@@ -799,12 +796,7 @@ fn bpop_handler(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<Reply> {
     if let Some(popped) = pop_first(ctx, keys, end)? {
         return Ok(bpop_reply(Some(popped)));
     }
-    let on = BlockOn {
-        keys,
-        kind: ValueType::List,
-        also_locks: &[],
-        timeout,
-    };
+    let on = BlockOn::keys(keys, ValueType::List, timeout);
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
         Ok(bpop_reply(pop_first(ctx, &ready_key(key), end)?))
     }))
@@ -855,12 +847,8 @@ fn blocking_move(
         // Inside EXEC Redis answers a null bulk here, not the timeout's null array.
         return Ok(Reply::Null);
     }
-    let on = BlockOn {
-        keys: std::slice::from_ref(source),
-        kind: ValueType::List,
-        also_locks: std::slice::from_ref(destination),
-        timeout,
-    };
+    let on = BlockOn::keys(std::slice::from_ref(source), ValueType::List, timeout)
+        .also_locking(std::slice::from_ref(destination));
     let destination = destination.clone();
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
         let moved = move_in(ctx, ctx.txn(), key, &destination, from, to)?;
@@ -890,12 +878,7 @@ fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if let Some(popped) = mpop_op(ctx, keys, end, count)? {
         return Ok(mpop_reply(Some(popped)));
     }
-    let on = BlockOn {
-        keys,
-        kind: ValueType::List,
-        also_locks: &[],
-        timeout,
-    };
+    let on = BlockOn::keys(keys, ValueType::List, timeout);
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
         Ok(mpop_reply(mpop_op(ctx, &ready_key(key), end, count)?))
     }))

@@ -624,6 +624,24 @@ pub struct BlockOn<'k> {
     pub timeout: BlockTimeout,
 }
 
+impl<'k> BlockOn<'k> {
+    /// Waiting on `keys` for a value of type `kind`, until `timeout`.
+    pub fn keys(keys: &'k [Bytes], kind: ValueType, timeout: BlockTimeout) -> BlockOn<'k> {
+        BlockOn {
+            keys,
+            kind,
+            also_locks: &[],
+            timeout,
+        }
+    }
+
+    /// Serving also writes `keys` (BLMOVE's destination).
+    pub fn also_locking(mut self, keys: &'k [Bytes]) -> BlockOn<'k> {
+        self.also_locks = keys;
+        self
+    }
+}
+
 /// Redis prints at most `max` bytes of a client-supplied word in an error (`%.128s`), and
 /// stops at a NUL byte like C's `%s`.
 fn truncated(word: &[u8], max: usize) -> String {
@@ -676,6 +694,20 @@ pub(crate) mod test_support {
                 .map(|w| Bytes::copy_from_slice(w.as_bytes()))
                 .collect();
             crate::exec::execute(&self.server, &mut self.session, &argv)
+        }
+
+        /// Stores `value` under `key` of `db` straight into the store (a value no command
+        /// could build, or one with a given expiry).
+        pub fn put(
+            &self,
+            db: usize,
+            key: &str,
+            value: crate::store::Value,
+            expires_at: Option<u64>,
+        ) {
+            let txn = self.server.store.txn(Access::Write, db, [key.as_bytes()]);
+            let event = crate::store::Event::Set;
+            txn.set(db, key.as_bytes(), value, expires_at, event);
         }
 
         /// A session of another client of the same server (listed by `CLIENT LIST`).

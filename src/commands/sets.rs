@@ -205,10 +205,7 @@ fn write_set<T>(
             let emptied = set.is_empty();
             drop(set);
             if changed {
-                txn.modified(db, key, event);
-                if emptied {
-                    txn.remove(db, key, Event::Del);
-                }
+                txn.changed_collection(db, key, event, emptied);
             }
             Ok(out)
         }

@@ -405,13 +405,9 @@ fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
     entry.map(zset_of).transpose()
 }
 
-/// Records a change of `key`'s set as `event`, then deletes the key when the set was
-/// emptied (Redis never keeps empty collections; `del` follows the command's event).
+/// Records a change of `key`'s set as `event` (deleting the key if it was emptied).
 fn changed(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue, event: Event) {
-    txn.modified(db, key, event);
-    if set.is_empty() {
-        txn.remove(db, key, Event::Del);
-    }
+    txn.changed_collection(db, key, event, set.is_empty());
 }
 
 /// Stores a computed result in `dst` (replacing any value and TTL) as `event`, or deletes
@@ -1323,12 +1319,7 @@ fn blocking_zpop(
     if let Some(popped) = zpop_op(ctx, keys, end, count)? {
         return Ok(bzpop_reply(Some(popped), take));
     }
-    let on = BlockOn {
-        keys,
-        kind: ValueType::SortedSet,
-        also_locks: &[],
-        timeout,
-    };
+    let on = BlockOn::keys(keys, ValueType::SortedSet, timeout);
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
         Ok(bzpop_reply(zpop_op(ctx, &[key], end, count)?, take))
     }))

@@ -1195,14 +1195,7 @@ mod tests {
     }
 
     fn make_list(h: &Harness, key: &str) {
-        let txn = h.server.store.txn(Access::Write, 0, [key.as_bytes()]);
-        txn.set(
-            0,
-            key.as_bytes(),
-            Value::List(Default::default()),
-            None,
-            crate::store::Event::Set,
-        );
+        h.put(0, key, crate::store::Value::List(Default::default()), None);
     }
 
     /// The absolute expiry of a key, without touching it.

@@ -341,7 +341,8 @@ mod tests {
             (&["SET", "k", "v"], &["FLUSHDB"]),
             (&["SET", "k", "v"], &["FLUSHALL"]),
         ];
-        for &(setup, change) in changes {
+        // Sets up, watches k, lets the other client run `change`, and EXECs a PING.
+        let mut exec_after = |setup: &[&str], change: &[&str]| {
             h.run(&["FLUSHALL"]);
             if !setup.is_empty() {
                 h.run(setup);
@@ -350,7 +351,10 @@ mod tests {
             h.run_as(&mut other, change);
             h.run(&["MULTI"]);
             h.run(&["PING"]);
-            assert_eq!(h.run(&["EXEC"]), Reply::NullArray, "{change:?}");
+            h.run(&["EXEC"])
+        };
+        for &(setup, change) in changes {
+            assert_eq!(exec_after(setup, change), Reply::NullArray, "{change:?}");
         }
         // Untouched, or touched without a change: it runs.
         let untouched: &[(&[&str], &[&str])] = &[
@@ -363,16 +367,8 @@ mod tests {
             (&["SET", "other", "v"], &["SET", "other", "w"]),
         ];
         for &(setup, change) in untouched {
-            h.run(&["FLUSHALL"]);
-            if !setup.is_empty() {
-                h.run(setup);
-            }
-            h.run(&["WATCH", "k"]);
-            h.run_as(&mut other, change);
-            h.run(&["MULTI"]);
-            h.run(&["PING"]);
             assert_eq!(
-                h.run(&["EXEC"]),
+                exec_after(setup, change),
                 Reply::Array(vec![Reply::simple("PONG")]),
                 "{change:?}"
             );

@@ -181,21 +181,10 @@ mod tests {
     use super::*;
     use crate::commands::Reply;
     use crate::commands::test_support::Harness;
-    use crate::store::{Access, ListValue, SEGMENTS, Value, unix_time_ms};
+    use crate::store::{ListValue, SEGMENTS, Value, unix_time_ms};
 
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())
-    }
-
-    fn put(h: &Harness, db: usize, key: &str, value: Value, expires_at: Option<u64>) {
-        let txn = h.server.store.txn(Access::Write, db, [key.as_bytes()]);
-        txn.set(
-            db,
-            key.as_bytes(),
-            value,
-            expires_at,
-            crate::store::Event::Set,
-        );
     }
 
     fn expiry_of(time: proto::expiry::Time) -> Option<proto::Expiry> {
@@ -265,10 +254,10 @@ mod tests {
         h.run(&["SET", "s", "v"]);
         let mut list = ListValue::default();
         list.items.push_back(b("x"));
-        put(&h, 0, "l", Value::List(Arc::new(RwLock::new(list))), None);
-        put(&h, 0, "h", Value::Hash(Default::default()), None);
-        put(&h, 0, "st", Value::Set(Default::default()), None);
-        put(&h, 0, "z", Value::SortedSet(Default::default()), None);
+        h.put(0, "l", Value::List(Arc::new(RwLock::new(list))), None);
+        h.put(0, "h", Value::Hash(Default::default()), None);
+        h.put(0, "st", Value::Set(Default::default()), None);
+        h.put(0, "z", Value::SortedSet(Default::default()), None);
         for (key, t) in [
             ("s", proto::ValueType::String),
             ("l", proto::ValueType::List),
@@ -562,7 +551,7 @@ mod tests {
             expected.push(key);
         }
         expected.sort();
-        put(&h, 0, "hash", Value::Hash(Default::default()), None);
+        h.put(0, "hash", Value::Hash(Default::default()), None);
         let mut with_hash = expected.clone();
         with_hash.push("hash".into());
         with_hash.sort();

@@ -156,12 +156,7 @@ pub fn blocking_pop(
     if let Some(popped) = ops::pop_first(ctx, &req.keys, end)? {
         return Ok(Answer::Now(found(Some(popped))));
     }
-    let on = BlockOn {
-        keys: &req.keys,
-        kind: ValueType::List,
-        also_locks: &[],
-        timeout,
-    };
+    let on = BlockOn::keys(&req.keys, ValueType::List, timeout);
     Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
         Ok(found(ops::pop_first(
             ctx,
@@ -184,12 +179,8 @@ pub fn bl_move(
             element: Some(moved),
         }));
     }
-    let on = BlockOn {
-        keys: std::slice::from_ref(&req.source),
-        kind: ValueType::List,
-        also_locks: std::slice::from_ref(&req.destination),
-        timeout,
-    };
+    let on = BlockOn::keys(std::slice::from_ref(&req.source), ValueType::List, timeout)
+        .also_locking(std::slice::from_ref(&req.destination));
     let destination = req.destination.clone();
     Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
         Ok(proto::LMoveResponse {

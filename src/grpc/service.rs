@@ -83,9 +83,7 @@ impl MemorabiliaService {
         db: impl Fn(&Req) -> u32,
         call: impl FnOnce(&mut Ctx<'_>, Req) -> Result<Answer<Resp>>,
     ) -> std::result::Result<Response<Resp>, Status> {
-        let client = self.call_client(&request);
-        let _guard = ClientGuard::new(self.state.clone(), client.clone());
-        let mut session = grpc_session(client);
+        let (_guard, mut session) = self.call_session(&request);
         let request = request.into_inner();
         session.db = checked_db(&self.state, db(&request)).map_err(|e| convert::status(&e))?;
         let name = request.command(rpc);
@@ -139,6 +137,14 @@ impl MemorabiliaService {
     fn call_client<T>(&self, request: &Request<T>) -> Arc<ClientInfo> {
         let (peer, local) = addresses(request);
         self.state.clients.unlisted(ClientKind::Grpc, peer, local)
+    }
+
+    /// The session of one unary call's own client, and the guard that cleans up what the
+    /// call leaves behind (a WATCH, say) when it ends.
+    fn call_session<T>(&self, request: &Request<T>) -> (ClientGuard, Session) {
+        let client = self.call_client(request);
+        let guard = ClientGuard::new(self.state.clone(), client.clone());
+        (guard, grpc_session(client))
     }
 }
 
@@ -356,10 +362,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::Command>,
     ) -> std::result::Result<Response<proto::Reply>, Status> {
-        let client = self.call_client(&request);
-        // What the call leaves behind (a WATCH, say) goes with it.
-        let _guard = ClientGuard::new(self.state.clone(), client.clone());
-        let mut session = grpc_session(client);
+        let (_guard, mut session) = self.call_session(&request);
         let reply = run_command(&self.state, &mut session, request.into_inner()).await?;
         Ok(Response::new(reply))
     }
@@ -368,9 +371,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::BatchRequest>,
     ) -> std::result::Result<Response<proto::BatchResponse>, Status> {
-        let client = self.call_client(&request);
-        let _guard = ClientGuard::new(self.state.clone(), client.clone());
-        let mut session = grpc_session(client);
+        let (_guard, mut session) = self.call_session(&request);
         let commands = request.into_inner().commands;
         let mut replies = Vec::with_capacity(commands.len());
         for command in commands {
@@ -383,9 +384,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::TransactionRequest>,
     ) -> std::result::Result<Response<proto::TransactionResponse>, Status> {
-        let client = self.call_client(&request);
-        let _guard = ClientGuard::new(self.state.clone(), client.clone());
-        let mut session = grpc_session(client);
+        let (_guard, mut session) = self.call_session(&request);
         let request = request.into_inner();
         let status = |e: Error| convert::status(&e);
         let preconditions = request

@@ -212,12 +212,7 @@ pub fn bz_pop(
     if let Some(popped) = ops::zpop_op(ctx, &req.keys, end, 1)? {
         return Ok(Answer::Now(found(Some(popped))));
     }
-    let on = BlockOn {
-        keys: &req.keys,
-        kind: ValueType::SortedSet,
-        also_locks: &[],
-        timeout,
-    };
+    let on = BlockOn::keys(&req.keys, ValueType::SortedSet, timeout);
     Ok(Answer::Blocked(exec::block(ctx, on, move |ctx, key| {
         Ok(found(ops::zpop_op(ctx, &[key], end, 1)?))
     })))

@@ -293,17 +293,7 @@ mod tests {
     }
 
     fn make_list(h: &Harness, key: &str) {
-        let txn = h
-            .server
-            .store
-            .txn(crate::store::Access::Write, 0, [key.as_bytes()]);
-        txn.set(
-            0,
-            key.as_bytes(),
-            crate::store::Value::List(Default::default()),
-            None,
-            crate::store::Event::Set,
-        );
+        h.put(0, key, crate::store::Value::List(Default::default()), None);
     }
 
     #[test]

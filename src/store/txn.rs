@@ -379,6 +379,16 @@ impl<'s> Txn<'s> {
         self.record_key(db, key, event);
     }
 
+    /// Records that the collection at `key` was changed in place as `event`; when the change
+    /// emptied it, deletes the key, recorded as `del` (Redis never keeps an empty
+    /// collection).
+    pub fn changed_collection(&self, db: usize, key: &[u8], event: Event, emptied: bool) {
+        self.modified(db, key, event);
+        if emptied {
+            self.remove(db, key, Event::Del);
+        }
+    }
+
     /// Number of keys in a database, counting keys that expired but are not yet reclaimed
     /// (as Redis's `DBSIZE` does).
     pub fn len(&self, db: usize) -> usize {
