@@ -899,6 +899,34 @@ mod tests {
         assert_eq!(h.run(&["EXISTS", "s"]), int(0));
     }
 
+    /// A repeating count whose reply cannot be allocated is refused, not a panic (it was a
+    /// capacity overflow that killed the connection task and leaked its client).
+    #[test]
+    fn random_picks_with_a_huge_negative_count_are_refused() {
+        let mut h = Harness::new();
+        h.run(&["SADD", "s", "a", "b"]);
+        h.run(&["HSET", "h", "f", "v"]);
+        h.run(&["ZADD", "z", "1", "m"]);
+        for (cmd, key) in [
+            ("SRANDMEMBER", "s"),
+            ("HRANDFIELD", "h"),
+            ("ZRANDMEMBER", "z"),
+        ] {
+            assert_eq!(
+                h.err(&[cmd, key, "-9223372036854775807"]),
+                format!("ERR Insufficient memory, failed allocating transient memory for {cmd}")
+            );
+        }
+        assert_eq!(
+            h.err(&["HRANDFIELD", "h", "-9223372036854775807", "WITHVALUES"]),
+            "ERR value is out of range"
+        );
+        // Moderate repeating counts still answer.
+        assert!(
+            matches!(h.run(&["SRANDMEMBER", "s", "-1000"]), Reply::Array(a) if a.len() == 1000)
+        );
+    }
+
     #[test]
     fn spop_rebuilds_the_encoding_of_what_it_keeps() {
         let mut h = Harness::new();
