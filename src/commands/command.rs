@@ -617,6 +617,11 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
     match keys_from_specs(specs, words) {
         Some(keys) if !keys.is_empty() => Ok(keys),
         _ if cmd.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),
+        // A key count that is not one (`ZUNIONSTORE d x a`): Redis's own key finder for such
+        // commands finds no key either.
+        _ if specs.iter().any(|s| matches!(s.find, Find::Keynum(..))) => {
+            Err(Error::err("Invalid arguments specified for command"))
+        }
         // Specs Redis cannot follow (movable keys found by code): fall back to the table's
         // legacy key positions.
         _ => {
@@ -916,6 +921,24 @@ mod tests {
         assert_eq!(
             h.err(&["COMMAND", "GETKEYS", "ping"]),
             "ERR wrong number of arguments for 'command|getkeys' command"
+        );
+        // A key count that is none: no keys, as redis-server 7.0.15 answers.
+        for bad in [
+            &["zunionstore", "d", "9223372036854775807", "a"][..],
+            &["zunionstore", "d", "2", "a"],
+            &["lmpop", "5", "a", "LEFT"],
+        ] {
+            let mut words = vec!["COMMAND", "GETKEYS"];
+            words.extend_from_slice(bad);
+            assert_eq!(
+                h.err(&words),
+                "ERR Invalid arguments specified for command",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            h.run(&["COMMAND", "GETKEYS", "zunionstore", "d", "1", "a"]),
+            Reply::bulks(["d", "a"])
         );
     }
 
