@@ -1,10 +1,10 @@
-//! Regression tests for the crashes found by the robustness harness (`tests/robustness.rs`).
+//! Regression tests for the crashes found by the robustness harness (`tests/robustness/`).
 //!
 //! Each test sends one command that brought the server down and asserts what any input
 //! must leave intact: the command gets a reply (an error, since no reply of that size can
 //! be built), the same connection still answers `PING`, and `CLIENT LIST` holds no dead
 //! client. A crash the harness finds gets its test here; while it is not fixed, the
-//! harness skips its inputs through `KNOWN_CRASHES` in `tests/robustness.rs`.
+//! harness skips its inputs through `KNOWN_CRASHES` in `tests/robustness/generate.rs`.
 //!
 //! Two kinds of crash:
 //! - a panic in the connection task ("capacity overflow"): the connection closes and its
