@@ -42,6 +42,8 @@ pub struct ServerState {
 
 impl ServerState {
     pub fn new(config: Config) -> Arc<ServerState> {
+        // Calibrating the clock takes milliseconds; better now than in a client's command.
+        crate::store::clock::calibrate();
         let run_id = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16u32), 16).unwrap())
             .collect();

@@ -360,18 +360,19 @@ fn spec_access(spec: &KeySpecMeta) -> Access {
 }
 
 struct Routes {
-    by_name: HashMap<&'static str, &'static Route>,
+    /// Lowercase names; a fast fixed hasher, as the table never grows from client input.
+    by_name: HashMap<&'static [u8], &'static Route, foldhash::fast::FixedState>,
     /// Every route (subcommands included), indexed by id.
     by_id: Vec<&'static Route>,
 }
 
 static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     let mut next_id = 0;
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::with_hasher(foldhash::fast::FixedState::default());
     let mut by_id = Vec::new();
     for command in FAMILIES.iter().flat_map(|f| f.iter()) {
         let route: &'static Route = Box::leak(Box::new(Route::build(command, &mut next_id)));
-        let previous = by_name.insert(command.name, route);
+        let previous = by_name.insert(command.name.as_bytes(), route);
         assert!(
             previous.is_none(),
             "command {} registered twice",
@@ -401,8 +402,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Route> {
     for (dst, src) in lower.iter_mut().zip(name) {
         *dst = src.to_ascii_lowercase();
     }
-    let lower = std::str::from_utf8(lower).ok()?;
-    ROUTES.by_name.get(lower).copied()
+    ROUTES.by_name.get(&*lower).copied()
 }
 
 /// The route of the command (or `container|subcommand`) named `full_name`.

@@ -22,9 +22,9 @@
 //! one txn ([`run_queued`]). A blocked client is served by its waiter
 //! ([`block`]) through steps 5 to 8.
 //!
-//! The path adds no task, channel or allocation per command: two clock readings (the
-//! command's time and its duration), a key-spec walk into an inline lock plan, and plain
-//! stores into this thread's statistics shard.
+//! The path adds no task, channel or allocation per command: two time-stamp counter reads
+//! (the command's time and duration; see [`crate::store::clock`]), a key-spec walk into
+//! an inline lock plan, and plain stores into this thread's statistics shard.
 
 pub mod plan;
 pub mod stats;
@@ -38,7 +38,8 @@ use crate::blocking::{Attempt, Deliver, Outcome, UnblockMode, Wait, Waiter};
 use crate::commands::{self, BlockOn, Ctx, Protocol, Reply, Route, Session, flags};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
-use crate::store::{Access, LockPlan, ValueType, unix_time_us};
+use crate::store::clock::Moment;
+use crate::store::{Access, LockPlan, ValueType};
 
 /// Runs one command given as Redis arguments and returns its reply; errors become error
 /// replies. Clients blocked on keys the command readied are served before this returns.
@@ -122,14 +123,14 @@ fn reject(
 
 /// Steps 4 to 8 for a command that passed the checks.
 fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Bytes]) -> Reply {
-    let started = unix_time_us();
+    let started = Moment::now();
     let mut plan = LockPlan::new();
     let db = session.db;
     plan::command(&Ctx::new(server, session), route, argv, db, &mut plan);
     let result = if plan.is_empty() {
         run(&mut Ctx::new(server, session), route, argv)
     } else {
-        let txn = server.store.lock_at(plan, started / 1000);
+        let txn = server.store.lock_at(plan, started);
         run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv)
     };
     finish(server, route, started, result)
@@ -145,9 +146,9 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
     handler(ctx, argv)
 }
 
-/// Step 7: statistics of a call that started at `started` (Unix microseconds).
-fn finish(server: &ServerState, route: &Route, started: u64, result: Result<Reply>) -> Reply {
-    let usec = unix_time_us().saturating_sub(started);
+/// Step 7: statistics of a call that started at `started`.
+fn finish(server: &ServerState, route: &Route, started: Moment, result: Result<Reply>) -> Reply {
+    let usec = started.elapsed_us();
     server
         .stats
         .commands
@@ -168,7 +169,7 @@ pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
         ctx.server.stats.errors.count(&error);
         return Reply::Error(error);
     }
-    let started = unix_time_us();
+    let started = Moment::now();
     let result = run(ctx, route, argv);
     finish(ctx.server, route, started, result)
 }
@@ -236,7 +237,7 @@ pub fn transaction(
     commands: &[(usize, Vec<Bytes>)],
 ) -> Result<Transacted> {
     let exec_route = commands::route("exec").expect("EXEC is in the table");
-    let started = unix_time_us();
+    let started = Moment::now();
     let execabort = |error: Error| {
         let message = error.message();
         let reason = message.strip_prefix("ERR ").unwrap_or(&message);
@@ -269,7 +270,7 @@ pub fn transaction(
     for (db, route, argv) in &queued {
         plan::command(&Ctx::new(server, session), route, argv, *db, &mut plan);
     }
-    let txn = (!plan.is_empty()).then(|| server.store.lock_at(plan, started / 1000));
+    let txn = (!plan.is_empty()).then(|| server.store.lock_at(plan, started));
     let mut ctx = Ctx::with_txn(server, session, txn.as_ref());
     let mut done = Transacted::default();
     for p in preconditions {
@@ -306,7 +307,7 @@ pub fn transaction(
     }
     // The txn goes (its effects reach the observers) before blocked clients are served.
     drop(txn);
-    let usec = unix_time_us().saturating_sub(started);
+    let usec = started.elapsed_us();
     server.stats.commands.called(exec_route.id, usec, false);
     serve_blocked(server);
     Ok(done)
@@ -326,7 +327,7 @@ pub fn typed<R, T>(
     let route = commands::route(name).expect("typed RPCs name commands of the table");
     let result = (|| {
         check_access(session, route, &[])?;
-        let started = unix_time_us();
+        let started = Moment::now();
         let mut plan = LockPlan::new();
         locks(
             &request,
@@ -345,10 +346,10 @@ pub fn typed<R, T>(
         let result = if plan.is_empty() {
             op(&mut Ctx::new(server, session), request)
         } else {
-            let txn = server.store.lock_at(plan, started / 1000);
+            let txn = server.store.lock_at(plan, started);
             op(&mut Ctx::with_txn(server, session, Some(&txn)), request)
         };
-        let usec = unix_time_us().saturating_sub(started);
+        let usec = started.elapsed_us();
         server
             .stats
             .commands

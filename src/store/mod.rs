@@ -12,6 +12,7 @@
 //! unit of work. Each segment stamps the entries it changes with a version (a per-segment
 //! counter), so a key's version changes whenever the key does.
 
+pub mod clock;
 mod compact;
 pub mod effects;
 mod expiry;
@@ -28,12 +29,12 @@ mod value;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::RawRwLock;
 use parking_lot::lock_api::RawRwLock as _;
 use seize::Collector;
 
+pub use clock::{Clock, unix_time_ms, unix_time_us};
 pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use effects::{Effect, Event, EventClass, Observer};
 pub use expiry::ExpireCycleReport;
@@ -101,36 +102,6 @@ pub struct DbInfo {
     pub avg_ttl: u64,
 }
 
-/// The time commands run at: the system clock, or a fixed time set by tests.
-#[derive(Debug, Default)]
-pub struct Clock {
-    /// Unix milliseconds; 0 follows the system clock.
-    fixed_ms: AtomicU64,
-}
-
-impl Clock {
-    /// The current time in Unix milliseconds.
-    pub fn now_ms(&self) -> u64 {
-        self.fixed().unwrap_or_else(unix_time_ms)
-    }
-
-    /// The fixed time, when one is set.
-    pub fn fixed(&self) -> Option<u64> {
-        match self.fixed_ms.load(Ordering::Relaxed) {
-            0 => None,
-            ms => Some(ms),
-        }
-    }
-
-    /// Fixes the clock at `ms` (Unix milliseconds), or lets it follow the system clock again.
-    pub fn set_fixed(&self, ms: Option<u64>) {
-        self.fixed_ms.store(
-            ms.unwrap_or(0).max(u64::from(ms.is_some())),
-            Ordering::Relaxed,
-        );
-    }
-}
-
 /// All databases of the server.
 pub struct Store {
     dbs: Box<[Db]>,
@@ -141,19 +112,6 @@ pub struct Store {
     pub clock: Clock,
     expiry_cursor: AtomicUsize,
     observer: OnceLock<Arc<dyn Observer>>,
-}
-
-/// Current Unix time in milliseconds.
-pub fn unix_time_ms() -> u64 {
-    unix_time_us() / 1000
-}
-
-/// Current Unix time in microseconds.
-pub fn unix_time_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every

@@ -27,6 +27,7 @@ use rand::Rng;
 use seize::LocalGuard;
 use smallvec::SmallVec;
 
+use super::clock::Moment;
 use super::effects::{Effect, Event};
 use super::{Access, Entry, Key, SEGMENTS, Segment, Store, Value, slot_of};
 
@@ -99,12 +100,11 @@ impl Store {
     /// If the plan names a database out of range (callers validate database indexes), and
     /// in debug builds if this thread already holds a txn.
     pub fn lock(&self, plan: LockPlan) -> Txn<'_> {
-        self.lock_at(plan, self.clock.now_ms())
+        self.lock_at(plan, Moment::now())
     }
 
-    /// [`Store::lock`] at a time the caller already read (Unix milliseconds; the store's
-    /// fixed clock, when set, still wins).
-    pub fn lock_at(&self, mut plan: LockPlan, now_ms: u64) -> Txn<'_> {
+    /// [`Store::lock`] with the txn's time taken at `moment` (a command's start).
+    pub fn lock_at(&self, mut plan: LockPlan, moment: Moment) -> Txn<'_> {
         #[cfg(debug_assertions)]
         HOLDS_TXN.with(|held| {
             assert!(!held.get(), "a thread opened a second transaction");
@@ -118,7 +118,7 @@ impl Store {
                 Access::Write => lock.lock_exclusive(),
             }
         }
-        let now_ms = self.clock.fixed().unwrap_or(now_ms);
+        let now_ms = self.clock.at_ms(moment);
         Txn {
             store: self,
             held: plan.slots,
