@@ -43,8 +43,126 @@ pub struct Config {
     /// Eviction policy, reported only (`maxmemory-policy`); decides whether `OBJECT FREQ`
     /// or `OBJECT IDLETIME` is available, as in Redis.
     pub maxmemory_policy: String,
+    /// Output limits per client class (`client-output-buffer-limit`): normal, replica,
+    /// pubsub.
+    pub client_output_buffer_limit: OutputLimits,
     /// Path of the config file the server was started with, if any.
     pub config_file: Option<String>,
+}
+
+/// One client class's output buffer limits: a client whose undelivered output reaches
+/// `hard` bytes, or stays at or above `soft` bytes for more than `soft_seconds`, is closed.
+/// Zero turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+impl BufferLimit {
+    /// Redis's `checkClientOutputBufferLimits`: whether `pending` bytes at `now` break the
+    /// limits, given since when (`over_soft_since`, kept by the caller) the client has been
+    /// over the soft limit.
+    pub fn exceeded(
+        &self,
+        pending: usize,
+        over_soft_since: &mut Option<std::time::Instant>,
+        now: std::time::Instant,
+    ) -> bool {
+        let pending = pending as u64;
+        if self.hard != 0 && pending >= self.hard {
+            return true;
+        }
+        if self.soft != 0 && pending >= self.soft {
+            let since = *over_soft_since.get_or_insert(now);
+            return now.duration_since(since).as_secs() > self.soft_seconds;
+        }
+        *over_soft_since = None;
+        false
+    }
+}
+
+/// `client-output-buffer-limit`: the limits of each client class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimits {
+    pub normal: BufferLimit,
+    pub replica: BufferLimit,
+    pub pubsub: BufferLimit,
+}
+
+impl Default for OutputLimits {
+    /// Redis's defaults: `normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60`.
+    fn default() -> OutputLimits {
+        const MB: u64 = 1024 * 1024;
+        OutputLimits {
+            normal: BufferLimit::default(),
+            replica: BufferLimit {
+                hard: 256 * MB,
+                soft: 64 * MB,
+                soft_seconds: 60,
+            },
+            pubsub: BufferLimit {
+                hard: 32 * MB,
+                soft: 8 * MB,
+                soft_seconds: 60,
+            },
+        }
+    }
+}
+
+impl OutputLimits {
+    /// As `CONFIG GET` prints it: `normal 0 0 0 slave 268435456 67108864 60 pubsub ...`.
+    fn show(&self) -> String {
+        [
+            ("normal", self.normal),
+            ("slave", self.replica),
+            ("pubsub", self.pubsub),
+        ]
+        .iter()
+        .map(|(class, l)| format!("{class} {} {} {}", l.hard, l.soft, l.soft_seconds))
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
+    /// Redis's `updateClientOutputBufferLimit`: groups of `<class> <hard> <soft>
+    /// <soft seconds>`; every group is checked before any is applied.
+    fn update(&mut self, value: &str) -> Result<(), String> {
+        let words = crate::resp::decoder::split_args(value.as_bytes())
+            .ok_or("Wrong number of arguments in buffer limit configuration.")?;
+        let words: Vec<String> = words
+            .iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        if !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let mut updated = *self;
+        for group in words.chunks(4) {
+            let class = match group[0].to_ascii_lowercase().as_str() {
+                "normal" => &mut updated.normal,
+                "slave" | "replica" => &mut updated.replica,
+                "pubsub" => &mut updated.pubsub,
+                _ => {
+                    return Err(
+                        "Invalid client class specified in buffer limit configuration.".into(),
+                    );
+                }
+            };
+            let bad =
+                || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            let hard = parse_memory(&group[1]).ok_or_else(bad)?;
+            let soft = parse_memory(&group[2]).ok_or_else(bad)?;
+            let soft_seconds = group[3].parse::<u64>().map_err(|_| bad())?;
+            *class = BufferLimit {
+                hard,
+                soft,
+                soft_seconds,
+            };
+        }
+        *self = updated;
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -66,6 +184,7 @@ impl Default for Config {
             appendonly: false,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            client_output_buffer_limit: OutputLimits::default(),
             config_file: None,
         }
     }
@@ -84,6 +203,8 @@ enum Kind {
     },
     Enum(&'static [&'static str]),
     Text,
+    /// Parsed and applied by its own function, which gives Redis's error text.
+    Custom(fn(&mut Config, &str) -> Result<(), String>),
 }
 
 /// One configuration parameter.
@@ -264,6 +385,13 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.maxmemory_policy.clone(),
         set: |c, v| c.maxmemory_policy = v.text(),
     },
+    Param {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        kind: Kind::Custom(|c, v| c.client_output_buffer_limit.update(v)),
+        get: |c| c.client_output_buffer_limit.show(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
 ];
 
 fn yes_no(b: bool) -> String {
@@ -340,6 +468,7 @@ impl Param {
                 }
             }
             Kind::Text => ParsedValue::Text(value.to_string()),
+            Kind::Custom(apply) => return apply(config, value),
         };
         (self.set)(config, parsed);
         Ok(())
@@ -381,6 +510,46 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_output_buffer_limits_parse_and_print_as_redis() {
+        let mut c = Config::default();
+        let param = param("client-output-buffer-limit").unwrap();
+        assert_eq!(
+            param.get(&c),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        param
+            .set(&mut c, "pubsub 1mb 512kb 5 NORMAL 1 2 3")
+            .unwrap();
+        assert_eq!(
+            param.get(&c),
+            "normal 1 2 3 slave 268435456 67108864 60 pubsub 1048576 524288 5"
+        );
+        let before = c.clone();
+        for (value, error) in [
+            (
+                "pubsub 1 2",
+                "Wrong number of arguments in buffer limit configuration.",
+            ),
+            (
+                "master 1 2 3",
+                "Invalid client class specified in buffer limit configuration.",
+            ),
+            (
+                "normal 1 2 3 pubsub x 2 3",
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            ),
+            (
+                "pubsub 1 2 -1",
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            ),
+        ] {
+            assert_eq!(param.set(&mut c, value), Err(error.to_string()), "{value}");
+            // Nothing of a refused value is applied.
+            assert_eq!(c, before);
+        }
+    }
 
     #[test]
     fn memory_units() {
