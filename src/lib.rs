@@ -11,6 +11,7 @@
 //! - [`resp`]: the RESP front end (request decoder, reply encoder, per-client connection).
 //! - [`blocking`]: clients blocked on keys (BLPOP, BLMOVE, ...) and their serving.
 //! - [`watch`]: keys clients `WATCH`, and whose `EXEC` must fail.
+//! - [`pubsub`]: channel and pattern subscriptions, and delivery into clients' outboxes.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod grpc;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod state;

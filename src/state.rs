@@ -15,6 +15,7 @@ use crate::blocking::Blocking;
 use crate::commands::Protocol;
 use crate::config::Config;
 use crate::exec::stats::{CommandStats, ErrorStats};
+use crate::pubsub::{Outbox, PubSub, Subscriptions};
 use crate::store::{Effect, Observer, Store, unix_time_ms};
 use crate::watch::Watches;
 
@@ -30,6 +31,8 @@ pub struct ServerState {
     pub blocking: Arc<Blocking<ServerState>>,
     /// Keys clients `WATCH`.
     pub watches: Arc<Watches>,
+    /// Channels and patterns clients subscribe to.
+    pub pubsub: PubSub,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -54,6 +57,8 @@ impl ServerState {
             blocking: blocking.clone(),
             watches: watches.clone(),
         }));
+        let pubsub = PubSub::default();
+        pubsub.set_limit(config.client_output_buffer_limit.pubsub);
         Arc::new(ServerState {
             store,
             resp_port: AtomicU64::new(config.port as u64),
@@ -62,6 +67,7 @@ impl ServerState {
             clients: Clients::default(),
             blocking,
             watches,
+            pubsub,
             stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -95,8 +101,11 @@ impl Observer for EffectObservers {
 }
 
 impl ServerState {
-    /// Marks the configuration as changed.
+    /// Marks the configuration as changed, and hands the settings kept outside it their
+    /// new values.
     pub fn config_changed(&self) {
+        let pubsub_limit = self.config.read().client_output_buffer_limit.pubsub;
+        self.pubsub.set_limit(pubsub_limit);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }
 
@@ -176,8 +185,16 @@ pub struct ClientInfo {
     last_command: AtomicUsize,
     /// Commands queued by an open `MULTI`, -1 outside one (`CLIENT LIST` `multi=`).
     multi: AtomicI64,
-    /// Cancelled by `CLIENT KILL`; the connection closes when it sees it.
+    /// Cancelled by `CLIENT KILL` (and when its output passes its limits); the connection
+    /// closes when it sees it.
     pub kill: CancellationToken,
+    /// What the client is subscribed to (see [`crate::pubsub`]).
+    pub subscriptions: Mutex<Subscriptions>,
+    /// `(channels, patterns, shard channels)` subscribed, readable without the lock: the
+    /// execution path checks for subscribed mode on every command.
+    subscription_counts: [AtomicUsize; 3],
+    /// Pushes waiting to be written to the client (pub/sub messages and confirmations).
+    pub outbox: Outbox,
 }
 
 impl ClientInfo {
@@ -237,6 +254,36 @@ impl ClientInfo {
         }
     }
 
+    /// Records the client's subscription counts after a change.
+    pub fn note_subscriptions(&self, subscriptions: &Subscriptions) {
+        let (channels, patterns, shard) = subscriptions.counts();
+        for (slot, n) in self
+            .subscription_counts
+            .iter()
+            .zip([channels, patterns, shard])
+        {
+            slot.store(n, Ordering::Relaxed);
+        }
+    }
+
+    /// `(channels, patterns, shard channels)` the client is subscribed to.
+    pub fn subscription_counts(&self) -> (usize, usize, usize) {
+        let [c, p, s] = &self.subscription_counts;
+        (
+            c.load(Ordering::Relaxed),
+            p.load(Ordering::Relaxed),
+            s.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Whether the client is subscribed to anything (Redis's `CLIENT_PUBSUB` flag).
+    #[inline]
+    pub fn subscribed(&self) -> bool {
+        self.subscription_counts
+            .iter()
+            .any(|n| n.load(Ordering::Relaxed) != 0)
+    }
+
     pub fn idle_secs(&self) -> u64 {
         unix_time_ms().saturating_sub(self.last_interaction_ms.load(Ordering::Relaxed)) / 1000
     }
@@ -277,6 +324,9 @@ impl Clients {
             last_command: AtomicUsize::new(usize::MAX),
             multi: AtomicI64::new(-1),
             kill: CancellationToken::new(),
+            subscriptions: Mutex::default(),
+            subscription_counts: Default::default(),
+            outbox: Outbox::default(),
         })
     }
 
@@ -301,7 +351,8 @@ impl Clients {
 
 /// Undoes everything a client left behind when it goes, however it goes (a closed
 /// connection, an ended gRPC call or stream, a panic in its task): it leaves the client
-/// list and forgets its watched keys. (A blocked command's waiter goes with its wait.)
+/// list, forgets its watched keys and its subscriptions. (A blocked command's waiter goes
+/// with its wait.)
 pub struct ClientGuard {
     state: Arc<ServerState>,
     client: Arc<ClientInfo>,
@@ -317,6 +368,7 @@ impl Drop for ClientGuard {
     fn drop(&mut self) {
         self.state.clients.unregister(self.client.id);
         self.state.watches.unwatch_all(self.client.id);
+        self.state.pubsub.unsubscribe_all(&self.client);
     }
 }
 
@@ -332,6 +384,12 @@ mod tests {
             .clients
             .register(ClientKind::Resp, "a".into(), "b".into());
         state.watches.watch(client.id, 0, b"k", Seen::Live);
+        state.pubsub.subscribe(
+            &client,
+            crate::pubsub::Kind::Pattern,
+            &[Bytes::from("p*")],
+            crate::pubsub::Confirm::Outbox,
+        );
         let guard = ClientGuard::new(state.clone(), client.clone());
         assert_eq!(state.clients.count(), 1);
         // A task that panics still drops its guard.
@@ -342,5 +400,6 @@ mod tests {
         assert!(outcome.is_err());
         assert_eq!(state.clients.count(), 0);
         assert_eq!(state.watches.watching_clients(), 0);
+        assert_eq!(state.pubsub.sizes(), (0, 0, 0));
     }
 }

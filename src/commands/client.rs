@@ -19,9 +19,9 @@
 //!   error `UNBLOCKED client unblocked via CLIENT UNBLOCK`; 0 when it was not blocked.
 //! - `CLIENT HELP` → array of status lines.
 //!
-//! Memorabilia has no per-client buffers accounting, pub/sub or MULTI state in the
-//! registry, so those `CLIENT LIST` fields are constant (`qbuf=0`, `sub=0`, `multi=-1`, ...)
-//! and every client is of type `normal`; the only user is `default`.
+//! A client with a pub/sub subscription is of type `pubsub` (flag `P`), any other of type
+//! `normal`. Memorabilia keeps no per-client buffer accounting, so those `CLIENT LIST`
+//! fields are constant (`qbuf=0`, `omem=0`, ...); the only user is `default`.
 
 use std::fmt::Write as _;
 
@@ -194,11 +194,15 @@ fn setinfo(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order. The flags are
-/// Redis's, in its order: `x` in `MULTI`, `b` blocked (BLPOP and the like), `d` a watched
-/// key changed, `N` none of them.
+/// Redis's, in its order: `P` subscribed (pub/sub), `x` in `MULTI`, `b` blocked (BLPOP and
+/// the like), `d` a watched key changed, `N` none of them.
 pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     let mut flags = String::new();
+    let (sub, psub, ssub) = client.subscription_counts();
+    if client.subscribed() {
+        flags.push('P');
+    }
     if client.multi() >= 0 {
         flags.push('x');
     }
@@ -214,8 +218,8 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     let mut line = String::with_capacity(320);
     let _ = write!(
         line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+         ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
          omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         client.id,
         client.addr,
@@ -226,6 +230,9 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         client.idle_secs(),
         flags,
         client.db(),
+        sub,
+        psub,
+        ssub,
         client.multi(),
         client.last_command().map_or("NULL", |id| {
             crate::commands::all_routes()[id].full_name.as_str()
@@ -243,13 +250,24 @@ fn info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::text("txt", text))
 }
 
-/// Client types as `TYPE` options name them. Every Memorabilia client is `normal`.
+/// Client types as `TYPE` options name them. A Memorabilia client is `pubsub` while it is
+/// subscribed to something, else `normal`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ClientType {
     Normal,
     Replica,
     PubSub,
     Master,
+}
+
+impl ClientType {
+    fn of(client: &ClientInfo) -> ClientType {
+        if client.subscribed() {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        }
+    }
 }
 
 fn client_type(name: &[u8]) -> Result<ClientType> {
@@ -276,9 +294,11 @@ fn list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         text.push('\n');
     };
     if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {
-        if client_type(&argv[3])? == ClientType::Normal {
-            clients.iter().for_each(|c| add(c));
-        }
+        let wanted = client_type(&argv[3])?;
+        clients
+            .iter()
+            .filter(|c| ClientType::of(c) == wanted)
+            .for_each(|c| add(c));
     } else if argv.len() > 3 && argv[2].eq_ignore_ascii_case(b"id") {
         let ids = argv[3..]
             .iter()
@@ -351,7 +371,7 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     for client in ctx.server.clients.list() {
         if addr.is_some_and(|a| a != client.addr.as_bytes())
             || laddr.is_some_and(|a| a != client.laddr.as_bytes())
-            || kind.is_some_and(|k| k != ClientType::Normal)
+            || kind.is_some_and(|k| k != ClientType::of(&client))
             || id.is_some_and(|id| id != client.id)
             || (client.id == me && skipme)
         {

@@ -73,7 +73,16 @@ pub static COMMANDS: &[Command] = &[
     ),
 ];
 
-fn ping(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+fn ping(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    // A RESP2 subscriber reads every reply as a pub/sub message: Redis answers it with one.
+    if argv.len() <= 2 && ctx.session.protocol == Protocol::Resp2 && ctx.session.client.subscribed()
+    {
+        let echoed = argv.get(1).cloned().unwrap_or_default();
+        return Ok(Reply::Array(vec![
+            Reply::bulk_static("pong"),
+            Reply::Bulk(echoed),
+        ]));
+    }
     match argv.len() {
         1 => Ok(Reply::simple("PONG")),
         2 => Ok(Reply::Bulk(argv[1].clone())),
@@ -168,12 +177,14 @@ fn quit(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
-/// Redis's `clearClientConnectionState`, for the state Memorabilia keeps: no transaction
-/// and no watched keys, database 0, RESP2, no name. The library name and version stay, as
+/// Redis's `clearClientConnectionState`, for the state Memorabilia keeps: no transaction,
+/// no watched keys and no subscriptions (dropped without confirmations), database 0, RESP2,
+/// no name. The library name and version stay, as
 /// in Redis 7.2.
 fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     ctx.session.discard_multi();
     ctx.server.watches.unwatch_all(ctx.session.client.id);
+    ctx.server.pubsub.unsubscribe_all(&ctx.session.client);
     ctx.session.db = 0;
     ctx.session.client.set_db(0);
     ctx.session.protocol = Protocol::Resp2;

@@ -259,6 +259,7 @@ fn stats_section(server: &ServerState) -> Lines {
     let stats = &server.stats;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     let (hits, misses) = server.store.hits_and_misses();
+    let (channels, patterns, shard_channels) = server.pubsub.sizes();
     vec![
         line(
             "total_connections_received",
@@ -282,6 +283,9 @@ fn stats_section(server: &ServerState) -> Lines {
         line("evicted_keys", 0),
         line("keyspace_hits", hits),
         line("keyspace_misses", misses),
+        line("pubsub_channels", channels),
+        line("pubsub_patterns", patterns),
+        line("pubsubshard_channels", shard_channels),
         line("unexpected_error_replies", 0),
         line("total_error_replies", stats.errors.total()),
     ]

@@ -23,6 +23,7 @@ pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
@@ -277,6 +278,7 @@ pub static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// A command of the table as the server runs it: the row, its key specs (Redis's, from
@@ -465,6 +467,10 @@ pub struct Session {
     pub(crate) deny_blocking: bool,
     /// The source of every random choice a command makes (seedable for tests).
     pub rng: SmallRng,
+    /// Whether the front end delivers pushes (pub/sub messages) to this client between
+    /// replies: RESP connections do; a gRPC call expects one reply per command, so
+    /// subscribing is refused there as Redis refuses it to such clients.
+    pub pushes: bool,
 }
 
 impl Session {
@@ -479,6 +485,7 @@ impl Session {
             multi: None,
             deny_blocking: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
+            pushes: false,
         }
     }
 

@@ -46,6 +46,11 @@ pub enum Reply {
     /// Verbatim text with its three-letter format (`txt`, `mkd`).
     Verbatim(&'static str, Bytes),
     Push(Vec<Reply>),
+    /// Several replies written one after the other, counted as one command's reply; none
+    /// at all when empty. A (un)subscribe command answers with its confirmations as pushes
+    /// to the client's outbox, so its reply is empty; inside `EXEC` they are its reply, as
+    /// Redis writes them there.
+    Sequence(Vec<Reply>),
 }
 
 impl Reply {

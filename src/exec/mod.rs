@@ -6,7 +6,8 @@
 //! 1. lookup and argument count ([`commands::resolve`]); a refused command is counted as
 //!    rejected and, inside `MULTI`, makes `EXEC` fail with `EXECABORT`;
 //! 2. inside `MULTI`, commands Redis refuses there are refused, the others are queued;
-//! 3. access control: the hook where ACLs will be checked (none yet);
+//! 3. access control: the hook where ACLs will be checked (none yet); then, for a RESP2
+//!    client in subscribed mode, only the commands Redis allows there;
 //! 4. key finding: the row's [`Locks`](commands::Locks), by default Redis's key specs
 //!    ([`plan`]);
 //! 5. locking: one [`Txn`] over all of them ([`Store::lock_at`](crate::store::Store));
@@ -35,6 +36,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use crate::blocking::{Attempt, Deliver, Outcome, UnblockMode, Wait, Waiter};
+use crate::commands::pubsub::{ALLOWED_WHILE_SUBSCRIBED, not_allowed_while_subscribed};
 use crate::commands::{self, BlockOn, Ctx, Protocol, Reply, Route, Session, flags};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
@@ -66,6 +68,16 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         return reject(server, session, Some(route), error);
     }
     if let Err(error) = check_access(session, route, argv) {
+        return reject(server, session, Some(route), error);
+    }
+    // A RESP2 subscriber reads every reply as a message, so Redis lets it run only the
+    // commands whose replies look like one.
+    if session.protocol == Protocol::Resp2
+        && session.client.subscribed()
+        && !(route.command.parent.is_empty()
+            && ALLOWED_WHILE_SUBSCRIBED.contains(&route.command.name))
+    {
+        let error = not_allowed_while_subscribed(&route.full_name);
         return reject(server, session, Some(route), error);
     }
     if let Some(multi) = &mut session.multi

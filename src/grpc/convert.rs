@@ -94,6 +94,8 @@ pub fn reply(reply: Reply) -> proto::Reply {
         Reply::Array(items) => Kind::Array(array(items)),
         Reply::Set(items) => Kind::Set(array(items)),
         Reply::Push(items) => Kind::Push(array(items)),
+        // Only (un)subscriptions answer this way, and gRPC calls cannot subscribe.
+        Reply::Sequence(items) => Kind::Array(array(items)),
         Reply::Map(pairs) => Kind::Map(proto::Map {
             entries: pairs
                 .into_iter()

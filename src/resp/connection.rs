@@ -14,10 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::decoder::{DecoderLimits, RequestDecoder};
-use super::encoder::encode;
+use super::encoder::{encode, encode_push};
 use crate::commands::{Blocked, Reply, Session};
 use crate::error::Error;
 use crate::exec::execute;
+use crate::pubsub::Push;
 use crate::state::{ClientInfo, ServerState};
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -27,6 +28,8 @@ const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
 pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client: Arc<ClientInfo>) {
     let _ = stream.set_nodelay(true);
     let mut session = Session::new(client.clone());
+    session.pushes = true;
+    let mut pushes = Vec::new();
     let mut settings = Settings::load(&state);
     let mut decoder = RequestDecoder::new(settings.decoder);
     let mut input = BytesMut::with_capacity(READ_CHUNK);
@@ -37,7 +40,12 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             settings = Settings::load(&state);
             decoder.set_limits(settings.decoder);
         }
-        let idle_timeout = settings.idle_timeout;
+        // Like Redis, `timeout` does not close subscribers: they wait for messages.
+        let idle_timeout = if client.subscribed() {
+            0
+        } else {
+            settings.idle_timeout
+        };
         let read = async {
             if idle_timeout == 0 {
                 stream.read_buf(&mut input).await
@@ -54,6 +62,14 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             _ = client.kill.cancelled() => break,
             _ = state.shutdown.cancelled() => break,
             read = read => read,
+            // Messages published to this client while it sends nothing.
+            _ = client.outbox.notified() => {
+                take_pushes(&client, session.protocol, &mut pushes, &mut output);
+                if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
+                    break;
+                }
+                continue;
+            }
         };
         match read {
             Ok(0) | Err(_) => break,
@@ -74,27 +90,44 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                 &mut decoder,
                 &mut input,
                 &mut argv,
+                &mut pushes,
                 &mut output,
             );
-            if !output.is_empty() && !flush(&state, &mut stream, &mut output).await {
+            if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
                 break true;
             }
             match outcome {
                 Outcome::Close => break true,
                 Outcome::Done => break false,
                 Outcome::Blocked(blocked) => {
-                    let reply = tokio::select! {
-                        reply = blocked.reply() => reply,
-                        _ = client.kill.cancelled() => break true,
-                        _ = state.shutdown.cancelled() => break true,
-                        // Like Redis, keep reading while blocked, to notice a disconnect.
-                        _ = watch_disconnect(
-                            &state,
-                            &mut stream,
-                            &mut input,
-                            settings.query_buffer_limit,
-                        ) => break true,
+                    let mut reply = std::pin::pin!(blocked.reply());
+                    let reply = loop {
+                        tokio::select! {
+                            reply = &mut reply => break Some(reply),
+                            _ = client.kill.cancelled() => break None,
+                            _ = state.shutdown.cancelled() => break None,
+                            // Like Redis, keep reading while blocked, to notice a disconnect.
+                            _ = watch_disconnect(
+                                &state,
+                                &mut stream,
+                                &mut input,
+                                settings.query_buffer_limit,
+                            ) => break None,
+                            // A RESP3 subscriber still gets its messages while blocked.
+                            _ = client.outbox.notified() => {
+                                take_pushes(&client, session.protocol, &mut pushes, &mut output);
+                                if !output.is_empty()
+                                    && !flush(&state, &client, &mut stream, &mut output).await
+                                {
+                                    break None;
+                                }
+                            }
+                        }
                     };
+                    let Some(reply) = reply else {
+                        break true;
+                    };
+                    take_pushes(&client, session.protocol, &mut pushes, &mut output);
                     encode(&reply, session.protocol, &mut output);
                 }
             }
@@ -121,12 +154,23 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
     let _ = stream.shutdown().await;
 }
 
-/// Writes `output` to the socket and empties it; false when the client is gone.
-async fn flush(state: &ServerState, stream: &mut TcpStream, output: &mut BytesMut) -> bool {
+/// Writes `output` to the socket and empties it; false when the client is gone, or is
+/// killed while its socket does not take the output (a subscriber that stopped reading).
+async fn flush(
+    state: &ServerState,
+    client: &ClientInfo,
+    stream: &mut TcpStream,
+    output: &mut BytesMut,
+) -> bool {
     // Let the other ready connections run their batches first, so replies go out together
     // at the end of the pass (like Redis's beforeSleep) and wake clients less.
     tokio::task::yield_now().await;
-    if stream.write_all(output).await.is_err() {
+    let written = tokio::select! {
+        written = stream.write_all(output) => written.is_ok(),
+        _ = client.kill.cancelled() => false,
+        _ = state.shutdown.cancelled() => false,
+    };
+    if !written {
         return false;
     }
     state
@@ -179,14 +223,36 @@ enum Outcome {
     Blocked(Blocked),
 }
 
+/// Moves what was pushed to the client (pub/sub messages, confirmations) into `output`.
+/// `taken` is scratch space kept between calls.
+fn take_pushes(
+    client: &ClientInfo,
+    protocol: crate::commands::Protocol,
+    taken: &mut Vec<Push>,
+    output: &mut BytesMut,
+) {
+    if !client.outbox.has_pending() {
+        return;
+    }
+    // Counted as delivered once in `output`: `flush` writes it before more is taken, so
+    // a client that stops reading keeps the rest in its outbox, where the limits apply.
+    let size = client.outbox.take(taken);
+    for push in taken.drain(..) {
+        encode_push(&push, protocol, output);
+    }
+    client.outbox.written(size);
+}
+
 /// Runs every complete command in `input`, appending the replies to `output`, until one
-/// blocks.
+/// blocks. What was pushed to the client while a command ran goes before its reply, as
+/// Redis writes a message published to a client by its own `PUBLISH`.
 fn run_batch(
     state: &ServerState,
     session: &mut Session,
     decoder: &mut RequestDecoder,
     input: &mut BytesMut,
     argv: &mut Vec<bytes::Bytes>,
+    pushes: &mut Vec<Push>,
     output: &mut BytesMut,
 ) -> Outcome {
     loop {
@@ -200,6 +266,7 @@ fn run_batch(
                 if session.close_now {
                     break Outcome::Close;
                 }
+                take_pushes(&session.client, session.protocol, pushes, output);
                 encode(&reply, session.protocol, output);
                 if session.close_after_reply {
                     break Outcome::Close;

@@ -7,6 +7,7 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::commands::{Protocol, Reply};
+use crate::pubsub::Push;
 use crate::store::numeric::format_double;
 
 /// Appends the encoding of `reply` to `out`.
@@ -34,6 +35,11 @@ pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
         Reply::Array(items) => aggregate(out, b'*', items, protocol),
         Reply::Set(items) => aggregate(out, if resp3 { b'~' } else { b'*' }, items, protocol),
         Reply::Push(items) => aggregate(out, if resp3 { b'>' } else { b'*' }, items, protocol),
+        Reply::Sequence(items) => {
+            for item in items {
+                encode(item, protocol, out);
+            }
+        }
         Reply::Map(pairs) => {
             if resp3 {
                 int_line(out, b'%', pairs.len() as i64);
@@ -65,6 +71,40 @@ pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
             out.put_slice(b"\r\n");
         }
         Reply::Verbatim(_, text) => bulk(out, text),
+    }
+}
+
+/// Appends a pushed message or confirmation: what `encode(&push.to_reply())` writes, without
+/// building the reply (a published message is encoded once per subscriber).
+pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
+    let header = if protocol == Protocol::Resp3 {
+        b'>'
+    } else {
+        b'*'
+    };
+    match push {
+        Push::Message {
+            shard,
+            channel,
+            payload,
+        } => {
+            int_line(out, header, 3);
+            bulk(out, if *shard { b"smessage" } else { b"message" });
+            bulk(out, channel);
+            bulk(out, payload);
+        }
+        Push::PatternMessage {
+            pattern,
+            channel,
+            payload,
+        } => {
+            int_line(out, header, 4);
+            bulk(out, b"pmessage");
+            bulk(out, pattern);
+            bulk(out, channel);
+            bulk(out, payload);
+        }
+        Push::Subscription { .. } => encode(&push.to_reply(), protocol, out),
     }
 }
 
@@ -103,6 +143,50 @@ mod tests {
         let mut out = BytesMut::new();
         encode(reply, protocol, &mut out);
         String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn pushes_encode_as_their_replies_do() {
+        let b = |s: &str| bytes::Bytes::copy_from_slice(s.as_bytes());
+        let pushes = [
+            Push::Message {
+                shard: false,
+                channel: b("ch"),
+                payload: b("hi"),
+            },
+            Push::Message {
+                shard: true,
+                channel: b("s"),
+                payload: b(""),
+            },
+            Push::PatternMessage {
+                pattern: b("c*"),
+                channel: b("ch"),
+                payload: b("x"),
+            },
+            Push::Subscription {
+                word: "unsubscribe",
+                name: None,
+                count: 0,
+            },
+        ];
+        for p in [Protocol::Resp2, Protocol::Resp3] {
+            for push in &pushes {
+                let mut direct = BytesMut::new();
+                encode_push(push, p, &mut direct);
+                assert_eq!(
+                    String::from_utf8(direct.to_vec()).unwrap(),
+                    enc(&push.to_reply(), p)
+                );
+            }
+        }
+        let mut out = BytesMut::new();
+        encode_push(&pushes[0], Protocol::Resp3, &mut out);
+        assert_eq!(&out[..], b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(
+            enc(&pushes[3].to_reply(), Protocol::Resp2),
+            "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+        );
     }
 
     #[test]

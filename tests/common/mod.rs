@@ -177,6 +177,12 @@ impl RespClient {
 
     /// Sends one command and reads its reply.
     pub async fn call<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Resp {
+        self.send(argv).await;
+        self.receive().await
+    }
+
+    /// Sends one command without reading anything.
+    pub async fn send<A: AsRef<[u8]>>(&mut self, argv: &[A]) {
         let mut out = format!("*{}\r\n", argv.len()).into_bytes();
         for a in argv {
             let a = a.as_ref();
@@ -185,6 +191,10 @@ impl RespClient {
             out.extend_from_slice(b"\r\n");
         }
         self.reader.get_mut().write_all(&out).await.expect("write");
+    }
+
+    /// Reads the next reply or pushed message (failing after 5 s).
+    pub async fn receive(&mut self) -> Resp {
         tokio::time::timeout(Duration::from_secs(5), self.read())
             .await
             .expect("reply in time")

@@ -269,6 +269,18 @@ pub(crate) const EXCLUDED: &[(&str, &str)] = &[
     ("subscribe", "turns the connection into a feed"),
     ("psubscribe", "turns the connection into a feed"),
     ("ssubscribe", "turns the connection into a feed"),
+    (
+        "unsubscribe",
+        "answers once per channel named (tests/pubsub.rs covers it)",
+    ),
+    (
+        "punsubscribe",
+        "answers once per pattern named (tests/pubsub.rs covers it)",
+    ),
+    (
+        "sunsubscribe",
+        "answers once per channel named (tests/pubsub.rs covers it)",
+    ),
     ("sync", "replication stream"),
     ("psync", "replication stream"),
     ("replicaof", "replication"),

@@ -1,0 +1,289 @@
+//! Pub/sub over real sockets: delivery order and completeness under concurrent publishers,
+//! a subscriber that stops reading being cut off at its output limit while everyone else
+//! keeps being served, cleanup of a subscriber's registrations when it goes, messages
+//! reaching a RESP3 subscriber while it is blocked, and the gRPC front end (which cannot
+//! subscribe, but publishes to RESP subscribers).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{Raw, Resp, RespClient};
+use memorabilia::grpc::proto::{self, reply::Kind};
+
+fn bulk(s: &str) -> Resp {
+    Resp::Bulk(Some(s.as_bytes().to_vec()))
+}
+
+fn message(channel: &str, payload: &str) -> Resp {
+    Resp::Array(Some(vec![bulk("message"), bulk(channel), bulk(payload)]))
+}
+
+fn confirmation(word: &str, name: &str, count: i64) -> Resp {
+    Resp::Array(Some(vec![bulk(word), bulk(name), Resp::Int(count)]))
+}
+
+/// Polls `done` every 10 ms for up to 5 s.
+async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn numsub(client: &mut RespClient, channel: &str) -> i64 {
+    match client.call(&["PUBSUB", "NUMSUB", channel]).await {
+        Resp::Array(Some(items)) => match items[1] {
+            Resp::Int(n) => n,
+            ref other => panic!("NUMSUB count {other:?}"),
+        },
+        other => panic!("NUMSUB reply {other:?}"),
+    }
+}
+
+async fn int(client: &mut RespClient, argv: &[&str]) -> i64 {
+    match client.call(argv).await {
+        Resp::Int(n) => n,
+        other => panic!("{argv:?}: expected an integer, got {other:?}"),
+    }
+}
+
+const PUBLISHERS: usize = 4;
+const PER_PUBLISHER: usize = 2000;
+
+/// Publishers on several threads: the subscriber gets every message, each publisher's in
+/// the order it published them. Fails on a server that drops a message under contention
+/// or reorders one publisher's messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_message_arrives_in_each_publishers_order() {
+    let server = common::start().await;
+    let mut subscriber = RespClient::connect(&server).await;
+    assert_eq!(
+        subscriber.call(&["SUBSCRIBE", "news"]).await,
+        confirmation("subscribe", "news", 1)
+    );
+    let mut publishers = Vec::new();
+    for p in 0..PUBLISHERS {
+        let mut client = RespClient::connect(&server).await;
+        publishers.push(tokio::spawn(async move {
+            for n in 0..PER_PUBLISHER {
+                let payload = format!("{p}:{n}");
+                assert_eq!(int(&mut client, &["PUBLISH", "news", &payload]).await, 1);
+            }
+        }));
+    }
+    let mut next = [0usize; PUBLISHERS];
+    for _ in 0..PUBLISHERS * PER_PUBLISHER {
+        let Resp::Array(Some(items)) = subscriber.receive().await else {
+            panic!("not a message");
+        };
+        assert_eq!(items[..2], [bulk("message"), bulk("news")]);
+        let Resp::Bulk(Some(payload)) = &items[2] else {
+            panic!("no payload");
+        };
+        let text = String::from_utf8(payload.clone()).unwrap();
+        let (p, n) = text.split_once(':').unwrap();
+        let (p, n): (usize, usize) = (p.parse().unwrap(), n.parse().unwrap());
+        assert_eq!(n, next[p], "publisher {p}'s messages out of order");
+        next[p] += 1;
+    }
+    for publisher in publishers {
+        publisher.await.unwrap();
+    }
+    assert_eq!(next, [PER_PUBLISHER; PUBLISHERS]);
+}
+
+/// A subscriber that never reads is closed once its undelivered output passes the hard
+/// limit, as Redis does, and nothing else is disturbed: the publisher keeps publishing, a
+/// subscriber that reads gets everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_stops_reading_is_closed_at_its_hard_limit() {
+    let server = common::start().await;
+    let mut admin = RespClient::connect(&server).await;
+    assert_eq!(
+        admin
+            .call(&[
+                "CONFIG",
+                "SET",
+                "client-output-buffer-limit",
+                "pubsub 256kb 0 0"
+            ])
+            .await,
+        Resp::Simple("OK".into())
+    );
+    let mut stalled = Raw::connect(&server).await;
+    stalled.send(b"SUBSCRIBE feed\r\n").await;
+    stalled
+        .expect(b"*3\r\n$9\r\nsubscribe\r\n$4\r\nfeed\r\n:1\r\n")
+        .await;
+    let mut reader = RespClient::connect(&server).await;
+    assert_eq!(
+        reader.call(&["SUBSCRIBE", "feed"]).await,
+        confirmation("subscribe", "feed", 1)
+    );
+    let drained = tokio::spawn(async move {
+        for _ in 0..MESSAGES {
+            match reader.receive().await {
+                Resp::Array(Some(items)) => assert_eq!(items[0], bulk("message")),
+                other => panic!("reader got {other:?}"),
+            }
+        }
+    });
+    // 32 MB in all: far past the limit plus what the kernel's socket buffers hold.
+    const MESSAGES: usize = 8000;
+    let payload = "x".repeat(4096);
+    let mut publisher = RespClient::connect(&server).await;
+    let mut delivered = 0;
+    for _ in 0..MESSAGES {
+        delivered += int(&mut publisher, &["PUBLISH", "feed", &payload]).await;
+    }
+    drained.await.unwrap();
+    // The stalled subscriber counted until it was cut off, the reader throughout.
+    assert!(
+        delivered < 2 * MESSAGES as i64,
+        "the stalled subscriber was never cut off"
+    );
+    eventually("the stalled subscriber to go", async || {
+        numsub(&mut admin, "feed").await == 0
+    })
+    .await;
+    assert_eq!(
+        admin.call(&["CLIENT", "LIST", "TYPE", "pubsub"]).await,
+        Resp::Bulk(Some(Vec::new()))
+    );
+    // What it had not read is not kept for it: the connection ends after what the kernel
+    // buffered.
+    let mut sink = vec![0u8; 1 << 20];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        use tokio::io::AsyncReadExt;
+        loop {
+            match stalled.stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the stalled subscriber was not disconnected"
+    );
+}
+
+/// Subscribers that disconnect, however many subscriptions they held, leave none behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_that_disconnect_leave_no_subscription_behind() {
+    let server = common::start().await;
+    let mut admin = RespClient::connect(&server).await;
+    let mut subscribers = Vec::new();
+    for i in 0..50 {
+        let mut c = RespClient::connect(&server).await;
+        assert_eq!(
+            c.call(&["SUBSCRIBE", "shared"]).await,
+            confirmation("subscribe", "shared", 1)
+        );
+        let own = format!("own:{i}");
+        assert_eq!(
+            c.call(&["PSUBSCRIBE", &own]).await,
+            confirmation("psubscribe", &own, 2)
+        );
+        assert_eq!(
+            c.call(&["SSUBSCRIBE", "shard"]).await,
+            confirmation("ssubscribe", "shard", 1)
+        );
+        subscribers.push(c);
+    }
+    assert_eq!(numsub(&mut admin, "shared").await, 50);
+    assert_eq!(int(&mut admin, &["PUBSUB", "NUMPAT"]).await, 50);
+    assert_eq!(int(&mut admin, &["PUBLISH", "shared", "m"]).await, 50);
+    assert_eq!(int(&mut admin, &["SPUBLISH", "shard", "m"]).await, 50);
+    drop(subscribers);
+    eventually("every subscription to go", async || {
+        numsub(&mut admin, "shared").await == 0 && int(&mut admin, &["PUBSUB", "NUMPAT"]).await == 0
+    })
+    .await;
+    let Resp::Bulk(Some(info)) = admin.call(&["INFO", "stats"]).await else {
+        panic!("INFO is a bulk string");
+    };
+    let info = String::from_utf8(info).unwrap();
+    for line in [
+        "pubsub_channels:0",
+        "pubsub_patterns:0",
+        "pubsubshard_channels:0",
+    ] {
+        assert!(info.contains(line), "{line} missing from {info}");
+    }
+}
+
+/// A RESP3 client may subscribe and keep running commands; messages reach it while one of
+/// them is blocked, and its own PUBLISH's message comes before PUBLISH's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resp3_subscriber_gets_messages_while_blocked() {
+    let server = common::start().await;
+    let mut sub = Raw::connect(&server).await;
+    sub.send(b"HELLO 3\r\nPING\r\n").await;
+    while sub.read_line().await != "+PONG" {}
+    sub.send(b"SUBSCRIBE ch\r\nBLPOP jobs 0\r\n").await;
+    sub.expect(b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n")
+        .await;
+    let mut other = RespClient::connect(&server).await;
+    eventually("the BLPOP to block", async || {
+        let Resp::Bulk(Some(list)) = other.call(&["CLIENT", "LIST"]).await else {
+            return false;
+        };
+        String::from_utf8_lossy(&list).contains("flags=Pb")
+    })
+    .await;
+    assert_eq!(
+        int(&mut other, &["PUBLISH", "ch", "while-blocked"]).await,
+        1
+    );
+    sub.expect(b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$13\r\nwhile-blocked\r\n")
+        .await;
+    assert_eq!(int(&mut other, &["RPUSH", "jobs", "j1"]).await, 1);
+    sub.expect(b"*2\r\n$4\r\njobs\r\n$2\r\nj1\r\n").await;
+    sub.send(b"PUBLISH ch self\r\n").await;
+    sub.expect(b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\nself\r\n:1\r\n")
+        .await;
+}
+
+/// gRPC calls expect one reply per command, so they cannot subscribe (Redis's answer to
+/// such clients); what they publish reaches RESP subscribers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_publishes_to_resp_subscribers_and_cannot_subscribe() {
+    let server = common::start().await;
+    let mut grpc = common::grpc(&server).await;
+    let command = |words: &[&str]| proto::Command {
+        args: words
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect(),
+        db: 0,
+    };
+    let reply = grpc
+        .execute(command(&["SUBSCRIBE", "ch"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        reply.kind,
+        Some(Kind::Error(proto::ErrorDetail {
+            code: "ERR".into(),
+            message: "ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client".into(),
+        }))
+    );
+    let mut sub = RespClient::connect(&server).await;
+    assert_eq!(
+        sub.call(&["SUBSCRIBE", "ch"]).await,
+        confirmation("subscribe", "ch", 1)
+    );
+    let reply = grpc
+        .execute(command(&["PUBLISH", "ch", "from-grpc"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reply.kind, Some(Kind::Integer(1)));
+    assert_eq!(sub.receive().await, message("ch", "from-grpc"));
+}
