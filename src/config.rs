@@ -61,20 +61,21 @@ pub struct BufferLimit {
 }
 
 impl BufferLimit {
-    /// Redis's `checkClientOutputBufferLimits`: whether `pending` bytes at `now` break the
+    /// Redis's `checkClientOutputBufferLimits`: whether `pending` bytes now break the
     /// limits, given since when (`over_soft_since`, kept by the caller) the client has been
-    /// over the soft limit.
+    /// over the soft limit. `now` is read only over the soft limit.
     pub fn exceeded(
         &self,
         pending: usize,
         over_soft_since: &mut Option<std::time::Instant>,
-        now: std::time::Instant,
+        now: impl FnOnce() -> std::time::Instant,
     ) -> bool {
         let pending = pending as u64;
         if self.hard != 0 && pending >= self.hard {
             return true;
         }
         if self.soft != 0 && pending >= self.soft {
+            let now = now();
             let since = *over_soft_since.get_or_insert(now);
             return now.duration_since(since).as_secs() > self.soft_seconds;
         }

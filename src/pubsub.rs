@@ -70,20 +70,35 @@ pub enum Confirm {
     Silently,
 }
 
+/// A published message, shared by every subscriber it is delivered to: one reference
+/// count per delivery, and no pinning of the publisher's read buffer.
+#[derive(Debug, PartialEq)]
+pub struct Published {
+    pub channel: Bytes,
+    pub payload: Bytes,
+}
+
+impl Published {
+    pub fn new(channel: &[u8], payload: &[u8]) -> Arc<Published> {
+        Arc::new(Published {
+            channel: Bytes::copy_from_slice(channel),
+            payload: Bytes::copy_from_slice(payload),
+        })
+    }
+}
+
 /// Something pushed to a client outside the reply to its own command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Push {
     /// A message on a channel (`message`) or shard channel (`smessage`).
     Message {
         shard: bool,
-        channel: Bytes,
-        payload: Bytes,
+        message: Arc<Published>,
     },
     /// A message on a channel matching a pattern the client subscribed to.
     PatternMessage {
         pattern: Bytes,
-        channel: Bytes,
-        payload: Bytes,
+        message: Arc<Published>,
     },
     /// The confirmation of one (un)subscription, with the client's count after it. `name`
     /// is `None` for an unsubscribe-all of a client that had no subscription.
@@ -98,24 +113,16 @@ impl Push {
     /// As a reply: a push frame in RESP3, an array in RESP2, as Redis sends it.
     pub fn to_reply(&self) -> Reply {
         let items = match self {
-            Push::Message {
-                shard,
-                channel,
-                payload,
-            } => vec![
+            Push::Message { shard, message } => vec![
                 Reply::bulk_static(if *shard { "smessage" } else { "message" }),
-                Reply::Bulk(channel.clone()),
-                Reply::Bulk(payload.clone()),
+                Reply::Bulk(message.channel.clone()),
+                Reply::Bulk(message.payload.clone()),
             ],
-            Push::PatternMessage {
-                pattern,
-                channel,
-                payload,
-            } => vec![
+            Push::PatternMessage { pattern, message } => vec![
                 Reply::bulk_static("pmessage"),
                 Reply::Bulk(pattern.clone()),
-                Reply::Bulk(channel.clone()),
-                Reply::Bulk(payload.clone()),
+                Reply::Bulk(message.channel.clone()),
+                Reply::Bulk(message.payload.clone()),
             ],
             Push::Subscription { word, name, count } => vec![
                 Reply::bulk_static(word),
@@ -131,14 +138,10 @@ impl Push {
         const FRAME: usize = 32;
         FRAME
             + match self {
-                Push::Message {
-                    channel, payload, ..
-                } => channel.len() + payload.len(),
-                Push::PatternMessage {
-                    pattern,
-                    channel,
-                    payload,
-                } => pattern.len() + channel.len() + payload.len(),
+                Push::Message { message, .. } => message.channel.len() + message.payload.len(),
+                Push::PatternMessage { pattern, message } => {
+                    pattern.len() + message.channel.len() + message.payload.len()
+                }
                 Push::Subscription { name, .. } => name.as_ref().map_or(0, Bytes::len),
             }
     }
@@ -224,7 +227,7 @@ impl Outbox {
             return Delivery::Dropped;
         }
         let pending = self.pending.load(Ordering::Relaxed) + size;
-        if limit.exceeded(pending, &mut queue.over_soft_since, Instant::now()) {
+        if limit.exceeded(pending, &mut queue.over_soft_since, Instant::now) {
             queue.closing = true;
             queue.pushes.clear();
             return Delivery::OverLimit;
@@ -312,6 +315,8 @@ impl PubSub {
         let mut confirmations = Vec::new();
         let mut subscriptions = client.subscriptions.lock();
         for name in names {
+            // Owned: a subscription must not pin the client's read buffer.
+            let name = Bytes::copy_from_slice(name);
             // Confirmed under the write lock: a publisher that sees the new subscriber
             // pushes after the confirmation.
             let mut listeners = self.listeners(kind).write();
@@ -407,20 +412,22 @@ impl PubSub {
     /// Delivers `payload` to every subscriber of `channel` (and, for a non-shard channel,
     /// of every pattern matching it); returns how many deliveries there were, a client
     /// counted once per matching subscription, as `PUBLISH` answers.
-    pub fn publish(&self, channel: &Bytes, payload: &Bytes, shard: bool) -> usize {
+    pub fn publish(&self, channel: &[u8], payload: &[u8], shard: bool) -> usize {
         let limit = self.limit();
         let mut receivers = 0;
+        let mut message = None;
+        let mut shared = || {
+            message
+                .get_or_insert_with(|| Published::new(channel, payload))
+                .clone()
+        };
         let kind = if shard { Kind::Shard } else { Kind::Channel };
         {
             let listeners = self.listeners(kind).read();
             if let Some(clients) = listeners.get(channel) {
                 for client in clients {
-                    let push = Push::Message {
-                        shard,
-                        channel: channel.clone(),
-                        payload: payload.clone(),
-                    };
-                    self.deliver(client, push, limit);
+                    let message = shared();
+                    self.deliver(client, Push::Message { shard, message }, limit);
                     receivers += 1;
                 }
             }
@@ -436,8 +443,7 @@ impl PubSub {
             for client in clients {
                 let push = Push::PatternMessage {
                     pattern: pattern.clone(),
-                    channel: channel.clone(),
-                    payload: payload.clone(),
+                    message: shared(),
                 };
                 self.deliver(client, push, limit);
                 receivers += 1;
@@ -547,18 +553,15 @@ mod tests {
             vec![
                 Push::Message {
                     shard: false,
-                    channel: bytes("x"),
-                    payload: bytes("1")
+                    message: Published::new(b"x", b"1"),
                 },
                 Push::PatternMessage {
                     pattern: bytes("n*"),
-                    channel: bytes("nx"),
-                    payload: bytes("2")
+                    message: Published::new(b"nx", b"2"),
                 },
                 Push::Message {
                     shard: true,
-                    channel: bytes("s"),
-                    payload: bytes("3")
+                    message: Published::new(b"s", b"3"),
                 },
             ]
         );
@@ -626,15 +629,15 @@ mod tests {
         };
         let start = Instant::now();
         let mut since = None;
-        assert!(!limit.exceeded(50, &mut since, start));
-        assert!(!limit.exceeded(150, &mut since, start));
+        assert!(!limit.exceeded(50, &mut since, || start));
+        assert!(!limit.exceeded(150, &mut since, || start));
         let later = |secs| start + std::time::Duration::from_secs(secs);
         // Like Redis: closed once it has been over for more than the soft seconds.
-        assert!(!limit.exceeded(150, &mut since, later(60)));
-        assert!(limit.exceeded(150, &mut since, later(61)));
+        assert!(!limit.exceeded(150, &mut since, || later(60)));
+        assert!(limit.exceeded(150, &mut since, || later(61)));
         // Going under the soft limit starts the clock again.
         let mut since = Some(start);
-        assert!(!limit.exceeded(10, &mut since, start));
+        assert!(!limit.exceeded(10, &mut since, || start));
         assert_eq!(since, None);
     }
 }

@@ -62,8 +62,12 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
             _ = client.kill.cancelled() => break,
             _ = state.shutdown.cancelled() => break,
             read = read => read,
-            // Messages published to this client while it sends nothing.
-            _ = client.outbox.notified() => {
+            // Messages published to this client while it sends nothing. Only a subscriber
+            // (or a client with pushes left over) gets any, and only its own commands make it
+            // one, so other clients skip registering a waiter on every read.
+            _ = client.outbox.notified(), if may_get_pushes(&client) => {
+                // Let the publisher finish its batch first: one write then carries all of it.
+                tokio::task::yield_now().await;
                 take_pushes(&client, session.protocol, &mut pushes, &mut output);
                 if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
                     break;
@@ -114,7 +118,7 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                                 settings.query_buffer_limit,
                             ) => break None,
                             // A RESP3 subscriber still gets its messages while blocked.
-                            _ = client.outbox.notified() => {
+                            _ = client.outbox.notified(), if may_get_pushes(&client) => {
                                 take_pushes(&client, session.protocol, &mut pushes, &mut output);
                                 if !output.is_empty()
                                     && !flush(&state, &client, &mut stream, &mut output).await
@@ -221,6 +225,11 @@ enum Outcome {
     Close,
     /// A command blocked; the rest of the input waits for its reply.
     Blocked(Blocked),
+}
+
+/// Whether anything can be pushed to the client before its next command runs.
+fn may_get_pushes(client: &ClientInfo) -> bool {
+    client.subscribed() || client.outbox.has_pending()
 }
 
 /// Moves what was pushed to the client (pub/sub messages, confirmations) into `output`.

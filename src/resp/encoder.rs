@@ -7,6 +7,8 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::commands::{Protocol, Reply};
+#[cfg(test)]
+use crate::pubsub::Published;
 use crate::pubsub::Push;
 use crate::store::numeric::format_double;
 
@@ -83,26 +85,18 @@ pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
         b'*'
     };
     match push {
-        Push::Message {
-            shard,
-            channel,
-            payload,
-        } => {
+        Push::Message { shard, message } => {
             int_line(out, header, 3);
             bulk(out, if *shard { b"smessage" } else { b"message" });
-            bulk(out, channel);
-            bulk(out, payload);
+            bulk(out, &message.channel);
+            bulk(out, &message.payload);
         }
-        Push::PatternMessage {
-            pattern,
-            channel,
-            payload,
-        } => {
+        Push::PatternMessage { pattern, message } => {
             int_line(out, header, 4);
             bulk(out, b"pmessage");
             bulk(out, pattern);
-            bulk(out, channel);
-            bulk(out, payload);
+            bulk(out, &message.channel);
+            bulk(out, &message.payload);
         }
         Push::Subscription { .. } => encode(&push.to_reply(), protocol, out),
     }
@@ -151,18 +145,15 @@ mod tests {
         let pushes = [
             Push::Message {
                 shard: false,
-                channel: b("ch"),
-                payload: b("hi"),
+                message: Published::new(b"ch", b"hi"),
             },
             Push::Message {
                 shard: true,
-                channel: b("s"),
-                payload: b(""),
+                message: Published::new(b"s", b""),
             },
             Push::PatternMessage {
                 pattern: b("c*"),
-                channel: b("ch"),
-                payload: b("x"),
+                message: Published::new(b"ch", b"x"),
             },
             Push::Subscription {
                 word: "unsubscribe",
