@@ -21,8 +21,24 @@ command (a list of arguments) sent on the main connection, or one of:
                                  reports blocked_clients:1 (5 s at most); the final
                                  "blocked_clients:N" is compared. Use it after a "@N>" of a
                                  blocking command so the next step cannot overtake it.
+    ["@1!"]                      read the next frame that arrives on connection 1 without sending
+                                 anything (a message pushed by PUBLISH, or one of the further
+                                 replies of SUBSCRIBE a b ...: one per channel) and compare it;
+                                 nothing within 5 s reads as "(no frame within 5 s)"
+    ["DRAIN", "1"]               send PING on connection 1 and read every frame up to its reply
+                                 (+PONG, the RESP2 subscribed ["pong", ""], or any +status or
+                                 -error, e.g. +QUEUED); the list of frames is compared
+    ["IF_RESP", "3", <step>]     the step only in the RESP3 pass (or "2": only in the RESP2 pass),
+                                 for the few pub/sub sequences whose frames differ by protocol
 
-A case must read every pending reply; one left unread counts as a difference. Before every
+A plain step or "@N" reads exactly one frame: after SUBSCRIBE a b, the reply for b is read with
+"@N!"; on a RESP3 subscriber, a message pushed before a command's reply is what that command's
+step reads (the same order on both servers, so still compared frame by frame).
+
+A case must read every pending reply; one left unread counts as a difference. Connections that
+ran a (P|S)(UN)SUBSCRIBE or a "@N!" / DRAIN step are drained like DRAIN when the case ends (the
+frames left are compared, a difference if they differ), and a main connection left that way is
+RESET (then HELLO 3 in the RESP3 pass). Before every
 case, before the random part and after it, the main connection is put back in a known state
 (DISCARD, UNWATCH, SELECT 0, and HELLO 3 in the RESP3 pass; replies ignored), so a case or a
 random sequence that leaves a MULTI open, a WATCH, another database or RESP2 (RESET) behind
@@ -39,6 +55,7 @@ import glob
 import importlib
 import os
 import random
+import select
 import socket
 import sys
 import time
@@ -100,6 +117,15 @@ class Conn:
         self.sock.sendall(encode(args))
         return self.reply()
 
+    def reply_within(self, seconds):
+        """The next reply, or a marker when nothing starts arriving within `seconds` (a pushed
+        message that never comes must not stall the run for the socket timeout)."""
+        if not self.buf:
+            readable, _, _ = select.select([self.sock], [], [], seconds)
+            if not readable:
+                return b"(no frame within %d s)" % seconds
+        return self.reply()
+
     def send(self, args):
         self.sock.sendall(encode(args))
 
@@ -120,6 +146,12 @@ class Session:
         self.conns = {0: main}
         self.pending = collections.defaultdict(collections.deque)
         self.control = None
+        # Connections that (un)subscribed or read pushed frames: drained when the case ends.
+        self.pubsub = set()
+
+    def _note(self, index, args):
+        if args and isinstance(args[0], str) and args[0].upper() in PUBSUB_COMMANDS:
+            self.pubsub.add(index)
 
     def conn(self, index):
         if index not in self.conns:
@@ -133,11 +165,48 @@ class Session:
         if self.pending[index]:
             raise HarnessError(f"@{index} still has {len(self.pending[index])} unread "
                                f"reply(ies): read them with \"@{index}<\" first")
+        self._note(index, args)
         return self.conn(index).call(args)
 
     def send(self, index, args):
+        self._note(index, args)
         self.conn(index).send(args)
         self.pending[index].append(args)
+
+    def pushed(self, index):
+        """The next frame of a connection with no pending reply (a pushed message, or a further
+        reply of a multi-channel (UN)SUBSCRIBE)."""
+        if self.pending[index]:
+            raise HarnessError(f"@{index}!: connection {index} has pending replies; "
+                               f"read them with \"@{index}<\" first")
+        self.pubsub.add(index)
+        return self.conn(index).reply_within(5)
+
+    def drain(self, index):
+        """PING on the connection, then every frame up to and including PING's reply."""
+        if self.pending[index]:
+            raise HarnessError(f"DRAIN {index}: connection {index} has pending replies")
+        self.pubsub.add(index)
+        conn = self.conn(index)
+        conn.send(["PING"])
+        frames = []
+        while True:
+            frame = conn.reply()
+            frames.append(frame)
+            if frame[:1] in (b"+", b"-") or frame == RESP2_SUBSCRIBED_PONG:
+                return frames
+
+    def drain_leftovers(self):
+        """{connection: frames} for every pub/sub connection still open and without pending
+        replies, drained through a PING; a connection the server closed reads as a marker."""
+        left = {}
+        for index in sorted(self.pubsub):
+            if index in self.conns and not self.pending[index]:
+                try:
+                    left[index] = self.drain(index)
+                except OSError:
+                    left[index] = ["(connection closed)"]
+        return left
 
     def receive(self, index):
         if not self.pending[index]:
@@ -166,6 +235,15 @@ class Session:
         for _ in self.pending[0]:
             self.conns[0].reply()
         self.pending.clear()
+        if 0 in self.pubsub:
+            # The main connection may still be subscribed: RESET ends that (and RESP3).
+            main = self.conns[0]
+            main.send(["RESET"])
+            while main.reply()[:1] not in (b"+", b"-"):
+                pass
+            if self.protocol == 3:
+                main.call(["HELLO", "3"])
+        self.pubsub.clear()
         for index, conn in list(self.conns.items()):
             if index != 0:
                 conn.close()
@@ -180,16 +258,21 @@ class HarnessError(Exception):
     """A case that the harness cannot run as written (not a difference between servers)."""
 
 
-PSEUDO_COMMANDS = ("SLEEP", "WAITBLOCKED")
+PSEUDO_COMMANDS = ("SLEEP", "WAITBLOCKED", "DRAIN", "IF_RESP")
+
+# Commands after which a connection may receive pushed frames (drained when a case ends).
+PUBSUB_COMMANDS = {"SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "SSUBSCRIBE",
+                   "SUNSUBSCRIBE"}
+RESP2_SUBSCRIBED_PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
 
 
 def parse_step(step):
     """(connection index, mode, arguments) of a step; mode is "" (send and compare the
-    reply), ">" (send only) or "<" (read a pending reply)."""
+    reply), ">" (send only), "<" (read a pending reply) or "!" (read a pushed frame)."""
     head = step[0] if step else ""
     if isinstance(head, str) and head.startswith("@"):
         tag, mode = head[1:], ""
-        if tag[-1:] in (">", "<"):
+        if tag[-1:] in (">", "<", "!"):
             tag, mode = tag[:-1], tag[-1]
         return int(tag or 0), mode, list(step[1:])
     return 0, "", step
@@ -406,9 +489,16 @@ def run_step(step, ref, mem, history, normalize):
     index, mode, args = parse_step(step)
     name = args[0].upper() if args and isinstance(args[0], str) else ""
     if mode == "" and name in PSEUDO_COMMANDS:
-        history.append(step)
         if index != 0:
             raise HarnessError(f"{step}: {name} takes no connection prefix")
+        if name == "IF_RESP":
+            if int(args[1]) != ref.protocol:
+                return True
+            return run_step(list(args[2:]), ref, mem, history, normalize)
+        history.append(step)
+        if name == "DRAIN":
+            which = int(args[1])
+            return compare(history, step, ref.drain(which), mem.drain(which), normalize)
         if name == "SLEEP":
             time.sleep(int(args[1]) / 1000)
             return True
@@ -419,6 +509,10 @@ def run_step(step, ref, mem, history, normalize):
         ref.send(index, args)
         mem.send(index, args)
         return True
+    if mode == "!":
+        shown = [f"@{index}!"]
+        history.append(shown)
+        return compare(history, shown, ref.pushed(index), mem.pushed(index))
     if mode == "<":
         cmd, ra = ref.receive(index)
         _, rb = mem.receive(index)
@@ -449,9 +543,21 @@ def run_steps(steps, ref, mem, protocol, normalize):
         raise
     finally:
         try:
+            left = [s.drain_leftovers() for s in sessions]
             unread = [s.close() for s in sessions]
         except OSError:
-            unread = [[], []]
+            left, unread = [{}, {}], [[], []]
+    if not failed and left[0] != left[1]:
+        normalized = [{i: normalize(["DRAIN", str(i)], frames) if normalize else frames
+                       for i, frames in side.items()} for side in left]
+        if normalized[0] != normalized[1]:
+            print("DIFFERENCE: frames left unread at the end of the case (drained with PING):",
+                  file=sys.stderr)
+            for h in history[-30:]:
+                print("   ", h, file=sys.stderr)
+            print("redis-server:", left[0], file=sys.stderr)
+            print("memorabilia: ", left[1], file=sys.stderr)
+            failed = True
     if not failed and any(unread):
         print("DIFFERENCE: the case ended with unread replies:",
               ", ".join(f"@{i} {cmd}" for i, cmd in unread[0] or unread[1]), file=sys.stderr)
