@@ -69,7 +69,9 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                 // Let the publisher finish its batch first: one write then carries all of it.
                 tokio::task::yield_now().await;
                 take_pushes(&client, session.protocol, &mut pushes, &mut output);
-                if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
+                if !output.is_empty()
+                    && !write_output(&state, &client, &mut stream, &mut output).await
+                {
                     break;
                 }
                 continue;
@@ -169,13 +171,33 @@ async fn flush(
     // Let the other ready connections run their batches first, so replies go out together
     // at the end of the pass (like Redis's beforeSleep) and wake clients less.
     tokio::task::yield_now().await;
-    let written = tokio::select! {
-        written = stream.write_all(output) => written.is_ok(),
-        _ = client.kill.cancelled() => false,
-        _ = state.shutdown.cancelled() => false,
+    write_output(state, client, stream, output).await
+}
+
+/// Writes `output` to the socket and empties it; false when the client is gone, or is
+/// killed while its socket does not take the output.
+async fn write_output(
+    state: &ServerState,
+    client: &ClientInfo,
+    stream: &mut TcpStream,
+    output: &mut BytesMut,
+) -> bool {
+    // Nearly every write completes at once; only one that would wait (a client that does
+    // not read) needs to watch for a kill, which costs registering two waiters.
+    let done = match stream.try_write(output) {
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+        Err(_) => return false,
     };
-    if !written {
-        return false;
+    if done < output.len() {
+        let written = tokio::select! {
+            written = stream.write_all(&output[done..]) => written.is_ok(),
+            _ = client.kill.cancelled() => false,
+            _ = state.shutdown.cancelled() => false,
+        };
+        if !written {
+            return false;
+        }
     }
     state
         .stats
