@@ -13,6 +13,8 @@ Environment:
 """
 import os
 import sys
+import threading
+import time
 
 import pytest
 
@@ -98,3 +100,26 @@ def new_raw():
     yield factory
     for c in conns:
         c.close()
+
+
+def run_threads(targets, timeout=60.0):
+    """Starts one thread per callable, joins them all and re-raises the first error."""
+    errors = []
+
+    def wrap(fn):
+        def body():
+            try:
+                fn()
+            except BaseException as e:  # noqa: BLE001 - reported to the calling test
+                errors.append(e)
+        return body
+
+    threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
+    for t in threads:
+        t.start()
+    deadline = time.time() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.time()))
+    assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
+    if errors:
+        raise errors[0]

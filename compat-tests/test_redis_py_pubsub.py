@@ -26,7 +26,7 @@ import time
 import pytest
 from redis.exceptions import ResponseError
 
-from conftest import PROTOCOL, make_client
+from conftest import PROTOCOL, make_client, run_threads
 from resp_raw import Error, Null, NullBulk, Push, Status, encode_command, strict_eq
 
 NIL = NullBulk if PROTOCOL == 2 else Null
@@ -125,29 +125,6 @@ def pubsub():
     for client, p in made:
         p.close()
         client.close()
-
-
-def run_threads(targets, timeout=60.0):
-    """Starts one thread per callable, joins them all and re-raises the first error."""
-    errors = []
-
-    def wrap(fn):
-        def body():
-            try:
-                fn()
-            except BaseException as e:  # noqa: BLE001 - reported to the test below
-                errors.append(e)
-        return body
-
-    threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
-    for t in threads:
-        t.start()
-    deadline = time.time() + timeout
-    for t in threads:
-        t.join(max(0.0, deadline - time.time()))
-    assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
-    if errors:
-        raise errors[0]
 
 
 # ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pytest
 import redis
 from redis.exceptions import ExecAbortError, ResponseError, WatchError
 
-from conftest import PROTOCOL, make_client, open_raw
+from conftest import PROTOCOL, make_client, open_raw, run_threads
 from resp_raw import (Double, Error, Map, Null, NullArray, NullBulk, Set, Status,
                       encode_command, strict_eq)
 
@@ -48,29 +48,6 @@ def wait_blocked(r, n, timeout=5.0):
     while blocked_clients(r) != n:
         assert time.time() < deadline, f"expected {n} blocked clients"
         time.sleep(0.01)
-
-
-def run_threads(targets, timeout=30.0):
-    """Starts one thread per callable, joins them all and re-raises the first error."""
-    errors = []
-
-    def wrap(fn):
-        def body():
-            try:
-                fn()
-            except BaseException as e:  # noqa: BLE001 - reported to the test below
-                errors.append(e)
-        return body
-
-    threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
-    for t in threads:
-        t.start()
-    deadline = time.time() + timeout
-    for t in threads:
-        t.join(max(0.0, deadline - time.time()))
-    assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
-    if errors:
-        raise errors[0]
 
 
 # ---------------------------------------------------------------------------
