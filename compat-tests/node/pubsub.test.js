@@ -17,14 +17,7 @@
 //               answers ['pong', ''] in RESP2 (the server's array) and 'PONG' in RESP3
 const { describe, it, before, after, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { createClient } = require('redis');
-const { Redis } = require('ioredis');
-
-const HOST = process.env.SERVER_HOST || '127.0.0.1';
-const PORT = Number(process.env.SERVER_PORT);
-if (!Number.isInteger(PORT) || PORT <= 0) {
-  throw new Error('SERVER_PORT must be set to the port of the server under test');
-}
+const { nodeRedis, ioredis } = require('./server');
 
 const SUBSCRIBED_ONLY = 'only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context';
 
@@ -71,13 +64,6 @@ function collector() {
 // ---------------------------------------------------------------------------
 // node-redis
 // ---------------------------------------------------------------------------
-
-async function nodeRedis(RESP) {
-  const c = createClient({ socket: { host: HOST, port: PORT, reconnectStrategy: false }, RESP });
-  c.on('error', () => {}); // failures surface through the rejected commands
-  await c.connect();
-  return c;
-}
 
 for (const RESP of [2, 3]) {
   describe(`node-redis RESP${RESP}`, () => {
@@ -252,16 +238,6 @@ for (const RESP of [2, 3]) {
 // ---------------------------------------------------------------------------
 // ioredis
 // ---------------------------------------------------------------------------
-
-async function ioredis(protocol) {
-  const r = new Redis({
-    host: HOST, port: PORT, protocol, lazyConnect: true,
-    maxRetriesPerRequest: 0, retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  await r.connect();
-  return r;
-}
 
 for (const protocol of [2, 3]) {
   describe(`ioredis protocol ${protocol}`, () => {

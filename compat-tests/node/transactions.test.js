@@ -15,14 +15,10 @@
 //                                  a failed WATCH -> resolves to null
 const { describe, it, before, after, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { createClient, WatchError, MultiErrorReply, ErrorReply } = require('redis');
-const { Redis, ReplyError } = require('ioredis');
+const { WatchError, MultiErrorReply, ErrorReply } = require('redis');
+const { ReplyError } = require('ioredis');
 
-const HOST = process.env.SERVER_HOST || '127.0.0.1';
-const PORT = Number(process.env.SERVER_PORT);
-if (!Number.isInteger(PORT) || PORT <= 0) {
-  throw new Error('SERVER_PORT must be set to the port of the server under test');
-}
+const { nodeRedis, ioredis } = require('./server');
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
@@ -32,13 +28,6 @@ const SET_ARITY = "ERR wrong number of arguments for 'set' command";
 // ---------------------------------------------------------------------------
 // node-redis
 // ---------------------------------------------------------------------------
-
-async function nodeRedis(RESP) {
-  const c = createClient({ socket: { host: HOST, port: PORT, reconnectStrategy: false }, RESP });
-  c.on('error', () => {}); // failures surface through the rejected commands
-  await c.connect();
-  return c;
-}
 
 for (const RESP of [2, 3]) {
   describe(`node-redis RESP${RESP}`, () => {
@@ -207,16 +196,6 @@ for (const RESP of [2, 3]) {
 // ---------------------------------------------------------------------------
 // ioredis
 // ---------------------------------------------------------------------------
-
-async function ioredis(protocol) {
-  const r = new Redis({
-    host: HOST, port: PORT, protocol, lazyConnect: true,
-    maxRetriesPerRequest: 0, retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  await r.connect();
-  return r;
-}
 
 for (const protocol of [2, 3]) {
   describe(`ioredis protocol ${protocol}`, () => {
