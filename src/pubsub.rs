@@ -239,6 +239,11 @@ impl Outbox {
         Delivery::Queued
     }
 
+    /// Whether the client went over its output limits (and is being closed for it).
+    pub fn over_limit(&self) -> bool {
+        self.queue.lock().closing
+    }
+
     /// Whether anything was pushed and not yet reported written.
     #[inline]
     pub fn has_pending(&self) -> bool {

@@ -287,3 +287,134 @@ async fn grpc_publishes_to_resp_subscribers_and_cannot_subscribe() {
     assert_eq!(reply.kind, Some(Kind::Integer(1)));
     assert_eq!(sub.receive().await, message("ch", "from-grpc"));
 }
+
+fn subscribed(kind: proto::SubscriptionKind, name: &str, count: i64) -> proto::SubscribeEvent {
+    proto::SubscribeEvent {
+        event: Some(proto::subscribe_event::Event::Subscribed(
+            proto::Subscribed {
+                kind: kind as i32,
+                name: Bytes::copy_from_slice(name.as_bytes()),
+                count,
+            },
+        )),
+    }
+}
+
+fn published(channel: &str, payload: &str, pattern: &str, shard: bool) -> proto::SubscribeEvent {
+    proto::SubscribeEvent {
+        event: Some(proto::subscribe_event::Event::Message(
+            proto::PublishedMessage {
+                channel: Bytes::copy_from_slice(channel.as_bytes()),
+                payload: Bytes::copy_from_slice(payload.as_bytes()),
+                pattern: Bytes::copy_from_slice(pattern.as_bytes()),
+                shard,
+            },
+        )),
+    }
+}
+
+async fn next_event(
+    stream: &mut tonic::Streaming<proto::SubscribeEvent>,
+) -> std::result::Result<proto::SubscribeEvent, tonic::Status> {
+    tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("an event in time")
+        .map(|event| event.expect("the stream goes on"))
+}
+
+/// The `Subscribe` stream confirms each name in order, then carries what RESP and gRPC
+/// publishers send, through channels, patterns and shard channels; the subscriber is a
+/// listed pubsub client until the call is cancelled, and then leaves nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_subscribers_get_what_both_front_ends_publish() {
+    use proto::SubscriptionKind::{Channel, Pattern, ShardChannel};
+    let server = common::start().await;
+    let mut grpc = common::grpc(&server).await;
+    let b = |s: &str| Bytes::copy_from_slice(s.as_bytes());
+    let mut stream = grpc
+        .subscribe(proto::SubscribeRequest {
+            channels: vec![b("news"), b("sport")],
+            patterns: vec![b("n*")],
+            shard_channels: vec![b("s1")],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for expected in [
+        subscribed(Channel, "news", 1),
+        subscribed(Channel, "sport", 2),
+        subscribed(Pattern, "n*", 3),
+        subscribed(ShardChannel, "s1", 1),
+    ] {
+        assert_eq!(next_event(&mut stream).await.unwrap(), expected);
+    }
+    let mut resp = RespClient::connect(&server).await;
+    let Resp::Bulk(Some(list)) = resp.call(&["CLIENT", "LIST", "TYPE", "pubsub"]).await else {
+        panic!("CLIENT LIST is a bulk string");
+    };
+    assert!(
+        String::from_utf8_lossy(&list).contains("flags=P db=0 sub=2 psub=1 ssub=1"),
+        "{}",
+        String::from_utf8_lossy(&list)
+    );
+    // Through the channel and the pattern: two deliveries, channel first.
+    assert_eq!(int(&mut resp, &["PUBLISH", "news", "n1"]).await, 2);
+    let receivers = grpc
+        .publish(proto::PublishRequest {
+            channel: b("sport"),
+            message: b("s1"),
+            shard: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .receivers;
+    assert_eq!(receivers, 1);
+    assert_eq!(int(&mut resp, &["SPUBLISH", "s1", "sharded"]).await, 1);
+    for expected in [
+        published("news", "n1", "", false),
+        published("news", "n1", "n*", false),
+        published("sport", "s1", "", false),
+        published("s1", "sharded", "", true),
+    ] {
+        assert_eq!(next_event(&mut stream).await.unwrap(), expected);
+    }
+    drop(stream);
+    eventually("the cancelled subscriber to go", async || {
+        numsub(&mut resp, "news").await == 0 && int(&mut resp, &["PUBSUB", "NUMPAT"]).await == 0
+    })
+    .await;
+    // A request with nothing to subscribe to is refused.
+    let status = grpc
+        .subscribe(proto::SubscribeRequest::default())
+        .await
+        .expect_err("nothing to subscribe to");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}
+
+/// `CLIENT KILL TYPE pubsub` ends a gRPC subscriber's stream with ABORTED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_kill_ends_a_grpc_subscription() {
+    let server = common::start().await;
+    let mut grpc = common::grpc(&server).await;
+    let mut stream = grpc
+        .subscribe(proto::SubscribeRequest {
+            channels: vec![Bytes::from_static(b"c")],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    next_event(&mut stream).await.unwrap();
+    let mut resp = RespClient::connect(&server).await;
+    assert_eq!(
+        int(&mut resp, &["CLIENT", "KILL", "TYPE", "pubsub"]).await,
+        1
+    );
+    let status = next_event(&mut stream).await.expect_err("the stream ends");
+    assert_eq!(status.code(), tonic::Code::Aborted);
+    eventually("the killed subscriber to go", async || {
+        numsub(&mut resp, "c").await == 0
+    })
+    .await;
+}

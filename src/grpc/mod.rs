@@ -10,6 +10,7 @@ pub mod convert;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod service;
 pub mod sets;
 pub mod sorted_sets;

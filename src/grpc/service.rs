@@ -17,6 +17,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
+use super::pubsub;
 use super::typed::Typed;
 use super::{convert, hashes, keys, lists, sets, sorted_sets, strings};
 use crate::blocking::{Outcome, UNBLOCKED_ERROR, UnblockMode, Wait};
@@ -356,6 +357,44 @@ impl Memorabilia for MemorabiliaService {
             |ctx, r| sorted_sets::bz_pop(ctx, r, PopEnd::Max),
         )
         .await
+    }
+
+    async fn publish(
+        &self,
+        request: Request<proto::PublishRequest>,
+    ) -> std::result::Result<Response<proto::PublishResponse>, Status> {
+        self.typed("publish", 0, request.into_inner(), pubsub::publish)
+    }
+
+    async fn subscribe(
+        &self,
+        request: Request<proto::SubscribeRequest>,
+    ) -> std::result::Result<
+        Response<
+            Pin<Box<dyn Stream<Item = std::result::Result<proto::SubscribeEvent, Status>> + Send>>,
+        >,
+        Status,
+    > {
+        // A subscriber is listed like a connection (CLIENT LIST, CLIENT KILL TYPE pubsub).
+        let (peer, local) = addresses(&request);
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client.clone());
+        let request = request.into_inner();
+        let name = request.command("subscribe");
+        exec::typed(
+            &self.state,
+            &mut session,
+            name,
+            request,
+            |r, locks| r.locks(locks),
+            pubsub::subscribe,
+        )
+        .map_err(|e| convert::status(&e))?;
+        let events = pubsub::forward(self.state.clone(), client, guard);
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(events),
+        )))
     }
 
     async fn execute(

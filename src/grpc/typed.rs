@@ -111,6 +111,30 @@ impl Typed for proto::PingRequest {
     fn locks(&self, _locks: &mut TypedLocks<'_>) {}
 }
 
+/// Channels are not keys: pub/sub locks nothing.
+impl Typed for proto::PublishRequest {
+    fn command(&self, _rpc: &'static str) -> &'static str {
+        if self.shard { "spublish" } else { "publish" }
+    }
+
+    fn locks(&self, _locks: &mut TypedLocks<'_>) {}
+}
+
+impl Typed for proto::SubscribeRequest {
+    /// The command of its first kind of subscription (its statistics count there).
+    fn command(&self, _rpc: &'static str) -> &'static str {
+        if !self.channels.is_empty() {
+            "subscribe"
+        } else if !self.patterns.is_empty() {
+            "psubscribe"
+        } else {
+            "ssubscribe"
+        }
+    }
+
+    fn locks(&self, _locks: &mut TypedLocks<'_>) {}
+}
+
 impl Typed for proto::ListPushRequest {
     fn command(&self, rpc: &'static str) -> &'static str {
         match (rpc, self.only_if_exists) {

@@ -1,0 +1,131 @@
+//! The pub/sub RPCs: `Publish` (a typed PUBLISH / SPUBLISH) and `Subscribe` (SUBSCRIBE,
+//! PSUBSCRIBE and SSUBSCRIBE as a server stream fed by the subscriber's outbox, see
+//! [`crate::pubsub`]).
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tonic::Status;
+
+use super::proto;
+use crate::commands::Ctx;
+use crate::error::{Error, Result};
+use crate::pubsub::{Confirm, Kind, Push};
+use crate::state::{ClientGuard, ClientInfo, ServerState};
+
+/// PUBLISH channel message / SPUBLISH shardchannel message.
+pub fn publish(ctx: &mut Ctx<'_>, req: proto::PublishRequest) -> Result<proto::PublishResponse> {
+    let receivers = ctx
+        .server
+        .pubsub
+        .publish(&req.channel, &req.message, req.shard);
+    Ok(proto::PublishResponse {
+        receivers: receivers as i64,
+    })
+}
+
+/// Subscribes the call's client to every name of the request; the confirmations wait in
+/// its outbox, ahead of any message.
+pub fn subscribe(ctx: &mut Ctx<'_>, req: proto::SubscribeRequest) -> Result<()> {
+    if req.channels.is_empty() && req.patterns.is_empty() && req.shard_channels.is_empty() {
+        return Err(Error::err(
+            "SUBSCRIBE needs at least one channel, pattern or shard channel",
+        ));
+    }
+    let client = ctx.session.client.clone();
+    let pubsub = &ctx.server.pubsub;
+    pubsub.subscribe(&client, Kind::Channel, &req.channels, Confirm::Outbox);
+    pubsub.subscribe(&client, Kind::Pattern, &req.patterns, Confirm::Outbox);
+    pubsub.subscribe(&client, Kind::Shard, &req.shard_channels, Confirm::Outbox);
+    Ok(())
+}
+
+/// The stream's event for one push.
+fn event(push: Push) -> proto::SubscribeEvent {
+    use proto::subscribe_event::Event;
+    let event = match push {
+        Push::Message { shard, message } => Event::Message(proto::PublishedMessage {
+            channel: message.channel.clone(),
+            payload: message.payload.clone(),
+            pattern: Default::default(),
+            shard,
+        }),
+        Push::PatternMessage { pattern, message } => Event::Message(proto::PublishedMessage {
+            channel: message.channel.clone(),
+            payload: message.payload.clone(),
+            pattern,
+            shard: false,
+        }),
+        Push::Subscription { word, name, count } => {
+            let kind = match word {
+                "psubscribe" | "punsubscribe" => proto::SubscriptionKind::Pattern,
+                "ssubscribe" | "sunsubscribe" => proto::SubscriptionKind::ShardChannel,
+                _ => proto::SubscriptionKind::Channel,
+            };
+            Event::Subscribed(proto::Subscribed {
+                kind: kind as i32,
+                name: name.unwrap_or_default(),
+                count: count as i64,
+            })
+        }
+    };
+    proto::SubscribeEvent { event: Some(event) }
+}
+
+/// Ends the stream with `status` after the events already buffered; a caller that reads
+/// nothing more is not waited for long (its guard, and so its subscriptions, must go).
+async fn end(
+    tx: &mpsc::Sender<std::result::Result<proto::SubscribeEvent, Status>>,
+    status: Status,
+) {
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tx.send(Err(status))).await;
+}
+
+/// Events buffered between the subscriber's outbox and tonic; past them the outbox (and
+/// its limits) holds the rest.
+const STREAM_BUFFER: usize = 64;
+
+/// Moves the subscriber's pushes into the returned stream until the call ends (the
+/// receiver dropped: cancelled, deadline, disconnect), the client is killed or over its
+/// limits, or the server shuts down. The guard, dropped at the end, unsubscribes it.
+pub fn forward(
+    state: Arc<ServerState>,
+    client: Arc<ClientInfo>,
+    guard: ClientGuard,
+) -> mpsc::Receiver<std::result::Result<proto::SubscribeEvent, Status>> {
+    let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+    tokio::spawn(async move {
+        let _guard = guard;
+        let mut taken = Vec::new();
+        let ended = |client: &ClientInfo| {
+            if client.outbox.over_limit() {
+                Status::resource_exhausted(
+                    "closed for overcoming of output buffer limits (client-output-buffer-limit \
+                     pubsub)",
+                )
+            } else {
+                Status::aborted("client killed")
+            }
+        };
+        loop {
+            let size = client.outbox.take(&mut taken);
+            for push in taken.drain(..) {
+                tokio::select! {
+                    sent = tx.send(Ok(event(push))) => if sent.is_err() { return },
+                    _ = client.kill.cancelled() => return end(&tx, ended(&client)).await,
+                    _ = state.shutdown.cancelled() => return,
+                }
+            }
+            client.outbox.written(size);
+            tokio::select! {
+                _ = client.outbox.notified() => {}
+                _ = client.kill.cancelled() => return end(&tx, ended(&client)).await,
+                _ = state.shutdown.cancelled() => {
+                    return end(&tx, Status::unavailable("server shutting down")).await;
+                }
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    rx
+}
