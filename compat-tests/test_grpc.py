@@ -88,7 +88,8 @@ FAMILY_RPCS = [
     "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
     "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
 ]
-ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Transaction", "Pipeline"]
+ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Transaction", "Pipeline",
+                                        "Publish", "Subscribe"]
 
 OK = grpc.StatusCode.OK
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -1340,9 +1341,11 @@ def test_reflection_file_containing_symbol(channel):
         [service] = fd.service
         assert service.name == "Memorabilia"
         assert [x.name for x in service.method] == ALL_RPCS
-        pipeline = service.method[-1]
-        assert pipeline.client_streaming and pipeline.server_streaming
-        assert not any(x.client_streaming or x.server_streaming for x in service.method[:-1])
+        streaming = {x.name: (x.client_streaming, x.server_streaming) for x in service.method}
+        assert streaming.pop("Pipeline") == (True, True)
+        assert streaming.pop("Subscribe") == (False, True)
+        # Every other RPC is unary.
+        assert set(streaming.values()) == {(False, False)}
         # The served descriptor is the proto in this repository.
         assert _shape(fd) == _shape(local)
 
