@@ -6,7 +6,8 @@
 //! listens to a channel, for `PUBLISH`). A message is delivered by appending it to each
 //! subscriber's [`Outbox`] under the registry's read lock: no lock is held across socket
 //! I/O and no task is spawned per message; each front end drains its clients' outboxes
-//! when they are notified. Subscription confirmations go through the outbox too, queued
+//! when they are notified. Publications are serialized, so all subscribers see one order
+//! of messages, as in Redis. Subscription confirmations go through the outbox too, queued
 //! while the registry's write lock is held, so a message on a channel can never reach a
 //! client before the confirmation of its subscription to that channel.
 //!
@@ -287,6 +288,10 @@ pub struct PubSub {
     shard_channels: RwLock<Listeners>,
     /// The limits of a subscribed client's output (`client-output-buffer-limit pubsub`).
     limit: Mutex<BufferLimit>,
+    /// Held through a whole publication, so every subscriber sees the messages of all
+    /// publishers in one order, as with Redis's single thread (not only each publisher's
+    /// messages in its own order).
+    publishing: Mutex<()>,
 }
 
 impl PubSub {
@@ -419,6 +424,7 @@ impl PubSub {
     /// counted once per matching subscription, as `PUBLISH` answers.
     pub fn publish(&self, channel: &[u8], payload: &[u8], shard: bool) -> usize {
         let limit = self.limit();
+        let _in_order = self.publishing.lock();
         let mut receivers = 0;
         let mut message = None;
         let mut shared = || {

@@ -53,16 +53,23 @@ async fn int(client: &mut RespClient, argv: &[&str]) -> i64 {
 const PUBLISHERS: usize = 4;
 const PER_PUBLISHER: usize = 2000;
 
-/// Publishers on several threads: the subscriber gets every message, each publisher's in
-/// the order it published them. Fails on a server that drops a message under contention
-/// or reorders one publisher's messages.
+/// Publishers on several threads: each subscriber gets every message, each publisher's in
+/// the order it published them, and all subscribers (through a channel or a pattern) see
+/// the same order, as on Redis's single thread. Fails on a server that drops a message
+/// under contention, reorders one publisher's messages, or lets two publications
+/// interleave differently for different subscribers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_message_arrives_in_each_publishers_order() {
+async fn every_message_arrives_in_one_order_for_all_subscribers() {
     let server = common::start().await;
-    let mut subscriber = RespClient::connect(&server).await;
+    let mut by_channel = RespClient::connect(&server).await;
     assert_eq!(
-        subscriber.call(&["SUBSCRIBE", "news"]).await,
+        by_channel.call(&["SUBSCRIBE", "news"]).await,
         confirmation("subscribe", "news", 1)
+    );
+    let mut by_pattern = RespClient::connect(&server).await;
+    assert_eq!(
+        by_pattern.call(&["PSUBSCRIBE", "ne*"]).await,
+        confirmation("psubscribe", "ne*", 1)
     );
     let mut publishers = Vec::new();
     for p in 0..PUBLISHERS {
@@ -70,29 +77,44 @@ async fn every_message_arrives_in_each_publishers_order() {
         publishers.push(tokio::spawn(async move {
             for n in 0..PER_PUBLISHER {
                 let payload = format!("{p}:{n}");
-                assert_eq!(int(&mut client, &["PUBLISH", "news", &payload]).await, 1);
+                assert_eq!(int(&mut client, &["PUBLISH", "news", &payload]).await, 2);
             }
         }));
     }
+    let channel_order = tokio::spawn(async move { payloads(&mut by_channel, 2).await });
+    let pattern_order = payloads(&mut by_pattern, 3).await;
+    let channel_order = channel_order.await.unwrap();
+    for publisher in publishers {
+        publisher.await.unwrap();
+    }
     let mut next = [0usize; PUBLISHERS];
-    for _ in 0..PUBLISHERS * PER_PUBLISHER {
-        let Resp::Array(Some(items)) = subscriber.receive().await else {
-            panic!("not a message");
-        };
-        assert_eq!(items[..2], [bulk("message"), bulk("news")]);
-        let Resp::Bulk(Some(payload)) = &items[2] else {
-            panic!("no payload");
-        };
-        let text = String::from_utf8(payload.clone()).unwrap();
+    for text in &channel_order {
         let (p, n) = text.split_once(':').unwrap();
         let (p, n): (usize, usize) = (p.parse().unwrap(), n.parse().unwrap());
         assert_eq!(n, next[p], "publisher {p}'s messages out of order");
         next[p] += 1;
     }
-    for publisher in publishers {
-        publisher.await.unwrap();
-    }
     assert_eq!(next, [PER_PUBLISHER; PUBLISHERS]);
+    assert!(
+        channel_order == pattern_order,
+        "the channel and the pattern subscriber saw different orders"
+    );
+}
+
+/// The payloads of the next `PUBLISHERS * PER_PUBLISHER` messages, whose payload is the
+/// frame's item `payload_at`.
+async fn payloads(subscriber: &mut RespClient, payload_at: usize) -> Vec<String> {
+    let mut seen = Vec::with_capacity(PUBLISHERS * PER_PUBLISHER);
+    for _ in 0..PUBLISHERS * PER_PUBLISHER {
+        let Resp::Array(Some(items)) = subscriber.receive().await else {
+            panic!("not a message");
+        };
+        let Resp::Bulk(Some(payload)) = &items[payload_at] else {
+            panic!("no payload");
+        };
+        seen.push(String::from_utf8(payload.clone()).unwrap());
+    }
+    seen
 }
 
 /// A subscriber that never reads is closed once its undelivered output passes the hard
