@@ -440,3 +440,58 @@ async fn client_kill_ends_a_grpc_subscription() {
     })
     .await;
 }
+
+/// A gRPC subscriber that stops reading is cut off at its output limit like a RESP one:
+/// it stops counting as a receiver, and when it reads again it gets what HTTP/2 had
+/// buffered, then RESOURCE_EXHAUSTED instead of the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpc_subscriber_that_stops_reading_ends_with_resource_exhausted() {
+    let server = common::start().await;
+    let mut admin = RespClient::connect(&server).await;
+    assert_eq!(
+        admin
+            .call(&[
+                "CONFIG",
+                "SET",
+                "client-output-buffer-limit",
+                "pubsub 256kb 0 0"
+            ])
+            .await,
+        Resp::Simple("OK".into())
+    );
+    let mut grpc = common::grpc(&server).await;
+    let mut stream = grpc
+        .subscribe(proto::SubscribeRequest {
+            channels: vec![Bytes::from_static(b"feed")],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    next_event(&mut stream).await.unwrap();
+    // 32 MB: past the limit plus what HTTP/2 flow control and the socket buffers hold.
+    const MESSAGES: usize = 8000;
+    let payload = "x".repeat(4096);
+    let mut publisher = RespClient::connect(&server).await;
+    let mut delivered = 0;
+    for _ in 0..MESSAGES {
+        delivered += int(&mut publisher, &["PUBLISH", "feed", &payload]).await;
+    }
+    assert!(
+        delivered < MESSAGES as i64,
+        "the stalled subscriber was never cut off"
+    );
+    eventually("the stalled subscriber to go", async || {
+        numsub(&mut admin, "feed").await == 0
+    })
+    .await;
+    let mut received = 0;
+    let status = loop {
+        match next_event(&mut stream).await {
+            Ok(_) => received += 1,
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(received < MESSAGES, "nothing was dropped");
+}

@@ -73,11 +73,15 @@ fn event(push: Push) -> proto::SubscribeEvent {
 }
 
 /// Ends the stream with `status` after the events already buffered; a caller that reads
-/// nothing more is not waited for long (its guard, and so its subscriptions, must go).
+/// nothing more is not waited for long (its guard, and so its client, must go).
 async fn end(
+    state: &ServerState,
+    client: &Arc<ClientInfo>,
     tx: &mpsc::Sender<std::result::Result<proto::SubscribeEvent, Status>>,
     status: Status,
 ) {
+    // Like Redis unlinking a closed client at once: no publisher counts it meanwhile.
+    state.pubsub.unsubscribe_all(client);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tx.send(Err(status))).await;
 }
 
@@ -112,16 +116,16 @@ pub fn forward(
             for push in taken.drain(..) {
                 tokio::select! {
                     sent = tx.send(Ok(event(push))) => if sent.is_err() { return },
-                    _ = client.kill.cancelled() => return end(&tx, ended(&client)).await,
+                    _ = client.kill.cancelled() => return end(&state, &client, &tx, ended(&client)).await,
                     _ = state.shutdown.cancelled() => return,
                 }
             }
             client.outbox.written(size);
             tokio::select! {
                 _ = client.outbox.notified() => {}
-                _ = client.kill.cancelled() => return end(&tx, ended(&client)).await,
+                _ = client.kill.cancelled() => return end(&state, &client, &tx, ended(&client)).await,
                 _ = state.shutdown.cancelled() => {
-                    return end(&tx, Status::unavailable("server shutting down")).await;
+                    return end(&state, &client, &tx, Status::unavailable("server shutting down")).await;
                 }
                 _ = tx.closed() => return,
             }
