@@ -43,19 +43,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn subscribe_word(self) -> &'static str {
-        match self {
-            Kind::Channel => "subscribe",
-            Kind::Pattern => "psubscribe",
-            Kind::Shard => "ssubscribe",
-        }
-    }
-
-    fn unsubscribe_word(self) -> &'static str {
-        match self {
-            Kind::Channel => "unsubscribe",
-            Kind::Pattern => "punsubscribe",
-            Kind::Shard => "sunsubscribe",
+    /// The first word of a confirmation, as Redis names it.
+    fn confirmation_word(self, subscribed: bool) -> &'static str {
+        match (self, subscribed) {
+            (Kind::Channel, true) => "subscribe",
+            (Kind::Pattern, true) => "psubscribe",
+            (Kind::Shard, true) => "ssubscribe",
+            (Kind::Channel, false) => "unsubscribe",
+            (Kind::Pattern, false) => "punsubscribe",
+            (Kind::Shard, false) => "sunsubscribe",
         }
     }
 }
@@ -104,7 +100,9 @@ pub enum Push {
     /// The confirmation of one (un)subscription, with the client's count after it. `name`
     /// is `None` for an unsubscribe-all of a client that had no subscription.
     Subscription {
-        word: &'static str,
+        kind: Kind,
+        /// A subscription (else an unsubscription).
+        subscribed: bool,
         name: Option<Bytes>,
         count: usize,
     },
@@ -125,8 +123,13 @@ impl Push {
                 Reply::Bulk(message.channel.clone()),
                 Reply::Bulk(message.payload.clone()),
             ],
-            Push::Subscription { word, name, count } => vec![
-                Reply::bulk_static(word),
+            Push::Subscription {
+                kind,
+                subscribed,
+                name,
+                count,
+            } => vec![
+                Reply::bulk_static(kind.confirmation_word(*subscribed)),
                 name.clone().map_or(Reply::Null, Reply::Bulk),
                 Reply::integer(*count),
             ],
@@ -337,7 +340,8 @@ impl PubSub {
                     .push(client.clone());
             }
             let push = Push::Subscription {
-                word: kind.subscribe_word(),
+                kind,
+                subscribed: true,
                 name: Some(name.clone()),
                 count: subscriptions.count(kind),
             };
@@ -365,7 +369,8 @@ impl PubSub {
             all = subscriptions.set(kind).iter().cloned().collect();
             if all.is_empty() {
                 let push = Push::Subscription {
-                    word: kind.unsubscribe_word(),
+                    kind,
+                    subscribed: false,
                     name: None,
                     count: subscriptions.count(kind),
                 };
@@ -386,7 +391,8 @@ impl PubSub {
                 }
             }
             let push = Push::Subscription {
-                word: kind.unsubscribe_word(),
+                kind,
+                subscribed: false,
                 name: Some(name.clone()),
                 count: subscriptions.count(kind),
             };
@@ -524,8 +530,18 @@ mod tests {
     }
 
     fn confirmation(word: &'static str, name: Option<&str>, count: usize) -> Push {
+        let (kind, subscribed) = match word {
+            "subscribe" => (Kind::Channel, true),
+            "psubscribe" => (Kind::Pattern, true),
+            "ssubscribe" => (Kind::Shard, true),
+            "unsubscribe" => (Kind::Channel, false),
+            "punsubscribe" => (Kind::Pattern, false),
+            "sunsubscribe" => (Kind::Shard, false),
+            _ => panic!("no confirmation is called {word}"),
+        };
         Push::Subscription {
-            word,
+            kind,
+            subscribed,
             name: name.map(bytes),
             count,
         }

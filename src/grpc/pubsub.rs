@@ -56,11 +56,13 @@ fn event(push: Push) -> proto::SubscribeEvent {
             pattern,
             shard: false,
         }),
-        Push::Subscription { word, name, count } => {
-            let kind = match word {
-                "psubscribe" | "punsubscribe" => proto::SubscriptionKind::Pattern,
-                "ssubscribe" | "sunsubscribe" => proto::SubscriptionKind::ShardChannel,
-                _ => proto::SubscriptionKind::Channel,
+        Push::Subscription {
+            kind, name, count, ..
+        } => {
+            let kind = match kind {
+                Kind::Channel => proto::SubscriptionKind::Channel,
+                Kind::Pattern => proto::SubscriptionKind::Pattern,
+                Kind::Shard => proto::SubscriptionKind::ShardChannel,
             };
             Event::Subscribed(proto::Subscribed {
                 kind: kind as i32,

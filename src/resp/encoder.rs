@@ -156,7 +156,8 @@ mod tests {
                 message: Published::new(b"ch", b"x"),
             },
             Push::Subscription {
-                word: "unsubscribe",
+                kind: crate::pubsub::Kind::Channel,
+                subscribed: false,
                 name: None,
                 count: 0,
             },
