@@ -117,13 +117,13 @@ async fn payloads(subscriber: &mut RespClient, payload_at: usize) -> Vec<String>
     seen
 }
 
-/// A subscriber that never reads is closed once its undelivered output passes the hard
-/// limit, as Redis does, and nothing else is disturbed: the publisher keeps publishing, a
-/// subscriber that reads gets everything.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscriber_that_stops_reading_is_closed_at_its_hard_limit() {
-    let server = common::start().await;
-    let mut admin = RespClient::connect(&server).await;
+/// Messages [`flood`] publishes, 4 KB each: 32 MB in all, far past the limit
+/// [`small_pubsub_limit`] sets plus what socket buffers and HTTP/2 flow control hold.
+const MESSAGES: usize = 8000;
+
+/// Sets a pub/sub client's output limit to a 256 KB hard limit; returns the admin client.
+async fn small_pubsub_limit(server: &memorabilia::server::RunningServer) -> RespClient {
+    let mut admin = RespClient::connect(server).await;
     assert_eq!(
         admin
             .call(&[
@@ -135,6 +135,27 @@ async fn a_subscriber_that_stops_reading_is_closed_at_its_hard_limit() {
             .await,
         Resp::Simple("OK".into())
     );
+    admin
+}
+
+/// Publishes [`MESSAGES`] messages to `channel`; returns the deliveries PUBLISH reported.
+async fn flood(server: &memorabilia::server::RunningServer, channel: &str) -> i64 {
+    let payload = "x".repeat(4096);
+    let mut publisher = RespClient::connect(server).await;
+    let mut delivered = 0;
+    for _ in 0..MESSAGES {
+        delivered += int(&mut publisher, &["PUBLISH", channel, &payload]).await;
+    }
+    delivered
+}
+
+/// A subscriber that never reads is closed once its undelivered output passes the hard
+/// limit, as Redis does, and nothing else is disturbed: the publisher keeps publishing, a
+/// subscriber that reads gets everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_stops_reading_is_closed_at_its_hard_limit() {
+    let server = common::start().await;
+    let mut admin = small_pubsub_limit(&server).await;
     let mut stalled = Raw::connect(&server).await;
     stalled.send(b"SUBSCRIBE feed\r\n").await;
     stalled
@@ -153,14 +174,7 @@ async fn a_subscriber_that_stops_reading_is_closed_at_its_hard_limit() {
             }
         }
     });
-    // 32 MB in all: far past the limit plus what the kernel's socket buffers hold.
-    const MESSAGES: usize = 8000;
-    let payload = "x".repeat(4096);
-    let mut publisher = RespClient::connect(&server).await;
-    let mut delivered = 0;
-    for _ in 0..MESSAGES {
-        delivered += int(&mut publisher, &["PUBLISH", "feed", &payload]).await;
-    }
+    let delivered = flood(&server, "feed").await;
     drained.await.unwrap();
     // The stalled subscriber counted until it was cut off, the reader throughout.
     assert!(
@@ -447,18 +461,7 @@ async fn client_kill_ends_a_grpc_subscription() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grpc_subscriber_that_stops_reading_ends_with_resource_exhausted() {
     let server = common::start().await;
-    let mut admin = RespClient::connect(&server).await;
-    assert_eq!(
-        admin
-            .call(&[
-                "CONFIG",
-                "SET",
-                "client-output-buffer-limit",
-                "pubsub 256kb 0 0"
-            ])
-            .await,
-        Resp::Simple("OK".into())
-    );
+    let mut admin = small_pubsub_limit(&server).await;
     let mut grpc = common::grpc(&server).await;
     let mut stream = grpc
         .subscribe(proto::SubscribeRequest {
@@ -469,14 +472,7 @@ async fn a_grpc_subscriber_that_stops_reading_ends_with_resource_exhausted() {
         .unwrap()
         .into_inner();
     next_event(&mut stream).await.unwrap();
-    // 32 MB: past the limit plus what HTTP/2 flow control and the socket buffers hold.
-    const MESSAGES: usize = 8000;
-    let payload = "x".repeat(4096);
-    let mut publisher = RespClient::connect(&server).await;
-    let mut delivered = 0;
-    for _ in 0..MESSAGES {
-        delivered += int(&mut publisher, &["PUBLISH", "feed", &payload]).await;
-    }
+    let delivered = flood(&server, "feed").await;
     assert!(
         delivered < MESSAGES as i64,
         "the stalled subscriber was never cut off"
