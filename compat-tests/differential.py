@@ -31,18 +31,31 @@ command (a list of arguments) sent on the main connection, or one of:
     ["IF_RESP", "3", <step>]     the step only in the RESP3 pass (or "2": only in the RESP2 pass),
                                  for the few pub/sub sequences whose frames differ by protocol
 
+An argument written "$ID:n" is replaced, on each server, by the CLIENT ID of that server's
+connection n (asked once per case with CLIENT ID on connection n, so reference it before n
+subscribes in RESP2; a ["@n", "CLIENT", "ID"] step teaches it too). Integer frames equal to a
+known connection id are compared as ":$ID:n" in the replies of CLIENT ID / GETREDIR /
+TRACKINGINFO and in frames read by "@N!" / DRAIN / the end-of-case drain (e.g. the RESP3
+tracking-redir-broken push), so replies naming connections compare across servers. Only cases
+that used "$ID:n" or CLIENT ID have known ids: other replies are never rewritten.
+
 A plain step or "@N" reads exactly one frame: after SUBSCRIBE a b, the reply for b is read with
 "@N!"; on a RESP3 subscriber, a message pushed before a command's reply is what that command's
 step reads (the same order on both servers, so still compared frame by frame).
 
 A case must read every pending reply; one left unread counts as a difference. Connections that
-ran a (P|S)(UN)SUBSCRIBE or a "@N!" / DRAIN step are drained like DRAIN when the case ends (the
-frames left are compared, a difference if they differ), and a main connection left that way is
-RESET (then HELLO 3 in the RESP3 pass). Before every
+ran a (P|S)(UN)SUBSCRIBE, a CLIENT TRACKING or a "@N!" / DRAIN step are drained like DRAIN when
+the case ends (the frames left are compared, a difference if they differ), and a main connection
+left that way is RESET (then HELLO 3 in the RESP3 pass). Before every
 case, before the random part and after it, the main connection is put back in a known state
 (DISCARD, UNWATCH, SELECT 0, and HELLO 3 in the RESP3 pass; replies ignored), so a case or a
 random sequence that leaves a MULTI open, a WATCH, another database or RESP2 (RESET) behind
 cannot disturb what follows. A random generator may return any step above, too.
+
+A family module may also define CLEANUP, a list of commands sent on both main connections
+(replies ignored) after that reset, before every case and after the random part: server state
+a case sets and undoes in its last steps (e.g. CONFIG SET notify-keyspace-events) is undone
+even when the case stopped early at a difference.
 
 Usage: differential.py REDIS_PORT MEMORABILIA_PORT [--ops N] [--seed S] [--family NAME]
 Exits non-zero if any case or random sequence differs, printing the command history that led
@@ -146,12 +159,67 @@ class Session:
         self.conns = {0: main}
         self.pending = collections.defaultdict(collections.deque)
         self.control = None
-        # Connections that (un)subscribed or read pushed frames: drained when the case ends.
+        # Connections that (un)subscribed, enabled tracking or read pushed frames: drained
+        # when the case ends.
         self.pubsub = set()
+        # Client ids of this server's connections ("$ID:n" arguments, CLIENT ID replies).
+        self.ids = {}
 
     def _note(self, index, args):
         if args and isinstance(args[0], str) and args[0].upper() in PUBSUB_COMMANDS:
             self.pubsub.add(index)
+        if _words(args) == "CLIENT TRACKING":
+            self.pubsub.add(index)
+
+    def client_id(self, index):
+        """The CLIENT ID of connection `index` (opened if needed), asked once."""
+        if index not in self.ids:
+            if self.pending[index]:
+                raise HarnessError(f"$ID:{index}: connection {index} has pending replies")
+            reply = self.conn(index).call(["CLIENT", "ID"])
+            if reply[:1] != b":":
+                raise HarnessError(f"$ID:{index}: CLIENT ID answered {reply!r} (reference "
+                                   f"$ID:{index} before connection {index} subscribes)")
+            self.ids[index] = int(reply[1:-2])
+        return str(self.ids[index])
+
+    def resolve(self, args):
+        """args with every "$ID:n" replaced by this server's id of connection n."""
+        return [self.client_id(int(a[4:])) if isinstance(a, str) and a.startswith("$ID:")
+                and a[4:].isdigit() else a for a in args]
+
+    def map_ids(self, raw):
+        """raw (bytes, or a list of frames) with each integer frame equal to the id of a known
+        connection n written ":$ID:n"."""
+        if not self.ids:
+            return raw
+        if isinstance(raw, list):
+            return [self.map_ids(frame) for frame in raw]
+        if not isinstance(raw, bytes):
+            return raw  # a marker such as "(connection closed)"
+        names = {b"%d" % cid: b"$ID:%d" % index for index, cid in self.ids.items()}
+        out, i = [], 0
+        while i < len(raw):
+            j = raw.find(b"\r\n", i)
+            if j < 0:
+                out.append(raw[i:])
+                break
+            kind, rest = raw[i:i + 1], raw[i + 1:j]
+            end = j + 2
+            if kind in (b"$", b"=", b"!") and rest.lstrip(b"-").isdigit() and int(rest) >= 0:
+                end += int(rest) + 2  # a bulk's content is never rewritten
+            elif kind == b":" and rest in names:
+                out.append(b":" + names[rest] + b"\r\n")
+                i = end
+                continue
+            out.append(raw[i:end])
+            i = end
+        return b"".join(out)
+
+    def learn_id(self, index, args, reply):
+        """A CLIENT ID reply tells the id of the connection that asked."""
+        if _words(args) == "CLIENT ID" and len(args) == 2 and reply[:1] == b":":
+            self.ids.setdefault(index, int(reply[1:-2]))
 
     def conn(self, index):
         if index not in self.conns:
@@ -166,11 +234,14 @@ class Session:
             raise HarnessError(f"@{index} still has {len(self.pending[index])} unread "
                                f"reply(ies): read them with \"@{index}<\" first")
         self._note(index, args)
-        return self.conn(index).call(args)
+        resolved = self.resolve(args)
+        reply = self.conn(index).call(resolved)
+        self.learn_id(index, args, reply)
+        return reply
 
     def send(self, index, args):
         self._note(index, args)
-        self.conn(index).send(args)
+        self.conn(index).send(self.resolve(args))
         self.pending[index].append(args)
 
     def pushed(self, index):
@@ -211,7 +282,9 @@ class Session:
     def receive(self, index):
         if not self.pending[index]:
             raise HarnessError(f"@{index}<: no pending reply on connection {index}")
-        return self.pending[index].popleft(), self.conns[index].reply()
+        cmd, reply = self.pending[index].popleft(), self.conns[index].reply()
+        self.learn_id(index, cmd, reply)
+        return cmd, reply
 
     def blocked_clients(self, wanted, timeout=5.0):
         """Polls INFO clients until blocked_clients is `wanted` or the timeout passes."""
@@ -264,6 +337,14 @@ PSEUDO_COMMANDS = ("SLEEP", "WAITBLOCKED", "DRAIN", "IF_RESP")
 PUBSUB_COMMANDS = {"SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "SSUBSCRIBE",
                    "SUNSUBSCRIBE"}
 RESP2_SUBSCRIBED_PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+
+# Commands whose replies name connections by client id (compared through Session.map_ids).
+ID_REPLIES = {"CLIENT ID", "CLIENT GETREDIR", "CLIENT TRACKINGINFO"}
+
+
+def _words(args):
+    """The first two arguments, upper case, as one string ("CLIENT TRACKING")."""
+    return " ".join(a.upper() for a in args[:2] if isinstance(a, str))
 
 
 def parse_step(step):
@@ -468,6 +549,17 @@ def compare(history, cmd, ra, rb, normalize=None):
     return True
 
 
+# Per family: the module's CLEANUP commands (see the module docstring), filled by families().
+CLEANUP = {}
+
+
+def run_cleanup(name, ref, mem):
+    """The family's CLEANUP commands on both main connections, replies ignored."""
+    for args in CLEANUP.get(name, ()):
+        ref.call(args)
+        mem.call(args)
+
+
 def families():
     """(name, edge cases, random command generator, reply normalizer) per command family:
     strings and the keyspace here, one `diff_<family>.py` module next to this file for each
@@ -481,6 +573,7 @@ def families():
         module = importlib.import_module(name)
         found.append((name[len("diff_"):], module.EDGE_CASES, module.random_command,
                       getattr(module, "normalize", None)))
+        CLEANUP[name[len("diff_"):]] = getattr(module, "CLEANUP", [])
     return found
 
 
@@ -498,7 +591,8 @@ def run_step(step, ref, mem, history, normalize):
         history.append(step)
         if name == "DRAIN":
             which = int(args[1])
-            return compare(history, step, ref.drain(which), mem.drain(which), normalize)
+            return compare(history, step, ref.map_ids(ref.drain(which)),
+                           mem.map_ids(mem.drain(which)), normalize)
         if name == "SLEEP":
             time.sleep(int(args[1]) / 1000)
             return True
@@ -512,15 +606,21 @@ def run_step(step, ref, mem, history, normalize):
     if mode == "!":
         shown = [f"@{index}!"]
         history.append(shown)
-        return compare(history, shown, ref.pushed(index), mem.pushed(index))
+        return compare(history, shown, ref.map_ids(ref.pushed(index)),
+                       mem.map_ids(mem.pushed(index)))
     if mode == "<":
         cmd, ra = ref.receive(index)
         _, rb = mem.receive(index)
         shown = [f"@{index}<", "reply to:"] + list(cmd)
         history.append(shown)
+        if _words(cmd) in ID_REPLIES:
+            ra, rb = ref.map_ids(ra), mem.map_ids(rb)
         return compare(history, shown, ra, rb, normalize)
     history.append(step)
-    return compare(history, step, ref.call(index, args), mem.call(index, args), normalize)
+    ra, rb = ref.call(index, args), mem.call(index, args)
+    if _words(args) in ID_REPLIES:
+        ra, rb = ref.map_ids(ra), mem.map_ids(rb)
+    return compare(history, step, ra, rb, normalize)
 
 
 def run_steps(steps, ref, mem, protocol, normalize):
@@ -543,7 +643,8 @@ def run_steps(steps, ref, mem, protocol, normalize):
         raise
     finally:
         try:
-            left = [s.drain_leftovers() for s in sessions]
+            left = [{i: s.map_ids(frames) for i, frames in s.drain_leftovers().items()}
+                    for s in sessions]
             unread = [s.close() for s in sessions]
         except OSError:
             left, unread = [{}, {}], [[], []]
@@ -574,18 +675,21 @@ def run_family(ref, mem, protocol, family, ops, seed):
         # Each case starts from empty databases, database 0, no MULTI and no WATCH.
         reset_main(ref, protocol)
         reset_main(mem, protocol)
+        run_cleanup(name, ref, mem)
         ref.call(["FLUSHALL"])
         mem.call(["FLUSHALL"])
         failures += run_steps(case, ref, mem, protocol, normalize)
     rng = random.Random(seed + protocol)
     reset_main(ref, protocol)
     reset_main(mem, protocol)
+    run_cleanup(name, ref, mem)
     ref.call(["FLUSHALL"])
     mem.call(["FLUSHALL"])
     failures += run_steps((generator(rng) for _ in range(ops)), ref, mem, protocol, normalize)
     # A random sequence may end inside a MULTI, after a WATCH or in another database.
     reset_main(ref, protocol)
     reset_main(mem, protocol)
+    run_cleanup(name, ref, mem)
     print(f"RESP{protocol} {name}: {len(edge_cases)} edge cases and {ops} random commands compared")
     return failures
 

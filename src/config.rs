@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use crate::notify::KeyspaceEvents;
+
 /// The server's configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -46,6 +48,8 @@ pub struct Config {
     /// Output limits per client class (`client-output-buffer-limit`): normal, replica,
     /// pubsub.
     pub client_output_buffer_limit: OutputLimits,
+    /// Which keyspace notifications are published (`notify-keyspace-events`).
+    pub notify_keyspace_events: KeyspaceEvents,
     /// Path of the config file the server was started with, if any.
     pub config_file: Option<String>,
 }
@@ -186,6 +190,7 @@ impl Default for Config {
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
             client_output_buffer_limit: OutputLimits::default(),
+            notify_keyspace_events: KeyspaceEvents::NONE,
             config_file: None,
         }
     }
@@ -391,6 +396,13 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         kind: Kind::Custom(|c, v| c.client_output_buffer_limit.update(v)),
         get: |c| c.client_output_buffer_limit.show(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "notify-keyspace-events",
+        mutable: true,
+        kind: Kind::Custom(|c, v| c.notify_keyspace_events.update(v)),
+        get: |c| c.notify_keyspace_events.show(),
         set: |_, _| unreachable!("applied by its Custom kind"),
     },
 ];

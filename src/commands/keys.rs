@@ -740,9 +740,11 @@ pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Re
         return Ok(false);
     }
     // A list or sorted set under a new name serves clients blocked on that name, as in
-    // Redis: the recorded change readies it.
+    // Redis: the recorded change readies it. Redis adds the destination (`new`) before it
+    // deletes the source, whether or not the destination existed.
+    txn.add_replacing(db, dst, value, expires_at);
     txn.remove(db, src, Event::RenameFrom);
-    txn.set(db, dst, value, expires_at, Event::RenameTo);
+    txn.note(db, dst, Event::RenameTo);
     Ok(true)
 }
 
@@ -796,14 +798,11 @@ pub fn copy_op(
     if !replace && txn.get_for_write(dst_db, dst).is_some() {
         return Ok(false);
     }
-    // A copied list or sorted set serves clients blocked on the destination.
-    txn.set(
-        dst_db,
-        dst,
-        entry.value.deep_clone(),
-        entry.expires_at(),
-        Event::CopyTo,
-    );
+    // A copied list or sorted set serves clients blocked on the destination. The copy is
+    // a new key even over a replaced one (`new`), as Redis deletes then adds it.
+    let value = entry.value.deep_clone();
+    txn.add_replacing(dst_db, dst, value, entry.expires_at());
+    txn.note(dst_db, dst, Event::CopyTo);
     Ok(true)
 }
 
@@ -860,7 +859,7 @@ fn with_object(
 ) -> Result<Reply> {
     let db = ctx.db();
     let txn = ctx.txn();
-    match txn.get_no_touch(db, &argv[2]) {
+    match txn.get_no_touch_quiet(db, &argv[2]) {
         Some(entry) => f(txn, entry),
         None => Ok(Reply::Null),
     }

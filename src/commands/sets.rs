@@ -476,18 +476,11 @@ fn operands<'t>(
     txn: &'t Txn<'_>,
     db: usize,
     keys: &[Bytes],
-    for_write: bool,
 ) -> Result<Vec<Option<RwLockReadGuard<'t, SetValue>>>> {
+    // Read lookups also for the *STORE forms, as Redis (hits, misses, `keymiss`).
     let found = keys
         .iter()
-        .map(|k| {
-            let entry = if for_write {
-                txn.get_for_write(db, k)
-            } else {
-                txn.get(db, k)
-            };
-            set_at(entry)
-        })
+        .map(|k| set_at(txn.get(db, k)))
         .collect::<Result<Vec<_>>>()?;
     Ok(found
         .into_iter()
@@ -548,7 +541,7 @@ fn combine(op: SetAlgebra, sets: &[Option<&SetValue>]) -> SetValue {
 /// SINTER / SUNION / SDIFF: the members of the result, in Redis's order where it has one.
 pub fn set_algebra_op(ctx: &Ctx<'_>, op: SetAlgebra, keys: &[Bytes]) -> Result<Vec<Bytes>> {
     let db = ctx.db();
-    let guards = operands(ctx.txn(), db, keys, false)?;
+    let guards = operands(ctx.txn(), db, keys)?;
     let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
     Ok(match op {
         // Redis replies while walking the smallest set.
@@ -569,7 +562,7 @@ pub fn set_store_op(
     let db = ctx.db();
     let txn = ctx.txn();
     let result = {
-        let guards = operands(txn, db, keys, true)?;
+        let guards = operands(txn, db, keys)?;
         let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
         combine(op, &sets)
     };
@@ -590,7 +583,7 @@ pub fn set_store_op(
 /// SINTERCARD: the size of the intersection, counting at most `limit` (0: no limit).
 pub fn sintercard_op(ctx: &Ctx<'_>, keys: &[Bytes], limit: usize) -> Result<usize> {
     let db = ctx.db();
-    let guards = operands(ctx.txn(), db, keys, false)?;
+    let guards = operands(ctx.txn(), db, keys)?;
     let sets: Vec<Option<&SetValue>> = guards.iter().map(|g| g.as_deref()).collect();
     Ok(intersection(&sets, limit).len())
 }

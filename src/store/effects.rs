@@ -23,6 +23,7 @@ pub enum EventClass {
     SortedSet,
     Expired,
     New,
+    KeyMiss,
 }
 
 macro_rules! events {
@@ -61,6 +62,8 @@ events! {
     CopyTo => "copy_to", Generic;
     Expired => "expired", Expired;
     New => "new", New;
+    // A read lookup that found no key, recorded only while `keymiss` events are wanted.
+    KeyMiss => "keymiss", KeyMiss;
     // Strings.
     Set => "set", String;
     SetRange => "setrange", String;
@@ -107,6 +110,11 @@ impl Event {
     /// Whether the key no longer exists after this event.
     pub fn deletes(self) -> bool {
         matches!(self, Event::Del | Event::Expired | Event::RenameFrom)
+    }
+
+    /// Whether the key changed (every event but `keymiss`, which only notifications see).
+    pub fn changes(self) -> bool {
+        self != Event::KeyMiss
     }
 }
 

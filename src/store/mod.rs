@@ -27,7 +27,7 @@ mod txn;
 mod value;
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::RawRwLock;
@@ -112,6 +112,9 @@ pub struct Store {
     pub clock: Clock,
     expiry_cursor: AtomicUsize,
     observer: OnceLock<Arc<dyn Observer>>,
+    /// Whether read lookups that miss are recorded as `keymiss` effects: only while
+    /// someone listens for them, since every read would pay otherwise.
+    record_key_misses: AtomicBool,
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
@@ -159,7 +162,17 @@ impl Store {
             clock: Clock::default(),
             expiry_cursor: AtomicUsize::new(0),
             observer: OnceLock::new(),
+            record_key_misses: AtomicBool::new(false),
         }
+    }
+
+    /// Turns the recording of read misses (`keymiss` effects) on or off.
+    pub fn record_key_misses(&self, on: bool) {
+        self.record_key_misses.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn records_key_misses(&self) -> bool {
+        self.record_key_misses.load(Ordering::Relaxed)
     }
 
     /// Installs the observer every txn hands its effects to. Set once, at start-up.

@@ -18,7 +18,7 @@
 //! handed to the store's [`Observer`](super::Observer) when the txn is dropped, before its
 //! locks are released.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
@@ -126,6 +126,7 @@ impl Store {
             now_ms,
             now_secs: self.now_secs(now_ms),
             effects: RefCell::default(),
+            delivered: Cell::new(0),
         }
     }
 
@@ -165,6 +166,8 @@ pub struct Txn<'s> {
     now_ms: u64,
     now_secs: u32,
     effects: RefCell<SmallVec<[Effect; 2]>>,
+    /// How many of `effects` the observer has seen ([`Txn::end_command`]).
+    delivered: Cell<usize>,
 }
 
 impl<'s> Txn<'s> {
@@ -220,6 +223,22 @@ impl<'s> Txn<'s> {
         });
     }
 
+    /// Hands the observer what the command that just ran in this txn changed, as Redis
+    /// signals each command's changes when it runs: a transaction of several commands is
+    /// observed command by command (client-side caching depends on it: a key read, written
+    /// and read again inside one `EXEC` is invalidated in between). Whatever is left is
+    /// handed over when the txn ends.
+    pub fn end_command(&self) {
+        let effects = self.effects.borrow();
+        let from = self.delivered.get();
+        if effects.len() > from
+            && let Some(observer) = self.store.observer.get()
+        {
+            observer.observe(&effects[from..]);
+        }
+        self.delivered.set(effects.len());
+    }
+
     /// What this txn has changed so far, in order.
     pub fn effects(&self) -> std::cell::Ref<'_, SmallVec<[Effect; 2]>> {
         self.effects.borrow()
@@ -237,8 +256,10 @@ impl<'s> Txn<'s> {
         self.counted(db, key, self.lookup(db, key, false))
     }
 
-    /// Counts a read lookup's outcome as a keyspace hit or miss.
-    fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
+    /// [`Txn::get_no_touch`] that never records a `keymiss` (`OBJECT`, as Redis's
+    /// `objectCommandLookup`).
+    pub fn get_no_touch_quiet(&self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let entry = self.lookup(db, key, false);
         let seg = self.segment_for(db, key);
         let counter = if entry.is_some() {
             &seg.hits
@@ -246,6 +267,21 @@ impl<'s> Txn<'s> {
             &seg.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        entry
+    }
+
+    /// Counts a read lookup's outcome as a keyspace hit or miss; records a miss as a
+    /// `keymiss` effect while the store is asked to.
+    fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
+        let seg = self.segment_for(db, key);
+        if entry.is_some() {
+            seg.hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            seg.misses.fetch_add(1, Ordering::Relaxed);
+            if self.store.records_key_misses() {
+                self.record_key(db, key, Event::KeyMiss);
+            }
+        }
         entry
     }
 
@@ -330,6 +366,22 @@ impl<'s> Txn<'s> {
     pub fn replace_value(&self, db: usize, key: &[u8], value: Value, event: Event) {
         let expiry = self.get_for_write(db, key).and_then(Entry::expires_at);
         self.set(db, key, value, expiry, event);
+    }
+
+    /// Stores `value` under `key` as a new key, after silently dropping whatever was there
+    /// (Redis's `dbDelete` + `dbAdd` in `RENAME` and `COPY ... REPLACE`): records `new`,
+    /// and nothing for the replaced value. The caller records the command's own event.
+    pub fn add_replacing(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
+        let seg = self.segment_for_write(db, key);
+        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        let old = seg.map.insert(Key::from(key), entry, &self.guard);
+        let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
+        if old.is_some_and(|e| e.is_expired(self.now_ms)) {
+            self.count_expired();
+            self.record_key(db, key, Event::Expired);
+        }
+        self.record_key(db, key, Event::New);
+        adjust_volatile(seg, was_volatile, expires_at.is_some());
     }
 
     /// Removes a key, recording `event` (`del`, `rename_from`, ...) when it was live; returns
@@ -474,10 +526,11 @@ fn adjust_volatile(seg: &Segment, was: bool, is: bool) {
 impl Drop for Txn<'_> {
     fn drop(&mut self) {
         let effects = std::mem::take(self.effects.get_mut());
-        if !effects.is_empty()
+        let from = self.delivered.get();
+        if effects.len() > from
             && let Some(observer) = self.store.observer.get()
         {
-            observer.observe(&effects);
+            observer.observe(&effects[from..]);
         }
         for &(slot, access) in &self.held {
             let lock = &self.store.segment(slot).lock;
