@@ -23,11 +23,14 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod grpc;
+pub mod monitor;
+pub mod notify;
 pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tracking;
 pub mod watch;
 
 /// This crate's version, reported as `memorabilia_version` in `INFO`.

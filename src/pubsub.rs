@@ -106,6 +106,20 @@ pub enum Push {
         name: Option<Bytes>,
         count: usize,
     },
+    /// A client-side caching invalidation (see [`crate::tracking`]): the keys, or `None`
+    /// for every key (after a flush). `as_message` when it goes to a RESP2 client in
+    /// subscribed mode, as a message on `__redis__:invalidate`. Redis writes the null of a
+    /// flush in the protocol of the tracking client, which may not be the recipient's:
+    /// `resp3_null` says which.
+    Invalidate {
+        keys: Option<Arc<[Bytes]>>,
+        as_message: bool,
+        resp3_null: bool,
+    },
+    /// The client's invalidations were redirected to client `id`, which has gone.
+    TrackingRedirBroken { id: u64 },
+    /// A line of `MONITOR` output (a status reply in either protocol).
+    Monitor(Arc<str>),
 }
 
 impl Push {
@@ -133,6 +147,27 @@ impl Push {
                 name.clone().map_or(Reply::Null, Reply::Bulk),
                 Reply::integer(*count),
             ],
+            Push::Invalidate {
+                keys, as_message, ..
+            } => {
+                let keys = keys.as_ref().map_or(Reply::Null, |keys| {
+                    Reply::Array(keys.iter().cloned().map(Reply::Bulk).collect())
+                });
+                if *as_message {
+                    vec![
+                        Reply::bulk_static("message"),
+                        Reply::bulk_static("__redis__:invalidate"),
+                        keys,
+                    ]
+                } else {
+                    vec![Reply::bulk_static("invalidate"), keys]
+                }
+            }
+            Push::TrackingRedirBroken { id } => vec![
+                Reply::bulk_static("tracking-redir-broken"),
+                Reply::integer(*id),
+            ],
+            Push::Monitor(line) => return Reply::Simple(line.to_string().into()),
         };
         Reply::Push(items)
     }
@@ -147,6 +182,11 @@ impl Push {
                     pattern.len() + message.channel.len() + message.payload.len()
                 }
                 Push::Subscription { name, .. } => name.as_ref().map_or(0, Bytes::len),
+                Push::Invalidate { keys, .. } => keys
+                    .as_ref()
+                    .map_or(0, |keys| keys.iter().map(|k| k.len() + 16).sum()),
+                Push::TrackingRedirBroken { .. } => 0,
+                Push::Monitor(line) => line.len(),
             }
     }
 }
@@ -291,6 +331,9 @@ pub struct PubSub {
     shard_channels: RwLock<Listeners>,
     /// The limits of a subscribed client's output (`client-output-buffer-limit pubsub`).
     limit: Mutex<BufferLimit>,
+    /// The limits of any other client's (`client-output-buffer-limit normal`), for what
+    /// reaches it outside pub/sub (invalidations, `MONITOR` lines).
+    normal_limit: Mutex<BufferLimit>,
     /// Held through a whole publication, so every subscriber sees the messages of all
     /// publishers in one order, as with Redis's single thread (not only each publisher's
     /// messages in its own order).
@@ -306,9 +349,21 @@ impl PubSub {
         }
     }
 
-    /// Sets the output limits of subscribed clients.
-    pub fn set_limit(&self, limit: BufferLimit) {
-        *self.limit.lock() = limit;
+    /// Sets the output limits of subscribed clients and of the others.
+    pub fn set_limits(&self, pubsub: BufferLimit, normal: BufferLimit) {
+        *self.limit.lock() = pubsub;
+        *self.normal_limit.lock() = normal;
+    }
+
+    /// Pushes something other than a publication to `client`, bounded by the limits of its
+    /// class (pub/sub while subscribed, else normal), as Redis bounds its output buffer.
+    pub fn push_to(&self, client: &ClientInfo, push: Push) {
+        let limit = if client.subscribed() {
+            self.limit()
+        } else {
+            *self.normal_limit.lock()
+        };
+        self.deliver(client, push, limit);
     }
 
     fn limit(&self) -> BufferLimit {
@@ -628,11 +683,12 @@ mod tests {
     #[test]
     fn a_client_over_its_hard_limit_is_closed_and_gets_nothing_more() {
         let pubsub = PubSub::default();
-        pubsub.set_limit(BufferLimit {
+        let limit = BufferLimit {
             hard: 1000,
             soft: 0,
             soft_seconds: 0,
-        });
+        };
+        pubsub.set_limits(limit, BufferLimit::default());
         let slow = Clients::detached(ClientKind::Resp);
         let fast = Clients::detached(ClientKind::Resp);
         pubsub.subscribe(&slow, Kind::Channel, &[bytes("c")], OUTBOX);

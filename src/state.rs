@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -15,8 +15,11 @@ use crate::blocking::Blocking;
 use crate::commands::Protocol;
 use crate::config::Config;
 use crate::exec::stats::{CommandStats, ErrorStats};
+use crate::monitor::Monitors;
+use crate::notify::Notifier;
 use crate::pubsub::{Outbox, PubSub, Subscriptions};
 use crate::store::{Effect, Observer, Store, unix_time_ms};
+use crate::tracking::{ClientTracking, Tracking};
 use crate::watch::Watches;
 
 /// Everything the command layer can reach.
@@ -26,13 +29,19 @@ pub struct ServerState {
     /// hot paths that cache settings (each connection's limits) pick the change up.
     pub config: RwLock<Config>,
     config_epoch: AtomicU64,
-    pub clients: Clients,
+    pub clients: Arc<Clients>,
     /// Clients blocked on keys (BLPOP and the other blocking commands).
     pub blocking: Arc<Blocking<ServerState>>,
     /// Keys clients `WATCH`.
     pub watches: Arc<Watches>,
     /// Channels and patterns clients subscribe to.
-    pub pubsub: PubSub,
+    pub pubsub: Arc<PubSub>,
+    /// Publishes keyspace notifications (`notify-keyspace-events`).
+    pub notifier: Arc<Notifier>,
+    /// Client-side caching: who may cache which keys (`CLIENT TRACKING`).
+    pub tracking: Arc<Tracking>,
+    /// Clients in `MONITOR` mode.
+    pub monitors: Monitors,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -53,21 +62,31 @@ impl ServerState {
         let store = Store::new(config.databases);
         let blocking: Arc<Blocking<ServerState>> = Arc::default();
         let watches: Arc<Watches> = Arc::default();
+        let pubsub: Arc<PubSub> = Arc::default();
+        let limits = &config.client_output_buffer_limit;
+        pubsub.set_limits(limits.pubsub, limits.normal);
+        let notifier = Arc::new(Notifier::new(pubsub.clone(), config.notify_keyspace_events));
+        let clients: Arc<Clients> = Arc::default();
+        let tracking = Arc::new(Tracking::new(clients.clone(), pubsub.clone()));
+        store.record_key_misses(config.notify_keyspace_events.wants_key_misses());
         store.set_observer(Arc::new(EffectObservers {
             blocking: blocking.clone(),
             watches: watches.clone(),
+            notifier: notifier.clone(),
+            tracking: tracking.clone(),
         }));
-        let pubsub = PubSub::default();
-        pubsub.set_limit(config.client_output_buffer_limit.pubsub);
         Arc::new(ServerState {
             store,
             resp_port: AtomicU64::new(config.port as u64),
             config: RwLock::new(config),
             config_epoch: AtomicU64::new(0),
-            clients: Clients::default(),
+            clients,
             blocking,
             watches,
             pubsub,
+            notifier,
+            tracking,
+            monitors: Monitors::default(),
             stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -77,10 +96,12 @@ impl ServerState {
 }
 
 /// Who learns of every change to the keyspace (see [`crate::store::effects`]): clients
-/// watching the key, and clients blocked on it.
+/// watching the key, clients blocked on it, and subscribers of keyspace notifications.
 struct EffectObservers {
     blocking: Arc<Blocking<ServerState>>,
     watches: Arc<Watches>,
+    notifier: Arc<Notifier>,
+    tracking: Arc<Tracking>,
 }
 
 impl Observer for EffectObservers {
@@ -88,6 +109,10 @@ impl Observer for EffectObservers {
         for effect in effects {
             match effect {
                 Effect::Key { db, key, event } => {
+                    self.notifier.notify(*db, key, *event);
+                    if !event.changes() {
+                        continue;
+                    }
                     let deleted = event.deletes();
                     self.watches.touch(*db, key, deleted);
                     if !deleted {
@@ -97,6 +122,7 @@ impl Observer for EffectObservers {
                 Effect::Flushed { db } => self.watches.flushed(*db),
             }
         }
+        self.tracking.invalidate(effects);
     }
 }
 
@@ -104,8 +130,13 @@ impl ServerState {
     /// Marks the configuration as changed, and hands the settings kept outside it their
     /// new values.
     pub fn config_changed(&self) {
-        let pubsub_limit = self.config.read().client_output_buffer_limit.pubsub;
-        self.pubsub.set_limit(pubsub_limit);
+        let config = self.config.read();
+        let limits = &config.client_output_buffer_limit;
+        self.pubsub.set_limits(limits.pubsub, limits.normal);
+        let events = config.notify_keyspace_events;
+        self.notifier.set(events);
+        self.store.record_key_misses(events.wants_key_misses());
+        drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }
 
@@ -193,8 +224,18 @@ pub struct ClientInfo {
     /// `(channels, patterns, shard channels)` subscribed, readable without the lock: the
     /// execution path checks for subscribed mode on every command.
     subscription_counts: [AtomicUsize; 3],
-    /// Pushes waiting to be written to the client (pub/sub messages and confirmations).
+    /// Pushes waiting to be written to the client (pub/sub messages and confirmations,
+    /// invalidations, `MONITOR` lines).
     pub outbox: Outbox,
+    /// Its client-side caching settings (see [`crate::tracking`]).
+    pub tracking: Mutex<ClientTracking>,
+    /// Whether tracking is on, readable without the lock on every command.
+    tracking_on: AtomicBool,
+    /// Set once the client may get pushes outside pub/sub (it tracks keys, is a tracking
+    /// redirection target, or monitors): its front end then always watches its outbox.
+    expects_pushes: AtomicBool,
+    /// In `MONITOR` mode (kept by [`Monitors`]).
+    monitoring: AtomicBool,
 }
 
 impl ClientInfo {
@@ -284,6 +325,37 @@ impl ClientInfo {
             .any(|n| n.load(Ordering::Relaxed) != 0)
     }
 
+    /// Whether `CLIENT TRACKING` is on (Redis's `CLIENT_TRACKING` flag).
+    #[inline]
+    pub fn tracking(&self) -> bool {
+        self.tracking_on.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_tracking(&self, on: bool) {
+        self.tracking_on.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether the client is in `MONITOR` mode.
+    #[inline]
+    pub fn monitoring(&self) -> bool {
+        self.monitoring.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_monitoring(&self, on: bool) {
+        self.monitoring.store(on, Ordering::Relaxed);
+    }
+
+    /// Notes that pushes may come to this client from now on (see `expects_pushes`).
+    pub fn expect_pushes(&self) {
+        self.expects_pushes.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the front end must watch the outbox even when nothing is pending.
+    #[inline]
+    pub fn expects_pushes(&self) -> bool {
+        self.subscribed() || self.expects_pushes.load(Ordering::Relaxed)
+    }
+
     pub fn idle_secs(&self) -> u64 {
         unix_time_ms().saturating_sub(self.last_interaction_ms.load(Ordering::Relaxed)) / 1000
     }
@@ -327,7 +399,16 @@ impl Clients {
             subscriptions: Mutex::default(),
             subscription_counts: Default::default(),
             outbox: Outbox::default(),
+            tracking: Mutex::default(),
+            tracking_on: AtomicBool::new(false),
+            expects_pushes: AtomicBool::new(false),
+            monitoring: AtomicBool::new(false),
         })
+    }
+
+    /// The connected client with this id.
+    pub fn get(&self, id: u64) -> Option<Arc<ClientInfo>> {
+        self.connected.lock().get(&id).cloned()
     }
 
     pub fn unregister(&self, id: u64) {
@@ -369,6 +450,8 @@ impl Drop for ClientGuard {
         self.state.clients.unregister(self.client.id);
         self.state.watches.unwatch_all(self.client.id);
         self.state.pubsub.unsubscribe_all(&self.client);
+        self.state.tracking.disable(&self.client);
+        self.state.monitors.remove(&self.client);
     }
 }
 

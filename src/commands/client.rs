@@ -27,11 +27,13 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 
+use super::args;
 use super::command::help_reply;
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
 use crate::blocking::UnblockMode;
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
+use crate::tracking::TrackingOptions;
 
 const SUBS: &[Command] = &[
     Command::new("id", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, id)
@@ -109,6 +111,51 @@ const SUBS: &[Command] = &[
         "5.0.0",
         "Unblock a client blocked in a blocking command from a different connection",
         "O(log N) where N is the number of client connections",
+    )
+    .of("client"),
+    Command::new(
+        "tracking",
+        -3,
+        NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        tracking,
+    )
+    .doc(
+        "connection",
+        "6.0.0",
+        "Controls server-assisted client-side caching for the connection.",
+        "O(1). Some options may introduce additional complexity.",
+    )
+    .of("client"),
+    Command::new("caching", 3, NOSCRIPT | LOADING | STALE, NO_KEYS, caching)
+        .doc(
+            "connection",
+            "6.0.0",
+            "Instructs the server whether to track the keys in the next request.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new("getredir", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, getredir)
+        .doc(
+            "connection",
+            "6.0.0",
+            "Returns the client ID to which the connection's tracking notifications are \
+             redirected.",
+            "O(1)",
+        )
+        .of("client"),
+    Command::new(
+        "trackinginfo",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        trackinginfo,
+    )
+    .doc(
+        "connection",
+        "6.2.0",
+        "Returns information about server-assisted client-side caching for the connection.",
+        "O(1)",
     )
     .of("client"),
     Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
@@ -200,6 +247,9 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     let mut flags = String::new();
     let (sub, psub, ssub) = client.subscription_counts();
+    if client.monitoring() {
+        flags.push('O');
+    }
     if client.subscribed() {
         flags.push('P');
     }
@@ -209,6 +259,16 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     if server.blocking.is_blocked(client.id) {
         flags.push('b');
     }
+    let (redirect, tracking_flags) = {
+        let t = client.tracking.lock();
+        let flags: String = [(t.on, 't'), (t.broken_redirect, 'R'), (t.bcast, 'B')]
+            .iter()
+            .filter(|(set, _)| *set)
+            .map(|&(_, flag)| flag)
+            .collect();
+        (if t.on { t.redirect as i64 } else { -1 }, flags)
+    };
+    flags.push_str(&tracking_flags);
     if server.watches.is_dirty(client.id) {
         flags.push('d');
     }
@@ -220,7 +280,7 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
-         omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+         omem=0 tot-mem=0 events=r cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
         client.id,
         client.addr,
         client.laddr,
@@ -237,6 +297,7 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         client.last_command().map_or("NULL", |id| {
             crate::commands::all_routes()[id].full_name.as_str()
         }),
+        redirect,
         client.protocol(),
         text(&client.lib_name.lock()),
         text(&client.lib_ver.lock()),
@@ -421,10 +482,189 @@ fn unblock(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::Integer(released.into()))
 }
 
+/// Redis's text for a `BCAST` prefix overlapping another (`checkPrefixCollisionsOrReply`);
+/// Redis prints the prefixes as C strings, so a NUL ends each.
+fn prefix_overlap(prefix: &[u8], other: &[u8], kind: &str) -> Error {
+    let c_string = |s: &[u8]| s.split(|&b| b == 0).next().unwrap_or_default().to_vec();
+    let (prefix, other) = (c_string(prefix), c_string(other));
+    Error::err(format!(
+        "Prefix '{}' overlaps with {kind} '{}'. Prefixes for a single client must not overlap.",
+        String::from_utf8_lossy(&prefix),
+        String::from_utf8_lossy(&other)
+    ))
+}
+
+/// Two prefixes overlap when one starts with the other (both would see some key).
+fn overlaps(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len().min(b.len());
+    a[..n] == b[..n]
+}
+
+fn tracking(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut options = TrackingOptions::default();
+    let mut i = 3;
+    while i < argv.len() {
+        let arg = &argv[i];
+        let more = i + 1 < argv.len();
+        if arg.eq_ignore_ascii_case(b"redirect") && more {
+            i += 1;
+            if options.redirect != 0 {
+                return Err(Error::err(
+                    "A client can only redirect to a single other client",
+                ));
+            }
+            let id = args::int(&argv[i])? as u64;
+            // The target must exist now, though it may go later.
+            if ctx.server.clients.get(id).is_none() {
+                return Err(Error::err(
+                    "The client ID you want redirect to does not exist",
+                ));
+            }
+            options.redirect = id;
+        } else if arg.eq_ignore_ascii_case(b"bcast") {
+            options.bcast = true;
+        } else if arg.eq_ignore_ascii_case(b"optin") {
+            options.optin = true;
+        } else if arg.eq_ignore_ascii_case(b"optout") {
+            options.optout = true;
+        } else if arg.eq_ignore_ascii_case(b"noloop") {
+            options.noloop = true;
+        } else if arg.eq_ignore_ascii_case(b"prefix") && more {
+            i += 1;
+            options.prefixes.push(argv[i].clone());
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let client = &ctx.session.client;
+    if argv[2].eq_ignore_ascii_case(b"off") {
+        ctx.server.tracking.disable(client);
+        return Ok(Reply::ok());
+    }
+    if !argv[2].eq_ignore_ascii_case(b"on") {
+        return Err(Error::Syntax);
+    }
+    if !options.bcast && !options.prefixes.is_empty() {
+        return Err(Error::err(
+            "PREFIX option requires BCAST mode to be enabled",
+        ));
+    }
+    let current = client.tracking.lock().clone();
+    if current.on && current.bcast != options.bcast {
+        return Err(Error::err(
+            "You can't switch BCAST mode on/off before disabling tracking for this client, \
+             and then re-enabling it with a different mode.",
+        ));
+    }
+    if options.bcast && (options.optin || options.optout) {
+        return Err(Error::err("OPTIN and OPTOUT are not compatible with BCAST"));
+    }
+    if options.optin && options.optout {
+        return Err(Error::err(
+            "You can't specify both OPTIN mode and OPTOUT mode",
+        ));
+    }
+    if (options.optin && current.optout) || (options.optout && current.optin) {
+        return Err(Error::err(
+            "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, \
+             and then re-enabling it with a different mode.",
+        ));
+    }
+    if options.bcast {
+        for (i, prefix) in options.prefixes.iter().enumerate() {
+            if let Some(existing) = current.prefixes.iter().find(|p| overlaps(p, prefix)) {
+                return Err(prefix_overlap(prefix, existing, "an existing prefix"));
+            }
+            if let Some(other) = options.prefixes[i + 1..]
+                .iter()
+                .find(|p| overlaps(prefix, p))
+            {
+                return Err(prefix_overlap(prefix, other, "another provided prefix"));
+            }
+        }
+    }
+    ctx.server.tracking.enable(client, options);
+    Ok(Reply::ok())
+}
+
+fn caching(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut state = ctx.session.client.tracking.lock();
+    if !state.on {
+        return Err(Error::err(
+            "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN \
+             or OPTOUT mode enabled",
+        ));
+    }
+    if argv[2].eq_ignore_ascii_case(b"yes") {
+        if !state.optin {
+            return Err(Error::err(
+                "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
+        }
+    } else if argv[2].eq_ignore_ascii_case(b"no") {
+        if !state.optout {
+            return Err(Error::err(
+                "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
+        }
+    } else {
+        return Err(Error::Syntax);
+    }
+    state.caching = true;
+    Ok(Reply::ok())
+}
+
+fn getredir(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let state = ctx.session.client.tracking.lock();
+    Ok(Reply::Integer(if state.on {
+        state.redirect as i64
+    } else {
+        -1
+    }))
+}
+
+/// `CLIENT TRACKINGINFO` → map: `flags` (a set: `on`/`off`, `bcast`, `optin`,
+/// `caching-yes`, `optout`, `caching-no`, `noloop`, `broken_redirect`), `redirect` (-1 when
+/// off, 0 for none), `prefixes`.
+fn trackinginfo(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let state = ctx.session.client.tracking.lock();
+    let mut flags = vec![if state.on { "on" } else { "off" }];
+    for (set, flag) in [
+        (state.bcast, "bcast"),
+        (state.optin, "optin"),
+        (state.optin && state.caching, "caching-yes"),
+        (state.optout, "optout"),
+        (state.optout && state.caching, "caching-no"),
+        (state.noloop, "noloop"),
+        (state.broken_redirect, "broken_redirect"),
+    ] {
+        if set {
+            flags.push(flag);
+        }
+    }
+    let redirect = if state.on { state.redirect as i64 } else { -1 };
+    Ok(Reply::Map(vec![
+        (
+            Reply::bulk_static("flags"),
+            Reply::Set(flags.into_iter().map(Reply::bulk_static).collect()),
+        ),
+        (Reply::bulk_static("redirect"), Reply::Integer(redirect)),
+        (
+            Reply::bulk_static("prefixes"),
+            Reply::Array(state.prefixes.iter().cloned().map(Reply::Bulk).collect()),
+        ),
+    ]))
+}
+
 fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(help_reply(
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -457,6 +697,11 @@ fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
             "    * LIB-VER: the client lib version.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
         ],
     ))
 }

@@ -506,8 +506,11 @@ fn docs_entry(cmd: &'static Command) -> Reply {
         text("summary", cmd.summary),
         text("since", cmd.since),
         text("group", cmd.group),
-        text("complexity", cmd.complexity),
     ];
+    // Redis leaves the field out for commands without one (`MONITOR`).
+    if !cmd.complexity.is_empty() {
+        fields.push(text("complexity", cmd.complexity));
+    }
     if let Some(doc) = redis_docs::find(&cmd.full_name()) {
         if !doc.doc_flags.is_empty() {
             fields.push((

@@ -185,6 +185,8 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     ctx.session.discard_multi();
     ctx.server.watches.unwatch_all(ctx.session.client.id);
     ctx.server.pubsub.unsubscribe_all(&ctx.session.client);
+    ctx.server.tracking.disable(&ctx.session.client);
+    ctx.server.monitors.remove(&ctx.session.client);
     ctx.session.db = 0;
     ctx.session.client.set_db(0);
     ctx.session.protocol = Protocol::Resp2;

@@ -163,7 +163,7 @@ fn clients_section(server: &ServerState) -> Lines {
         line("client_recent_max_input_buffer", 0),
         line("client_recent_max_output_buffer", 0),
         line("blocked_clients", server.blocking.blocked_clients()),
-        line("tracking_clients", 0),
+        line("tracking_clients", server.tracking.tracking_clients()),
         line("clients_in_timeout_table", 0),
         line("total_blocking_keys", server.blocking.blocking_keys()),
         line("total_blocking_keys_on_nokey", 0),

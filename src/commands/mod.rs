@@ -471,6 +471,10 @@ pub struct Session {
     /// replies: RESP connections do; a gRPC call expects one reply per command, so
     /// subscribing is refused there as Redis refuses it to such clients.
     pub pushes: bool,
+    /// What the client's own command sent the client itself that Redis writes after the
+    /// command's reply (its invalidations, its `MONITOR` line); the front end writes them
+    /// after the reply.
+    pub after_reply: Vec<crate::pubsub::Push>,
 }
 
 impl Session {
@@ -486,6 +490,7 @@ impl Session {
             deny_blocking: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
             pushes: false,
+            after_reply: Vec::new(),
         }
     }
 

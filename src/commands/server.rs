@@ -14,6 +14,12 @@
 //! - `DBSIZE` → integer: keys in the selected database.
 //! - `FLUSHDB [ASYNC|SYNC]`, `FLUSHALL [ASYNC|SYNC]` → `OK` (both modes free synchronously).
 //! - `TIME` → array of two bulk strings: Unix seconds and microseconds.
+//! - `MONITOR` → `OK`, then a status line per command the server runs (see
+//!   [`crate::monitor`]); no reply at all when the client is monitoring already. A
+//!   monitoring client that runs a command touching the keyspace gets `ERR Replica can't
+//!   interact with the keyspace`; `RESET` ends monitoring. Refused where a client cannot
+//!   take pushes (inside `EXEC`, gRPC calls): `ERR MONITOR isn't allowed for DENY BLOCKING
+//!   client`.
 //! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]` → no reply: the server stops and this
 //!   connection closes. There is nothing to save, so SAVE and NOSAVE both just stop.
 //!   `SHUTDOWN ABORT` → `ERR No shutdown in progress.` (shutdown is immediate).
@@ -121,6 +127,19 @@ pub static COMMANDS: &[Command] = &[
         "O(1)",
     ),
     Command::new(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        monitor,
+    )
+    .doc(
+        "server",
+        "1.0.0",
+        "Listens for all requests received by the server in real-time.",
+        "",
+    ),
+    Command::new(
         "shutdown",
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
@@ -135,6 +154,18 @@ pub static COMMANDS: &[Command] = &[
          data, otherwise O(1)",
     ),
 ];
+
+fn monitor(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    if !ctx.session.pushes || ctx.session.deny_blocking {
+        return Err(Error::err("MONITOR isn't allowed for DENY BLOCKING client"));
+    }
+    if ctx.server.monitors.add(&ctx.session.client) {
+        Ok(Reply::ok())
+    } else {
+        // Redis ignores a second MONITOR without a word.
+        Ok(Reply::Sequence(Vec::new()))
+    }
+}
 
 fn info(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::text("txt", info::render(ctx.server, &argv[1..])))

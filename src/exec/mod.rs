@@ -39,15 +39,31 @@ use crate::blocking::{Attempt, Deliver, Outcome, UnblockMode, Wait, Waiter};
 use crate::commands::pubsub::{ALLOWED_WHILE_SUBSCRIBED, not_allowed_while_subscribed};
 use crate::commands::{self, BlockOn, Ctx, Protocol, Reply, Route, Session, flags};
 use crate::error::{Error, Result};
+use crate::monitor::typed_argv;
 use crate::state::{ClientInfo, ServerState};
 use crate::store::clock::Moment;
 use crate::store::{Access, LockPlan, ValueType};
+use crate::tracking::Tracking;
+use smallvec::SmallVec;
 
 /// Runs one command given as Redis arguments and returns its reply; errors become error
 /// replies. Clients blocked on keys the command readied are served before this returns.
 pub fn execute(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Reply {
+    let outer = Tracking::enter(&session.client);
     let reply = dispatch(server, session, argv);
     serve_blocked(server);
+    if session.client.tracking() {
+        // `CLIENT CACHING` applies to the next command (or transaction) only.
+        if session.multi.is_none() && !argv[0].eq_ignore_ascii_case(b"client") {
+            session.client.tracking.lock().caching = false;
+        }
+    }
+    let mut after_reply = std::mem::take(&mut session.after_reply);
+    after_reply.clear();
+    server
+        .tracking
+        .leave(outer, &session.client, &mut after_reply);
+    session.after_reply = after_reply;
     reply
 }
 
@@ -80,6 +96,11 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         let error = not_allowed_while_subscribed(&route.full_name);
         return reject(server, session, Some(route), error);
     }
+    // Redis marks a monitoring client as a replica, and replicas may not touch keys.
+    if session.client.monitoring() && touches_keyspace(session, route) {
+        let error = Error::err("Replica can't interact with the keyspace");
+        return reject(server, session, Some(route), error);
+    }
     if let Some(multi) = &mut session.multi
         && !route.has_flag(flags::TXN_CONTROL)
     {
@@ -94,6 +115,30 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         return Reply::simple("QUEUED");
     }
     call(server, session, route, argv)
+}
+
+/// Whether a command reads or writes keys (for `EXEC`: whether a queued command does).
+fn touches_keyspace(session: &Session, route: &Route) -> bool {
+    const KEYSPACE: u32 = flags::READONLY | flags::WRITE | flags::MAY_REPLICATE;
+    route.has_flag(KEYSPACE)
+        || (route.command.name == "exec"
+            && session
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(r, _)| r.has_flag(KEYSPACE))))
+}
+
+/// Shows a command that ran to the `MONITOR` clients, unless Redis hides it.
+fn feed_monitors<A: AsRef<[u8]>>(
+    server: &ServerState,
+    session: &Session,
+    route: &Route,
+    argv: &[A],
+) {
+    if server.monitors.active() && !route.has_flag(flags::SKIP_MONITOR | flags::ADMIN) {
+        let addr = &session.client.addr;
+        server.monitors.feed(&server.pubsub, session.db, addr, argv);
+    }
 }
 
 /// The access-control hook: every command of either front end, also inside `MULTI` and
@@ -145,7 +190,9 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
         let txn = server.store.lock_at(plan, started);
         run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv)
     };
-    finish(server, route, started, result)
+    let reply = finish(server, route, started, result);
+    feed_monitors(server, session, route, argv);
+    reply
 }
 
 /// Step 6: the handler.
@@ -155,7 +202,17 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
         .command
         .handler
         .expect("resolved commands have handlers");
-    handler(ctx, argv)
+    let result = handler(ctx, argv);
+    if let Some(txn) = ctx.txn_if_any() {
+        txn.end_command();
+    }
+    if ctx.session.client.tracking() && route.has_flag(flags::READONLY) {
+        // The keys a tracking client read may be in its cache now.
+        let mut keys: SmallVec<[&Bytes; 4]> = SmallVec::new();
+        plan::for_each_key(route, argv, |key| keys.push(key));
+        ctx.server.tracking.remember(&ctx.session.client, &keys);
+    }
+    result
 }
 
 /// Step 7: statistics of a call that started at `started`.
@@ -183,7 +240,9 @@ pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
     }
     let started = Moment::now();
     let result = run(ctx, route, argv);
-    finish(ctx.server, route, started, result)
+    let reply = finish(ctx.server, route, started, result);
+    feed_monitors(ctx.server, ctx.session, route, argv);
+    reply
 }
 
 /// Adds what the queued commands of `queue` lock, run in order from database `db` (a
@@ -248,6 +307,21 @@ pub fn transaction(
     preconditions: &[Precondition],
     commands: &[(usize, Vec<Bytes>)],
 ) -> Result<Transacted> {
+    let outer = Tracking::enter(&session.client);
+    let result = transaction_as_current(server, session, preconditions, commands);
+    // A gRPC call has nowhere to write pushes after its reply.
+    server
+        .tracking
+        .leave(outer, &session.client, &mut Vec::new());
+    result
+}
+
+fn transaction_as_current(
+    server: &ServerState,
+    session: &mut Session,
+    preconditions: &[Precondition],
+    commands: &[(usize, Vec<Bytes>)],
+) -> Result<Transacted> {
     let exec_route = commands::route("exec").expect("EXEC is in the table");
     let started = Moment::now();
     let execabort = |error: Error| {
@@ -283,6 +357,9 @@ pub fn transaction(
         plan::command(&Ctx::new(server, session), route, argv, *db, &mut plan);
     }
     let txn = (!plan.is_empty()).then(|| server.store.lock_at(plan, started));
+    // Monitors see the transaction as Redis shows one: MULTI, its commands, EXEC.
+    let multi_route = commands::route("multi").expect("MULTI is in the table");
+    feed_monitors(server, session, multi_route, &["multi"]);
     let mut ctx = Ctx::with_txn(server, session, txn.as_ref());
     let mut done = Transacted::default();
     for p in preconditions {
@@ -321,6 +398,7 @@ pub fn transaction(
     drop(txn);
     let usec = started.elapsed_us();
     server.stats.commands.called(exec_route.id, usec, false);
+    feed_monitors(server, session, exec_route, &["exec"]);
     serve_blocked(server);
     Ok(done)
 }
@@ -337,6 +415,8 @@ pub fn typed<R, T>(
     op: impl FnOnce(&mut Ctx<'_>, R) -> Result<T>,
 ) -> Result<T> {
     let route = commands::route(name).expect("typed RPCs name commands of the table");
+    let outer = Tracking::enter(&session.client);
+    let mut named = Vec::new();
     let result = (|| {
         check_access(session, route, &[])?;
         let started = Moment::now();
@@ -352,6 +432,7 @@ pub fn typed<R, T>(
                 } else {
                     Access::Read
                 },
+                named: server.monitors.active().then_some(&mut named),
             },
         );
         session.client.note_command(route.id);
@@ -366,12 +447,18 @@ pub fn typed<R, T>(
             .stats
             .commands
             .called(route.id, usec, result.is_err());
+        // Monitors see a typed RPC as its command's name and the keys it named.
+        feed_monitors(server, session, route, &typed_argv(name, &named));
         result
     })();
     if let Err(error) = &result {
         server.stats.errors.count(error);
     }
     serve_blocked(server);
+    // A gRPC call has nowhere to write pushes after its reply.
+    server
+        .tracking
+        .leave(outer, &session.client, &mut Vec::new());
     result
 }
 
@@ -381,12 +468,21 @@ pub struct TypedLocks<'p> {
     db: usize,
     databases: usize,
     access: Access,
+    /// The keys named, collected only while someone monitors.
+    named: Option<&'p mut Vec<Bytes>>,
 }
 
 impl TypedLocks<'_> {
     /// A key of the request's database.
     pub fn key(&mut self, key: &[u8]) {
         self.plan.key(self.db, key, self.access);
+        self.note(key);
+    }
+
+    fn note(&mut self, key: &[u8]) {
+        if let Some(named) = &mut self.named {
+            named.push(Bytes::copy_from_slice(key));
+        }
     }
 
     pub fn keys<K: AsRef<[u8]>>(&mut self, keys: &[K]) {
@@ -400,6 +496,7 @@ impl TypedLocks<'_> {
     pub fn key_in(&mut self, db: usize, key: &[u8], access: Access) {
         if db < self.databases {
             self.plan.key(db, key, access);
+            self.note(key);
         }
     }
 

@@ -40,8 +40,9 @@ pub fn subscribe(ctx: &mut Ctx<'_>, req: proto::SubscribeRequest) -> Result<()> 
     Ok(())
 }
 
-/// The stream's event for one push.
-fn event(push: Push) -> proto::SubscribeEvent {
+/// The stream's event for one push; `None` for pushes a subscribe stream never gets
+/// (invalidations and `MONITOR` lines go only to RESP connections).
+fn event(push: Push) -> Option<proto::SubscribeEvent> {
     use proto::subscribe_event::Event;
     let event = match push {
         Push::Message { shard, message } => Event::Message(proto::PublishedMessage {
@@ -70,8 +71,11 @@ fn event(push: Push) -> proto::SubscribeEvent {
                 count: count as i64,
             })
         }
+        Push::Invalidate { .. } | Push::TrackingRedirBroken { .. } | Push::Monitor(_) => {
+            return None;
+        }
     };
-    proto::SubscribeEvent { event: Some(event) }
+    Some(proto::SubscribeEvent { event: Some(event) })
 }
 
 /// Ends the stream with `status` after the events already buffered; a caller that reads
@@ -116,8 +120,9 @@ pub fn forward(
         loop {
             let size = client.outbox.take(&mut taken);
             for push in taken.drain(..) {
+                let Some(item) = event(push) else { continue };
                 tokio::select! {
-                    sent = tx.send(Ok(event(push))) => if sent.is_err() { return },
+                    sent = tx.send(Ok(item)) => if sent.is_err() { return },
                     _ = client.kill.cancelled() => return end(&state, &client, &tx, ended(&client)).await,
                     _ = state.shutdown.cancelled() => return,
                 }

@@ -135,6 +135,7 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
                     };
                     take_pushes(&client, session.protocol, &mut pushes, &mut output);
                     encode(&reply, session.protocol, &mut output);
+                    write_after_reply(&mut session, &mut output);
                 }
             }
         };
@@ -251,7 +252,7 @@ enum Outcome {
 
 /// Whether anything can be pushed to the client before its next command runs.
 fn may_get_pushes(client: &ClientInfo) -> bool {
-    client.subscribed() || client.outbox.has_pending()
+    client.expects_pushes() || client.outbox.has_pending()
 }
 
 /// Moves what was pushed to the client (pub/sub messages, confirmations) into `output`.
@@ -272,6 +273,13 @@ fn take_pushes(
         encode_push(&push, protocol, output);
     }
     client.outbox.written(size);
+}
+
+/// Writes what the client's last command sent the client itself to follow its reply.
+fn write_after_reply(session: &mut Session, output: &mut BytesMut) {
+    for push in session.after_reply.drain(..) {
+        encode_push(&push, session.protocol, output);
+    }
 }
 
 /// Runs every complete command in `input`, appending the replies to `output`, until one
@@ -299,6 +307,7 @@ fn run_batch(
                 }
                 take_pushes(&session.client, session.protocol, pushes, output);
                 encode(&reply, session.protocol, output);
+                write_after_reply(session, output);
                 if session.close_after_reply {
                     break Outcome::Close;
                 }

@@ -98,7 +98,33 @@ pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
             bulk(out, &message.channel);
             bulk(out, &message.payload);
         }
-        Push::Subscription { .. } => encode(&push.to_reply(), protocol, out),
+        Push::Invalidate {
+            keys,
+            as_message,
+            resp3_null,
+        } => {
+            if *as_message {
+                int_line(out, header, 3);
+                bulk(out, b"message");
+                bulk(out, b"__redis__:invalidate");
+            } else {
+                int_line(out, header, 2);
+                bulk(out, b"invalidate");
+            }
+            match keys {
+                Some(keys) => {
+                    int_line(out, b'*', keys.len() as i64);
+                    for key in keys.iter() {
+                        bulk(out, key);
+                    }
+                }
+                None if *resp3_null => out.put_slice(b"_\r\n"),
+                None => out.put_slice(b"$-1\r\n"),
+            }
+        }
+        Push::Subscription { .. } | Push::TrackingRedirBroken { .. } | Push::Monitor(_) => {
+            encode(&push.to_reply(), protocol, out)
+        }
     }
 }
 
