@@ -89,7 +89,7 @@ FAMILY_RPCS = [
     "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
 ]
 ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Transaction", "Pipeline",
-                                        "Publish", "Subscribe"]
+                                        "Publish", "Subscribe", "Watch"]
 
 OK = grpc.StatusCode.OK
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -1344,6 +1344,7 @@ def test_reflection_file_containing_symbol(channel):
         streaming = {x.name: (x.client_streaming, x.server_streaming) for x in service.method}
         assert streaming.pop("Pipeline") == (True, True)
         assert streaming.pop("Subscribe") == (False, True)
+        assert streaming.pop("Watch") == (False, True)
         # Every other RPC is unary.
         assert set(streaming.values()) == {(False, False)}
         # The served descriptor is the proto in this repository.

@@ -22,6 +22,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod feed;
 pub mod grpc;
 pub mod monitor;
 pub mod notify;

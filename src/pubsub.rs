@@ -28,6 +28,7 @@ use tokio::sync::Notify;
 
 use crate::commands::Reply;
 use crate::config::BufferLimit;
+use crate::feed::KeyChange;
 use crate::state::ClientInfo;
 use crate::store::glob::glob_match;
 
@@ -120,6 +121,10 @@ pub enum Push {
     TrackingRedirBroken { id: u64 },
     /// A line of `MONITOR` output (a status reply in either protocol).
     Monitor(Arc<str>),
+    /// A change feed (gRPC `Watch`) started: changes from here on follow.
+    FeedStarted,
+    /// A change to a key a change feed follows.
+    KeyChange(Arc<KeyChange>),
 }
 
 impl Push {
@@ -168,6 +173,15 @@ impl Push {
                 Reply::integer(*id),
             ],
             Push::Monitor(line) => return Reply::Simple(line.to_string().into()),
+            // Change feeds exist only on gRPC streams; as a reply, what one reports.
+            Push::FeedStarted => vec![Reply::bulk_static("watching")],
+            Push::KeyChange(change) => vec![
+                Reply::integer(change.db),
+                Reply::Bulk(change.key.clone()),
+                Reply::bulk_static(change.event),
+                Reply::bulk_static(change.value_type),
+                change.value.clone().map_or(Reply::Null, Reply::Bulk),
+            ],
         };
         Reply::Push(items)
     }
@@ -187,6 +201,10 @@ impl Push {
                     .map_or(0, |keys| keys.iter().map(|k| k.len() + 16).sum()),
                 Push::TrackingRedirBroken { .. } => 0,
                 Push::Monitor(line) => line.len(),
+                Push::FeedStarted => 0,
+                Push::KeyChange(change) => {
+                    change.key.len() + change.value.as_ref().map_or(0, Bytes::len)
+                }
             }
     }
 }
@@ -353,6 +371,12 @@ impl PubSub {
     pub fn set_limits(&self, pubsub: BufferLimit, normal: BufferLimit) {
         *self.limit.lock() = pubsub;
         *self.normal_limit.lock() = normal;
+    }
+
+    /// Pushes to `client` bounded by the limits of a subscriber, whatever its class (change
+    /// feeds are bounded like subscriptions).
+    pub fn push_as_subscriber(&self, client: &ClientInfo, push: Push) {
+        self.deliver(client, push, self.limit());
     }
 
     /// Pushes something other than a publication to `client`, bounded by the limits of its

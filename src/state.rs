@@ -15,6 +15,7 @@ use crate::blocking::Blocking;
 use crate::commands::Protocol;
 use crate::config::Config;
 use crate::exec::stats::{CommandStats, ErrorStats};
+use crate::feed::Feeds;
 use crate::monitor::Monitors;
 use crate::notify::Notifier;
 use crate::pubsub::{Outbox, PubSub, Subscriptions};
@@ -42,6 +43,8 @@ pub struct ServerState {
     pub tracking: Arc<Tracking>,
     /// Clients in `MONITOR` mode.
     pub monitors: Monitors,
+    /// Change feeds of the gRPC `Watch` RPC.
+    pub feeds: Arc<Feeds>,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -68,12 +71,15 @@ impl ServerState {
         let notifier = Arc::new(Notifier::new(pubsub.clone(), config.notify_keyspace_events));
         let clients: Arc<Clients> = Arc::default();
         let tracking = Arc::new(Tracking::new(clients.clone(), pubsub.clone()));
+        let feeds: Arc<Feeds> = Arc::default();
         store.record_key_misses(config.notify_keyspace_events.wants_key_misses());
         store.set_observer(Arc::new(EffectObservers {
             blocking: blocking.clone(),
             watches: watches.clone(),
             notifier: notifier.clone(),
             tracking: tracking.clone(),
+            feeds: feeds.clone(),
+            pubsub: pubsub.clone(),
         }));
         Arc::new(ServerState {
             store,
@@ -87,6 +93,7 @@ impl ServerState {
             notifier,
             tracking,
             monitors: Monitors::default(),
+            feeds,
             stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -102,10 +109,12 @@ struct EffectObservers {
     watches: Arc<Watches>,
     notifier: Arc<Notifier>,
     tracking: Arc<Tracking>,
+    feeds: Arc<Feeds>,
+    pubsub: Arc<PubSub>,
 }
 
 impl Observer for EffectObservers {
-    fn observe(&self, effects: &[Effect]) {
+    fn observe(&self, store: &Store, effects: &[Effect]) {
         for effect in effects {
             match effect {
                 Effect::Key { db, key, event } => {
@@ -123,6 +132,7 @@ impl Observer for EffectObservers {
             }
         }
         self.tracking.invalidate(effects);
+        self.feeds.observe(store, &self.pubsub, effects);
     }
 }
 
@@ -452,6 +462,7 @@ impl Drop for ClientGuard {
         self.state.pubsub.unsubscribe_all(&self.client);
         self.state.tracking.disable(&self.client);
         self.state.monitors.remove(&self.client);
+        self.state.feeds.remove(&self.client);
     }
 }
 

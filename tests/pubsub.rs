@@ -491,3 +491,91 @@ async fn a_grpc_subscriber_that_stops_reading_ends_with_resource_exhausted() {
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
     assert!(received < MESSAGES, "nothing was dropped");
 }
+
+async fn next_change(
+    stream: &mut tonic::Streaming<proto::WatchEvent>,
+) -> std::result::Result<proto::WatchEvent, tonic::Status> {
+    tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("an event in time")
+        .map(|event| event.expect("the stream goes on"))
+}
+
+fn key_change(key: &str, event: &str, kind: &str, value: Option<&str>) -> proto::WatchEvent {
+    proto::WatchEvent {
+        event: Some(proto::watch_event::Event::Change(proto::KeyChange {
+            db: 0,
+            key: Bytes::copy_from_slice(key.as_bytes()),
+            event: event.into(),
+            r#type: kind.into(),
+            value: value.map(|v| Bytes::copy_from_slice(v.as_bytes())),
+        })),
+    }
+}
+
+/// A gRPC `Watch` reports what RESP clients change, in their order; a watcher that stops
+/// reading is cut off at the pub/sub output limit with RESOURCE_EXHAUSTED while writers
+/// keep writing, and leaves no feed behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpc_watcher_sees_resp_changes_and_is_bounded_when_it_stops_reading() {
+    let server = common::start().await;
+    let mut admin = small_pubsub_limit(&server).await;
+    let mut grpc = common::grpc(&server).await;
+    let mut stream = grpc
+        .watch(proto::WatchRequest {
+            prefix: Bytes::from_static(b"w:"),
+            with_values: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let started = next_change(&mut stream).await.unwrap();
+    assert!(matches!(
+        started.event,
+        Some(proto::watch_event::Event::Started(_))
+    ));
+    let mut writer = RespClient::connect(&server).await;
+    writer.call(&["SET", "w:a", "1"]).await;
+    writer.call(&["SET", "other", "1"]).await;
+    writer.call(&["HSET", "w:h", "f", "v"]).await;
+    writer.call(&["DEL", "w:a"]).await;
+    assert_eq!(
+        next_change(&mut stream).await.unwrap(),
+        key_change("w:a", "set", "string", Some("1"))
+    );
+    assert_eq!(
+        next_change(&mut stream).await.unwrap(),
+        key_change("w:h", "hset", "hash", None)
+    );
+    assert_eq!(
+        next_change(&mut stream).await.unwrap(),
+        key_change("w:a", "del", "none", None)
+    );
+    // Now stop reading: 8000 changes of 4 KB values each pass the 256 KB limit.
+    let payload = "x".repeat(4096);
+    for i in 0..MESSAGES {
+        let reply = writer
+            .call(&["SET", &format!("w:{}", i % 16), &payload])
+            .await;
+        assert_eq!(reply, Resp::Simple("OK".into()));
+    }
+    let mut received = 0;
+    let status = loop {
+        match next_change(&mut stream).await {
+            Ok(_) => received += 1,
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(received < MESSAGES, "nothing was dropped");
+    // The watcher is gone from the client list: only the admin and the writer remain.
+    eventually("the cut-off watcher to go", async || {
+        let listing = admin.call(&["CLIENT", "LIST"]).await;
+        let Resp::Bulk(Some(text)) = listing else {
+            panic!("{listing:?}")
+        };
+        String::from_utf8_lossy(&text).lines().count() == 2
+    })
+    .await;
+}

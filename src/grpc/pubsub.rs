@@ -1,6 +1,6 @@
-//! The pub/sub RPCs: `Publish` (a typed PUBLISH / SPUBLISH) and `Subscribe` (SUBSCRIBE,
+//! The pub/sub RPCs: `Publish` (a typed PUBLISH / SPUBLISH), `Subscribe` (SUBSCRIBE,
 //! PSUBSCRIBE and SSUBSCRIBE as a server stream fed by the subscriber's outbox, see
-//! [`crate::pubsub`]).
+//! [`crate::pubsub`]) and `Watch` (a change feed of keys, see [`crate::feed`]).
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use tonic::Status;
 use super::proto;
 use crate::commands::Ctx;
 use crate::error::{Error, Result};
+use crate::feed::Selector;
 use crate::pubsub::{Confirm, Kind, Push};
 use crate::state::{ClientGuard, ClientInfo, ServerState};
 
@@ -40,9 +41,53 @@ pub fn subscribe(ctx: &mut Ctx<'_>, req: proto::SubscribeRequest) -> Result<()> 
     Ok(())
 }
 
-/// The stream's event for one push; `None` for pushes a subscribe stream never gets
-/// (invalidations and `MONITOR` lines go only to RESP connections).
-fn event(push: Push) -> Option<proto::SubscribeEvent> {
+/// Starts the change feed of a `Watch` call's client. Errors: the database out of range
+/// (Redis's text), a prefix and a pattern both given.
+pub fn watch(
+    state: &ServerState,
+    client: &Arc<ClientInfo>,
+    req: proto::WatchRequest,
+) -> Result<()> {
+    if req.db < 0 || req.db as u64 >= state.store.databases() as u64 {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    let selector = match (req.prefix.is_empty(), req.pattern.is_empty()) {
+        (_, true) => Selector::Prefix(req.prefix),
+        (true, false) => Selector::Pattern(req.pattern),
+        (false, false) => {
+            return Err(Error::err("WATCH takes a prefix or a pattern, not both"));
+        }
+    };
+    state.feeds.add(
+        &state.pubsub,
+        client,
+        req.db as usize,
+        selector,
+        req.with_values,
+    );
+    Ok(())
+}
+
+/// The `Watch` stream's event for one push (`None` for pushes a feed never gets).
+pub fn watch_event(push: Push) -> Option<proto::WatchEvent> {
+    use proto::watch_event::Event;
+    let event = match push {
+        Push::FeedStarted => Event::Started(proto::WatchStarted {}),
+        Push::KeyChange(change) => Event::Change(proto::KeyChange {
+            db: change.db as i64,
+            key: change.key.clone(),
+            event: change.event.to_string(),
+            r#type: change.value_type.to_string(),
+            value: change.value.clone(),
+        }),
+        _ => return None,
+    };
+    Some(proto::WatchEvent { event: Some(event) })
+}
+
+/// The `Subscribe` stream's event for one push; `None` for pushes a subscribe stream never
+/// gets (invalidations and `MONITOR` lines go only to RESP connections).
+pub fn subscribe_event(push: Push) -> Option<proto::SubscribeEvent> {
     use proto::subscribe_event::Event;
     let event = match push {
         Push::Message { shard, message } => Event::Message(proto::PublishedMessage {
@@ -71,7 +116,11 @@ fn event(push: Push) -> Option<proto::SubscribeEvent> {
                 count: count as i64,
             })
         }
-        Push::Invalidate { .. } | Push::TrackingRedirBroken { .. } | Push::Monitor(_) => {
+        Push::Invalidate { .. }
+        | Push::TrackingRedirBroken { .. }
+        | Push::Monitor(_)
+        | Push::FeedStarted
+        | Push::KeyChange(_) => {
             return None;
         }
     };
@@ -80,14 +129,15 @@ fn event(push: Push) -> Option<proto::SubscribeEvent> {
 
 /// Ends the stream with `status` after the events already buffered; a caller that reads
 /// nothing more is not waited for long (its guard, and so its client, must go).
-async fn end(
+async fn end<E>(
     state: &ServerState,
     client: &Arc<ClientInfo>,
-    tx: &mpsc::Sender<std::result::Result<proto::SubscribeEvent, Status>>,
+    tx: &mpsc::Sender<std::result::Result<E, Status>>,
     status: Status,
 ) {
     // Like Redis unlinking a closed client at once: no publisher counts it meanwhile.
     state.pubsub.unsubscribe_all(client);
+    state.feeds.remove(client);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tx.send(Err(status))).await;
 }
 
@@ -95,14 +145,16 @@ async fn end(
 /// its limits) holds the rest.
 const STREAM_BUFFER: usize = 64;
 
-/// Moves the subscriber's pushes into the returned stream until the call ends (the
-/// receiver dropped: cancelled, deadline, disconnect), the client is killed or over its
-/// limits, or the server shuts down. The guard, dropped at the end, unsubscribes it.
-pub fn forward(
+/// Moves the subscriber's (or watcher's) pushes, as `event` turns them into stream events,
+/// into the returned stream until the call ends (the receiver dropped: cancelled, deadline,
+/// disconnect), the client is killed or over its limits, or the server shuts down. The
+/// guard, dropped at the end, unsubscribes it and ends its feeds.
+pub fn forward<E: Send + 'static>(
     state: Arc<ServerState>,
     client: Arc<ClientInfo>,
     guard: ClientGuard,
-) -> mpsc::Receiver<std::result::Result<proto::SubscribeEvent, Status>> {
+    event: fn(Push) -> Option<E>,
+) -> mpsc::Receiver<std::result::Result<E, Status>> {
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     tokio::spawn(async move {
         let _guard = guard;

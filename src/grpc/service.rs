@@ -391,7 +391,28 @@ impl Memorabilia for MemorabiliaService {
             pubsub::subscribe,
         )
         .map_err(|e| convert::status(&e))?;
-        let events = pubsub::forward(self.state.clone(), client, guard);
+        let events = pubsub::forward(self.state.clone(), client, guard, pubsub::subscribe_event);
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(events),
+        )))
+    }
+
+    async fn watch(
+        &self,
+        request: Request<proto::WatchRequest>,
+    ) -> std::result::Result<
+        Response<
+            Pin<Box<dyn Stream<Item = std::result::Result<proto::WatchEvent, Status>> + Send>>,
+        >,
+        Status,
+    > {
+        // A watcher is listed like a connection (CLIENT LIST, CLIENT KILL).
+        let (peer, local) = addresses(&request);
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let guard = ClientGuard::new(self.state.clone(), client.clone());
+        pubsub::watch(&self.state, &client, request.into_inner())
+            .map_err(|e| convert::status(&e))?;
+        let events = pubsub::forward(self.state.clone(), client, guard, pubsub::watch_event);
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(events),
         )))

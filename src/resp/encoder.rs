@@ -122,9 +122,11 @@ pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
                 None => out.put_slice(b"$-1\r\n"),
             }
         }
-        Push::Subscription { .. } | Push::TrackingRedirBroken { .. } | Push::Monitor(_) => {
-            encode(&push.to_reply(), protocol, out)
-        }
+        Push::Subscription { .. }
+        | Push::TrackingRedirBroken { .. }
+        | Push::Monitor(_)
+        | Push::FeedStarted
+        | Push::KeyChange(_) => encode(&push.to_reply(), protocol, out),
     }
 }
 

@@ -127,9 +127,10 @@ pub enum Effect {
     Flushed { db: usize },
 }
 
-/// Who learns what each transaction changed. Called once per transaction that changed
-/// something, before its locks are released; it must not open a transaction itself, and
-/// must not panic (it runs while a txn is being dropped).
+/// Who learns what each transaction changed. Called after each command that changed
+/// something and when the txn ends, before its locks are released; it may read the keys it
+/// is told about through `store` (their locks are held), must not open a transaction itself,
+/// and must not panic (it may run while a txn is being dropped).
 pub trait Observer: Send + Sync {
-    fn observe(&self, effects: &[Effect]);
+    fn observe(&self, store: &super::Store, effects: &[Effect]);
 }

@@ -194,6 +194,22 @@ impl Store {
         &self.dbs[slot / SEGMENTS].segments[slot % SEGMENTS]
     }
 
+    /// The type and, for a string, the value of a live key, read without its segment's
+    /// lock: for observers of the write-effect record, which run while the txn that
+    /// changed the key still holds that lock. `None` when the key does not exist.
+    pub fn observe_key(&self, db: usize, key: &[u8]) -> Option<(ValueType, Option<bytes::Bytes>)> {
+        let map = self.segment(slot_of(db, key)).map.pin();
+        let entry = map.get(key)?;
+        if entry.is_expired(unix_time_ms()) {
+            return None;
+        }
+        let string = match &entry.value {
+            Value::String(s) => Some(bytes::Bytes::copy_from_slice(s.as_bytes())),
+            _ => None,
+        };
+        Some((entry.value.value_type(), string))
+    }
+
     /// `INFO keyspace` numbers for one database (approximate under concurrent writes, as
     /// Redis's are between commands).
     pub fn db_info(&self, db: usize) -> DbInfo {
@@ -372,7 +388,7 @@ mod tests {
     struct Recorder(Mutex<Vec<Effect>>);
 
     impl Observer for Recorder {
-        fn observe(&self, effects: &[Effect]) {
+        fn observe(&self, _store: &Store, effects: &[Effect]) {
             self.0.lock().extend_from_slice(effects);
         }
     }

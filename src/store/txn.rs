@@ -234,7 +234,7 @@ impl<'s> Txn<'s> {
         if effects.len() > from
             && let Some(observer) = self.store.observer.get()
         {
-            observer.observe(&effects[from..]);
+            observer.observe(self.store, &effects[from..]);
         }
         self.delivered.set(effects.len());
     }
@@ -530,7 +530,7 @@ impl Drop for Txn<'_> {
         if effects.len() > from
             && let Some(observer) = self.store.observer.get()
         {
-            observer.observe(&effects[from..]);
+            observer.observe(self.store, &effects[from..]);
         }
         for &(slot, access) in &self.held {
             let lock = &self.store.segment(slot).lock;
