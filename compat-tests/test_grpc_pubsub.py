@@ -28,6 +28,16 @@ def numsub(m, name):
     return ex(m, "PUBSUB", "NUMSUB", name).array.items[1].integer
 
 
+def assert_stream_ends(stream, code):
+    """The next read of `stream` ends it with status `code`."""
+    try:
+        next(stream)
+    except grpc.RpcError as err:
+        assert err.code() == code, err
+        return
+    raise AssertionError("the stream should have ended")
+
+
 def wait_until(what, done, timeout=5.0):
     deadline = time.time() + timeout
     while not done():
@@ -72,11 +82,7 @@ def test_a_grpc_subscriber_is_a_pubsub_client(m):
         text = (listing.verbatim.text if listing.HasField("verbatim") else listing.bulk).decode()
         assert "flags=P" in text and "sub=2 psub=0 ssub=0" in text, text
         assert ex(m, "CLIENT", "KILL", "TYPE", "pubsub").integer == 1
-        try:
-            next(stream)
-            raise AssertionError("the stream should have ended")
-        except grpc.RpcError as err:
-            assert err.code() == grpc.StatusCode.ABORTED
+        assert_stream_ends(stream, grpc.StatusCode.ABORTED)
     finally:
         stream.cancel()
     wait_until("the killed subscriber to go", lambda: numsub(m, "c1") == 0)
@@ -192,11 +198,7 @@ def test_a_cancelled_or_killed_watcher_goes(m):
         line = [x for x in watchers(m).splitlines() if "cmd=NULL" in x][-1]
         client_id = line.split()[0].split("=")[1]
         assert ex(m, "CLIENT", "KILL", "ID", client_id).integer == 1
-        try:
-            next(stream)
-            raise AssertionError("the stream should have ended")
-        except grpc.RpcError as err:
-            assert err.code() == grpc.StatusCode.ABORTED
+        assert_stream_ends(stream, grpc.StatusCode.ABORTED)
     finally:
         stream.cancel()
     wait_until("the killed watcher to go", lambda: watchers(m).count("\n") == before)

@@ -144,6 +144,12 @@ impl Notifier {
         self.flags.store(events.0, Ordering::Relaxed);
     }
 
+    /// Whether anything is published at all (a channel kind is on).
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.flags.load(Ordering::Relaxed) & (KEYSPACE | KEYEVENT) != 0
+    }
+
     /// Publishes `event` on `key` of database `db` if its class is selected: first on the
     /// keyspace channel, then on the keyevent channel, as Redis does.
     pub fn notify(&self, db: usize, key: &[u8], event: Event) {

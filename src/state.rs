@@ -115,10 +115,13 @@ struct EffectObservers {
 
 impl Observer for EffectObservers {
     fn observe(&self, store: &Store, effects: &[Effect]) {
+        let notify = self.notifier.active();
         for effect in effects {
             match effect {
                 Effect::Key { db, key, event } => {
-                    self.notifier.notify(*db, key, *event);
+                    if notify {
+                        self.notifier.notify(*db, key, *event);
+                    }
                     if !event.changes() {
                         continue;
                     }

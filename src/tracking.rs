@@ -72,6 +72,8 @@ pub struct Tracking {
     /// relaxed loads. (Keys outlive the tracking of their clients: Redis forgets them only
     /// when they change.)
     table_keys: AtomicUsize,
+    /// Client ids in the table, summed over its keys (`tracking_total_items`).
+    table_items: AtomicUsize,
     /// Key → ids of the clients that may cache it (default mode).
     table: Mutex<HashMap<Bytes, Vec<u64>>>,
     /// `BCAST` prefix → its clients.
@@ -117,6 +119,7 @@ impl Tracking {
             pubsub,
             tracking_clients: AtomicUsize::new(0),
             table_keys: AtomicUsize::new(0),
+            table_items: AtomicUsize::new(0),
             table: Mutex::default(),
             prefixes: Mutex::default(),
         }
@@ -130,6 +133,16 @@ impl Tracking {
     /// Keys in the tracking table (`INFO` `tracking_total_keys`).
     pub fn total_keys(&self) -> usize {
         self.table_keys.load(Ordering::Relaxed)
+    }
+
+    /// Client ids in the tracking table over all its keys (`INFO` `tracking_total_items`).
+    pub fn total_items(&self) -> usize {
+        self.table_items.load(Ordering::Relaxed)
+    }
+
+    /// `BCAST` prefixes registered (`INFO` `tracking_total_prefixes`).
+    pub fn total_prefixes(&self) -> usize {
+        self.prefixes.lock().len()
     }
 
     /// Marks `client` as the one whose command this thread runs (from its front end);
@@ -237,6 +250,7 @@ impl Tracking {
             let ids = table.entry((*key).clone()).or_default();
             if !ids.contains(&client.id) {
                 ids.push(client.id);
+                self.table_items.fetch_add(1, Ordering::Relaxed);
             }
         }
         self.table_keys.store(table.len(), Ordering::Relaxed);
@@ -247,6 +261,9 @@ impl Tracking {
         let mut table = self.table.lock();
         let ids = table.remove(key);
         self.table_keys.store(table.len(), Ordering::Relaxed);
+        if let Some(ids) = &ids {
+            self.table_items.fetch_sub(ids.len(), Ordering::Relaxed);
+        }
         ids
     }
 
@@ -338,6 +355,7 @@ impl Tracking {
         let mut table = self.table.lock();
         table.clear();
         self.table_keys.store(0, Ordering::Relaxed);
+        self.table_items.store(0, Ordering::Relaxed);
     }
 
     fn broadcast(&self, prefix: &Bytes, keys: &BTreeMap<Bytes, u64>, current: u64) {

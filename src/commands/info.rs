@@ -286,6 +286,9 @@ fn stats_section(server: &ServerState) -> Lines {
         line("pubsub_channels", channels),
         line("pubsub_patterns", patterns),
         line("pubsubshard_channels", shard_channels),
+        line("tracking_total_keys", server.tracking.total_keys()),
+        line("tracking_total_items", server.tracking.total_items()),
+        line("tracking_total_prefixes", server.tracking.total_prefixes()),
         line("unexpected_error_replies", 0),
         line("total_error_replies", stats.errors.total()),
     ]

@@ -25,6 +25,7 @@ use crate::commands::sorted_sets::PopEnd;
 use crate::commands::{Blocked, Ctx, Protocol, Reply, Session};
 use crate::error::{Error, Result};
 use crate::exec;
+use crate::pubsub::Push;
 use crate::state::{ClientGuard, ClientInfo, ClientKind, ServerState};
 use crate::store::End;
 
@@ -147,12 +148,34 @@ impl MemorabiliaService {
         let guard = ClientGuard::new(self.state.clone(), client.clone());
         (guard, grpc_session(client))
     }
+
+    /// A streaming call's own client, listed like a connection (CLIENT LIST, CLIENT KILL):
+    /// `start` sets up what it listens to, then its outbox feeds the stream, each push
+    /// turned into an event by `event`, until the call or the client ends.
+    fn stream_client<Req, E: Send + 'static>(
+        &self,
+        request: Request<Req>,
+        event: fn(Push) -> Option<E>,
+        start: impl FnOnce(&Arc<ClientInfo>, Req) -> Result<()>,
+    ) -> std::result::Result<Response<EventStream<E>>, Status> {
+        let (peer, local) = addresses(&request);
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let guard = ClientGuard::new(self.state.clone(), client.clone());
+        start(&client, request.into_inner()).map_err(|e| convert::status(&e))?;
+        let events = pubsub::forward(self.state.clone(), client, guard, event);
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(events),
+        )))
+    }
 }
 
 fn addresses<T>(request: &Request<T>) -> (String, String) {
     let text = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
     (text(request.remote_addr()), text(request.local_addr()))
 }
+
+/// A server stream of events, as the streaming RPCs answer.
+type EventStream<E> = Pin<Box<dyn Stream<Item = std::result::Result<E, Status>> + Send>>;
 
 /// A session of a gRPC client. Replies are modelled on RESP3, so the session speaks it.
 fn grpc_session(client: Arc<ClientInfo>) -> Session {
@@ -369,53 +392,30 @@ impl Memorabilia for MemorabiliaService {
     async fn subscribe(
         &self,
         request: Request<proto::SubscribeRequest>,
-    ) -> std::result::Result<
-        Response<
-            Pin<Box<dyn Stream<Item = std::result::Result<proto::SubscribeEvent, Status>> + Send>>,
-        >,
-        Status,
-    > {
-        // A subscriber is listed like a connection (CLIENT LIST, CLIENT KILL TYPE pubsub).
-        let (peer, local) = addresses(&request);
-        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
-        let guard = ClientGuard::new(self.state.clone(), client.clone());
-        let mut session = grpc_session(client.clone());
-        let request = request.into_inner();
-        let name = request.command("subscribe");
-        exec::typed(
-            &self.state,
-            &mut session,
-            name,
-            request,
-            |r, locks| r.locks(locks),
-            pubsub::subscribe,
-        )
-        .map_err(|e| convert::status(&e))?;
-        let events = pubsub::forward(self.state.clone(), client, guard, pubsub::subscribe_event);
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(events),
-        )))
+    ) -> std::result::Result<Response<EventStream<proto::SubscribeEvent>>, Status> {
+        let state = &self.state;
+        self.stream_client(request, pubsub::subscribe_event, |client, request| {
+            let mut session = grpc_session(client.clone());
+            let name = request.command("subscribe");
+            exec::typed(
+                state,
+                &mut session,
+                name,
+                request,
+                |r, locks| r.locks(locks),
+                pubsub::subscribe,
+            )
+        })
     }
 
     async fn watch(
         &self,
         request: Request<proto::WatchRequest>,
-    ) -> std::result::Result<
-        Response<
-            Pin<Box<dyn Stream<Item = std::result::Result<proto::WatchEvent, Status>> + Send>>,
-        >,
-        Status,
-    > {
-        // A watcher is listed like a connection (CLIENT LIST, CLIENT KILL).
-        let (peer, local) = addresses(&request);
-        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
-        let guard = ClientGuard::new(self.state.clone(), client.clone());
-        pubsub::watch(&self.state, &client, request.into_inner())
-            .map_err(|e| convert::status(&e))?;
-        let events = pubsub::forward(self.state.clone(), client, guard, pubsub::watch_event);
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(events),
-        )))
+    ) -> std::result::Result<Response<EventStream<proto::WatchEvent>>, Status> {
+        let state = &self.state;
+        self.stream_client(request, pubsub::watch_event, |client, request| {
+            pubsub::watch(state, client, request)
+        })
     }
 
     async fn execute(
