@@ -235,6 +235,16 @@ CLASS_CASES = [_case(f, CLASS_SEQUENCE) for f in CLASS_FLAGS]
 # Strings
 # ---------------------------------------------------------------------------------------
 
+# MOVE: new and move_to in the target database, move_from here; nothing when it cannot move.
+MOVES = [
+    _case("KEAn", [
+        ["MOVE", "a", "1"], ["MOVE", "a", "1"], ["MOVE", "b", "1"], ["MOVE", "nokey", "1"],
+        ["MOVE", "b", "0"], ["MOVE", "b", "99"], ["MOVE", "l", "2"], ["MULTI"], ["MOVE", "c", "3"],
+        ["SET", "c", "again"], ["MOVE", "c", "4"], ["EXEC"],
+    ], setup=[["SET", "a", "1", "EX", "100"], ["SET", "b", "here"], ["SELECT", "1"],
+              ["SET", "b", "there"], ["SELECT", "0"], ["RPUSH", "l", "x"], ["SET", "c", "1"]]),
+]
+
 STRINGS = [
     _case("KEA", [
         ["SET", "k", "v"], ["SET", "k", "v"], ["SET", "k", "w", "NX"], ["SET", "k", "w", "XX"],
@@ -775,7 +785,7 @@ SUBSCRIBERS = [
      ["SET", "k", "x"], ["DEL", "k"], DRAIN, OFF],
 ]
 
-EDGE_CASES = (FLAG_CASES + CLASS_CASES + STRINGS + KEYSPACE + LISTS + HASHES + SETS
+EDGE_CASES = (FLAG_CASES + CLASS_CASES + STRINGS + MOVES + KEYSPACE + LISTS + HASHES + SETS
               + SORTED_SETS + TRANSACTIONS + NEW + EXPIRED + KEYMISS + SUBSCRIBERS)
 
 

@@ -53,6 +53,10 @@
 //! - `COPY source destination [DB db] [REPLACE]`
 //!   Returns: integer 1 when copied, 0 when the source is missing or the destination exists
 //!   without `REPLACE`. The copy is independent of the source and keeps its TTL.
+//! - `MOVE key db`
+//!   Returns: integer 1 when moved to database `db` (with its TTL), 0 when the key is missing
+//!   or exists there; errors `DB index is out of range`, `source and destination objects are
+//!   the same`.
 //! - `TOUCH key [key ...]`
 //!   Returns: integer, the number of keys that exist (their access time is updated).
 //! - `OBJECT ENCODING key` → bulk string encoding, or null.
@@ -193,6 +197,9 @@ pub static COMMANDS: &[Command] = &[
         "Copy a key",
         "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
     ),
+    Command::new("move", 3, WRITE | FAST, spec(1, 1, 1), move_key)
+        .locks(Locks::Custom(plan_move))
+        .doc("generic", "1.0.0", "Moves a key to another database.", "O(1)"),
     Command::new("touch", -2, READONLY | FAST, spec(1, -1, 1), touch).doc(
         "generic",
         "3.2.1",
@@ -841,6 +848,39 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::Integer(
         copy_op(ctx, &argv[1], &argv[2], dst_db, replace)? as i64,
     ))
+}
+
+fn plan_move(ctx: &Ctx<'_>, argv: &[Bytes], db: usize, plan: &mut LockPlan) {
+    plan.key(db, &argv[1], Access::Write);
+    if let Ok(dst_db) = parse_copy_db(&argv[2], ctx.store().databases()) {
+        plan.key(dst_db, &argv[1], Access::Write);
+    }
+}
+
+/// `MOVE key db` → 1 when moved (with its TTL), 0 when the key is missing here or exists
+/// there. Errors: not an integer, `DB index is out of range`, `source and destination
+/// objects are the same`. Events: `new` and `move_to` in the target database, `move_from`
+/// here (Redis's order: added there, then deleted here).
+fn move_key(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let dst_db = parse_copy_db(&argv[2], ctx.store().databases())?;
+    let db = ctx.db();
+    if dst_db == db {
+        return Err(Error::err("source and destination objects are the same"));
+    }
+    let key = &argv[1][..];
+    let txn = ctx.txn();
+    let Some(entry) = txn.get_for_write(db, key) else {
+        return Ok(Reply::Integer(0));
+    };
+    if txn.get_for_write(dst_db, key).is_some() {
+        return Ok(Reply::Integer(0));
+    }
+    // Moving shares the value (collections are behind an Arc): O(1).
+    let (value, expires_at) = (entry.value.clone(), entry.expires_at());
+    txn.add_replacing(dst_db, key, value, expires_at);
+    txn.remove(db, key, Event::MoveFrom);
+    txn.note(dst_db, key, Event::MoveTo);
+    Ok(Reply::Integer(1))
 }
 
 // ---- OBJECT ----

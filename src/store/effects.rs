@@ -60,6 +60,8 @@ events! {
     RenameFrom => "rename_from", Generic;
     RenameTo => "rename_to", Generic;
     CopyTo => "copy_to", Generic;
+    MoveFrom => "move_from", Generic;
+    MoveTo => "move_to", Generic;
     Expired => "expired", Expired;
     New => "new", New;
     // A read lookup that found no key, recorded only while `keymiss` events are wanted.
@@ -109,7 +111,10 @@ events! {
 impl Event {
     /// Whether the key no longer exists after this event.
     pub fn deletes(self) -> bool {
-        matches!(self, Event::Del | Event::Expired | Event::RenameFrom)
+        matches!(
+            self,
+            Event::Del | Event::Expired | Event::RenameFrom | Event::MoveFrom
+        )
     }
 
     /// Whether the key changed (every event but `keymiss`, which only notifications see).
