@@ -11,11 +11,14 @@
 //! 4. key finding: the row's [`Locks`](commands::Locks), by default Redis's key specs
 //!    ([`plan`]);
 //! 5. locking: one [`Txn`] over all of them ([`Store::lock_at`](crate::store::Store));
-//! 6. running the handler with the txn in its [`Ctx`];
+//! 6. running the handler with the txn in its [`Ctx`], then handing what it changed to the
+//!    observers (`WATCH`, blocked clients, keyspace notifications, client-side caching,
+//!    change feeds) before its locks are released (`Txn::end_command`; the rest when the
+//!    txn drops), and remembering a tracking client's keys after a read-only command;
 //! 7. statistics (`INFO commandstats`, `errorstats`, `CLIENT LIST cmd=`);
-//! 8. effects: dropping the txn hands what it changed to the observers (`WATCH`, blocked
-//!    clients) before its locks are released;
-//! 9. serving the clients blocked on keys the command readied.
+//! 8. `MONITOR` lines;
+//! 9. serving the clients blocked on keys the command readied; then what the command sent
+//!    its own client that Redis writes after the reply goes to `Session::after_reply`.
 //!
 //! A typed gRPC RPC enters at step 3 with its command's route and its keys ([`typed`]).
 //! `EXEC` is an ordinary command whose plan is the union of its queued commands' plans and
