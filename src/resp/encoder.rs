@@ -108,7 +108,9 @@ pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
                 bulk(out, b"message");
                 bulk(out, b"__redis__:invalidate");
             } else {
-                int_line(out, header, 2);
+                // Made only for a RESP3 client, and Redis would have written it then: a
+                // push even if the client has switched to RESP2 since.
+                int_line(out, b'>', 2);
                 bulk(out, b"invalidate");
             }
             match keys {
@@ -122,11 +124,15 @@ pub fn encode_push(push: &Push, protocol: Protocol, out: &mut BytesMut) {
                 None => out.put_slice(b"$-1\r\n"),
             }
         }
-        Push::Subscription { .. }
-        | Push::TrackingRedirBroken { .. }
-        | Push::Monitor(_)
-        | Push::FeedStarted
-        | Push::KeyChange(_) => encode(&push.to_reply(), protocol, out),
+        Push::TrackingRedirBroken { id } => {
+            // Made only for a RESP3 client (see `Invalidate`).
+            int_line(out, b'>', 2);
+            bulk(out, b"tracking-redir-broken");
+            int_line(out, b':', *id as i64);
+        }
+        Push::Subscription { .. } | Push::Monitor(_) | Push::FeedStarted | Push::KeyChange(_) => {
+            encode(&push.to_reply(), protocol, out)
+        }
     }
 }
 

@@ -7,7 +7,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::{Instant, timeout_at};
 
 use crate::resp::{
-    Argv, Conn, ReadError, Reply, encode_inline, encode_multibulk, inline_safe, read_reply,
+    Argv, Conn, ReadError, Reply, encode_inline, encode_multibulk, inline_safe,
+    read_past_invalidations,
 };
 use crate::rng::Rng;
 
@@ -105,7 +106,9 @@ pub(crate) async fn run_batch(
             ReadError::Malformed(m) => fail(FailKind::Malformed, answered, m),
         };
         for (i, cmd) in cmds.iter().enumerate() {
-            let (reply, used_resp3) = read_reply(&mut rd, buf, scanner, deadline)
+            // A connection that turned CLIENT TRACKING on in RESP3 may get invalidations
+            // between replies, as from Redis; any other push is a bug.
+            let (reply, used_resp3) = read_past_invalidations(&mut rd, buf, scanner, deadline)
                 .await
                 .map_err(|e| from_read(e, i))?;
             let name = cmd[0].to_ascii_lowercase();
@@ -144,7 +147,7 @@ pub(crate) async fn run_batch(
                 *resp3 = false;
             }
         }
-        let (discarded, _) = read_reply(&mut rd, buf, scanner, deadline)
+        let (discarded, _) = read_past_invalidations(&mut rd, buf, scanner, deadline)
             .await
             .map_err(|e| from_read(e, cmds.len()))?;
         let closed_block = discarded == Reply::Simple(b"OK".to_vec());
@@ -155,7 +158,7 @@ pub(crate) async fn run_batch(
                 format!("DISCARD after the batch answered {}", discarded.brief()),
             ));
         }
-        let (last, _) = read_reply(&mut rd, buf, scanner, deadline)
+        let (last, _) = read_past_invalidations(&mut rd, buf, scanner, deadline)
             .await
             .map_err(|e| from_read(e, cmds.len()))?;
         if last.text() != Some(nonce) {

@@ -470,9 +470,10 @@ impl Conn {
             .await
             .map_err(|_| "write timed out".to_string())?
             .map_err(|e| format!("write: {e}"))?;
-        let (reply, _) = read_reply(&mut self.stream, &mut self.buf, &mut self.scanner, deadline)
-            .await
-            .map_err(|e| format!("{} answered {e:?}", show_argv(argv, 60)))?;
+        let (reply, _) =
+            read_past_invalidations(&mut self.stream, &mut self.buf, &mut self.scanner, deadline)
+                .await
+                .map_err(|e| format!("{} answered {e:?}", show_argv(argv, 60)))?;
         Ok(reply)
     }
 
@@ -508,5 +509,32 @@ impl Conn {
             )),
             Err(_) => Err("the connection stayed open after QUIT".into()),
         }
+    }
+}
+
+/// The next reply, past any client-side caching pushes (see [`is_tracking_push`]).
+pub(crate) async fn read_past_invalidations<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    buf: &mut bytes::BytesMut,
+    scanner: &mut Scanner,
+    deadline: Instant,
+) -> Result<(Reply, bool), ReadError> {
+    loop {
+        let (reply, used_resp3) = read_reply(rd, buf, scanner, deadline).await?;
+        if !is_tracking_push(&reply) {
+            return Ok((reply, used_resp3));
+        }
+    }
+}
+
+/// An invalidation (`invalidate`) or broken-redirection notice of client-side caching.
+fn is_tracking_push(reply: &Reply) -> bool {
+    match reply {
+        Reply::Push(items) => matches!(
+            items.first(),
+            Some(Reply::Bulk(kind))
+                if kind.as_slice() == b"invalidate" || kind.as_slice() == b"tracking-redir-broken"
+        ),
+        _ => false,
     }
 }
