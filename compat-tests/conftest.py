@@ -123,3 +123,16 @@ def run_threads(targets, timeout=60.0):
     assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
     if errors:
         raise errors[0]
+
+
+def wait_until(fn, expected, timeout=5.0):
+    """Polls fn() until it returns `expected`: what a disconnect frees, an invalidation or a
+    notification reaches the server or its target asynchronously, so it is checked with a
+    deadline."""
+    deadline = time.time() + timeout
+    while True:
+        value = fn()
+        if value == expected or time.time() > deadline:
+            break
+        time.sleep(0.01)
+    assert value == expected, f"still {value!r} after {timeout} s, want {expected!r}"

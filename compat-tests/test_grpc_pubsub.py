@@ -202,3 +202,12 @@ def test_a_cancelled_or_killed_watcher_goes(m):
     finally:
         stream.cancel()
     wait_until("the killed watcher to go", lambda: watchers(m).count("\n") == before)
+
+
+def test_a_watcher_past_its_deadline_goes(m):
+    before = watchers(m).count("\n")
+    stream = m.Watch(pb.WatchRequest(prefix=b"k"), timeout=0.5)
+    assert next(stream) == STARTED
+    wait_until("the watcher to be listed", lambda: watchers(m).count("\n") == before + 1)
+    assert_stream_ends(stream, grpc.StatusCode.DEADLINE_EXCEEDED)
+    wait_until("the expired watcher to go", lambda: watchers(m).count("\n") == before)

@@ -59,7 +59,7 @@ from redis.cache import CacheConfig
 from redis.connection import CacheProxyConnection
 from redis.exceptions import ResponseError
 
-from conftest import PROTOCOL, make_client, run_threads
+from conftest import PROTOCOL, make_client, run_threads, wait_until
 
 MARK = "notif-test-marker"
 _tokens = itertools.count()
@@ -71,18 +71,6 @@ _tokens = itertools.count()
 
 def msg(kind, channel, data, pattern=None):
     return {"type": kind, "pattern": pattern, "channel": channel, "data": data}
-
-
-def wait_until(fn, expected, timeout=5.0):
-    """Polls fn() until it returns `expected` (invalidations and disconnects reach their
-    targets asynchronously)."""
-    deadline = time.time() + timeout
-    while True:
-        value = fn()
-        if value == expected or time.time() > deadline:
-            break
-        time.sleep(0.01)
-    assert value == expected, f"still {value!r} after {timeout} s, want {expected!r}"
 
 
 def next_message(p, timeout=5.0):

@@ -26,7 +26,7 @@ import time
 import pytest
 from redis.exceptions import ResponseError
 
-from conftest import PROTOCOL, make_client, run_threads
+from conftest import PROTOCOL, make_client, run_threads, wait_until
 from resp_raw import Error, Null, NullBulk, Push, Status, encode_command, strict_eq
 
 NIL = NullBulk if PROTOCOL == 2 else Null
@@ -61,18 +61,6 @@ def wire(*items, protocol=PROTOCOL):
         else:
             out.append(b"$%d\r\n%s\r\n" % (len(x), x))
     return b"".join(out)
-
-
-def wait_until(fn, expected, timeout=5.0):
-    """Polls fn() until it returns `expected`: a disconnect reaches the server
-    asynchronously, so state it frees is checked with a deadline."""
-    deadline = time.time() + timeout
-    while True:
-        value = fn()
-        if value == expected or time.time() > deadline:
-            break
-        time.sleep(0.01)
-    assert value == expected, f"still {value!r} after {timeout} s, want {expected!r}"
 
 
 def next_message(p, timeout=5.0, sharded=False):
