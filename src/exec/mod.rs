@@ -61,12 +61,10 @@ pub fn execute(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> R
             session.client.tracking.lock().caching = false;
         }
     }
-    let mut after_reply = std::mem::take(&mut session.after_reply);
-    after_reply.clear();
+    session.after_reply.clear();
     server
         .tracking
-        .leave(outer, &session.client, &mut after_reply);
-    session.after_reply = after_reply;
+        .leave(outer, &session.client, &mut session.after_reply);
     reply
 }
 

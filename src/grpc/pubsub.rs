@@ -48,9 +48,7 @@ pub fn watch(
     client: &Arc<ClientInfo>,
     req: proto::WatchRequest,
 ) -> Result<()> {
-    if req.db < 0 || req.db as u64 >= state.store.databases() as u64 {
-        return Err(Error::DbIndexOutOfRange);
-    }
+    let db = super::service::checked_db(state, req.db)?;
     let selector = match (req.prefix.is_empty(), req.pattern.is_empty()) {
         (_, true) => Selector::Prefix(req.prefix),
         (true, false) => Selector::Pattern(req.pattern),
@@ -58,13 +56,9 @@ pub fn watch(
             return Err(Error::err("WATCH takes a prefix or a pattern, not both"));
         }
     };
-    state.feeds.add(
-        &state.pubsub,
-        client,
-        req.db as usize,
-        selector,
-        req.with_values,
-    );
+    state
+        .feeds
+        .add(&state.pubsub, client, db, selector, req.with_values);
     Ok(())
 }
 
@@ -74,7 +68,7 @@ pub fn watch_event(push: Push) -> Option<proto::WatchEvent> {
     let event = match push {
         Push::FeedStarted => Event::Started(proto::WatchStarted {}),
         Push::KeyChange(change) => Event::Change(proto::KeyChange {
-            db: change.db as i64,
+            db: change.db as u32,
             key: change.key.clone(),
             event: change.event.to_string(),
             r#type: change.value_type.to_string(),

@@ -185,7 +185,8 @@ fn grpc_session(client: Arc<ClientInfo>) -> Session {
     session
 }
 
-fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
+/// A request's database, if the server has it.
+pub(super) fn checked_db(state: &ServerState, db: u32) -> Result<usize> {
     let db = db as usize;
     if db < state.store.databases() {
         Ok(db)

@@ -259,26 +259,28 @@ impl<'s> Txn<'s> {
     /// [`Txn::get_no_touch`] that never records a `keymiss` (`OBJECT`, as Redis's
     /// `objectCommandLookup`).
     pub fn get_no_touch_quiet(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        let entry = self.lookup(db, key, false);
-        let seg = self.segment_for(db, key);
-        let counter = if entry.is_some() {
-            &seg.hits
-        } else {
-            &seg.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        entry
+        self.count_lookup(db, key, self.lookup(db, key, false), false)
     }
 
     /// Counts a read lookup's outcome as a keyspace hit or miss; records a miss as a
     /// `keymiss` effect while the store is asked to.
     fn counted<'t>(&self, db: usize, key: &[u8], entry: Option<&'t Entry>) -> Option<&'t Entry> {
+        self.count_lookup(db, key, entry, true)
+    }
+
+    fn count_lookup<'t>(
+        &self,
+        db: usize,
+        key: &[u8],
+        entry: Option<&'t Entry>,
+        may_record_miss: bool,
+    ) -> Option<&'t Entry> {
         let seg = self.segment_for(db, key);
         if entry.is_some() {
             seg.hits.fetch_add(1, Ordering::Relaxed);
         } else {
             seg.misses.fetch_add(1, Ordering::Relaxed);
-            if self.store.records_key_misses() {
+            if may_record_miss && self.store.records_key_misses() {
                 self.record_key(db, key, Event::KeyMiss);
             }
         }
@@ -341,11 +343,21 @@ impl<'s> Txn<'s> {
     /// key was there, as Redis's lookup and `dbAdd` would). Callers need not look the key
     /// up first.
     pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>, event: Event) {
+        if !self.insert(db, key, value, expires_at) {
+            self.record_key(db, key, Event::New);
+        }
+        self.record_key(db, key, event);
+    }
+
+    /// Puts a new entry under `key`; returns whether it replaced a live one (an expired
+    /// one it replaces is counted and recorded as `expired`).
+    fn insert(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
         let seg = self.segment_for_write(db, key);
         let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
         let old = seg.map.insert(Key::from(key), entry, &self.guard);
         let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
-        let replaced_live = match old {
+        adjust_volatile(seg, was_volatile, expires_at.is_some());
+        match old {
             Some(e) if e.is_expired(self.now_ms) => {
                 self.count_expired();
                 self.record_key(db, key, Event::Expired);
@@ -353,12 +365,7 @@ impl<'s> Txn<'s> {
             }
             Some(_) => true,
             None => false,
-        };
-        if !replaced_live {
-            self.record_key(db, key, Event::New);
         }
-        self.record_key(db, key, event);
-        adjust_volatile(seg, was_volatile, expires_at.is_some());
     }
 
     /// Replaces the value of an existing key, keeping its expiry (`INCR`, `APPEND`).
@@ -372,16 +379,8 @@ impl<'s> Txn<'s> {
     /// (Redis's `dbDelete` + `dbAdd` in `RENAME` and `COPY ... REPLACE`): records `new`,
     /// and nothing for the replaced value. The caller records the command's own event.
     pub fn add_replacing(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
-        let seg = self.segment_for_write(db, key);
-        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
-        let old = seg.map.insert(Key::from(key), entry, &self.guard);
-        let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
-        if old.is_some_and(|e| e.is_expired(self.now_ms)) {
-            self.count_expired();
-            self.record_key(db, key, Event::Expired);
-        }
+        self.insert(db, key, value, expires_at);
         self.record_key(db, key, Event::New);
-        adjust_volatile(seg, was_volatile, expires_at.is_some());
     }
 
     /// Removes a key, recording `event` (`del`, `rename_from`, ...) when it was live; returns
