@@ -109,17 +109,9 @@ def monitor():
 
 
 @pytest.fixture
-def client():
-    conns = []
-
-    def factory():
-        c = open_raw()
-        conns.append(c)
-        return c
-
-    yield factory
-    for c in conns:
-        c.close()
+def client(new_raw):
+    """Factory of ordinary raw connections (conftest's `new_raw`)."""
+    return new_raw
 
 
 def test_ok_then_one_line_per_command(monitor, client):
