@@ -50,6 +50,13 @@ pub struct Config {
     pub client_output_buffer_limit: OutputLimits,
     /// Which keyspace notifications are published (`notify-keyspace-events`).
     pub notify_keyspace_events: KeyspaceEvents,
+    /// A script running longer than this many milliseconds makes other clients' commands
+    /// answer `BUSY` and can be killed; 0 never (`busy-reply-threshold`, alias
+    /// `lua-time-limit`).
+    pub busy_reply_threshold: u64,
+    /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
+    /// a Memorabilia setting: Redis's one interpreter has no limit).
+    pub lua_memory_limit: u64,
     /// Path of the config file the server was started with, if any.
     pub config_file: Option<String>,
 }
@@ -191,6 +198,8 @@ impl Default for Config {
             maxmemory_policy: "noeviction".into(),
             client_output_buffer_limit: OutputLimits::default(),
             notify_keyspace_events: KeyspaceEvents::NONE,
+            busy_reply_threshold: 5000,
+            lua_memory_limit: 1024 * 1024 * 1024,
             config_file: None,
         }
     }
@@ -404,6 +413,36 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Custom(|c, v| c.notify_keyspace_events.update(v)),
         get: |c| c.notify_keyspace_events.show(),
         set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "busy-reply-threshold",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.busy_reply_threshold.to_string(),
+        set: |c, v| c.busy_reply_threshold = v.number(),
+    },
+    Param {
+        name: "lua-time-limit",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.busy_reply_threshold.to_string(),
+        set: |c, v| c.busy_reply_threshold = v.number(),
+    },
+    Param {
+        name: "lua-memory-limit",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.lua_memory_limit.to_string(),
+        set: |c, v| c.lua_memory_limit = v.number(),
     },
 ];
 

@@ -28,6 +28,9 @@ pub enum Error {
     UnknownCommand(String),
     /// Any other error; the message includes its code prefix (`ERR ...`, `NOPROTO ...`).
     Other(Cow<'static, str>),
+    /// An error already counted in `errorstats` when it happened: a script passing on the
+    /// error of a command it called (Redis's `ERR_REPLY_FLAG_NO_STATS_UPDATE`).
+    Counted(Cow<'static, str>),
 }
 
 impl Error {
@@ -57,7 +60,7 @@ impl Error {
                 format!("ERR wrong number of arguments for '{name}' command").into()
             }
             Error::UnknownCommand(text) => text.as_str().into(),
-            Error::Other(text) => text.as_ref().into(),
+            Error::Other(text) | Error::Counted(text) => text.as_ref().into(),
         }
     }
 

@@ -12,6 +12,8 @@
 //! - [`blocking`]: clients blocked on keys (BLPOP, BLMOVE, ...) and their serving.
 //! - [`watch`]: keys clients `WATCH`, and whose `EXEC` must fail.
 //! - [`pubsub`]: channel and pattern subscriptions, and delivery into clients' outboxes.
+//! - [`scripting`]: Lua scripts (`EVAL`): the script cache, one interpreter per thread,
+//!   Redis's `redis.*` API and sandbox, one script at a time.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
@@ -28,6 +30,7 @@ pub mod monitor;
 pub mod notify;
 pub mod pubsub;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod state;
 pub mod store;

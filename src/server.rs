@@ -43,6 +43,8 @@ impl Listeners {
 impl RunningServer {
     /// Asks every listener and connection to stop.
     pub fn shutdown(&self) {
+        // A running script stops at its next check rather than hold the exit up.
+        self.state.scripts.shut_down();
         self.state.shutdown.cancel();
     }
 

@@ -2,6 +2,7 @@
 //! registry of connected clients, blocked clients and watched keys, statistics and the
 //! shutdown signal. Both front ends share one [`ServerState`].
 
+use crate::scripting::Scripts;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
@@ -45,6 +46,8 @@ pub struct ServerState {
     pub monitors: Monitors,
     /// Change feeds of the gRPC `Watch` RPC.
     pub feeds: Arc<Feeds>,
+    /// Lua scripts: the cache, the running script, `BUSY` and `SCRIPT KILL`.
+    pub scripts: Scripts,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -81,6 +84,8 @@ impl ServerState {
             feeds: feeds.clone(),
             pubsub: pubsub.clone(),
         }));
+        let busy_reply_threshold = config.busy_reply_threshold;
+        let lua_memory_limit = config.lua_memory_limit;
         Arc::new(ServerState {
             store,
             resp_port: AtomicU64::new(config.port as u64),
@@ -94,6 +99,7 @@ impl ServerState {
             tracking,
             monitors: Monitors::default(),
             feeds,
+            scripts: Scripts::new(busy_reply_threshold, lua_memory_limit),
             stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -149,6 +155,8 @@ impl ServerState {
         let events = config.notify_keyspace_events;
         self.notifier.set(events);
         self.store.record_key_misses(events.wants_key_misses());
+        self.scripts
+            .configure(config.busy_reply_threshold, config.lua_memory_limit);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

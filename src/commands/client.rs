@@ -725,7 +725,7 @@ mod tests {
 
     fn text(reply: Reply) -> String {
         match reply {
-            Reply::Verbatim("txt", t) => String::from_utf8(t.to_vec()).unwrap(),
+            Reply::Verbatim(f, t) if f == "txt" => String::from_utf8(t.to_vec()).unwrap(),
             other => panic!("expected verbatim text, got {other:?}"),
         }
     }

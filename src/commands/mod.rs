@@ -27,6 +27,7 @@ pub mod pubsub;
 pub mod redis_docs;
 pub mod redis_meta;
 pub mod reply;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sorted_sets;
@@ -73,6 +74,10 @@ pub mod flags {
     /// Not a Redis flag (never printed): runs at once inside `MULTI` instead of being
     /// queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET, as in Redis's `processCommand`).
     pub const TXN_CONTROL: u32 = 1 << 24;
+    /// Not a Redis flag (never printed): runs a script, so it takes the one-script-at-a-
+    /// time turn before its locks, and gets a txn even when it declares no key (see
+    /// `crate::scripting`).
+    pub const SCRIPT: u32 = 1 << 25;
 
     /// Names in the order Redis prints them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -279,6 +284,7 @@ pub static FAMILIES: &[&[Command]] = &[
     sets::COMMANDS,
     sorted_sets::COMMANDS,
     pubsub::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// A command of the table as the server runs it: the row, its key specs (Redis's, from

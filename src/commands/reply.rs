@@ -44,7 +44,7 @@ pub enum Reply {
     Boolean(bool),
     BigNumber(String),
     /// Verbatim text with its three-letter format (`txt`, `mkd`).
-    Verbatim(&'static str, Bytes),
+    Verbatim(Cow<'static, str>, Bytes),
     Push(Vec<Reply>),
     /// Several replies written one after the other, counted as one command's reply; none
     /// at all when empty. A (un)subscribe command answers with its confirmations as pushes
@@ -80,7 +80,7 @@ impl Reply {
     }
 
     pub fn text(format: &'static str, text: String) -> Reply {
-        Reply::Verbatim(format, Bytes::from(text))
+        Reply::Verbatim(Cow::Borrowed(format), Bytes::from(text))
     }
 
     /// An array of bulk strings.

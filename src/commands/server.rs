@@ -341,7 +341,12 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         // Shutdown never waits (no replicas, nothing to save), so none can be in progress.
         return Err(Error::err("No shutdown in progress."));
     }
+    // During a script past busy-reply-threshold only SHUTDOWN NOSAVE may end the server.
+    if !nosave && let Some(busy) = ctx.server.scripts.busy_error(ctx.session.client.id) {
+        return Err(busy);
+    }
     tracing::info!("User requested shutdown...");
+    ctx.server.scripts.shut_down();
     ctx.server.shutdown.cancel();
     ctx.session.close_now = true;
     Ok(Reply::ok())
@@ -370,7 +375,7 @@ mod tests {
 
     fn text(reply: Reply) -> String {
         match reply {
-            Reply::Verbatim("txt", t) => String::from_utf8(t.to_vec()).unwrap(),
+            Reply::Verbatim(f, t) if f == "txt" => String::from_utf8(t.to_vec()).unwrap(),
             other => panic!("expected verbatim text, got {other:?}"),
         }
     }

@@ -97,6 +97,12 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         let error = not_allowed_while_subscribed(&route.full_name);
         return reject(server, session, Some(route), error);
     }
+    // While a script runs past busy-reply-threshold, only a few commands are served.
+    if !route.has_flag(flags::ALLOW_BUSY)
+        && let Some(error) = server.scripts.busy_error(session.client.id)
+    {
+        return reject(server, session, Some(route), error);
+    }
     // Redis marks a monitoring client as a replica, and replicas may not touch keys.
     if session.client.monitoring() && touches_keyspace(session, route) {
         let error = Error::err("Replica can't interact with the keyspace");
@@ -182,18 +188,47 @@ fn reject(
 /// Steps 4 to 8 for a command that passed the checks.
 fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Bytes]) -> Reply {
     let started = Moment::now();
+    let runs_script = runs_script(session, route);
+    // Scripts run one at a time; the turn is taken before any lock (see `scripting`).
+    let turn = match runs_script.then(|| server.scripts.enter()) {
+        Some(Err(busy)) => return finish(server, route, started, Err(busy)),
+        Some(Ok(turn)) => Some(turn),
+        None => None,
+    };
     let mut plan = LockPlan::new();
     let db = session.db;
     plan::command(&Ctx::new(server, session), route, argv, db, &mut plan);
-    let result = if plan.is_empty() {
+    if runs_script && route.command.name == "exec" {
+        // A queued script may write what another queued command only reads.
+        plan.all_written();
+    }
+    let result = if plan.is_empty() && !runs_script {
         run(&mut Ctx::new(server, session), route, argv)
     } else {
-        let txn = server.store.lock_at(plan, started);
-        run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv)
+        let client = session.client.id;
+        let busy = || server.scripts.busy_error(client).is_some();
+        match server.store.lock_unless(plan, started, busy) {
+            Some(txn) => run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv),
+            None => Err(server
+                .scripts
+                .busy_error(client)
+                .unwrap_or_else(|| Error::err("busy"))),
+        }
     };
+    drop(turn);
     let reply = finish(server, route, started, result);
     feed_monitors(server, session, route, argv);
     reply
+}
+
+/// Whether a command runs a script: a script command, or an `EXEC` queueing one.
+fn runs_script(session: &Session, route: &Route) -> bool {
+    route.has_flag(flags::SCRIPT)
+        || (route.command.name == "exec"
+            && session
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(r, _)| r.has_flag(flags::SCRIPT))))
 }
 
 /// Step 6: the handler.
@@ -350,6 +385,14 @@ fn transaction_as_current(
         check_access(session, route, argv).map_err(execabort)?;
         queued.push((*db, route, argv));
     }
+    let runs_script = queued
+        .iter()
+        .any(|(_, route, _)| route.has_flag(flags::SCRIPT));
+    let _turn = if runs_script {
+        Some(server.scripts.enter()?)
+    } else {
+        None
+    };
     let mut plan = LockPlan::new();
     for p in preconditions {
         plan.key(p.db, &p.key, Access::Read);
@@ -357,7 +400,10 @@ fn transaction_as_current(
     for (db, route, argv) in &queued {
         plan::command(&Ctx::new(server, session), route, argv, *db, &mut plan);
     }
-    let txn = (!plan.is_empty()).then(|| server.store.lock_at(plan, started));
+    if runs_script {
+        plan.all_written();
+    }
+    let txn = (!plan.is_empty() || runs_script).then(|| server.store.lock_at(plan, started));
     // Monitors see the transaction as Redis shows one: MULTI, its commands, EXEC.
     let multi_route = commands::route("multi").expect("MULTI is in the table");
     feed_monitors(server, session, multi_route, &["multi"]);

@@ -173,6 +173,9 @@ pub struct ErrorStats {
 impl ErrorStats {
     /// Counts an error reply sent to a client.
     pub fn count(&self, error: &Error) {
+        if matches!(error, Error::Counted(_)) {
+            return;
+        }
         self.total.fetch_add(1, Ordering::Relaxed);
         let message = error.message();
         *self

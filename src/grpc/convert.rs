@@ -23,9 +23,12 @@ pub fn status_code(error: &Error) -> Code {
         | Error::WrongArity(_) => Code::InvalidArgument,
         // Plain `ERR` errors of the commands are about their arguments (a bad expiry, an
         // offset out of range, a NaN increment); other codes name a state of the server.
-        Error::Other(_) => match error.code().as_ref() {
+        Error::Other(_) | Error::Counted(_) => match error.code().as_ref() {
             // A transaction refused for one of its commands.
             "ERR" | "EXECABORT" => Code::InvalidArgument,
+            // A script runs past busy-reply-threshold: worth retrying later.
+            "BUSY" => Code::Unavailable,
+            "NOSCRIPT" => Code::NotFound,
             "WRONGPASS" | "NOAUTH" => Code::Unauthenticated,
             "NOPERM" => Code::PermissionDenied,
             _ => Code::FailedPrecondition,

@@ -115,6 +115,9 @@ pub struct Store {
     /// Whether read lookups that miss are recorded as `keymiss` effects: only while
     /// someone listens for them, since every read would pay otherwise.
     record_key_misses: AtomicBool,
+    /// Set while a txn takes locks out of order ([`Txn::extend`]): every txn waiting for a
+    /// lock then lets go of what it holds, so the out-of-order one cannot deadlock.
+    escalating: AtomicBool,
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
@@ -163,6 +166,7 @@ impl Store {
             expiry_cursor: AtomicUsize::new(0),
             observer: OnceLock::new(),
             record_key_misses: AtomicBool::new(false),
+            escalating: AtomicBool::new(false),
         }
     }
 

@@ -22,7 +22,8 @@ use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use parking_lot::lock_api::RawRwLock as _;
+use parking_lot::RawRwLock;
+use parking_lot::lock_api::{RawRwLock as _, RawRwLockTimed as _};
 use rand::Rng;
 use seize::LocalGuard;
 use smallvec::SmallVec;
@@ -70,6 +71,13 @@ impl LockPlan {
         self.slots.is_empty()
     }
 
+    /// Asks for every slot for writing (a script that may write any key it reads).
+    pub fn all_written(&mut self) {
+        for slot in &mut self.slots {
+            slot.1 = Access::Write;
+        }
+    }
+
     /// Sorts by slot and keeps each slot once, written when any request writes it.
     fn normalize(&mut self) {
         if self.slots.len() < 2 {
@@ -84,6 +92,20 @@ impl LockPlan {
                 false
             }
         });
+    }
+}
+
+/// How long a txn waits for a contended lock before it looks again whether it must let go
+/// (see [`Store::lock_unless`]).
+const LOCK_SLICE: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Takes `lock` in `access` mode, waiting at most `wait` (not at all when `None`).
+fn try_lock(lock: &RawRwLock, access: Access, wait: Option<std::time::Duration>) -> bool {
+    match (access, wait) {
+        (Access::Read, None) => lock.try_lock_shared(),
+        (Access::Write, None) => lock.try_lock_exclusive(),
+        (Access::Read, Some(wait)) => lock.try_lock_shared_for(wait),
+        (Access::Write, Some(wait)) => lock.try_lock_exclusive_for(wait),
     }
 }
 
@@ -104,29 +126,86 @@ impl Store {
     }
 
     /// [`Store::lock`] with the txn's time taken at `moment` (a command's start).
-    pub fn lock_at(&self, mut plan: LockPlan, moment: Moment) -> Txn<'_> {
+    pub fn lock_at(&self, plan: LockPlan, moment: Moment) -> Txn<'_> {
+        self.lock_unless(plan, moment, || false)
+            .expect("a txn that never gives up gets its locks")
+    }
+
+    /// [`Store::lock_at`] that gives up, holding nothing, when `give_up` says so while it
+    /// waits for a contended lock (a command waiting for a long script's keys answers
+    /// `BUSY` instead of holding its thread).
+    pub fn lock_unless(
+        &self,
+        mut plan: LockPlan,
+        moment: Moment,
+        give_up: impl Fn() -> bool,
+    ) -> Option<Txn<'_>> {
         #[cfg(debug_assertions)]
         HOLDS_TXN.with(|held| {
             assert!(!held.get(), "a thread opened a second transaction");
             held.set(true);
         });
         plan.normalize();
-        for &(slot, access) in &plan.slots {
-            let lock = &self.segment(slot).lock;
-            match access {
-                Access::Read => lock.lock_shared(),
-                Access::Write => lock.lock_exclusive(),
-            }
+        if !self.acquire_all(&plan.slots, &give_up) {
+            #[cfg(debug_assertions)]
+            HOLDS_TXN.with(|held| held.set(false));
+            return None;
         }
         let now_ms = self.clock.at_ms(moment);
-        Txn {
+        Some(Txn {
             store: self,
-            held: plan.slots,
+            held: RefCell::new(plan.slots),
             guard: self.collector.enter(),
             now_ms,
             now_secs: self.now_secs(now_ms),
             effects: RefCell::default(),
             delivered: Cell::new(0),
+        })
+    }
+
+    /// Takes the sorted `slots`. Uncontended locks cost one atomic operation each; a
+    /// contended one is waited for in short slices, between which this lets go of
+    /// everything (and starts over once it may) while a txn takes locks out of order, or
+    /// gives up for good when `give_up` says so.
+    fn acquire_all(&self, slots: &[(u32, Access)], give_up: &impl Fn() -> bool) -> bool {
+        'start: loop {
+            for (taken, &(slot, access)) in slots.iter().enumerate() {
+                let lock = &self.segment(slot).lock;
+                if try_lock(lock, access, None) {
+                    continue;
+                }
+                while !try_lock(lock, access, Some(LOCK_SLICE)) {
+                    let escalating = self.escalating.load(Ordering::SeqCst);
+                    if escalating || give_up() {
+                        self.release(&slots[..taken]);
+                        if !escalating {
+                            return false;
+                        }
+                        while self.escalating.load(Ordering::SeqCst) {
+                            if give_up() {
+                                return false;
+                            }
+                            std::thread::sleep(LOCK_SLICE);
+                        }
+                        continue 'start;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /// Releases locks this thread took.
+    fn release(&self, slots: &[(u32, Access)]) {
+        for &(slot, access) in slots {
+            let lock = &self.segment(slot).lock;
+            // Safety: the caller took each of these locks exactly once, in this mode.
+            unsafe {
+                match access {
+                    Access::Read => lock.unlock_shared(),
+                    Access::Write => lock.unlock_exclusive(),
+                }
+            }
         }
     }
 
@@ -160,8 +239,9 @@ impl Store {
 /// releases the locks.
 pub struct Txn<'s> {
     store: &'s Store,
-    /// The locked slots, sorted, each with the access it was locked for.
-    held: SmallVec<[(u32, Access); 4]>,
+    /// The locked slots, sorted, each with the access it was locked for; grows only by
+    /// [`Txn::extend`].
+    held: RefCell<SmallVec<[(u32, Access); 4]>>,
     guard: LocalGuard<'s>,
     now_ms: u64,
     now_secs: u32,
@@ -180,10 +260,81 @@ impl<'s> Txn<'s> {
 
     /// How a slot is locked, if it is.
     fn access_of(&self, slot: u32) -> Option<Access> {
-        self.held
-            .binary_search_by_key(&slot, |&(s, _)| s)
+        let held = self.held.borrow();
+        held.binary_search_by_key(&slot, |&(s, _)| s)
             .ok()
-            .map(|i| self.held[i].1)
+            .map(|i| held[i].1)
+    }
+
+    /// Whether this txn holds every lock of `plan` (with at least the access it asks).
+    pub fn holds(&self, plan: &LockPlan) -> bool {
+        plan.slots
+            .iter()
+            .all(|&(slot, access)| self.access_of(slot).is_some_and(|held| held >= access))
+    }
+
+    /// Takes the locks of `plan` this txn does not hold yet: a script reaching keys it did
+    /// not declare. Free locks are taken at once, in any order (nothing waits). A
+    /// contended one is waited for out of order, which could deadlock with a txn that
+    /// holds it and waits for one of ours: so while this waits, every txn waiting in
+    /// [`Store::lock_unless`] lets go of what it holds (it has read nothing yet) and waits
+    /// for this to finish. At most one txn may extend at a time (the execution path runs
+    /// one script at a time); a txn that extends never lets go of anything, so what it
+    /// read and wrote so far stays isolated (strict two-phase locking).
+    ///
+    /// A lock held for reading and wanted for writing cannot be upgraded without letting
+    /// it go: the execution path never asks for that (a script that may write locks every
+    /// key it touches for writing), and in debug builds this asserts it.
+    pub fn extend(&self, mut plan: LockPlan) {
+        plan.normalize();
+        let mut contended: SmallVec<[(u32, Access); 4]> = SmallVec::new();
+        for &(slot, access) in &plan.slots {
+            match self.access_of(slot) {
+                Some(held) if held >= access => {}
+                Some(_) => {
+                    debug_assert!(false, "a read lock cannot be upgraded in place");
+                    // Release builds: let go and wait for the write lock, as contended.
+                    let lock = &self.store.segment(slot).lock;
+                    // Safety: this txn holds the lock shared, once.
+                    unsafe { lock.unlock_shared() };
+                    self.forget(slot);
+                    contended.push((slot, access));
+                }
+                None => {
+                    if try_lock(&self.store.segment(slot).lock, access, None) {
+                        self.remember(slot, access);
+                    } else {
+                        contended.push((slot, access));
+                    }
+                }
+            }
+        }
+        if contended.is_empty() {
+            return;
+        }
+        self.store.escalating.store(true, Ordering::SeqCst);
+        for (slot, access) in contended {
+            let lock = &self.store.segment(slot).lock;
+            match access {
+                Access::Read => lock.lock_shared(),
+                Access::Write => lock.lock_exclusive(),
+            }
+            self.remember(slot, access);
+        }
+        self.store.escalating.store(false, Ordering::SeqCst);
+    }
+
+    fn remember(&self, slot: u32, access: Access) {
+        let mut held = self.held.borrow_mut();
+        let at = held.partition_point(|&(s, _)| s < slot);
+        held.insert(at, (slot, access));
+    }
+
+    fn forget(&self, slot: u32) {
+        let mut held = self.held.borrow_mut();
+        if let Ok(at) = held.binary_search_by_key(&slot, |&(s, _)| s) {
+            held.remove(at);
+        }
     }
 
     /// Whether this txn may read `key` of `db` (debug checks of the execution path's plans).
@@ -531,16 +682,7 @@ impl Drop for Txn<'_> {
         {
             observer.observe(self.store, &effects[from..]);
         }
-        for &(slot, access) in &self.held {
-            let lock = &self.store.segment(slot).lock;
-            // Safety: this txn acquired each of these locks exactly once, in this mode.
-            unsafe {
-                match access {
-                    Access::Read => lock.unlock_shared(),
-                    Access::Write => lock.unlock_exclusive(),
-                }
-            }
-        }
+        self.store.release(self.held.get_mut());
         #[cfg(debug_assertions)]
         HOLDS_TXN.with(|held| held.set(false));
     }

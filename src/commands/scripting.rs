@@ -1,0 +1,243 @@
+//! Lua scripts, as Redis 7.0 answers them: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT
+//! LOAD / EXISTS / FLUSH / KILL / HELP. The interpreters and the script cache are in
+//! [`crate::scripting`].
+//!
+//! A script runs inside its command's txn: the execution path locks its declared keys
+//! before it starts (after taking the one-script-at-a-time turn, see the row flag
+//! `SCRIPT`), and the keys it reaches without declaring them when it reaches them.
+//!
+//! # Commands
+//! - `EVAL script numkeys [key ...] [arg ...]` → the script's result converted as Redis
+//!   converts it (numbers truncated to integers, `false` → null, `{err=...}` → error,
+//!   `{ok=...}` → status, tables → arrays up to the first nil; RESP3 types after
+//!   `redis.setresp(3)`). Errors: `ERR value is not an integer or out of range` (numkeys),
+//!   `ERR Number of keys can't be greater than number of args`, `ERR Number of keys can't
+//!   be negative`, `ERR Error compiling script (new function): user_script:N: ...`, a
+//!   script's error completed with ` script: <sha>, on @user_script:N.`, `BUSY ...` for
+//!   other clients while one runs past `busy-reply-threshold`.
+//! - `EVALSHA sha1 numkeys ...` → as EVAL for a cached script; `NOSCRIPT No matching
+//!   script. Please use EVAL.` otherwise.
+//! - `EVAL_RO` / `EVALSHA_RO` → as EVAL / EVALSHA, but a write command inside fails with
+//!   `ERR Write commands are not allowed from read-only scripts.`, and a script whose
+//!   shebang allows writes with `ERR Can not execute a script with write flag using *_ro
+//!   command.`
+//! - `SCRIPT LOAD script` → its SHA1 (bulk), after compiling it.
+//! - `SCRIPT EXISTS sha1 [sha1 ...]` → array of 1/0.
+//! - `SCRIPT FLUSH [ASYNC|SYNC]` → `OK`; every interpreter starts over.
+//!   `ERR SCRIPT FLUSH only support SYNC|ASYNC option` otherwise.
+//! - `SCRIPT KILL` → `OK` when a script that has not written runs;
+//!   `NOTBUSY No scripts in execution right now.`; `UNKILLABLE Sorry the script already
+//!   executed write commands against the dataset. ...`; the `BUSY` error naming
+//!   `FUNCTION KILL` when a function runs.
+//! - `SCRIPT HELP` → array of status lines.
+
+use bytes::Bytes;
+
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use crate::error::{Error, Result};
+use crate::scripting::{ScriptKind, engine};
+use crate::store::numeric::parse_i64;
+
+const EVAL_FLAGS: u32 =
+    NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE | SCRIPT;
+const EVAL_RO_FLAGS: u32 = NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY | SCRIPT;
+const EVAL_COMPLEXITY: &str = "Depends on the script that is executed.";
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("eval", -3, EVAL_FLAGS, NO_KEYS, eval).doc(
+        "scripting",
+        "2.6.0",
+        "Execute a Lua script server side",
+        EVAL_COMPLEXITY,
+    ),
+    Command::new("evalsha", -3, EVAL_FLAGS, NO_KEYS, evalsha).doc(
+        "scripting",
+        "2.6.0",
+        "Execute a Lua script server side",
+        EVAL_COMPLEXITY,
+    ),
+    Command::new("eval_ro", -3, EVAL_RO_FLAGS, NO_KEYS, eval_ro).doc(
+        "scripting",
+        "7.0.0",
+        "Execute a read-only Lua script server side",
+        EVAL_COMPLEXITY,
+    ),
+    Command::new("evalsha_ro", -3, EVAL_RO_FLAGS, NO_KEYS, evalsha_ro).doc(
+        "scripting",
+        "7.0.0",
+        "Execute a read-only Lua script server side",
+        EVAL_COMPLEXITY,
+    ),
+    Command::container("script", SCRIPT_SUBCOMMANDS).doc(
+        "scripting",
+        "2.6.0",
+        "A container for Lua scripts management commands",
+        "Depends on subcommand.",
+    ),
+];
+
+static SCRIPT_SUBCOMMANDS: &[Command] = &[
+    Command::new("exists", -3, NOSCRIPT, NO_KEYS, script_exists)
+        .of("script")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "Check existence of scripts in the script cache.",
+            "O(N) with N being the number of scripts to check (so checking a single script \
+             is an O(1) operation).",
+        ),
+    Command::new("flush", -2, NOSCRIPT, NO_KEYS, script_flush)
+        .of("script")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "Remove all the scripts from the script cache.",
+            "O(N) with N being the number of scripts in cache",
+        ),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, script_help)
+        .of("script")
+        .doc(
+            "scripting",
+            "5.0.0",
+            "Show helpful text about the different subcommands",
+            "O(1)",
+        ),
+    Command::new("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, script_kill)
+        .of("script")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "Kill the script currently in execution.",
+            "O(1)",
+        ),
+    Command::new("load", 3, NOSCRIPT | STALE, NO_KEYS, script_load)
+        .of("script")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "Load the specified Lua script into the script cache.",
+            "O(N) with N being the length in bytes of the script body.",
+        ),
+];
+
+/// The keys and arguments of `EVAL`-like commands: `numkeys` checked as Redis checks it.
+pub fn split_keys(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes])> {
+    let numkeys = parse_i64(&argv[2]).ok_or(Error::NotInteger)?;
+    let rest = &argv[3..];
+    if numkeys > rest.len() as i64 {
+        return Err(Error::err(
+            "Number of keys can't be greater than number of args",
+        ));
+    }
+    if numkeys < 0 {
+        return Err(Error::err("Number of keys can't be negative"));
+    }
+    Ok(rest.split_at(numkeys as usize))
+}
+
+/// Redis feeds `MONITOR` with a script command before the script runs, so the commands
+/// the script calls show after it.
+fn feed_monitors(ctx: &Ctx<'_>, argv: &[Bytes]) {
+    if ctx.server.monitors.active() {
+        let addr = &ctx.session.client.addr;
+        ctx.server
+            .monitors
+            .feed(&ctx.server.pubsub, ctx.db(), addr, argv);
+    }
+}
+
+fn run(ctx: &mut Ctx<'_>, argv: &[Bytes], by_sha: bool, read_only: bool) -> Result<Reply> {
+    feed_monitors(ctx, argv);
+    let (keys, args) = split_keys(argv)?;
+    let script = if by_sha {
+        ctx.server
+            .scripts
+            .get(&argv[1])
+            .ok_or_else(|| Error::full("NOSCRIPT No matching script. Please use EVAL."))?
+    } else {
+        engine::load(ctx.server, argv[1].clone())?
+    };
+    engine::run_eval(
+        ctx,
+        engine::Invocation {
+            script: &script,
+            keys,
+            args,
+            read_only,
+        },
+    )
+}
+
+fn eval(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    run(ctx, argv, false, false)
+}
+
+fn evalsha(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    run(ctx, argv, true, false)
+}
+
+fn eval_ro(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    run(ctx, argv, false, true)
+}
+
+fn evalsha_ro(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    run(ctx, argv, true, true)
+}
+
+fn script_load(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let script = engine::load(ctx.server, argv[2].clone())?;
+    Ok(Reply::bulk(script.sha))
+}
+
+fn script_exists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|sha| Reply::Integer(ctx.server.scripts.exists(sha) as i64))
+            .collect(),
+    ))
+}
+
+fn script_flush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mode_ok = match argv.get(2) {
+        None => argv.len() == 2,
+        Some(mode) => {
+            argv.len() == 3
+                && (mode.eq_ignore_ascii_case(b"sync") || mode.eq_ignore_ascii_case(b"async"))
+        }
+    };
+    if !mode_ok {
+        return Err(Error::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
+    }
+    // Both modes free the interpreters as each thread next runs a script.
+    ctx.server.scripts.flush();
+    Ok(Reply::ok())
+}
+
+fn script_kill(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    ctx.server.scripts.kill(ScriptKind::Eval)?;
+    Ok(Reply::ok())
+}
+
+fn script_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(super::command::help_reply(
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined \
+             by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    ))
+}

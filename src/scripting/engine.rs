@@ -1,0 +1,637 @@
+//! The Lua interpreters: one per thread, built as Redis builds its one (Lua 5.1 with the
+//! `redis` API, `cjson`, `cmsgpack`, `bit` and `struct`, read-only globals), reused for
+//! every script the thread runs, each script compiled once per interpreter. A `SCRIPT
+//! FLUSH` makes every interpreter start over at its next script.
+//!
+//! [`run_eval`] runs a script inside the txn of its command; while it runs, the
+//! `redis.*` C functions reach it through this thread's current [`Run`].
+
+use std::cell::{Cell, RefCell};
+use std::ffi::{CString, c_int, c_void};
+use std::time::Instant;
+
+use bytes::Bytes;
+use mlua::ffi::{self, lua_State};
+use mlua::{Lua, LuaOptions, StdLib};
+
+use super::lua_api::{self, ResultStyle};
+use super::{EvalScript, ScriptFlags, ScriptKind};
+use crate::commands::{self, Ctx, Protocol, Reply, Session, flags};
+use crate::error::{Error, Result};
+use crate::exec;
+use crate::state::{ClientKind, Clients, ServerState};
+use crate::store::{LockPlan, Txn};
+
+/// How many Lua instructions run between two checks for `SCRIPT KILL` and the busy
+/// threshold (Redis's count hook period).
+const HOOK_PERIOD: c_int = 100_000;
+
+/// Every this many scripts, a step of garbage collection (as Redis does).
+const GC_PERIOD: u32 = 50;
+
+/// A script running on this thread: what its `redis.call`s run with.
+pub(super) struct Run<'a> {
+    server: &'a ServerState,
+    txn: &'a Txn<'a>,
+    /// The script's own client (Redis's Lua client): its database and protocol.
+    session: &'a mut Session,
+    may_write: bool,
+    started: Instant,
+    /// When this thread next offers its async tasks to another thread (a long script).
+    next_hand_over: std::time::Duration,
+}
+
+/// A script running longer than this hands the other tasks of its thread over (see
+/// [`leave_async_worker`]).
+const LONG_SCRIPT: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Lets the async runtime move the tasks queued on this worker thread (connections
+/// waiting for their turn, `SCRIPT KILL` among them) to another thread, as this one will
+/// be busy with a long script.
+fn leave_async_worker() {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let on_workers = Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread);
+    if on_workers {
+        // The hand-over starts a thread that takes this worker's queues; waiting a
+        // moment inside lets it take them before this thread returns to the script.
+        tokio::task::block_in_place(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    }
+}
+
+thread_local! {
+    /// The [`Run`] of the script this thread is running (null when none).
+    static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// The script this thread is running, if any.
+///
+/// # Safety
+/// Only the `redis.*` C functions call this, while [`run_eval`] keeps the run alive; the
+/// reference must not outlive the call.
+pub(super) unsafe fn current_run<'r>() -> Option<&'r mut Run<'r>> {
+    let ptr = CURRENT.with(Cell::get) as *mut Run<'r>;
+    unsafe { ptr.as_mut() }
+}
+
+impl Run<'_> {
+    pub(super) fn protocol(&self) -> Protocol {
+        self.session.protocol
+    }
+
+    pub(super) fn set_protocol(&mut self, protocol: Protocol) {
+        self.session.protocol = protocol;
+    }
+
+    pub(super) fn random_unit(&self) -> f64 {
+        self.server.scripts.rand.lock().next_unit()
+    }
+
+    pub(super) fn random_seed(&self, seed: i32) {
+        self.server.scripts.rand.lock().seed(seed);
+    }
+
+    pub(super) fn interrupted(&mut self) -> bool {
+        // The hand-over can lose a race with this thread (a busy machine may not start
+        // the new thread in time), so it is tried again at doubling intervals.
+        let elapsed = self.started.elapsed();
+        if elapsed >= self.next_hand_over {
+            leave_async_worker();
+            self.next_hand_over = elapsed * 2;
+        }
+        self.server.scripts.interrupted(self.started)
+    }
+
+    /// Runs a command for `redis.call` (Redis's `scriptCall`): its reply, or the message
+    /// of a refusal (already counted in the statistics).
+    pub(super) fn call(&mut self, argv: &[Bytes]) -> std::result::Result<Reply, String> {
+        let server = self.server;
+        let route = match commands::resolve(argv) {
+            Ok(route) => route,
+            Err((route, _)) => {
+                let message = match route {
+                    Some(_) => "Wrong number of args calling Redis command from script",
+                    None => "Unknown Redis command called from script",
+                };
+                return Err(self.refuse(route.map(|r| r.id), message));
+            }
+        };
+        if route.has_flag(flags::NOSCRIPT) {
+            return Err(self.refuse(
+                Some(route.id),
+                "This Redis command is not allowed from script",
+            ));
+        }
+        if !self.may_write && route.has_flag(flags::WRITE | flags::MAY_REPLICATE) {
+            return Err(self.refuse(
+                Some(route.id),
+                "Write commands are not allowed from read-only scripts.",
+            ));
+        }
+        if route.has_flag(flags::WRITE) {
+            server.scripts.wrote();
+        }
+        // Keys the script did not declare are locked now (see the module docs of
+        // `scripting`); a script that may write locks every key for writing, so no lock
+        // has to be upgraded later.
+        let mut plan = LockPlan::new();
+        let db = self.session.db;
+        exec::plan::command(&Ctx::new(server, self.session), route, argv, db, &mut plan);
+        if self.may_write {
+            plan.all_written();
+        }
+        if !self.txn.holds(&plan) {
+            self.txn.extend(plan);
+        }
+        let mut ctx = Ctx::with_txn(server, self.session, Some(self.txn));
+        Ok(exec::run_queued(&mut ctx, route, argv))
+    }
+
+    /// A command refused before it ran: counted as Redis's `scriptCall` counts it.
+    fn refuse(&self, route: Option<usize>, message: &str) -> String {
+        if let Some(id) = route {
+            self.server.stats.commands.rejected(id);
+        }
+        self.server.stats.errors.count(&Error::err(message));
+        message.to_owned()
+    }
+}
+
+/// One thread's interpreter.
+struct Engine {
+    lua: Lua,
+    /// The `Scripts` generation it was built for.
+    generation: u64,
+    /// The script client's session, reused by every run.
+    session: Session,
+    runs: u32,
+}
+
+impl Engine {
+    fn new(generation: u64, memory_limit: usize) -> Result<Engine> {
+        // Safety: the debug library is loaded only for the error handler, which keeps a
+        // private reference to it; the global `debug` is removed before any script runs.
+        let lua = unsafe {
+            Lua::unsafe_new_with(
+                StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+                LuaOptions::new(),
+            )
+        };
+        let setup = (|| -> mlua::Result<()> {
+            let globals = lua.globals();
+            // Redis never lets these in.
+            for name in [
+                "print", "dofile", "loadfile", "require", "module", "package", "setfenv",
+                "getfenv", "newproxy",
+            ] {
+                globals.raw_set(name, mlua::Nil)?;
+            }
+            super::register_libraries(&lua)?;
+            // Safety: `install` only uses the raw API on the state mlua hands it.
+            unsafe { lua.exec_raw::<()>((), |l| install(l)) }
+        })();
+        setup.map_err(|e| Error::err(format!("failed to set up the Lua interpreter: {e}")))?;
+        if memory_limit > 0 {
+            let _ = lua.set_memory_limit(memory_limit);
+        }
+        let client = Clients::detached(ClientKind::Resp);
+        let mut session = Session::new(client);
+        session.deny_blocking = true;
+        Ok(Engine {
+            lua,
+            generation,
+            session,
+            runs: 0,
+        })
+    }
+}
+
+/// Registers a C function as field `name` of the table on top of the stack.
+unsafe fn set_function(l: *mut lua_State, name: &std::ffi::CStr, f: ffi::lua_CFunction) {
+    unsafe {
+        ffi::lua_pushcfunction(l, f);
+        ffi::lua_setfield(l, -2, name.as_ptr());
+    }
+}
+
+unsafe fn set_number(l: *mut lua_State, name: &std::ffi::CStr, n: f64) {
+    unsafe {
+        ffi::lua_pushnumber(l, n);
+        ffi::lua_setfield(l, -2, name.as_ptr());
+    }
+}
+
+/// Redis's error handler: completes an error with the source and line of the Lua code
+/// that raised it (the caller's, when a C function such as `redis.call` raised it).
+const ERROR_HANDLER: &str = "local dbg = debug
+debug = nil
+function __redis__err__handler(err)
+  local i = dbg.getinfo(2,'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(3,'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}  end  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end  return err
+end
+";
+
+/// The libraries scripts may read but not change (each is replaced by a read-only view).
+const LIBRARIES: &[&std::ffi::CStr] = &[
+    c"redis",
+    c"string",
+    c"table",
+    c"math",
+    c"coroutine",
+    c"cjson",
+    c"bit",
+    c"struct",
+    c"cmsgpack",
+];
+
+/// The registry field of the environment scripts run in: a read-only view of the globals.
+const SCRIPT_ENV: &std::ffi::CStr = c"__memorabilia_env";
+/// The registry field of the table of protected tables (what `rawset` refuses).
+const PROTECTED: &std::ffi::CStr = c"__memorabilia_protected";
+
+/// Builds Redis's API and sandbox into a fresh state.
+unsafe fn install(l: *mut lua_State) {
+    unsafe {
+        // Redis's pcall, and its math.random.
+        ffi::lua_pushcfunction(l, lua_api::lua_pcall_compat);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pcall".as_ptr());
+        ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"math".as_ptr());
+        set_function(l, c"random", lua_api::math_random);
+        set_function(l, c"randomseed", lua_api::math_randomseed);
+        ffi::lua_pop(l, 1);
+
+        ffi::lua_newtable(l);
+        set_function(l, c"call", lua_api::redis_call);
+        set_function(l, c"pcall", lua_api::redis_pcall);
+        set_function(l, c"log", lua_api::redis_log);
+        set_number(l, c"LOG_DEBUG", 0.0);
+        set_number(l, c"LOG_VERBOSE", 1.0);
+        set_number(l, c"LOG_NOTICE", 2.0);
+        set_number(l, c"LOG_WARNING", 3.0);
+        set_number(l, c"REDIS_VERSION_NUM", version_num() as f64);
+        let version = CString::new(commands::connection::REDIS_VERSION).unwrap_or_default();
+        ffi::lua_pushstring(l, version.as_ptr());
+        ffi::lua_setfield(l, -2, c"REDIS_VERSION".as_ptr());
+        set_function(l, c"setresp", lua_api::redis_setresp);
+        set_function(l, c"sha1hex", lua_api::redis_sha1hex);
+        set_function(l, c"error_reply", lua_api::redis_error_reply);
+        set_function(l, c"status_reply", lua_api::redis_status_reply);
+        set_function(l, c"set_repl", lua_api::redis_set_repl);
+        set_number(l, c"REPL_NONE", 0.0);
+        set_number(l, c"REPL_AOF", 1.0);
+        set_number(l, c"REPL_SLAVE", 2.0);
+        set_number(l, c"REPL_REPLICA", 2.0);
+        set_number(l, c"REPL_ALL", 3.0);
+        set_function(l, c"acl_check_cmd", lua_api::redis_acl_check_cmd);
+        set_function(l, c"breakpoint", lua_api::redis_breakpoint);
+        set_function(l, c"debug", lua_api::redis_debug);
+        set_function(l, c"replicate_commands", lua_api::redis_replicate_commands);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"redis".as_ptr());
+
+        if ffi::luaL_loadbuffer(
+            l,
+            ERROR_HANDLER.as_ptr() as *const _,
+            ERROR_HANDLER.len(),
+            c"@err_handler_def".as_ptr(),
+        ) == 0
+        {
+            ffi::lua_pcall(l, 0, 0, 0);
+        }
+
+        ffi::lua_newtable(l);
+        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, lua_api::VIEWS.as_ptr());
+        ffi::lua_pushcfunction(l, lua_api::view_next);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"next".as_ptr());
+        ffi::lua_pushcfunction(l, lua_api::view_pairs);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pairs".as_ptr());
+        // The protected tables: the globals and every library, each seen by scripts
+        // through a view whose writes fail (Redis makes them read-only in its Lua VM).
+        ffi::lua_newtable(l);
+        let protected = ffi::lua_gettop(l);
+        for &name in LIBRARIES {
+            ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+            if ffi::lua_istable(l, -1) == 0 {
+                ffi::lua_pop(l, 1);
+                continue;
+            }
+            let library = ffi::lua_gettop(l);
+            push_readonly_view(l, library);
+            ffi::lua_pushvalue(l, -1);
+            ffi::lua_pushboolean(l, 1);
+            ffi::lua_rawset(l, protected);
+            ffi::lua_pushvalue(l, library);
+            ffi::lua_pushboolean(l, 1);
+            ffi::lua_rawset(l, protected);
+            // string methods ("x"):rep() go through the view too.
+            if name == c"string" {
+                ffi::lua_pushstring(l, c"".as_ptr());
+                if ffi::lua_getmetatable(l, -1) != 0 {
+                    ffi::lua_pushvalue(l, -3);
+                    ffi::lua_setfield(l, -2, c"__index".as_ptr());
+                    ffi::lua_pop(l, 1);
+                }
+                ffi::lua_pop(l, 1);
+            }
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+            ffi::lua_pop(l, 1);
+        }
+        // rawset that respects the protection.
+        ffi::lua_pushvalue(l, protected);
+        ffi::lua_pushcclosure(l, lua_api::guarded_rawset, 1);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"rawset".as_ptr());
+        // The globals: missing names are errors, and scripts see them through a view.
+        push_readonly_view(l, ffi::LUA_GLOBALSINDEX);
+        let env = ffi::lua_gettop(l);
+        ffi::lua_pushvalue(l, env);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"_G".as_ptr());
+        ffi::lua_pushvalue(l, env);
+        ffi::lua_pushboolean(l, 1);
+        ffi::lua_rawset(l, protected);
+        ffi::lua_pushvalue(l, ffi::LUA_GLOBALSINDEX);
+        ffi::lua_pushboolean(l, 1);
+        ffi::lua_rawset(l, protected);
+        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, SCRIPT_ENV.as_ptr());
+        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, PROTECTED.as_ptr());
+        ffi::lua_newtable(l);
+        set_function(l, c"__index", lua_api::missing_global);
+        set_function(l, c"__newindex", lua_api::readonly_table);
+        ffi::lua_pushboolean(l, 0);
+        ffi::lua_setfield(l, -2, c"__metatable".as_ptr());
+        ffi::lua_setmetatable(l, ffi::LUA_GLOBALSINDEX);
+    }
+}
+
+/// Pushes an empty table that reads through to the table at `target` and refuses writes
+/// (`pairs` and `next` walk the target).
+unsafe fn push_readonly_view(l: *mut lua_State, target: c_int) {
+    unsafe {
+        let target = if target > 0 || target <= ffi::LUA_REGISTRYINDEX {
+            target
+        } else {
+            ffi::lua_gettop(l) + target + 1
+        };
+        ffi::lua_newtable(l);
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, lua_api::VIEWS.as_ptr());
+        ffi::lua_pushvalue(l, -2);
+        ffi::lua_pushvalue(l, target);
+        ffi::lua_rawset(l, -3);
+        ffi::lua_pop(l, 1);
+        ffi::lua_newtable(l);
+        ffi::lua_pushvalue(l, target);
+        ffi::lua_setfield(l, -2, c"__index".as_ptr());
+        set_function(l, c"__newindex", lua_api::readonly_table);
+        ffi::lua_pushboolean(l, 0);
+        ffi::lua_setfield(l, -2, c"__metatable".as_ptr());
+        ffi::lua_setmetatable(l, -2);
+    }
+}
+
+/// `REDIS_VERSION_NUM`: 0x00MMmmpp of [`commands::connection::REDIS_VERSION`].
+fn version_num() -> u32 {
+    let mut parts = commands::connection::REDIS_VERSION
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor, patch) = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
+    (major << 16) | (minor << 8) | patch
+}
+
+/// Runs `f` with this thread's interpreter, built (or rebuilt after `SCRIPT FLUSH`) first.
+fn with_engine<T>(server: &ServerState, f: impl FnOnce(&mut Engine) -> Result<T>) -> Result<T> {
+    ENGINE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let generation = server.scripts.generation();
+        if slot.as_ref().is_none_or(|e| e.generation != generation) {
+            *slot = None;
+            *slot = Some(Engine::new(generation, server.scripts.memory_limit())?);
+        }
+        let engine = slot.as_mut().expect("just built");
+        let limit = server.scripts.memory_limit();
+        let _ = engine.lua.set_memory_limit(limit);
+        f(engine)
+    })
+}
+
+/// The registry name of a compiled script.
+fn function_name(sha: &[u8; 40]) -> CString {
+    let mut name = Vec::with_capacity(42);
+    name.extend_from_slice(b"f_");
+    name.extend_from_slice(sha);
+    CString::new(name).expect("hex digits")
+}
+
+/// Compiles `script` into the interpreter unless it is there; leaves the function on the
+/// stack.
+unsafe fn push_compiled(
+    l: *mut lua_State,
+    script: &EvalScript,
+) -> std::result::Result<(), Vec<u8>> {
+    let name = function_name(&script.sha);
+    unsafe {
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, name.as_ptr());
+        if ffi::lua_isnil(l, -1) == 0 {
+            return Ok(());
+        }
+        ffi::lua_pop(l, 1);
+        let code = &script.body[script.shebang_len..];
+        if ffi::luaL_loadbuffer(
+            l,
+            code.as_ptr() as *const _,
+            code.len(),
+            c"@user_script".as_ptr(),
+        ) != 0
+        {
+            let message = lua_api::string_at(l, -1).unwrap_or_default().to_vec();
+            ffi::lua_pop(l, 1);
+            return Err(message);
+        }
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, SCRIPT_ENV.as_ptr());
+        ffi::lua_setfenv(l, -2);
+        ffi::lua_pushvalue(l, -1);
+        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, name.as_ptr());
+    }
+    Ok(())
+}
+
+fn compile_error(message: &[u8]) -> Error {
+    Error::err(format!(
+        "Error compiling script (new function): {}",
+        String::from_utf8_lossy(message)
+    ))
+}
+
+/// Caches `body` after compiling it in this thread's interpreter (`SCRIPT LOAD`, and
+/// `EVAL` of a script not cached yet): Redis refuses a script that does not compile
+/// without caching it.
+pub fn load(server: &ServerState, body: Bytes) -> Result<std::sync::Arc<EvalScript>> {
+    let sha = super::sha1_hex(&body);
+    if let Some(script) = server.scripts.get(&sha) {
+        return Ok(script);
+    }
+    let (flags, shebang_len) = ScriptFlags::from_shebang(&body)?;
+    let candidate = EvalScript {
+        sha,
+        body: body.clone(),
+        flags,
+        shebang_len,
+    };
+    with_engine(server, |engine| {
+        let mut outcome = Ok(());
+        // Safety: raw API calls on the state mlua hands over, stack balanced by exec_raw.
+        let raw = unsafe {
+            engine.lua.exec_raw::<()>((), |l| {
+                outcome = push_compiled(l, &candidate);
+            })
+        };
+        raw.map_err(|e| Error::err(e.to_string()))?;
+        outcome.map_err(|m| compile_error(&m))
+    })?;
+    server.scripts.insert(body)
+}
+
+/// What a script run needs besides its context.
+pub struct Invocation<'s> {
+    pub script: &'s EvalScript,
+    pub keys: &'s [Bytes],
+    pub args: &'s [Bytes],
+    /// Called through `EVAL_RO` / `EVALSHA_RO`.
+    pub read_only: bool,
+}
+
+/// Runs an `EVAL` script in the txn of its command (`ctx.txn()`): Redis's
+/// `evalGenericCommand` from the point the script is found.
+pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> {
+    let server = ctx.server;
+    let script = invocation.script;
+    let may_write = script.flags.may_write(invocation.read_only);
+    if !script.flags.compat && !script.flags.no_writes && invocation.read_only {
+        return Err(Error::err(
+            "Can not execute a script with write flag using *_ro command.",
+        ));
+    }
+    let txn = ctx.txn();
+    let caller_db = ctx.db();
+    let caller_id = ctx.session.client.id;
+    let caller_protocol = ctx.session.protocol;
+    with_engine(server, |engine| {
+        engine.session.db = caller_db;
+        engine.session.protocol = Protocol::Resp2;
+        let mut run = Run {
+            server,
+            txn,
+            session: &mut engine.session,
+            may_write,
+            started: Instant::now(),
+            next_hand_over: LONG_SCRIPT,
+        };
+        server.scripts.started(caller_id, ScriptKind::Eval);
+        let mut outcome: Result<Reply> = Ok(Reply::Null);
+        let raw = {
+            let run_ptr = &mut run as *mut Run<'_> as *mut c_void;
+            // Safety: raw API on mlua's state; `run` outlives the call, and CURRENT is
+            // cleared before it ends.
+            unsafe {
+                engine.lua.exec_raw::<()>((), |l| {
+                    outcome = call_script(l, script, &invocation, run_ptr, caller_protocol);
+                })
+            }
+        };
+        CURRENT.with(|c| c.set(std::ptr::null_mut()));
+        server.scripts.finished();
+        engine.runs += 1;
+        if engine.runs % GC_PERIOD == 0 {
+            let _ = engine.lua.gc_step();
+        }
+        raw.map_err(|e| Error::err(format!("Error running script: {e}")))?;
+        outcome
+    })
+}
+
+/// Calls the compiled script with KEYS and ARGV set, under the count hook, and converts
+/// its result or error.
+unsafe fn call_script(
+    l: *mut lua_State,
+    script: &EvalScript,
+    invocation: &Invocation<'_>,
+    run: *mut c_void,
+    caller_protocol: Protocol,
+) -> Result<Reply> {
+    let sha = std::str::from_utf8(&script.sha).unwrap_or_default();
+    unsafe {
+        ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
+        let handler = ffi::lua_gettop(l);
+        if let Err(message) = push_compiled(l, script) {
+            return Err(compile_error(&message));
+        }
+        for (name, items) in [(c"KEYS", invocation.keys), (c"ARGV", invocation.args)] {
+            if let Err(message) = lua_api::push_strings_protected(l, items) {
+                return Err(Error::err(format!(
+                    "Error running script {sha}, {}",
+                    String::from_utf8_lossy(&message)
+                )));
+            }
+            // Raw: the globals refuse writes from scripts, not from the server.
+            ffi::lua_pushstring(l, name.as_ptr());
+            ffi::lua_insert(l, -2);
+            ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+        }
+        CURRENT.with(|c| c.set(run));
+        ffi::lua_sethook(
+            l,
+            Some(lua_api::count_hook),
+            ffi::LUA_MASKCOUNT,
+            HOOK_PERIOD,
+        );
+        let status = ffi::lua_pcall(l, 0, 1, handler);
+        ffi::lua_sethook(l, None, 0, 0);
+        CURRENT.with(|c| c.set(std::ptr::null_mut()));
+        let run = &*(run as *const Run<'_>);
+        let style = ResultStyle {
+            script_resp3: run.protocol() == Protocol::Resp3,
+        };
+        let _ = caller_protocol;
+        if status != 0 {
+            return Err(script_error(l, sha));
+        }
+        Ok(lua_api::pop_reply(l, style))
+    }
+}
+
+/// The error a failed script answers with (Redis's `luaCallFunction`): the error table
+/// the handler completed, with where it happened.
+unsafe fn script_error(l: *mut lua_State, name: &str) -> Error {
+    unsafe {
+        if ffi::lua_istable(l, -1) == 0 {
+            let message = lua_api::string_at(l, -1)
+                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .unwrap_or_else(|| "execution failure".to_owned());
+            let message: String = message.chars().take(100).collect();
+            return Error::err(format!("Error running script {name}, {message}"));
+        }
+        let info = lua_api::error_info(l);
+        let mut text = String::from_utf8_lossy(&info.message).into_owned();
+        if let (Some(line), Some(source)) = (&info.line, &info.source) {
+            text.push_str(&format!(
+                " script: {name}, on {}:{}.",
+                String::from_utf8_lossy(source),
+                String::from_utf8_lossy(line)
+            ));
+        }
+        if info.counted {
+            Error::Counted(text.into())
+        } else {
+            Error::Other(text.into())
+        }
+    }
+}
