@@ -48,6 +48,8 @@ pub struct ServerState {
     pub feeds: Arc<Feeds>,
     /// Lua scripts: the cache, the running script, `BUSY` and `SCRIPT KILL`.
     pub scripts: Scripts,
+    /// Function libraries (`FUNCTION LOAD`, `FCALL`).
+    pub functions: crate::scripting::functions::Functions,
     pub stats: ServerStats,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
@@ -100,6 +102,7 @@ impl ServerState {
             monitors: Monitors::default(),
             feeds,
             scripts: Scripts::new(busy_reply_threshold, lua_memory_limit),
+            functions: Default::default(),
             stats: ServerStats::new(crate::commands::all_routes().len()),
             shutdown: CancellationToken::new(),
             started: Instant::now(),

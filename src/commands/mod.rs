@@ -19,6 +19,7 @@ pub mod args;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod functions;
 pub mod hashes;
 pub mod info;
 pub mod keys;
@@ -285,6 +286,7 @@ pub static FAMILIES: &[&[Command]] = &[
     sorted_sets::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,
+    functions::COMMANDS,
 ];
 
 /// A command of the table as the server runs it: the row, its key specs (Redis's, from

@@ -106,7 +106,7 @@ pub static COMMANDS: &[Command] = &[
     Command::new(
         "publish",
         3,
-        LOADING | STALE | FAST | SENTINEL,
+        LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL,
         NO_KEYS,
         publish,
     )
@@ -120,7 +120,7 @@ pub static COMMANDS: &[Command] = &[
     Command::new(
         "spublish",
         3,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | MAY_REPLICATE,
         keys(1, 1, 1),
         spublish,
     )

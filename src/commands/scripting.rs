@@ -29,6 +29,8 @@
 //!   `NOTBUSY No scripts in execution right now.`; `UNKILLABLE Sorry the script already
 //!   executed write commands against the dataset. ...`; the `BUSY` error naming
 //!   `FUNCTION KILL` when a function runs.
+//! - `SCRIPT DEBUG NO` → `OK`; `YES` and `SYNC` are refused (there is no Lua debugger);
+//!   `ERR Use SCRIPT DEBUG YES/SYNC/NO` for anything else.
 //! - `SCRIPT HELP` → array of status lines.
 
 use bytes::Bytes;
@@ -77,6 +79,14 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static SCRIPT_SUBCOMMANDS: &[Command] = &[
+    Command::new("debug", 3, NOSCRIPT, NO_KEYS, script_debug)
+        .of("script")
+        .doc(
+            "scripting",
+            "3.2.0",
+            "Set the debug mode for executed scripts.",
+            "O(1)",
+        ),
     Command::new("exists", -3, NOSCRIPT, NO_KEYS, script_exists)
         .of("script")
         .doc(
@@ -217,6 +227,20 @@ fn script_flush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn script_kill(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     ctx.server.scripts.kill(ScriptKind::Eval)?;
     Ok(Reply::ok())
+}
+
+/// `SCRIPT DEBUG NO` is accepted; the Lua debugger itself (YES, SYNC) is not there.
+fn script_debug(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mode = &argv[2];
+    if mode.eq_ignore_ascii_case(b"no") {
+        Ok(Reply::ok())
+    } else if mode.eq_ignore_ascii_case(b"yes") || mode.eq_ignore_ascii_case(b"sync") {
+        Err(Error::err(
+            "SCRIPT DEBUG YES and SYNC are not supported: Memorabilia has no Lua debugger",
+        ))
+    } else {
+        Err(Error::err("Use SCRIPT DEBUG YES/SYNC/NO"))
+    }
 }
 
 fn script_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {

@@ -1,12 +1,13 @@
-//! The Lua interpreters: one per thread, built as Redis builds its one (Lua 5.1 with the
-//! `redis` API, `cjson`, `cmsgpack`, `bit` and `struct`, read-only globals), reused for
-//! every script the thread runs, each script compiled once per interpreter. A `SCRIPT
-//! FLUSH` makes every interpreter start over at its next script.
+//! The Lua interpreters, built as Redis builds its two (Lua 5.1 with the `redis` API,
+//! `cjson`, `cmsgpack`, `bit` and `struct`, read-only globals): one for `EVAL` scripts,
+//! each compiled once, and one for function libraries. Scripts run one at a time, so one
+//! interpreter of each kind serves every thread (behind a mutex, uncontended while the
+//! script's turn is held). `SCRIPT FLUSH` and `FUNCTION FLUSH` make theirs start over.
 //!
-//! [`run_eval`] runs a script inside the txn of its command; while it runs, the
-//! `redis.*` C functions reach it through this thread's current [`Run`].
+//! [`run_eval`] and [`run_function`] run a script inside the txn of its command; while it
+//! runs, the `redis.*` C functions reach it through this thread's current [`Run`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::ffi::{CString, c_int, c_void};
 use std::time::Instant;
 
@@ -62,7 +63,6 @@ fn leave_async_worker() {
 thread_local! {
     /// The [`Run`] of the script this thread is running (null when none).
     static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
-    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
 /// The script this thread is running, if any.
@@ -158,18 +158,30 @@ impl Run<'_> {
     }
 }
 
+/// Which interpreter: Redis keeps `EVAL` scripts and function libraries in two Lua states
+/// with slightly different APIs, and so does each thread here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Eval,
+    Function,
+}
+
 /// One thread's interpreter.
-struct Engine {
-    lua: Lua,
-    /// The `Scripts` generation it was built for.
+pub(super) struct Engine {
+    pub(super) lua: Lua,
+    /// The generation (of the script cache, or of the libraries) it was built for.
     generation: u64,
     /// The script client's session, reused by every run.
     session: Session,
     runs: u32,
+    /// Function interpreter: the code of each library it loaded, and the version of the
+    /// libraries it last looked at.
+    loaded: std::collections::HashMap<Bytes, Bytes>,
+    libraries_version: u64,
 }
 
 impl Engine {
-    fn new(generation: u64, memory_limit: usize) -> Result<Engine> {
+    pub(super) fn new(kind: Kind, generation: u64, memory_limit: usize) -> Result<Engine> {
         // Safety: the debug library is loaded only for the error handler, which keeps a
         // private reference to it; the global `debug` is removed before any script runs.
         let lua = unsafe {
@@ -189,7 +201,7 @@ impl Engine {
             }
             super::register_libraries(&lua)?;
             // Safety: `install` only uses the raw API on the state mlua hands it.
-            unsafe { lua.exec_raw::<()>((), |l| install(l)) }
+            unsafe { lua.exec_raw::<()>((), |l| install(l, kind)) }
         })();
         setup.map_err(|e| Error::err(format!("failed to set up the Lua interpreter: {e}")))?;
         if memory_limit > 0 {
@@ -203,6 +215,8 @@ impl Engine {
             generation,
             session,
             runs: 0,
+            loaded: Default::default(),
+            libraries_version: u64::MAX,
         })
     }
 }
@@ -252,13 +266,15 @@ const LIBRARIES: &[&std::ffi::CStr] = &[
     c"cmsgpack",
 ];
 
+/// The registry field of Redis's error handler.
+const ERROR_HANDLER_FIELD: &std::ffi::CStr = c"__memorabilia_error_handler";
 /// The registry field of the environment scripts run in: a read-only view of the globals.
 const SCRIPT_ENV: &std::ffi::CStr = c"__memorabilia_env";
 /// The registry field of the table of protected tables (what `rawset` refuses).
 const PROTECTED: &std::ffi::CStr = c"__memorabilia_protected";
 
 /// Builds Redis's API and sandbox into a fresh state.
-unsafe fn install(l: *mut lua_State) {
+unsafe fn install(l: *mut lua_State, kind: Kind) {
     unsafe {
         // Redis's pcall, and its math.random.
         ffi::lua_pushcfunction(l, lua_api::lua_pcall_compat);
@@ -291,9 +307,12 @@ unsafe fn install(l: *mut lua_State) {
         set_number(l, c"REPL_REPLICA", 2.0);
         set_number(l, c"REPL_ALL", 3.0);
         set_function(l, c"acl_check_cmd", lua_api::redis_acl_check_cmd);
-        set_function(l, c"breakpoint", lua_api::redis_breakpoint);
-        set_function(l, c"debug", lua_api::redis_debug);
-        set_function(l, c"replicate_commands", lua_api::redis_replicate_commands);
+        if kind == Kind::Eval {
+            // Only EVAL scripts have these (the debugger's and a deprecated one).
+            set_function(l, c"breakpoint", lua_api::redis_breakpoint);
+            set_function(l, c"debug", lua_api::redis_debug);
+            set_function(l, c"replicate_commands", lua_api::redis_replicate_commands);
+        }
         ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"redis".as_ptr());
 
         if ffi::luaL_loadbuffer(
@@ -304,6 +323,14 @@ unsafe fn install(l: *mut lua_State) {
         ) == 0
         {
             ffi::lua_pcall(l, 0, 0, 0);
+        }
+        // The handler in the registry for the server; EVAL scripts also see it as a
+        // global, as in Redis, and functions do not.
+        ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
+        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, ERROR_HANDLER_FIELD.as_ptr());
+        if kind == Kind::Function {
+            ffi::lua_pushnil(l);
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
         }
 
         ffi::lua_newtable(l);
@@ -407,20 +434,71 @@ fn version_num() -> u32 {
     (major << 16) | (minor << 8) | patch
 }
 
-/// Runs `f` with this thread's interpreter, built (or rebuilt after `SCRIPT FLUSH`) first.
-fn with_engine<T>(server: &ServerState, f: impl FnOnce(&mut Engine) -> Result<T>) -> Result<T> {
-    ENGINE.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        let generation = server.scripts.generation();
-        if slot.as_ref().is_none_or(|e| e.generation != generation) {
-            *slot = None;
-            *slot = Some(Engine::new(generation, server.scripts.memory_limit())?);
+/// Runs `f` with the interpreter of `kind`, built (or rebuilt after `SCRIPT FLUSH` or
+/// `FUNCTION FLUSH`) first; the function interpreter first loads the libraries loaded or
+/// replaced since it last ran. There is one interpreter of each kind, as in Redis: scripts
+/// run one at a time anyway, and a library keeps its state between calls.
+fn with_engine<T>(
+    server: &ServerState,
+    kind: Kind,
+    f: impl FnOnce(&mut Engine) -> Result<T>,
+) -> Result<T> {
+    let (slot, generation) = match kind {
+        Kind::Eval => (&server.scripts.eval_engine, server.scripts.generation()),
+        Kind::Function => (
+            &server.scripts.function_engine,
+            server.functions.generation(),
+        ),
+    };
+    let mut slot = server.scripts.wait_for(slot)?;
+    let limit = server.scripts.memory_limit();
+    if slot.as_ref().is_none_or(|e| e.generation != generation) {
+        *slot = None;
+        *slot = Some(Engine::new(kind, generation, limit)?);
+    }
+    let engine = slot.as_mut().expect("just built");
+    let _ = engine.lua.set_memory_limit(limit);
+    if kind == Kind::Function {
+        engine.sync_libraries(server);
+    }
+    f(engine)
+}
+
+impl Engine {
+    /// Loads the libraries loaded or replaced since this interpreter last looked.
+    fn sync_libraries(&mut self, server: &ServerState) {
+        let version = server.functions.version();
+        if self.libraries_version == version {
+            return;
         }
-        let engine = slot.as_mut().expect("just built");
-        let limit = server.scripts.memory_limit();
-        let _ = engine.lua.set_memory_limit(limit);
-        f(engine)
-    })
+        let set = server.functions.snapshot();
+        self.loaded
+            .retain(|name, _| set.libraries.contains_key(name));
+        for library in set.libraries.values() {
+            if self.loaded.get(&library.name) != Some(&library.code) {
+                // What loaded once loads again: a library that fails now is left out.
+                let _ = super::loader::load(self, library.body());
+                self.loaded
+                    .insert(library.name.clone(), library.code.clone());
+            }
+        }
+        self.libraries_version = version;
+    }
+}
+
+/// Pushes the environment scripts and functions run in (a read-only view of the globals).
+pub(super) unsafe fn push_script_env(l: *mut lua_State) {
+    unsafe { ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, SCRIPT_ENV.as_ptr()) };
+}
+
+/// Loads a library's code (its header cut) into a fresh function interpreter: the
+/// functions it registers, or why it cannot be loaded.
+pub fn check_library(
+    server: &ServerState,
+    body: &[u8],
+) -> Result<Vec<super::functions::FunctionInfo>> {
+    let engine = Engine::new(Kind::Function, 0, server.scripts.memory_limit())?;
+    super::loader::load(&engine, body)
 }
 
 /// The registry name of a compiled script.
@@ -486,7 +564,7 @@ pub fn load(server: &ServerState, body: Bytes) -> Result<std::sync::Arc<EvalScri
         flags,
         shebang_len,
     };
-    with_engine(server, |engine| {
+    with_engine(server, Kind::Eval, |engine| {
         let mut outcome = Ok(());
         // Safety: raw API calls on the state mlua hands over, stack balanced by exec_raw.
         let raw = unsafe {
@@ -512,19 +590,91 @@ pub struct Invocation<'s> {
 /// Runs an `EVAL` script in the txn of its command (`ctx.txn()`): Redis's
 /// `evalGenericCommand` from the point the script is found.
 pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> {
-    let server = ctx.server;
     let script = invocation.script;
-    let may_write = script.flags.may_write(invocation.read_only);
     if !script.flags.compat && !script.flags.no_writes && invocation.read_only {
         return Err(Error::err(
             "Can not execute a script with write flag using *_ro command.",
         ));
     }
+    let may_write = script.flags.may_write(invocation.read_only);
+    let sha = std::str::from_utf8(&script.sha).unwrap_or_default();
+    run_in(ctx, Kind::Eval, may_write, sha, |l| unsafe {
+        push_compiled(l, script).map_err(|m| compile_error(&m))?;
+        // On EVAL, KEYS and ARGV are globals (set raw: the globals refuse writes from
+        // scripts, not from the server).
+        for (name, items) in [(c"KEYS", invocation.keys), (c"ARGV", invocation.args)] {
+            push_arguments(l, items, sha)?;
+            ffi::lua_pushstring(l, name.as_ptr());
+            ffi::lua_insert(l, -2);
+            ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+        }
+        Ok(0)
+    })
+}
+
+/// Runs the function `name` (`FCALL`, `FCALL_RO`) in the txn of its command.
+pub fn run_function(
+    ctx: &mut Ctx<'_>,
+    name: &[u8],
+    keys: &[Bytes],
+    args: &[Bytes],
+    read_only: bool,
+) -> Result<Reply> {
+    let Some((name, flags)) = ctx
+        .server
+        .functions
+        .read(|set| set.function(name).map(|(_, f)| (f.name.clone(), f.flags)))
+    else {
+        return Err(Error::err("Function not found"));
+    };
+    if !flags.no_writes && read_only {
+        return Err(Error::err(
+            "Can not execute a script with write flag using *_ro command.",
+        ));
+    }
+    let name = String::from_utf8_lossy(&name).into_owned();
+    let field = super::loader::function_field(name.as_bytes());
+    run_in(
+        ctx,
+        Kind::Function,
+        flags.may_write(read_only),
+        &name,
+        |l| unsafe {
+            ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, field.as_ptr());
+            if ffi::lua_isfunction(l, -1) == 0 {
+                return Err(Error::err("Function not found"));
+            }
+            push_arguments(l, keys, &name)?;
+            push_arguments(l, args, &name)?;
+            Ok(2)
+        },
+    )
+}
+
+unsafe fn push_arguments(l: *mut lua_State, items: &[Bytes], name: &str) -> Result<()> {
+    unsafe { lua_api::push_strings_protected(l, items) }.map_err(|message| {
+        Error::err(format!(
+            "Error running script {name}, {}",
+            String::from_utf8_lossy(&message)
+        ))
+    })
+}
+
+/// Runs a script in this thread's interpreter of `kind`: `push` pushes the function to
+/// call and its arguments (returning how many), then it runs under the count hook with
+/// Redis's error handler, and its result or error is converted.
+fn run_in(
+    ctx: &mut Ctx<'_>,
+    kind: Kind,
+    may_write: bool,
+    name: &str,
+    push: impl FnOnce(*mut lua_State) -> Result<c_int>,
+) -> Result<Reply> {
+    let server = ctx.server;
     let txn = ctx.txn();
     let caller_db = ctx.db();
     let caller_id = ctx.session.client.id;
-    let caller_protocol = ctx.session.protocol;
-    with_engine(server, |engine| {
+    with_engine(server, kind, |engine| {
         engine.session.db = caller_db;
         engine.session.protocol = Protocol::Resp2;
         let mut run = Run {
@@ -535,15 +685,20 @@ pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> 
             started: Instant::now(),
             next_hand_over: LONG_SCRIPT,
         };
-        server.scripts.started(caller_id, ScriptKind::Eval);
+        let script_kind = match kind {
+            Kind::Eval => ScriptKind::Eval,
+            Kind::Function => ScriptKind::Function,
+        };
+        server.scripts.started(caller_id, script_kind);
         let mut outcome: Result<Reply> = Ok(Reply::Null);
+        let lua = &engine.lua;
         let raw = {
             let run_ptr = &mut run as *mut Run<'_> as *mut c_void;
             // Safety: raw API on mlua's state; `run` outlives the call, and CURRENT is
             // cleared before it ends.
             unsafe {
-                engine.lua.exec_raw::<()>((), |l| {
-                    outcome = call_script(l, script, &invocation, run_ptr, caller_protocol);
+                lua.exec_raw::<()>((), |l| {
+                    outcome = call_protected(l, lua, run_ptr, name, push);
                 })
             }
         };
@@ -553,39 +708,22 @@ pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> 
         if engine.runs % GC_PERIOD == 0 {
             let _ = engine.lua.gc_step();
         }
-        raw.map_err(|e| Error::err(format!("Error running script: {e}")))?;
+        raw.map_err(|e| Error::err(format!("Error running script {name}, {e}")))?;
         outcome
     })
 }
 
-/// Calls the compiled script with KEYS and ARGV set, under the count hook, and converts
-/// its result or error.
-unsafe fn call_script(
+unsafe fn call_protected(
     l: *mut lua_State,
-    script: &EvalScript,
-    invocation: &Invocation<'_>,
+    lua: &Lua,
     run: *mut c_void,
-    caller_protocol: Protocol,
+    name: &str,
+    push: impl FnOnce(*mut lua_State) -> Result<c_int>,
 ) -> Result<Reply> {
-    let sha = std::str::from_utf8(&script.sha).unwrap_or_default();
     unsafe {
-        ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, ERROR_HANDLER_FIELD.as_ptr());
         let handler = ffi::lua_gettop(l);
-        if let Err(message) = push_compiled(l, script) {
-            return Err(compile_error(&message));
-        }
-        for (name, items) in [(c"KEYS", invocation.keys), (c"ARGV", invocation.args)] {
-            if let Err(message) = lua_api::push_strings_protected(l, items) {
-                return Err(Error::err(format!(
-                    "Error running script {sha}, {}",
-                    String::from_utf8_lossy(&message)
-                )));
-            }
-            // Raw: the globals refuse writes from scripts, not from the server.
-            ffi::lua_pushstring(l, name.as_ptr());
-            ffi::lua_insert(l, -2);
-            ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
-        }
+        let nargs = push(l)?;
         CURRENT.with(|c| c.set(run));
         ffi::lua_sethook(
             l,
@@ -593,18 +731,22 @@ unsafe fn call_script(
             ffi::LUA_MASKCOUNT,
             HOOK_PERIOD,
         );
-        let status = ffi::lua_pcall(l, 0, 1, handler);
+        let status = ffi::lua_pcall(l, nargs, 1, handler);
         ffi::lua_sethook(l, None, 0, 0);
         CURRENT.with(|c| c.set(std::ptr::null_mut()));
         let run = &*(run as *const Run<'_>);
         let style = ResultStyle {
             script_resp3: run.protocol() == Protocol::Resp3,
         };
-        let _ = caller_protocol;
-        if status != 0 {
-            return Err(script_error(l, sha));
-        }
-        Ok(lua_api::pop_reply(l, style))
+        // Converting allocates a little on the Lua stack: not worth failing over.
+        let limit = lua.set_memory_limit(0).unwrap_or(0);
+        let result = if status != 0 {
+            Err(script_error(l, name))
+        } else {
+            Ok(lua_api::pop_reply(l, style))
+        };
+        let _ = lua.set_memory_limit(limit);
+        result
     }
 }
 

@@ -17,6 +17,8 @@
 //! [`Txn::extend`]: crate::store::Txn::extend
 
 pub mod engine;
+pub mod functions;
+mod loader;
 mod lua_api;
 mod lua_bit;
 mod lua_cjson;
@@ -212,8 +214,23 @@ const BUSY_EVAL: &str =
 const BUSY_FUNCTION: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
+/// The running script, for `FUNCTION STATS`.
+#[derive(Debug, Clone)]
+pub struct RunningScript {
+    pub kind: ScriptKind,
+    pub name: Bytes,
+    pub command: Vec<Bytes>,
+    pub started: Instant,
+}
+
 /// Scripting state shared by every thread.
 pub struct Scripts {
+    /// The interpreter of `EVAL` scripts, and the one of function libraries.
+    eval_engine: Mutex<Option<engine::Engine>>,
+    function_engine: Mutex<Option<engine::Engine>>,
+    /// What the running function is (set just before it starts).
+    described: Mutex<Option<(Bytes, Vec<Bytes>)>>,
+    running: Mutex<Option<RunningScript>>,
     cache: RwLock<HashMap<Sha, Arc<EvalScript>, foldhash::fast::RandomState>>,
     /// Changed by `SCRIPT FLUSH`: each thread's interpreter starts over when it sees a new
     /// value, as Redis resets its Lua state.
@@ -240,6 +257,10 @@ pub struct Scripts {
 impl Scripts {
     pub fn new(busy_threshold_ms: u64, memory_limit: u64) -> Scripts {
         Scripts {
+            eval_engine: Mutex::new(None),
+            function_engine: Mutex::new(None),
+            described: Mutex::new(None),
+            running: Mutex::new(None),
             cache: RwLock::default(),
             generation: AtomicU64::new(1),
             run_lock: Mutex::new(()),
@@ -326,8 +347,38 @@ impl Scripts {
         }
     }
 
+    /// Names the function about to run and the command that runs it (`FUNCTION STATS`).
+    pub fn describe(&self, name: &Bytes, command: &[Bytes]) {
+        *self.described.lock() = Some((name.clone(), command.to_vec()));
+    }
+
+    /// The script running now, if any.
+    pub fn running(&self) -> Option<RunningScript> {
+        self.running.lock().clone()
+    }
+
+    /// Locks an interpreter: at once while this thread holds the script turn; otherwise
+    /// (`SCRIPT LOAD`) after the running script, or `BUSY` if it runs past the threshold.
+    fn wait_for<'m, T>(&self, mutex: &'m Mutex<T>) -> Result<MutexGuard<'m, T>, Error> {
+        loop {
+            if let Some(guard) = mutex.try_lock_for(Duration::from_millis(1)) {
+                return Ok(guard);
+            }
+            if let Some(error) = self.busy_error(0) {
+                return Err(error);
+            }
+        }
+    }
+
     /// Marks the start of a script run by `client` (its turn already taken).
     pub fn started(&self, client: u64, kind: ScriptKind) {
+        let (name, command) = self.described.lock().take().unwrap_or_default();
+        *self.running.lock() = Some(RunningScript {
+            kind,
+            name,
+            command,
+            started: Instant::now(),
+        });
         self.kill.store(false, Ordering::SeqCst);
         self.running_wrote.store(false, Ordering::SeqCst);
         self.running_function
@@ -337,6 +388,7 @@ impl Scripts {
 
     /// Marks the end of the running script.
     pub fn finished(&self) {
+        *self.running.lock() = None;
         self.running_client.store(0, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
         self.kill.store(false, Ordering::SeqCst);
