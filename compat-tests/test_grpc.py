@@ -88,7 +88,9 @@ FAMILY_RPCS = [
     "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
     "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
 ]
-ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + ["Execute", "Batch", "Transaction", "Pipeline",
+# Scripting RPCs (test_grpc_scripting.py).
+SCRIPTING_RPCS = ["Eval", "EvalSha", "ScriptLoad", "FCall"]
+ALL_RPCS = TYPED_RPCS + FAMILY_RPCS + SCRIPTING_RPCS + ["Execute", "Batch", "Transaction", "Pipeline",
                                         "Publish", "Subscribe", "Watch"]
 
 OK = grpc.StatusCode.OK

@@ -121,3 +121,82 @@ async fn rename_and_del_keep_exactly_one_copy() {
         m.await.unwrap();
     }
 }
+
+/// Scripts move units between keys they build from ARGV (undeclared, so locked as the
+/// script reaches them, in any order) while other clients read all the keys at once and
+/// run scripts that declare their keys: the sum never changes for any reader, and nothing
+/// deadlocks (the test would time out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scripts_on_undeclared_keys_are_isolated_and_never_deadlock() {
+    const KEYS: usize = 16;
+    const UNITS: i64 = 100;
+    let server = common::start().await;
+    let names: Vec<String> = (0..KEYS).map(|i| format!("acct:{i}")).collect();
+    let mut setup = common::connection(&server, 2).await;
+    for name in &names {
+        let _: () = setup.set(name, UNITS).await.unwrap();
+    }
+    let transfer = redis::Script::new(
+        "local from = ARGV[1] .. ':' .. ARGV[2] local to = ARGV[1] .. ':' .. ARGV[3] \
+         local n = tonumber(redis.call('GET', from)) \
+         if n > 0 then redis.call('DECR', from) redis.call('INCR', to) end return n",
+    );
+    let declared = redis::Script::new(
+        "local n = tonumber(redis.call('GET', KEYS[1])) \
+         if n > 0 then redis.call('DECR', KEYS[1]) redis.call('INCR', KEYS[2]) end return n",
+    );
+    let work = async {
+        let mut tasks = Vec::new();
+        for worker in 0..4usize {
+            let mut con = common::connection(&server, 2).await;
+            let (transfer, declared) = (transfer.clone(), declared.clone());
+            let names = names.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..400usize {
+                    let from = (worker * 7 + i * 5) % KEYS;
+                    let to = (worker * 3 + i * 11 + 1) % KEYS;
+                    if i % 2 == 0 {
+                        let _: i64 = transfer
+                            .arg("acct")
+                            .arg(from)
+                            .arg(to)
+                            .invoke_async(&mut con)
+                            .await
+                            .unwrap();
+                    } else {
+                        // Declared keys, highest first: out of the usual order.
+                        let _: i64 = declared
+                            .key(&names[to])
+                            .key(&names[from])
+                            .invoke_async(&mut con)
+                            .await
+                            .unwrap();
+                    }
+                }
+            }));
+        }
+        for _ in 0..3 {
+            let mut con = common::connection(&server, 2).await;
+            let names = names.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..400 {
+                    let values: Vec<i64> = con.mget(&names).await.unwrap();
+                    let sum: i64 = values.iter().sum();
+                    assert_eq!(
+                        sum,
+                        KEYS as i64 * UNITS,
+                        "a reader saw a transfer half done"
+                    );
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(120), work)
+        .await
+        .expect("scripts and readers deadlocked");
+    let values: Vec<i64> = setup.mget(&names).await.unwrap();
+    assert_eq!(values.iter().sum::<i64>(), KEYS as i64 * UNITS);
+}

@@ -113,6 +113,10 @@ pub fn find_keys(
                 if n < 0 || n > i64::from(argc) {
                     return false;
                 }
+                if n == 0 {
+                    // No key at all (EVAL script 0): nothing to find, nothing missed.
+                    continue;
+                }
                 first += firstkey;
                 (first + n as i32 - 1, step)
             }

@@ -40,11 +40,9 @@ fn keys(route: &Route, argv: &[Bytes], db: usize, plan: &mut LockPlan) {
         plan.key(db, &argv[i], route.key_access[spec]);
     });
     if !complete {
-        let access = if route.has_flag(flags::WRITE) {
-            Access::Write
-        } else {
-            Access::Read
-        };
+        // Written when the command writes or any of its specs does (EVAL: RW keys).
+        let writes = route.has_flag(flags::WRITE) || route.key_access.contains(&Access::Write);
+        let access = if writes { Access::Write } else { Access::Read };
         plan.db(db, access);
     }
 }

@@ -11,6 +11,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod scripting;
 pub mod service;
 pub mod sets;
 pub mod sorted_sets;

@@ -6,6 +6,8 @@
 //! and `Pipeline` run Redis argument vectors through [`exec::execute`].
 
 use std::collections::VecDeque;
+
+use bytes::Bytes;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::pubsub;
 use super::typed::Typed;
-use super::{convert, hashes, keys, lists, sets, sorted_sets, strings};
+use super::{convert, hashes, keys, lists, scripting, sets, sorted_sets, strings};
 use crate::blocking::{Outcome, UNBLOCKED_ERROR, UnblockMode, Wait};
 use crate::commands::sorted_sets::PopEnd;
 use crate::commands::{Blocked, Ctx, Protocol, Reply, Session};
@@ -143,6 +145,24 @@ impl MemorabiliaService {
 
     /// The session of one unary call's own client, and the guard that cleans up what the
     /// call leaves behind (a WATCH, say) when it ends.
+    /// A scripting RPC: its command through the execution path, like `Execute`, with an
+    /// error reply as the call's status.
+    fn script_call<T>(
+        &self,
+        request: &Request<T>,
+        db: u32,
+        argv: Vec<Bytes>,
+    ) -> std::result::Result<Response<proto::Reply>, Status> {
+        let (_guard, mut session) = self.call_session(request);
+        let db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
+        session.db = db;
+        session.client.set_db(db);
+        match exec::execute(&self.state, &mut session, &argv) {
+            Reply::Error(error) => Err(convert::status(&error)),
+            reply => Ok(Response::new(convert::reply(reply))),
+        }
+    }
+
     fn call_session<T>(&self, request: &Request<T>) -> (ClientGuard, Session) {
         let client = self.call_client(request);
         let guard = ClientGuard::new(self.state.clone(), client.clone());
@@ -417,6 +437,56 @@ impl Memorabilia for MemorabiliaService {
         self.stream_client(request, pubsub::watch_event, |client, request| {
             pubsub::watch(state, client, request)
         })
+    }
+
+    async fn eval(
+        &self,
+        request: Request<proto::EvalRequest>,
+    ) -> std::result::Result<Response<proto::Reply>, Status> {
+        let r = request.get_ref();
+        let name = if r.read_only { "EVAL_RO" } else { "EVAL" };
+        let argv = scripting::script_argv(name, r.script.clone(), &r.keys, &r.args);
+        let db = r.db;
+        self.script_call(&request, db, argv)
+    }
+
+    async fn eval_sha(
+        &self,
+        request: Request<proto::EvalShaRequest>,
+    ) -> std::result::Result<Response<proto::Reply>, Status> {
+        let r = request.get_ref();
+        let name = if r.read_only { "EVALSHA_RO" } else { "EVALSHA" };
+        let sha = Bytes::from(r.sha1.clone().into_bytes());
+        let argv = scripting::script_argv(name, sha, &r.keys, &r.args);
+        let db = r.db;
+        self.script_call(&request, db, argv)
+    }
+
+    async fn script_load(
+        &self,
+        request: Request<proto::ScriptLoadRequest>,
+    ) -> std::result::Result<Response<proto::ScriptLoadResponse>, Status> {
+        let argv = vec![
+            Bytes::from_static(b"SCRIPT"),
+            Bytes::from_static(b"LOAD"),
+            request.get_ref().script.clone(),
+        ];
+        let reply = self.script_call(&request, 0, argv)?.into_inner();
+        Ok(Response::new(proto::ScriptLoadResponse {
+            sha1: scripting::bulk_text(reply),
+        }))
+    }
+
+    async fn f_call(
+        &self,
+        request: Request<proto::FCallRequest>,
+    ) -> std::result::Result<Response<proto::Reply>, Status> {
+        let r = request.get_ref();
+        let name = if r.read_only { "FCALL_RO" } else { "FCALL" };
+        let function = Bytes::from(r.function.clone().into_bytes());
+        let argv = scripting::script_argv(name, function, &r.keys, &r.args);
+        let db = r.db;
+        self.script_call(&request, db, argv)
     }
 
     async fn execute(
