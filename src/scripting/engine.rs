@@ -178,7 +178,19 @@ pub(super) struct Engine {
     /// libraries it last looked at.
     loaded: std::collections::HashMap<Bytes, Bytes>,
     libraries_version: u64,
+    /// The state `lua` runs scripts on, for the raw API on the hot path (mlua's
+    /// `exec_raw` allocates two closures per call).
+    state: RawState,
+    /// EVAL interpreter: the registry reference of each script compiled in it.
+    compiled: Compiled,
 }
+
+/// A Lua state's pointer, owned by the [`Engine`] that holds it.
+struct RawState(*mut lua_State);
+
+// Safety: the pointer is the main state of the engine's `Lua`, which is `Send` (mlua's
+// `send` feature); it is used only by the thread that holds the engine exclusively.
+unsafe impl Send for RawState {}
 
 impl Engine {
     pub(super) fn new(kind: Kind, generation: u64, memory_limit: usize) -> Result<Engine> {
@@ -207,6 +219,10 @@ impl Engine {
         if memory_limit > 0 {
             let _ = lua.set_memory_limit(memory_limit);
         }
+        let mut state = std::ptr::null_mut();
+        // Safety: only reads the pointer of the main state (outside any coroutine here).
+        unsafe { lua.exec_raw::<()>((), |l| state = l) }
+            .map_err(|e| Error::err(format!("failed to set up the Lua interpreter: {e}")))?;
         let client = Clients::detached(ClientKind::Resp);
         let mut session = Session::new(client);
         session.deny_blocking = true;
@@ -217,6 +233,8 @@ impl Engine {
             runs: 0,
             loaded: Default::default(),
             libraries_version: u64::MAX,
+            state: RawState(state),
+            compiled: Default::default(),
         })
     }
 }
@@ -266,8 +284,13 @@ const LIBRARIES: &[&std::ffi::CStr] = &[
     c"cmsgpack",
 ];
 
-/// The registry field of Redis's error handler.
-const ERROR_HANDLER_FIELD: &std::ffi::CStr = c"__memorabilia_error_handler";
+/// The registry key of Redis's error handler: the address of this static, as a light
+/// userdata (looked up per call, so no string to intern).
+static ERROR_HANDLER_KEY: u8 = 0;
+
+unsafe fn push_error_handler_key(l: *mut lua_State) {
+    unsafe { ffi::lua_pushlightuserdata(l, &ERROR_HANDLER_KEY as *const u8 as *mut c_void) };
+}
 /// The registry field of the environment scripts run in: a read-only view of the globals.
 const SCRIPT_ENV: &std::ffi::CStr = c"__memorabilia_env";
 /// The registry field of the table of protected tables (what `rawset` refuses).
@@ -326,8 +349,10 @@ unsafe fn install(l: *mut lua_State, kind: Kind) {
         }
         // The handler in the registry for the server; EVAL scripts also see it as a
         // global, as in Redis, and functions do not.
+        push_error_handler_key(l);
         ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
-        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, ERROR_HANDLER_FIELD.as_ptr());
+        ffi::lua_rawset(l, ffi::LUA_REGISTRYINDEX);
+        lua_api::register_protected_runners(l);
         if kind == Kind::Function {
             ffi::lua_pushnil(l);
             ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
@@ -501,27 +526,18 @@ pub fn check_library(
     super::loader::load(&engine, body)
 }
 
-/// The registry name of a compiled script.
-fn function_name(sha: &[u8; 40]) -> CString {
-    let mut name = Vec::with_capacity(42);
-    name.extend_from_slice(b"f_");
-    name.extend_from_slice(sha);
-    CString::new(name).expect("hex digits")
-}
-
-/// Compiles `script` into the interpreter unless it is there; leaves the function on the
-/// stack.
+/// Compiles `script` into the interpreter unless `compiled` has it; leaves the function on
+/// the stack.
 unsafe fn push_compiled(
     l: *mut lua_State,
+    compiled: &mut Compiled,
     script: &EvalScript,
 ) -> std::result::Result<(), Vec<u8>> {
-    let name = function_name(&script.sha);
     unsafe {
-        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, name.as_ptr());
-        if ffi::lua_isnil(l, -1) == 0 {
+        if let Some(&reference) = compiled.get(&script.sha) {
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, reference as ffi::lua_Integer);
             return Ok(());
         }
-        ffi::lua_pop(l, 1);
         let code = &script.body[script.shebang_len..];
         if ffi::luaL_loadbuffer(
             l,
@@ -537,7 +553,8 @@ unsafe fn push_compiled(
         ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, SCRIPT_ENV.as_ptr());
         ffi::lua_setfenv(l, -2);
         ffi::lua_pushvalue(l, -1);
-        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, name.as_ptr());
+        let reference = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+        compiled.insert(script.sha, reference);
     }
     Ok(())
 }
@@ -566,10 +583,11 @@ pub fn load(server: &ServerState, body: Bytes) -> Result<std::sync::Arc<EvalScri
     };
     with_engine(server, Kind::Eval, |engine| {
         let mut outcome = Ok(());
+        let compiled = &mut engine.compiled;
         // Safety: raw API calls on the state mlua hands over, stack balanced by exec_raw.
         let raw = unsafe {
             engine.lua.exec_raw::<()>((), |l| {
-                outcome = push_compiled(l, &candidate);
+                outcome = push_compiled(l, compiled, &candidate);
             })
         };
         raw.map_err(|e| Error::err(e.to_string()))?;
@@ -598,12 +616,12 @@ pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> 
     }
     let may_write = script.flags.may_write(invocation.read_only);
     let sha = std::str::from_utf8(&script.sha).unwrap_or_default();
-    run_in(ctx, Kind::Eval, may_write, sha, |l| unsafe {
-        push_compiled(l, script).map_err(|m| compile_error(&m))?;
+    run_in(ctx, Kind::Eval, may_write, sha, |l, compiled| unsafe {
+        push_compiled(l, compiled, script).map_err(|m| compile_error(&m))?;
         // On EVAL, KEYS and ARGV are globals (set raw: the globals refuse writes from
         // scripts, not from the server).
-        for (name, items) in [(c"KEYS", invocation.keys), (c"ARGV", invocation.args)] {
-            push_arguments(l, items, sha)?;
+        push_arguments(l, &[invocation.keys, invocation.args], sha)?;
+        for name in [c"ARGV", c"KEYS"] {
             ffi::lua_pushstring(l, name.as_ptr());
             ffi::lua_insert(l, -2);
             ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
@@ -639,26 +657,29 @@ pub fn run_function(
         Kind::Function,
         flags.may_write(read_only),
         &name,
-        |l| unsafe {
+        |l, _| unsafe {
             ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, field.as_ptr());
             if ffi::lua_isfunction(l, -1) == 0 {
                 return Err(Error::err("Function not found"));
             }
-            push_arguments(l, keys, &name)?;
-            push_arguments(l, args, &name)?;
+            push_arguments(l, &[keys, args], &name)?;
             Ok(2)
         },
     )
 }
 
-unsafe fn push_arguments(l: *mut lua_State, items: &[Bytes], name: &str) -> Result<()> {
-    unsafe { lua_api::push_strings_protected(l, items) }.map_err(|message| {
+/// Pushes one table per list (KEYS, ARGV).
+unsafe fn push_arguments(l: *mut lua_State, lists: &[&[Bytes]], name: &str) -> Result<()> {
+    unsafe { lua_api::push_strings_protected(l, lists) }.map_err(|message| {
         Error::err(format!(
             "Error running script {name}, {}",
             String::from_utf8_lossy(&message)
         ))
     })
 }
+
+/// The registry reference of each script compiled in an interpreter.
+type Compiled = std::collections::HashMap<super::Sha, c_int>;
 
 /// Runs a script in this thread's interpreter of `kind`: `push` pushes the function to
 /// call and its arguments (returning how many), then it runs under the count hook with
@@ -668,7 +689,7 @@ fn run_in(
     kind: Kind,
     may_write: bool,
     name: &str,
-    push: impl FnOnce(*mut lua_State) -> Result<c_int>,
+    push: impl FnOnce(*mut lua_State, &mut Compiled) -> Result<c_int>,
 ) -> Result<Reply> {
     let server = ctx.server;
     let txn = ctx.txn();
@@ -692,13 +713,18 @@ fn run_in(
         server.scripts.started(caller_id, script_kind);
         let mut outcome: Result<Reply> = Ok(Reply::Null);
         let lua = &engine.lua;
+        let compiled = &mut engine.compiled;
         let raw = {
             let run_ptr = &mut run as *mut Run<'_> as *mut c_void;
-            // Safety: raw API on mlua's state; `run` outlives the call, and CURRENT is
-            // cleared before it ends.
+            let mut push = Some(push);
+            // Safety: raw API on the engine's state, held exclusively; `run` outlives the
+            // call, and CURRENT is cleared before it ends.
             unsafe {
-                lua.exec_raw::<()>((), |l| {
-                    outcome = call_protected(l, lua, run_ptr, name, push);
+                lua_api::protected_call(engine.state.0, &mut |l| {
+                    if let Some(push) = push.take() {
+                        outcome =
+                            call_protected(l, lua, run_ptr, name, |l| push(l, &mut *compiled));
+                    }
                 })
             }
         };
@@ -708,7 +734,12 @@ fn run_in(
         if engine.runs % GC_PERIOD == 0 {
             let _ = engine.lua.gc_step();
         }
-        raw.map_err(|e| Error::err(format!("Error running script {name}, {e}")))?;
+        raw.map_err(|message| {
+            Error::err(format!(
+                "Error running script {name}, {}",
+                String::from_utf8_lossy(&message)
+            ))
+        })?;
         outcome
     })
 }
@@ -721,7 +752,8 @@ unsafe fn call_protected(
     push: impl FnOnce(*mut lua_State) -> Result<c_int>,
 ) -> Result<Reply> {
     unsafe {
-        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, ERROR_HANDLER_FIELD.as_ptr());
+        push_error_handler_key(l);
+        ffi::lua_rawget(l, ffi::LUA_REGISTRYINDEX);
         let handler = ffi::lua_gettop(l);
         let nargs = push(l)?;
         CURRENT.with(|c| c.set(run));

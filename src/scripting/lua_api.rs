@@ -602,12 +602,25 @@ pub(super) unsafe fn push_reply_protected(
     reply: &Reply,
     resp3: bool,
 ) -> Result<(), Vec<u8>> {
+    // What allocates nothing needs no protection (most replies to writes).
+    match reply {
+        Reply::Integer(n) => {
+            unsafe { ffi::lua_pushnumber(l, *n as f64) };
+            return Ok(());
+        }
+        Reply::Null | Reply::NullArray => {
+            unsafe { push_null(l, resp3) };
+            return Ok(());
+        }
+        _ => {}
+    }
     let mut request = PushRequest { reply, resp3 };
     unsafe {
         protected_push(
             l,
             push_reply_in_lua,
             &mut request as *mut PushRequest as *mut c_void,
+            1,
         )
     }
 }
@@ -617,8 +630,18 @@ unsafe extern "C-unwind" fn push_reply_in_lua(l: *mut lua_State) -> c_int {
         let request = &*(ffi::lua_touserdata(l, 1) as *const PushRequest);
         ffi::lua_pop(l, 1);
         push_reply(l, request.reply, request.resp3);
-        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, PUSHED.as_ptr());
-        0
+        1
+    }
+}
+
+/// A null reply as a script sees it: `false` under RESP2, `nil` under RESP3.
+unsafe fn push_null(l: *mut lua_State, resp3: bool) {
+    unsafe {
+        if resp3 {
+            ffi::lua_pushnil(l)
+        } else {
+            ffi::lua_pushboolean(l, 0)
+        }
     }
 }
 
@@ -641,13 +664,7 @@ unsafe fn push_reply(l: *mut lua_State, reply: &Reply, resp3: bool) {
             }
             Reply::Integer(n) => ffi::lua_pushnumber(l, *n as f64),
             Reply::Bulk(bytes) => push_bytes(l, bytes),
-            Reply::Null | Reply::NullArray => {
-                if resp3 {
-                    ffi::lua_pushnil(l)
-                } else {
-                    ffi::lua_pushboolean(l, 0)
-                }
-            }
+            Reply::Null | Reply::NullArray => push_null(l, resp3),
             Reply::Array(items) | Reply::Push(items) | Reply::Sequence(items) => {
                 push_array(l, items, resp3)
             }
@@ -978,55 +995,107 @@ pub(super) unsafe fn error_info(l: *mut lua_State) -> ErrorInfo {
     }
 }
 
-/// Pushes `items` as a Lua array, in a protected call (KEYS and ARGV may be large).
+/// Pushes one Lua array per list of `lists` (KEYS and ARGV), in one protected call (they
+/// may be large).
 pub(super) unsafe fn push_strings_protected(
     l: *mut lua_State,
-    items: &[Bytes],
+    lists: &[&[Bytes]],
 ) -> Result<(), Vec<u8>> {
-    let mut items = items;
+    let mut lists = lists;
     unsafe {
         protected_push(
             l,
             push_strings_in_lua,
-            &mut items as *mut &[Bytes] as *mut c_void,
+            &mut lists as *mut &[&[Bytes]] as *mut c_void,
+            lists.len() as c_int,
         )
     }
 }
 
 unsafe extern "C-unwind" fn push_strings_in_lua(l: *mut lua_State) -> c_int {
     unsafe {
-        let items = *(ffi::lua_touserdata(l, 1) as *const &[Bytes]);
+        let lists = *(ffi::lua_touserdata(l, 1) as *const &[&[Bytes]]);
         ffi::lua_pop(l, 1);
-        ffi::lua_createtable(l, items.len() as c_int, 0);
-        for (i, item) in items.iter().enumerate() {
-            push_bytes(l, item);
-            ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
+        ffi::luaL_checkstack(l, lists.len() as c_int + 2, c"too many lists".as_ptr());
+        for items in lists {
+            ffi::lua_createtable(l, items.len() as c_int, 0);
+            for (i, item) in items.iter().enumerate() {
+                push_bytes(l, item);
+                ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
+            }
         }
-        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, PUSHED.as_ptr());
-        0
+        lists.len() as c_int
     }
 }
 
-/// The registry field a protected push leaves its value in.
-const PUSHED: &CStr = c"__memorabilia_pushed";
-
-/// Runs `push` (which leaves one value in the registry's [`PUSHED`]) in protected mode
-/// (`lua_cpcall`, which allocates nothing outside its protection), then pushes that
-/// value. A failure, such as the Lua memory limit, returns the error's message.
-unsafe fn protected_push(
+/// Runs `body` in protected mode on `l` (the stack is as it was afterwards): an error
+/// raised in it returns its message instead of unwinding through Rust frames. `body`
+/// must not panic, and may be cut short by an error, so it should own nothing to drop.
+pub(super) unsafe fn protected_call(
     l: *mut lua_State,
-    push: ffi::lua_CFunction,
-    data: *mut c_void,
+    body: &mut dyn FnMut(*mut lua_State),
 ) -> Result<(), Vec<u8>> {
+    let mut body = body;
     unsafe {
-        if ffi::lua_cpcall(l, push, data) != 0 {
+        ffi::lua_pushlightuserdata(l, run_body_in_lua as *mut c_void);
+        ffi::lua_rawget(l, ffi::LUA_REGISTRYINDEX);
+        ffi::lua_pushlightuserdata(
+            l,
+            &mut body as *mut &mut dyn FnMut(*mut lua_State) as *mut c_void,
+        );
+        if ffi::lua_pcall(l, 1, 0, 0) != 0 {
             let message = string_at(l, -1).unwrap_or(b"not enough memory").to_vec();
             ffi::lua_pop(l, 1);
             return Err(message);
         }
-        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, PUSHED.as_ptr());
-        ffi::lua_pushnil(l);
-        ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, PUSHED.as_ptr());
+    }
+    Ok(())
+}
+
+unsafe extern "C-unwind" fn run_body_in_lua(l: *mut lua_State) -> c_int {
+    unsafe {
+        let body = &mut *(ffi::lua_touserdata(l, 1) as *mut &mut dyn FnMut(*mut lua_State));
+        ffi::lua_pop(l, 1);
+        body(l);
+        0
+    }
+}
+
+/// The C functions [`protected_push`] and [`protected_call`] run: each is stored in the
+/// registry under its own address (a light userdata key: no string to intern per call, no
+/// closure to allocate).
+const PROTECTED_RUNNERS: [ffi::lua_CFunction; 3] =
+    [push_reply_in_lua, push_strings_in_lua, run_body_in_lua];
+
+/// Stores [`PROTECTED_RUNNERS`] in a fresh state's registry.
+pub(super) unsafe fn register_protected_runners(l: *mut lua_State) {
+    for pusher in PROTECTED_RUNNERS {
+        unsafe {
+            ffi::lua_pushlightuserdata(l, pusher as *mut c_void);
+            ffi::lua_pushcfunction(l, pusher);
+            ffi::lua_rawset(l, ffi::LUA_REGISTRYINDEX);
+        }
+    }
+}
+
+/// Runs `push` (one of [`PROTECTED_RUNNERS`], given `data` as a light userdata, returning `results`
+/// values) in protected mode, leaving its values on the stack. A failure, such as the Lua
+/// memory limit, returns the error's message instead of unwinding through Rust frames.
+unsafe fn protected_push(
+    l: *mut lua_State,
+    push: ffi::lua_CFunction,
+    data: *mut c_void,
+    results: c_int,
+) -> Result<(), Vec<u8>> {
+    unsafe {
+        ffi::lua_pushlightuserdata(l, push as *mut c_void);
+        ffi::lua_rawget(l, ffi::LUA_REGISTRYINDEX);
+        ffi::lua_pushlightuserdata(l, data);
+        if ffi::lua_pcall(l, 1, results, 0) != 0 {
+            let message = string_at(l, -1).unwrap_or(b"not enough memory").to_vec();
+            ffi::lua_pop(l, 1);
+            return Err(message);
+        }
     }
     Ok(())
 }
