@@ -228,7 +228,35 @@ fn bench_commands(c: &mut Criterion) {
             })
             .collect()
     };
+    // EVALSHA of a one-call script: the scripting layer's cost per call on top of INCR.
+    let script = Bytes::from_static(b"return redis.call('INCR', KEYS[1])");
+    let sha = match execute(
+        &server,
+        &mut session,
+        &[
+            Bytes::from_static(b"SCRIPT"),
+            Bytes::from_static(b"LOAD"),
+            script,
+        ],
+    ) {
+        Reply::Bulk(sha) => sha,
+        other => panic!("SCRIPT LOAD replied {other:?}"),
+    };
+    let evalsha: Vec<Vec<Bytes>> = key_numbers(1024)
+        .into_iter()
+        .map(|n| {
+            let mut counter = b"ctr:".to_vec();
+            counter.extend_from_slice(&key(n));
+            vec![
+                Bytes::from_static(b"EVALSHA"),
+                sha.clone(),
+                Bytes::from_static(b"1"),
+                Bytes::from(counter),
+            ]
+        })
+        .collect();
     for (id, argvs) in [
+        ("evalsha_incr", evalsha),
         ("get", argvs(b"GET", false)),
         ("set", argvs(b"SET", true)),
         (

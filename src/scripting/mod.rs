@@ -371,13 +371,13 @@ impl Scripts {
     }
 
     /// Marks the start of a script run by `client` (its turn already taken).
-    pub fn started(&self, client: u64, kind: ScriptKind) {
+    pub fn started(&self, client: u64, kind: ScriptKind, at: Instant) {
         let (name, command) = self.described.lock().take().unwrap_or_default();
         *self.running.lock() = Some(RunningScript {
             kind,
             name,
             command,
-            started: Instant::now(),
+            started: at,
         });
         self.kill.store(false, Ordering::SeqCst);
         self.running_wrote.store(false, Ordering::SeqCst);
