@@ -134,6 +134,7 @@ impl Store {
     /// [`Store::lock_at`] that gives up, holding nothing, when `give_up` says so while it
     /// waits for a contended lock (a command waiting for a long script's keys answers
     /// `BUSY` instead of holding its thread).
+    #[inline]
     pub fn lock_unless(
         &self,
         mut plan: LockPlan,
