@@ -292,6 +292,17 @@ ERRORS = [
         "return rawget(_G, 'x')", "string.x = 1", "redis.call = nil", "redis.x = 1",
         "math.pi = 3", "local t = {} ; t.x = 1; return t.x", "local x = 1; x = 2; return x",
         "KEYS[1] = 'z'; return KEYS[1]"),
+    # Redis's Lua loads source text only: bytecode fails to parse, by every way in.
+    *one("return loadstring(string.dump(function() return 1 end))()",
+        "local f, e = loadstring(string.dump(function() return 1 end)) return e",
+        "local s = string.dump(function() return 1 end) local d = false "
+        "local f, e = load(function() if d then return nil end d = true return s end) "
+        "return tostring(e)",
+        "local i = 0 local f = load(function() i = i + 1 if i == 1 then return 'return ' "
+        "elseif i == 2 then return '42' end end) return f()",
+        "return {pcall(load, function() return {} end)}",
+        "local f, e = loadstring('x x') return e", "return loadstring('return 5')()",
+        "\x1bLua"),
     # Missing and present standard library entries.
     *one("return type(os)", "return type(io)", "return type(print)", "return type(require)",
         "return type(dofile)", "return type(loadfile)", "return type(module)",

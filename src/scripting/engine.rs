@@ -338,6 +338,10 @@ unsafe fn install(l: *mut lua_State, kind: Kind) {
         // Redis's pcall, and its math.random.
         ffi::lua_pushcfunction(l, lua_api::lua_pcall_compat);
         ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pcall".as_ptr());
+        ffi::lua_pushcfunction(l, lua_api::loadstring_text);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"loadstring".as_ptr());
+        ffi::lua_pushcfunction(l, lua_api::load_reader_text);
+        ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"load".as_ptr());
         ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"math".as_ptr());
         set_function(l, c"random", lua_api::math_random);
         set_function(l, c"randomseed", lua_api::math_randomseed);
@@ -578,13 +582,7 @@ unsafe fn push_compiled(
             return Ok(());
         }
         let code = &script.body[script.shebang_len..];
-        if ffi::luaL_loadbuffer(
-            l,
-            code.as_ptr() as *const _,
-            code.len(),
-            c"@user_script".as_ptr(),
-        ) != 0
-        {
+        if lua_api::load_text(l, code, c"@user_script".as_ptr()) != 0 {
             let message = lua_api::string_at(l, -1).unwrap_or_default().to_vec();
             ffi::lua_pop(l, 1);
             return Err(message);

@@ -67,13 +67,7 @@ pub fn load(engine: &Engine, body: &[u8]) -> Result<Vec<FunctionInfo>, Error> {
 
 unsafe fn run_library(l: *mut lua_State, body: &[u8]) -> Result<(), Error> {
     unsafe {
-        if ffi::luaL_loadbuffer(
-            l,
-            body.as_ptr() as *const _,
-            body.len(),
-            c"@user_function".as_ptr(),
-        ) != 0
-        {
+        if super::lua_api::load_text(l, body, c"@user_function".as_ptr()) != 0 {
             let message = String::from_utf8_lossy(string_at(l, -1).unwrap_or_default());
             let error = Error::err(format!("Error compiling function: {message}"));
             ffi::lua_pop(l, 1);

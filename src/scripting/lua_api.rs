@@ -1099,3 +1099,102 @@ unsafe fn protected_push(
     }
     Ok(())
 }
+
+/// `luaL_loadbuffer` as Redis's Lua loads code: always as source text. Redis's Lua never
+/// loads precompiled bytecode (which can break the VM's memory safety), so a chunk that
+/// starts with the bytecode signature fails to parse like any other bad text; a space put
+/// in front makes stock Lua parse it the same way (same lines, same message).
+pub(super) unsafe fn load_text(
+    l: *mut lua_State,
+    code: &[u8],
+    chunk_name: *const std::ffi::c_char,
+) -> c_int {
+    const BYTECODE_SIGNATURE: u8 = 0x1b;
+    unsafe {
+        if code.first() == Some(&BYTECODE_SIGNATURE) {
+            let mut text = Vec::with_capacity(code.len() + 1);
+            text.push(b' ');
+            text.extend_from_slice(code);
+            ffi::luaL_loadbuffer(l, text.as_ptr() as *const _, text.len(), chunk_name)
+        } else {
+            ffi::luaL_loadbuffer(l, code.as_ptr() as *const _, code.len(), chunk_name)
+        }
+    }
+}
+
+/// `loadstring(s [, chunkname])`, loading text only (see [`load_text`]): the function, or
+/// nil and the error.
+pub(super) unsafe extern "C-unwind" fn loadstring_text(l: *mut lua_State) -> c_int {
+    unsafe {
+        let mut len = 0;
+        let code = ffi::luaL_checklstring(l, 1, &mut len);
+        let chunk_name = ffi::luaL_optlstring(l, 2, code, std::ptr::null_mut());
+        let code = std::slice::from_raw_parts(code as *const u8, len);
+        if load_text(l, code, chunk_name) == 0 {
+            return 1;
+        }
+        ffi::lua_pushnil(l);
+        ffi::lua_insert(l, -2);
+        2
+    }
+}
+
+/// `load(func [, chunkname])`, loading text only (see [`load_text`]): the pieces `func`
+/// returns, up to nil or an empty string, loaded as one chunk.
+pub(super) unsafe extern "C-unwind" fn load_reader_text(l: *mut lua_State) -> c_int {
+    unsafe {
+        ffi::luaL_checktype(l, 1, ffi::LUA_TFUNCTION);
+        ffi::luaL_optlstring(l, 2, c"=(load)".as_ptr(), std::ptr::null_mut());
+        ffi::lua_settop(l, 2);
+        if ffi::lua_isnil(l, 2) != 0 {
+            ffi::lua_pushstring(l, c"=(load)".as_ptr());
+            ffi::lua_replace(l, 2);
+        }
+        // The pieces stay on the stack (nothing Rust-owned lives across the calls, which
+        // may raise), then one concatenation.
+        let mut pieces = 0;
+        loop {
+            ffi::luaL_checkstack(l, 2, c"too many pieces".as_ptr());
+            ffi::lua_pushvalue(l, 1);
+            // As in Lua's own `load`, what goes wrong while reading is returned, not raised.
+            if ffi::lua_pcall(l, 0, 1, 0) != 0 {
+                ffi::lua_pushnil(l);
+                ffi::lua_insert(l, -2);
+                return 2;
+            }
+            if ffi::lua_isnil(l, -1) != 0 {
+                ffi::lua_pop(l, 1);
+                break;
+            }
+            if ffi::lua_isstring(l, -1) == 0 {
+                ffi::lua_pushnil(l);
+                ffi::lua_pushstring(l, c"reader function must return a string".as_ptr());
+                return 2;
+            }
+            if ffi::lua_objlen(l, -1) == 0 {
+                ffi::lua_pop(l, 1);
+                break;
+            }
+            pieces += 1;
+            if pieces > 32 {
+                ffi::lua_concat(l, pieces);
+                pieces = 1;
+            }
+        }
+        if pieces == 0 {
+            ffi::lua_pushstring(l, c"".as_ptr());
+        } else {
+            ffi::lua_concat(l, pieces);
+        }
+        let code = string_at(l, -1).unwrap_or_default();
+        let (code_ptr, code_len) = (code.as_ptr(), code.len());
+        let chunk_name = ffi::lua_tolstring(l, 2, std::ptr::null_mut());
+        let code = std::slice::from_raw_parts(code_ptr, code_len);
+        if load_text(l, code, chunk_name) == 0 {
+            return 1;
+        }
+        ffi::lua_pushnil(l);
+        ffi::lua_insert(l, -2);
+        2
+    }
+}
