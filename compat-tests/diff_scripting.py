@@ -303,6 +303,18 @@ ERRORS = [
         "return {pcall(load, function() return {} end)}",
         "local f, e = loadstring('x x') return e", "return loadstring('return 5')()",
         "\x1bLua"),
+    # Metatables of the read-only tables.
+    *one("setmetatable(_G, {})", "local g = getmetatable(_G) g.__index = {}",
+        "return type(getmetatable(_G))", "return type(getmetatable(string))",
+        "setmetatable(string, {})", "return type(getmetatable(redis))",
+        "local t = setmetatable({}, {}) return 1", "return type(getmetatable(''))",
+        "local t = setmetatable({}, {__metatable = 'x'}) return getmetatable(t)",
+        "local t = setmetatable({}, {__metatable = 'x'}) setmetatable(t, {})",
+        "return setmetatable({}, 5)", "return setmetatable(5, {})",
+        "return type(getmetatable(_G).__index)",
+        "local m = getmetatable(_G) rawset(m, 'x', 1)",
+        "setmetatable(getmetatable(_G), {})", "return getmetatable(cjson)",
+        "return getmetatable()", "setmetatable(KEYS, {})", "return getmetatable(5)"),
     # Missing and present standard library entries.
     *one("return type(os)", "return type(io)", "return type(print)", "return type(require)",
         "return type(dofile)", "return type(loadfile)", "return type(module)",

@@ -865,3 +865,28 @@ def test_slow_script_below_the_threshold_makes_others_wait(new_raw):
     run_threads([run, wait_for_it], timeout=20)
     assert result["script"] == 1 and result["incr"] == 2
     assert result["waited"] >= 0.1
+
+
+def test_script_errors_in_errorstats_and_info_memory(r):
+    """An error a script returns counts like the command's own error (once: one a command
+    raised inside the script was counted already); INFO memory reports the cache."""
+    r.config_resetstat()
+    with pytest.raises(ResponseError, match="custom msg"):
+        r.eval("return redis.error_reply('MY_ERR_CODE custom msg')", 0)
+    with pytest.raises(ResponseError):
+        r.eval("return redis.pcall('nosuch')", 0)
+    r.set("{sc}k", "v")
+    with pytest.raises(ResponseError, match="not an integer"):
+        r.eval("return redis.pcall('incr', KEYS[1])", 1, "{sc}k")
+    errors = r.info("errorstats")
+    assert errors["errorstat_MY_ERR_CODE"]["count"] == 1
+    assert errors["errorstat_ERR"]["count"] == 2
+    assert r.info("commandstats")["cmdstat_eval"]["failed_calls"] == 3
+    r.script_flush()
+    r.script_load("return 1")
+    r.script_load("return 2")
+    memory = r.info("memory")
+    assert memory["number_of_cached_scripts"] == 2
+    assert memory["used_memory_vm_eval"] > 0
+    assert memory["used_memory_lua"] == memory["used_memory_vm_eval"]
+    assert "number_of_functions" in memory and "number_of_libraries" in memory

@@ -72,6 +72,9 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
         .map(|l| l.local_addr())
         .transpose()?;
     let state = ServerState::new(config);
+    if let Err(error) = crate::scripting::engine::prepare(&state) {
+        tracing::warn!("Lua interpreters not built at start-up: {error}");
+    }
     state
         .resp_port
         .store(resp_addr.port() as u64, Ordering::Relaxed);

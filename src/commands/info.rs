@@ -213,7 +213,7 @@ fn memory_section(server: &ServerState) -> Lines {
     } else {
         used as f64 * 100.0 / peak as f64
     };
-    vec![
+    let mut lines = vec![
         line("used_memory", used),
         line("used_memory_human", bytes_to_human(used)),
         line("used_memory_rss", used),
@@ -223,12 +223,48 @@ fn memory_section(server: &ServerState) -> Lines {
         line("used_memory_peak_perc", format!("{peak_perc:.2}%")),
         line("total_system_memory", total),
         line("total_system_memory_human", bytes_to_human(total)),
+    ];
+    lines.extend(scripting_memory_lines(server));
+    lines.extend([
         line("maxmemory", config.maxmemory),
         line("maxmemory_human", bytes_to_human(config.maxmemory)),
         line("maxmemory_policy", &config.maxmemory_policy),
         line("mem_fragmentation_ratio", "1.00"),
         line("mem_allocator", "libc"),
         line("lazyfree_pending_objects", 0),
+    ]);
+    lines
+}
+
+/// INFO memory's scripting fields, in Redis 7.0's order: the two interpreters' memory (as
+/// of their last periodic GC step) and what the cached scripts and libraries hold.
+fn scripting_memory_lines(server: &ServerState) -> Lines {
+    use crate::scripting::ScriptKind;
+    let eval_vm = server.scripts.vm_bytes(ScriptKind::Eval);
+    let functions_vm = server.scripts.vm_bytes(ScriptKind::Function);
+    let (cached, scripts_bytes) = server.scripts.cached_scripts();
+    let (functions, libraries, functions_bytes) = server.functions.read(|set| {
+        let code: usize = set.libraries.values().map(|l| l.code.len()).sum();
+        (set.functions.len(), set.libraries.len(), code)
+    });
+    let scripts_total = (scripts_bytes + functions_bytes) as u64;
+    vec![
+        line("used_memory_lua", eval_vm),
+        line("used_memory_vm_eval", eval_vm),
+        line("used_memory_lua_human", bytes_to_human(eval_vm)),
+        line("used_memory_scripts_eval", scripts_bytes),
+        line("number_of_cached_scripts", cached),
+        line("number_of_functions", functions),
+        line("number_of_libraries", libraries),
+        line("used_memory_vm_functions", functions_vm),
+        line("used_memory_vm_total", eval_vm + functions_vm),
+        line(
+            "used_memory_vm_total_human",
+            bytes_to_human(eval_vm + functions_vm),
+        ),
+        line("used_memory_functions", functions_bytes),
+        line("used_memory_scripts", scripts_total),
+        line("used_memory_scripts_human", bytes_to_human(scripts_total)),
     ]
 }
 

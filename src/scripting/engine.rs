@@ -458,6 +458,32 @@ unsafe fn install(l: *mut lua_State, kind: Kind) {
         ffi::lua_pushboolean(l, 0);
         ffi::lua_setfield(l, -2, c"__metatable".as_ptr());
         ffi::lua_setmetatable(l, ffi::LUA_GLOBALSINDEX);
+
+        // getmetatable and setmetatable as on Redis's read-only tables: the globals show
+        // their (read-only) metatable, a library none, and none can be given another.
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, PROTECTED.as_ptr());
+        let protected = ffi::lua_gettop(l);
+        ffi::lua_getmetatable(l, ffi::LUA_GLOBALSINDEX);
+        push_readonly_view(l, -1);
+        for index in [-1, -2] {
+            ffi::lua_pushvalue(l, index);
+            ffi::lua_pushboolean(l, 1);
+            ffi::lua_rawset(l, protected);
+        }
+        ffi::lua_setfield(
+            l,
+            ffi::LUA_REGISTRYINDEX,
+            lua_api::GLOBALS_METATABLE.as_ptr(),
+        );
+        ffi::lua_pop(l, 1);
+        ffi::lua_pushstring(l, c"setmetatable".as_ptr());
+        ffi::lua_pushvalue(l, protected);
+        ffi::lua_pushcclosure(l, lua_api::guarded_setmetatable, 1);
+        ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+        ffi::lua_pushstring(l, c"getmetatable".as_ptr());
+        ffi::lua_pushcfunction(l, lua_api::view_getmetatable);
+        ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+        ffi::lua_pop(l, 1);
     }
 }
 
@@ -519,7 +545,15 @@ fn with_engine<T>(
     let limit = server.scripts.memory_limit();
     if slot.as_ref().is_none_or(|e| e.generation != generation) {
         *slot = None;
-        *slot = Some(Engine::new(kind, generation, limit)?);
+        let engine = Engine::new(kind, generation, limit)?;
+        let script_kind = match kind {
+            Kind::Eval => ScriptKind::Eval,
+            Kind::Function => ScriptKind::Function,
+        };
+        server
+            .scripts
+            .note_vm_bytes(script_kind, engine.lua.used_memory());
+        *slot = Some(engine);
     }
     let engine = slot.as_mut().expect("just built");
     if engine.memory_limit != limit {
@@ -530,6 +564,13 @@ fn with_engine<T>(
         engine.sync_libraries(server);
     }
     f(engine)
+}
+
+/// Builds both interpreters ahead of the first script, as Redis does at start-up: the
+/// first EVAL or FCALL does not pay for it, and INFO memory shows them from the start.
+pub fn prepare(server: &ServerState) -> Result<()> {
+    with_engine(server, Kind::Eval, |_| Ok(()))?;
+    with_engine(server, Kind::Function, |_| Ok(()))
 }
 
 impl Engine {
@@ -769,6 +810,7 @@ fn run_in(
                         // protected, since a step may run finalizers.
                         ffi::lua_gc(l, ffi::LUA_GCSTEP, 0);
                         let in_use = ffi::lua_gc(l, ffi::LUA_GCCOUNT, 0).max(0) as usize * 1024;
+                        server.scripts.note_vm_bytes(script_kind, in_use);
                         let pause = gc_pause(in_use, memory_limit);
                         if pause != *gc_pause_set {
                             ffi::lua_gc(l, ffi::LUA_GCSETPAUSE, pause);
@@ -786,7 +828,12 @@ fn run_in(
                 String::from_utf8_lossy(&message)
             ))
         })?;
-        outcome
+        // An error the script returns is the command's error: counted in errorstats (unless
+        // it is one a command already counted) and in the command's failed calls.
+        match outcome? {
+            Reply::Error(error) => Err(error),
+            reply => Ok(reply),
+        }
     })
 }
 

@@ -526,6 +526,62 @@ pub(super) unsafe extern "C-unwind" fn guarded_rawset(l: *mut lua_State) -> c_in
     }
 }
 
+/// The registry field holding the read-only view of the globals' metatable.
+pub(super) const GLOBALS_METATABLE: &CStr = c"__memorabilia_globals_metatable";
+
+/// `setmetatable`, refusing the protected tables (the upvalue is their set) as Redis's
+/// read-only tables do, with no Lua position.
+pub(super) unsafe extern "C-unwind" fn guarded_setmetatable(l: *mut lua_State) -> c_int {
+    unsafe {
+        let kind = ffi::lua_type(l, 2);
+        ffi::luaL_checktype(l, 1, ffi::LUA_TTABLE);
+        if kind != ffi::LUA_TNIL && kind != ffi::LUA_TTABLE {
+            ffi::luaL_argerror(l, 2, c"nil or table expected".as_ptr());
+        }
+        ffi::lua_pushvalue(l, 1);
+        ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+        let protected = ffi::lua_toboolean(l, -1) != 0;
+        ffi::lua_pop(l, 1);
+        if protected {
+            ffi::lua_pushstring(l, c"Attempt to modify a readonly table".as_ptr());
+            ffi::lua_error(l);
+        }
+        if ffi::luaL_getmetafield(l, 1, c"__metatable".as_ptr()) != 0 {
+            ffi::luaL_error(l, c"cannot change a protected metatable".as_ptr());
+        }
+        ffi::lua_settop(l, 2);
+        ffi::lua_setmetatable(l, 1);
+        1
+    }
+}
+
+/// `getmetatable`, showing what Redis's read-only tables show: for the globals' view, a
+/// read-only view of their metatable; for a library's, none.
+pub(super) unsafe extern "C-unwind" fn view_getmetatable(l: *mut lua_State) -> c_int {
+    unsafe {
+        ffi::luaL_checkany(l, 1);
+        ffi::lua_settop(l, 1);
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, VIEWS.as_ptr());
+        ffi::lua_pushvalue(l, 1);
+        ffi::lua_rawget(l, -2);
+        if ffi::lua_istable(l, -1) != 0 {
+            if ffi::lua_rawequal(l, -1, ffi::LUA_GLOBALSINDEX) != 0 {
+                ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, GLOBALS_METATABLE.as_ptr());
+            } else {
+                ffi::lua_pushnil(l);
+            }
+            return 1;
+        }
+        ffi::lua_settop(l, 1);
+        if ffi::lua_getmetatable(l, 1) == 0 {
+            ffi::lua_pushnil(l);
+            return 1;
+        }
+        ffi::luaL_getmetafield(l, 1, c"__metatable".as_ptr());
+        1
+    }
+}
+
 /// The registry field mapping each read-only view to the table it shows.
 pub(super) const VIEWS: &CStr = c"__memorabilia_views";
 

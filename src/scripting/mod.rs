@@ -205,8 +205,8 @@ pub struct EvalScript {
 /// Which kind of script is running: what `BUSY` tells other clients to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScriptKind {
-    Eval,
-    Function,
+    Eval = 0,
+    Function = 1,
 }
 
 const BUSY_EVAL: &str =
@@ -252,6 +252,9 @@ pub struct Scripts {
     memory_limit: AtomicU64,
     /// Redis's process-wide `math.random` generator.
     pub rand: Mutex<Rand48>,
+    /// Bytes the EVAL and the function interpreter last reported in use (INFO memory),
+    /// refreshed when one is built and at its periodic GC step.
+    vm_bytes: [AtomicU64; 2],
 }
 
 impl Scripts {
@@ -273,7 +276,28 @@ impl Scripts {
             busy_threshold_ms: AtomicU64::new(busy_threshold_ms),
             memory_limit: AtomicU64::new(memory_limit),
             rand: Mutex::new(Rand48::new()),
+            vm_bytes: [AtomicU64::new(0), AtomicU64::new(0)],
         }
+    }
+
+    /// Records what the interpreter of `kind` has in use.
+    pub(crate) fn note_vm_bytes(&self, kind: ScriptKind, bytes: usize) {
+        self.vm_bytes[kind as usize].store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// What the interpreter of `kind` last had in use (0 before it was first built).
+    pub fn vm_bytes(&self, kind: ScriptKind) -> u64 {
+        self.vm_bytes[kind as usize].load(Ordering::Relaxed)
+    }
+
+    /// The cached EVAL scripts: how many, and the bytes of their bodies and hashes.
+    pub fn cached_scripts(&self) -> (usize, usize) {
+        let cache = self.cache.read();
+        let bytes = cache
+            .values()
+            .map(|script| script.body.len() + script.sha.len())
+            .sum();
+        (cache.len(), bytes)
     }
 
     /// Applies `busy-reply-threshold` and `lua-memory-limit`.
