@@ -504,22 +504,28 @@ pub(super) unsafe extern "C-unwind" fn readonly_table(l: *mut lua_State) -> c_in
     unsafe { raise(l, c"Attempt to modify a readonly table") }
 }
 
+/// Raises Redis's read-only error if the first argument is one of the protected tables
+/// (their set is the calling closure's upvalue). Redis's VM raises it with no Lua position.
+unsafe fn refuse_protected_argument(l: *mut lua_State) {
+    unsafe {
+        ffi::lua_pushvalue(l, 1);
+        ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+        let protected = ffi::lua_toboolean(l, -1) != 0;
+        ffi::lua_pop(l, 1);
+        if protected {
+            ffi::lua_pushstring(l, c"Attempt to modify a readonly table".as_ptr());
+            ffi::lua_error(l);
+        }
+    }
+}
+
 /// `rawset`, refusing the protected tables, which `__newindex` cannot guard from it.
 pub(super) unsafe extern "C-unwind" fn guarded_rawset(l: *mut lua_State) -> c_int {
     unsafe {
         ffi::luaL_checktype(l, 1, ffi::LUA_TTABLE);
         ffi::luaL_checkany(l, 2);
         ffi::luaL_checkany(l, 3);
-        // The registry's set of protected tables is this closure's upvalue.
-        ffi::lua_pushvalue(l, 1);
-        ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
-        let protected = ffi::lua_toboolean(l, -1) != 0;
-        ffi::lua_pop(l, 1);
-        if protected {
-            // Raised by the VM in Redis, with no Lua position.
-            ffi::lua_pushstring(l, c"Attempt to modify a readonly table".as_ptr());
-            ffi::lua_error(l);
-        }
+        refuse_protected_argument(l);
         ffi::lua_settop(l, 3);
         ffi::lua_rawset(l, 1);
         1
@@ -529,8 +535,7 @@ pub(super) unsafe extern "C-unwind" fn guarded_rawset(l: *mut lua_State) -> c_in
 /// The registry field holding the read-only view of the globals' metatable.
 pub(super) const GLOBALS_METATABLE: &CStr = c"__memorabilia_globals_metatable";
 
-/// `setmetatable`, refusing the protected tables (the upvalue is their set) as Redis's
-/// read-only tables do, with no Lua position.
+/// `setmetatable`, refusing the protected tables as Redis's read-only tables do.
 pub(super) unsafe extern "C-unwind" fn guarded_setmetatable(l: *mut lua_State) -> c_int {
     unsafe {
         let kind = ffi::lua_type(l, 2);
@@ -538,14 +543,7 @@ pub(super) unsafe extern "C-unwind" fn guarded_setmetatable(l: *mut lua_State) -
         if kind != ffi::LUA_TNIL && kind != ffi::LUA_TTABLE {
             ffi::luaL_argerror(l, 2, c"nil or table expected".as_ptr());
         }
-        ffi::lua_pushvalue(l, 1);
-        ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
-        let protected = ffi::lua_toboolean(l, -1) != 0;
-        ffi::lua_pop(l, 1);
-        if protected {
-            ffi::lua_pushstring(l, c"Attempt to modify a readonly table".as_ptr());
-            ffi::lua_error(l);
-        }
+        refuse_protected_argument(l);
         if ffi::luaL_getmetafield(l, 1, c"__metatable".as_ptr()) != 0 {
             ffi::luaL_error(l, c"cannot change a protected metatable".as_ptr());
         }
