@@ -36,9 +36,27 @@ pub struct Config {
     pub hz: u64,
     /// TCP keepalive period in seconds; 0 off (`tcp-keepalive`).
     pub tcp_keepalive: u64,
-    /// RDB snapshot points. Memorabilia has no persistence: only "" is accepted.
+    /// RDB save points, `seconds changes` pairs separated by spaces; "" for none (`save`).
     pub save: String,
-    /// Append-only file. Memorabilia has no persistence: only "no" is accepted.
+    /// Directory of the RDB file (`dir`). Unlike Redis, the process does not `chdir` there:
+    /// several servers may share one process (tests), so paths are joined instead.
+    pub dir: String,
+    /// RDB file name inside `dir` (`dbfilename`).
+    pub dbfilename: String,
+    /// LZF-compress long strings in RDB files (`rdbcompression`).
+    pub rdbcompression: bool,
+    /// Seal RDB files with a CRC-64 and check it on load (`rdbchecksum`).
+    pub rdbchecksum: bool,
+    /// Refuse writes with `MISCONF` while the last BGSAVE failed
+    /// (`stop-writes-on-bgsave-error`).
+    pub stop_writes_on_bgsave_error: bool,
+    /// How much RESTORE payloads are checked (`sanitize-dump-payload`): accepted for
+    /// compatibility; payloads are always checked whole, which is what `yes` asks.
+    pub sanitize_dump_payload: String,
+    /// Whether `CONFIG SET` may change protected parameters ([`PROTECTED`]): `no`, `yes`,
+    /// or `local` (only from a loopback client), as Redis's `enable-protected-configs`.
+    pub enable_protected_configs: String,
+    /// Append-only file. Not yet implemented: only "no" is accepted.
     pub appendonly: bool,
     /// Memory limit in bytes, reported only; 0 means none (`maxmemory`).
     pub maxmemory: u64,
@@ -192,7 +210,14 @@ impl Default for Config {
             timeout: 0,
             hz: 10,
             tcp_keepalive: 300,
-            save: String::new(),
+            save: "3600 1 300 100 60 10000".into(),
+            dir: ".".into(),
+            dbfilename: "dump.rdb".into(),
+            rdbcompression: true,
+            rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
+            sanitize_dump_payload: "no".into(),
+            enable_protected_configs: "no".into(),
             appendonly: false,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
@@ -253,6 +278,22 @@ impl ParsedValue {
     }
 }
 
+const YES_NO: &[&str] = &["yes", "no"];
+
+/// Parameters `CONFIG SET` changes only as `enable-protected-configs` allows (Redis's
+/// `PROTECTED_CONFIG`: where files are written).
+pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
+
+impl Config {
+    /// Whether a client at `addr` may `CONFIG SET` a protected parameter.
+    pub fn allows_protected(&self, addr: &str) -> bool {
+        match self.enable_protected_configs.as_str() {
+            "yes" => true,
+            "local" => addr.starts_with("127.") || addr.starts_with("[::1]"),
+            _ => false,
+        }
+    }
+}
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
 const POLICIES: &[&str] = &[
     "volatile-lru",
@@ -372,9 +413,78 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "save",
         mutable: true,
-        kind: Kind::Enum(&[""]),
+        kind: Kind::Custom(|c, v| {
+            c.save = parse_save_points(v)?;
+            Ok(())
+        }),
         get: |c| c.save.clone(),
-        set: |c, v| c.save = v.text(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "dir",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            if !Path::new(v).is_dir() {
+                return Err("No such file or directory".into());
+            }
+            c.dir = v.to_string();
+            Ok(())
+        }),
+        // Redis prints its working directory, absolute.
+        get: |c| {
+            std::fs::canonicalize(&c.dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| c.dir.clone())
+        },
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "dbfilename",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            if v.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            c.dbfilename = v.to_string();
+            Ok(())
+        }),
+        get: |c| c.dbfilename.clone(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "rdbcompression",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.rdbcompression),
+        set: |c, v| c.rdbcompression = v.text() == "yes",
+    },
+    Param {
+        name: "rdbchecksum",
+        mutable: false,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.rdbchecksum),
+        set: |c, v| c.rdbchecksum = v.text() == "yes",
+    },
+    Param {
+        name: "stop-writes-on-bgsave-error",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.stop_writes_on_bgsave_error),
+        set: |c, v| c.stop_writes_on_bgsave_error = v.text() == "yes",
+    },
+    Param {
+        name: "enable-protected-configs",
+        mutable: false,
+        kind: Kind::Enum(&["no", "yes", "local"]),
+        get: |c| c.enable_protected_configs.clone(),
+        set: |c, v| c.enable_protected_configs = v.text(),
+    },
+    Param {
+        name: "sanitize-dump-payload",
+        mutable: true,
+        kind: Kind::Enum(&["no", "yes", "clients"]),
+        get: |c| c.sanitize_dump_payload.clone(),
+        set: |c, v| c.sanitize_dump_payload = v.text(),
     },
     Param {
         name: "appendonly",
@@ -450,6 +560,33 @@ fn yes_no(b: bool) -> String {
     if b { "yes".into() } else { "no".into() }
 }
 
+/// Checks and normalizes `save` points: pairs of non-negative integers (`3600 1 300 100`),
+/// or "" for none; Redis's error text otherwise.
+fn parse_save_points(value: &str) -> Result<String, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if !words.len().is_multiple_of(2) {
+        return Err("Invalid save parameters".into());
+    }
+    for word in &words {
+        if word.parse::<u64>().is_err() {
+            return Err("Invalid save parameters".into());
+        }
+    }
+    Ok(words.join(" "))
+}
+
+impl Config {
+    /// The save points as (seconds, changes) pairs.
+    pub fn save_points(&self) -> Vec<(u64, u64)> {
+        let numbers: Vec<u64> = self
+            .save
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        numbers.chunks_exact(2).map(|p| (p[0], p[1])).collect()
+    }
+}
+
 /// Looks a parameter up by name, case-insensitively.
 pub fn param(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
@@ -510,8 +647,8 @@ impl Param {
                 let lower = value.to_ascii_lowercase();
                 match allowed.iter().find(|a| **a == lower) {
                     Some(a) => ParsedValue::Text((*a).to_string()),
-                    None if self.name == "save" || self.name == "appendonly" => {
-                        return Err("Memorabilia keeps no persistence".into());
+                    None if self.name == "appendonly" => {
+                        return Err("the append-only file is not implemented yet".into());
                     }
                     None => {
                         return Err("argument(s) must be one of the following: ".to_string()
@@ -539,6 +676,7 @@ impl Config {
     pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let mut saw_save = false;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -551,7 +689,16 @@ impl Config {
                 .map(|w| String::from_utf8_lossy(w).into_owned())
                 .collect();
             let (name, values) = words.split_first().expect("non-empty line has a word");
-            self.apply(name, &values.join(" "))
+            let mut value = values.join(" ");
+            // Save lines add up (`save 900 1` then `save 300 10`); the first replaces the
+            // default, and `save ""` clears.
+            if name.eq_ignore_ascii_case("save") {
+                if saw_save && !value.is_empty() {
+                    value = format!("{} {value}", self.save);
+                }
+                saw_save = true;
+            }
+            self.apply(name, &value)
                 .map_err(|e| format!("line {}: {e}", n + 1))?;
         }
         self.config_file = Some(path.display().to_string());

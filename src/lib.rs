@@ -12,6 +12,8 @@
 //! - [`blocking`]: clients blocked on keys (BLPOP, BLMOVE, ...) and their serving.
 //! - [`watch`]: keys clients `WATCH`, and whose `EXEC` must fail.
 //! - [`pubsub`]: channel and pattern subscriptions, and delivery into clients' outboxes.
+//! - [`persist`]: durability in Redis's formats: RDB snapshots (consistent while clients
+//!   write), loading them, DUMP / RESTORE payloads.
 //! - [`scripting`]: Lua scripts (`EVAL`): the script cache, one interpreter per thread,
 //!   Redis's `redis.*` API and sandbox, one script at a time.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
@@ -28,6 +30,7 @@ pub mod feed;
 pub mod grpc;
 pub mod monitor;
 pub mod notify;
+pub mod persist;
 pub mod pubsub;
 pub mod resp;
 pub mod scripting;

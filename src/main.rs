@@ -29,6 +29,16 @@ struct Cli {
     /// Log level: debug, verbose, notice, warning or nothing [default: notice]
     #[arg(long)]
     loglevel: Option<String>,
+    /// Directory of the RDB file [default: the working directory]
+    #[arg(long)]
+    dir: Option<String>,
+    /// RDB file name inside --dir [default: dump.rdb]
+    #[arg(long)]
+    dbfilename: Option<String>,
+    /// RDB save points, "seconds changes ..."; "" saves only on SAVE/BGSAVE
+    /// [default: "3600 1 300 100 60 10000"]
+    #[arg(long)]
+    save: Option<String>,
     /// A redis.conf-style file of `name value` lines; command-line flags override it
     #[arg(long)]
     config: Option<PathBuf>,
@@ -46,6 +56,9 @@ fn build_config(cli: &Cli) -> Result<Config, String> {
         ("grpc-port", cli.grpc_port.map(|p| p.to_string())),
         ("databases", cli.databases.map(|d| d.to_string())),
         ("loglevel", cli.loglevel.clone()),
+        ("dir", cli.dir.clone()),
+        ("dbfilename", cli.dbfilename.clone()),
+        ("save", cli.save.clone()),
     ];
     for (name, value) in flags {
         if let Some(value) = value {

@@ -75,6 +75,14 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
     if let Err(error) = crate::scripting::engine::prepare(&state) {
         tracing::warn!("Lua interpreters not built at start-up: {error}");
     }
+    // Redis refuses to start on a file it cannot load rather than serve without its data.
+    if let Err(error) = crate::persist::load::load_at_startup(&state) {
+        let path = crate::persist::save::rdb_path(&state);
+        return Err(std::io::Error::other(format!(
+            "Fatal error loading the DB ({}): {error}. Exiting.",
+            path.display()
+        )));
+    }
     state
         .resp_port
         .store(resp_addr.port() as u64, Ordering::Relaxed);
@@ -104,11 +112,27 @@ pub async fn run(config: Config) -> std::io::Result<()> {
         None => tracing::info!("Ready to accept connections: RESP on {}", server.resp_addr),
     }
     let state = server.state.clone();
-    tokio::select! {
-        _ = state.shutdown.cancelled() => {}
-        _ = shutdown_signal() => {
-            tracing::info!("Received shutdown signal, scheduling shutdown...");
-            server.shutdown();
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => break,
+            _ = shutdown_signal() => {
+                tracing::info!("Received shutdown signal, scheduling shutdown...");
+                // With save points set, the data is saved first; if that fails the server
+                // keeps running, as Redis does ("Error trying to save the DB, can't exit").
+                if !state.config.read().save_points().is_empty() {
+                    let saver = state.clone();
+                    let saved = tokio::task::spawn_blocking(move || {
+                        crate::persist::save::save_for_shutdown(&saver)
+                    })
+                    .await;
+                    if !matches!(saved, Ok(Ok(()))) {
+                        tracing::warn!("Error trying to save the DB, can't exit.");
+                        continue;
+                    }
+                }
+                server.shutdown();
+                break;
+            }
         }
     }
     server.wait().await;
@@ -148,6 +172,7 @@ async fn cron(state: Arc<ServerState>) {
         let _ =
             tokio::task::spawn_blocking(move || expiry_state.store.active_expire_cycle(period / 4))
                 .await;
+        crate::persist::save::cron(&state);
         let now = std::time::Instant::now();
         let elapsed = now.duration_since(last_sample).as_secs_f64();
         if elapsed >= 1.0 {

@@ -4,8 +4,8 @@
 
 use crate::scripting::Scripts;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use crate::exec::stats::{CommandStats, ErrorStats};
 use crate::feed::Feeds;
 use crate::monitor::Monitors;
 use crate::notify::Notifier;
+use crate::persist::Persistence;
 use crate::pubsub::{Outbox, PubSub, Subscriptions};
 use crate::store::{Effect, Observer, Store, unix_time_ms};
 use crate::tracking::{ClientTracking, Tracking};
@@ -58,6 +59,10 @@ pub struct ServerState {
     pub run_id: String,
     /// Ports actually bound (port 0 in the config picks a free one), for `INFO`.
     pub resp_port: AtomicU64,
+    /// RDB snapshots: changes since the last save, the running save, its outcome.
+    pub persistence: Arc<Persistence>,
+    /// This state's own `Arc`, for work that outlives a command (a BGSAVE thread).
+    me: Weak<ServerState>,
 }
 
 impl ServerState {
@@ -77,6 +82,7 @@ impl ServerState {
         let clients: Arc<Clients> = Arc::default();
         let tracking = Arc::new(Tracking::new(clients.clone(), pubsub.clone()));
         let feeds: Arc<Feeds> = Arc::default();
+        let persistence: Arc<Persistence> = Arc::default();
         store.record_key_misses(config.notify_keyspace_events.wants_key_misses());
         store.set_observer(Arc::new(EffectObservers {
             blocking: blocking.clone(),
@@ -85,10 +91,11 @@ impl ServerState {
             tracking: tracking.clone(),
             feeds: feeds.clone(),
             pubsub: pubsub.clone(),
+            persistence: persistence.clone(),
         }));
         let busy_reply_threshold = config.busy_reply_threshold;
         let lua_memory_limit = config.lua_memory_limit;
-        Arc::new(ServerState {
+        let state = Arc::new_cyclic(|me| ServerState {
             store,
             resp_port: AtomicU64::new(config.port as u64),
             config: RwLock::new(config),
@@ -107,7 +114,17 @@ impl ServerState {
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,
-        })
+            persistence,
+            me: me.clone(),
+        });
+        // Hands the settings kept outside the config (persistence's MISCONF rule) theirs.
+        state.config_changed();
+        state
+    }
+
+    /// This state as an `Arc` (it is only ever built inside one).
+    pub fn arc(&self) -> Arc<ServerState> {
+        self.me.upgrade().expect("the server state lives in an Arc")
     }
 }
 
@@ -120,11 +137,13 @@ struct EffectObservers {
     tracking: Arc<Tracking>,
     feeds: Arc<Feeds>,
     pubsub: Arc<PubSub>,
+    persistence: Arc<Persistence>,
 }
 
 impl Observer for EffectObservers {
     fn observe(&self, store: &Store, effects: &[Effect]) {
         let notify = self.notifier.active();
+        let mut changes = 0;
         for effect in effects {
             match effect {
                 Effect::Key { db, key, event } => {
@@ -134,14 +153,21 @@ impl Observer for EffectObservers {
                     if !event.changes() {
                         continue;
                     }
+                    changes += 1;
                     let deleted = event.deletes();
                     self.watches.touch(*db, key, deleted);
                     if !deleted {
                         self.blocking.signal_ready(*db, key);
                     }
                 }
-                Effect::Flushed { db } => self.watches.flushed(*db),
+                Effect::Flushed { db } => {
+                    changes += 1;
+                    self.watches.flushed(*db)
+                }
             }
+        }
+        if changes > 0 {
+            self.persistence.changed(changes);
         }
         self.tracking.invalidate(effects);
         self.feeds.observe(store, &self.pubsub, effects);
@@ -160,6 +186,10 @@ impl ServerState {
         self.store.record_key_misses(events.wants_key_misses());
         self.scripts
             .configure(config.busy_reply_threshold, config.lua_memory_limit);
+        self.persistence.configure(
+            config.stop_writes_on_bgsave_error,
+            !config.save_points().is_empty(),
+        );
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

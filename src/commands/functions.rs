@@ -332,8 +332,10 @@ fn flag_names(flags: &crate::scripting::ScriptFlags) -> Vec<&'static str> {
 }
 
 fn dump(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let compress = ctx.server.config.read().rdbcompression;
     Ok(Reply::Bulk(Bytes::from(functions::dump(
         &ctx.server.functions.snapshot(),
+        compress,
     ))))
 }
 

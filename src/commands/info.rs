@@ -199,6 +199,11 @@ fn proc_status_bytes(status: &str, field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// `used_memory` as INFO reports it (the resident set size, see `memory_section`).
+pub fn used_memory() -> u64 {
+    proc_status_bytes(&read_proc("/proc/self/status"), "VmRSS")
+}
+
 fn memory_section(server: &ServerState) -> Lines {
     // Memorabilia does no allocator accounting, so `used_memory` is the resident set size
     // of the process (/proc/self/status VmRSS) and its peak is VmHWM: both include code and
@@ -269,17 +274,29 @@ fn scripting_memory_lines(server: &ServerState) -> Lines {
 }
 
 fn persistence_section(server: &ServerState) -> Lines {
-    // No persistence: nothing is ever loading, saving or rewriting.
-    let started = unix_now().as_secs() - server.started.elapsed().as_secs();
+    let p = server.persistence.info();
     vec![
         line("loading", 0),
         line("async_loading", 0),
-        line("rdb_bgsave_in_progress", 0),
-        line("rdb_last_save_time", started),
-        line("rdb_last_bgsave_status", "ok"),
-        line("rdb_last_bgsave_time_sec", -1),
-        line("rdb_current_bgsave_time_sec", -1),
-        line("rdb_saves", 0),
+        line("current_cow_peak", p.cow_peak),
+        line("current_cow_size", p.cow_current),
+        line("current_cow_size_age", 0),
+        line("current_fork_perc", "0.00"),
+        line("current_save_keys_processed", p.keys_processed),
+        line("current_save_keys_total", p.keys_total),
+        line("rdb_changes_since_last_save", p.dirty),
+        line("rdb_bgsave_in_progress", u8::from(p.in_progress)),
+        line("rdb_last_save_time", p.last_save),
+        line(
+            "rdb_last_bgsave_status",
+            if p.last_bgsave_ok { "ok" } else { "err" },
+        ),
+        line("rdb_last_bgsave_time_sec", p.last_bgsave_secs),
+        line("rdb_current_bgsave_time_sec", p.current_secs),
+        line("rdb_saves", p.saves),
+        line("rdb_last_cow_size", p.cow_last),
+        line("rdb_last_load_keys_expired", p.loaded_expired),
+        line("rdb_last_load_keys_loaded", p.loaded_keys),
         line("aof_enabled", 0),
         line("aof_rewrite_in_progress", 0),
         line("aof_rewrite_scheduled", 0),
@@ -287,7 +304,11 @@ fn persistence_section(server: &ServerState) -> Lines {
         line("aof_current_rewrite_time_sec", -1),
         line("aof_last_bgrewrite_status", "ok"),
         line("aof_rewrites", 0),
+        line("aof_rewrites_consecutive_failures", 0),
         line("aof_last_write_status", "ok"),
+        line("aof_last_cow_size", 0),
+        line("module_fork_in_progress", 0),
+        line("module_fork_last_cow_size", 0),
     ]
 }
 

@@ -24,6 +24,7 @@ pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod redis_docs;
 pub mod redis_meta;
@@ -276,6 +277,7 @@ pub static FAMILIES: &[&[Command]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    persistence::COMMANDS,
     command::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,

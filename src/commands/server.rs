@@ -8,7 +8,8 @@
 //!   and applied to a copy, which replaces the configuration only if all succeed. Errors:
 //!   `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`,
 //!   `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>` (reasons
-//!   include `can't set immutable config` and `duplicate parameter`).
+//!   include `can't set immutable config`, `can't set protected config` (`dir` and
+//!   `dbfilename` unless `enable-protected-configs` allows) and `duplicate parameter`).
 //! - `CONFIG RESETSTAT` → `OK`: zeroes the `INFO stats` counters and keyspace hits/misses.
 //! - `CONFIG HELP` → array of status lines.
 //! - `DBSIZE` → integer: keys in the selected database.
@@ -21,8 +22,11 @@
 //!   take pushes (inside `EXEC`, gRPC calls): `ERR MONITOR isn't allowed for DENY BLOCKING
 //!   client`.
 //! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]` → no reply: the server stops and this
-//!   connection closes. There is nothing to save, so SAVE and NOSAVE both just stop.
-//!   `SHUTDOWN ABORT` → `ERR No shutdown in progress.` (shutdown is immediate).
+//!   connection closes. With SAVE, or with save points set and no NOSAVE, it first writes
+//!   a snapshot (waiting for a running BGSAVE); if that fails it answers `ERR Errors
+//!   trying to SHUTDOWN. Check logs.` and keeps running, unless FORCE. There are no
+//!   replicas to wait for, so NOW changes nothing. `SHUTDOWN ABORT` → `ERR No shutdown in
+//!   progress.` (shutdown is immediate).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,7 +34,7 @@ use bytes::Bytes;
 
 use super::command::help_reply;
 use super::{Command, Ctx, Locks, NO_KEYS, Reply, flags::*, info};
-use crate::config::{PARAMS, Param, param};
+use crate::config::{PARAMS, PROTECTED, Param, param};
 use crate::error::{Error, Result};
 use crate::store::Access;
 use crate::store::glob::glob_match;
@@ -228,6 +232,14 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         }
         if !p.mutable {
             problem = Some(failed(&name, "can't set immutable config"));
+        } else if PROTECTED.contains(&p.name)
+            && !ctx
+                .server
+                .config
+                .read()
+                .allows_protected(&ctx.session.client.addr)
+        {
+            problem = Some(failed(&name, "can't set protected config"));
         } else if pairs.iter().any(|(q, _)| q.name == p.name) {
             problem = Some(failed(&name, "duplicate parameter"));
         }
@@ -325,11 +337,16 @@ fn time(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
 
 fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (mut save, mut nosave, mut other, mut abort) = (false, false, false, false);
+    let mut force = false;
     for arg in &argv[1..] {
         match arg.to_ascii_lowercase().as_slice() {
             b"nosave" => nosave = true,
             b"save" => save = true,
-            b"now" | b"force" => other = true,
+            b"now" => other = true,
+            b"force" => {
+                other = true;
+                force = true;
+            }
             b"abort" => abort = true,
             _ => return Err(Error::Syntax),
         }
@@ -346,6 +363,18 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         return Err(busy);
     }
     tracing::info!("User requested shutdown...");
+    let has_save_points = !ctx.server.config.read().save_points().is_empty();
+    if save || (has_save_points && !nosave) {
+        let state = ctx.server.arc();
+        let saved = crate::persist::save::on_own_thread(move || {
+            crate::persist::save::save_for_shutdown(&state)
+        });
+        // FORCE exits even when the data could not be saved.
+        if saved.is_err() && !force {
+            tracing::warn!("Error trying to save the DB, can't exit.");
+            return Err(Error::err("Errors trying to SHUTDOWN. Check logs."));
+        }
+    }
     ctx.server.scripts.shut_down();
     ctx.server.shutdown.cancel();
     ctx.session.close_now = true;

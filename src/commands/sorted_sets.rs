@@ -77,7 +77,7 @@ use super::{BlockOn, Command, Ctx, Protocol, Reply, flags::*, keys};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
-use crate::store::numeric::{format_double, parse_f64};
+use crate::store::numeric::{format_double, listpack_score_text, parse_f64};
 use crate::store::sorted_set::{LexBound, LexRange, Pos, ScoreChange, ScoreRange};
 use crate::store::{
     Entry, Event, SetValue, SortedSetValue, Txn, Value, ValueType, distinct_indexes, repeated_picks,
@@ -1809,17 +1809,6 @@ fn zintercard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 // ---------------------------------------------------------------------------------------
 // ZSCAN
 // ---------------------------------------------------------------------------------------
-
-/// A score as a listpack holds it, which is what ZSCAN of a small set returns: an
-/// integral score within +-2^62 is stored as an integer (Redis's `d2string`).
-fn listpack_score_text(score: f64) -> String {
-    const LIMIT: f64 = (i64::MAX / 2) as f64;
-    if (-LIMIT..=LIMIT).contains(&score) && score == (score as i64) as f64 {
-        (score as i64).to_string()
-    } else {
-        format_double(score)
-    }
-}
 
 /// One ZSCAN step: the next cursor (0 when done) and the members matching `pattern`, each
 /// with its score as text, as ZSCAN prints it. A small set is returned whole; a big one

@@ -108,6 +108,12 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         let error = Error::err("Replica can't interact with the keyspace");
         return reject(server, session, Some(route), error);
     }
+    // A failed BGSAVE with `stop-writes-on-bgsave-error` refuses writes (and, as in
+    // Redis, PING) until a save succeeds.
+    if server.persistence.refusing_writes() && (writes(session, route) || route.full_name == "ping")
+    {
+        return reject(server, session, Some(route), misconf_error());
+    }
     if let Some(multi) = &mut session.multi
         && !route.has_flag(flags::TXN_CONTROL)
     {
@@ -122,6 +128,27 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         return Reply::simple("QUEUED");
     }
     call(server, session, route, argv)
+}
+
+/// Whether a command writes (for `EXEC`: whether a queued command does).
+fn writes(session: &Session, route: &Route) -> bool {
+    route.has_flag(flags::WRITE)
+        || (route.command.name == "exec"
+            && session
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(r, _)| r.has_flag(flags::WRITE))))
+}
+
+/// Redis's `shared.bgsaveerr`.
+fn misconf_error() -> Error {
+    Error::full(
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
+         persist to disk. Commands that may modify the data set are disabled, because this \
+         instance is configured to report errors during writes if RDB snapshotting fails \
+         (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+         the RDB error.",
+    )
 }
 
 /// Whether a command reads or writes keys (for `EXEC`: whether a queued command does).

@@ -14,6 +14,7 @@ use parking_lot::RwLock;
 
 use super::ScriptFlags;
 use crate::error::Error;
+use crate::persist::format::{In, Out, open_payload, seal_payload};
 
 /// One function a library registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,183 +207,41 @@ pub fn library_name(code: &[u8]) -> Result<Bytes, Error> {
 
 /// `RDB_OPCODE_FUNCTION2`: a library's code follows.
 const OPCODE_FUNCTION2: u8 = 245;
-/// The RDB version Redis 7.0 writes.
-const RDB_VERSION: u16 = 10;
 
-/// `FUNCTION DUMP`: each library as `RDB_OPCODE_FUNCTION2` and its code as an RDB string,
-/// then the RDB version and a CRC-64 of everything before it.
-pub fn dump(set: &LibrarySet) -> Vec<u8> {
-    let mut out = Vec::new();
+/// `FUNCTION DUMP`: each library as `RDB_OPCODE_FUNCTION2` and its code as an RDB string
+/// (LZF-compressed under `rdbcompression`, as Redis's `rdbSaveFunctions`), then the RDB
+/// version and a CRC-64 of everything before it.
+pub fn dump(set: &LibrarySet, compress: bool) -> Vec<u8> {
+    let mut out = Out::new(compress);
     for library in set.libraries.values() {
-        out.push(OPCODE_FUNCTION2);
-        write_length(&mut out, library.code.len() as u64);
-        out.extend_from_slice(&library.code);
+        out.byte(OPCODE_FUNCTION2);
+        out.string(&library.code);
     }
-    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
-    let crc = crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+    seal_payload(&mut out);
+    out.buf
 }
 
 /// The library codes of a `FUNCTION RESTORE` payload.
 pub fn parse_dump(payload: &[u8]) -> Result<Vec<Bytes>, Error> {
-    let wrong = || Error::err("DUMP payload version or checksum are wrong");
-    if payload.len() < 10 {
-        return Err(wrong());
-    }
-    let (body, footer) = payload.split_at(payload.len() - 10);
-    let version = u16::from_le_bytes([footer[0], footer[1]]);
-    if version > RDB_VERSION {
-        return Err(wrong());
-    }
-    let crc = u64::from_le_bytes(footer[2..10].try_into().expect("8 bytes"));
-    if crc64(0, &payload[..payload.len() - 8]) != crc {
-        return Err(wrong());
-    }
+    let body = open_payload(payload, true)
+        .ok_or_else(|| Error::err("DUMP payload version or checksum are wrong"))?;
+    let mut input = In::new(body);
     let mut codes = Vec::new();
-    let mut at = 0;
-    while at < body.len() {
-        let opcode = body[at];
-        at += 1;
-        if opcode != OPCODE_FUNCTION2 {
+    while input.offset < body.len() as u64 {
+        if input.byte().ok() != Some(OPCODE_FUNCTION2) {
             return Err(Error::err("given type is not a function"));
         }
-        let code = read_string(body, &mut at)
-            .ok_or_else(|| Error::err("failed loading the given functions payload"))?;
-        codes.push(Bytes::from(code));
+        let code = input
+            .bulk()
+            .map_err(|_| Error::err("failed loading the given functions payload"))?;
+        codes.push(code);
     }
     Ok(codes)
-}
-
-fn write_length(out: &mut Vec<u8>, len: u64) {
-    if len < 1 << 6 {
-        out.push(len as u8);
-    } else if len < 1 << 14 {
-        out.push(0x40 | (len >> 8) as u8);
-        out.push(len as u8);
-    } else if len <= u32::MAX as u64 {
-        out.push(0x80);
-        out.extend_from_slice(&(len as u32).to_be_bytes());
-    } else {
-        out.push(0x81);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
-}
-
-/// An RDB length: `Ok((value, false))`, or `Ok((kind, true))` for a special encoding.
-fn read_length(data: &[u8], at: &mut usize) -> Option<(u64, bool)> {
-    let first = *data.get(*at)?;
-    *at += 1;
-    Some(match first >> 6 {
-        0 => ((first & 0x3f) as u64, false),
-        1 => {
-            let second = *data.get(*at)?;
-            *at += 1;
-            ((((first & 0x3f) as u64) << 8) | second as u64, false)
-        }
-        2 if first == 0x80 => {
-            let bytes = data.get(*at..*at + 4)?;
-            *at += 4;
-            (u32::from_be_bytes(bytes.try_into().ok()?) as u64, false)
-        }
-        2 if first == 0x81 => {
-            let bytes = data.get(*at..*at + 8)?;
-            *at += 8;
-            (u64::from_be_bytes(bytes.try_into().ok()?), false)
-        }
-        2 => return None,
-        _ => ((first & 0x3f) as u64, true),
-    })
-}
-
-/// An RDB string: raw, an encoded integer, or LZF-compressed.
-fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
-    let (len, special) = read_length(data, at)?;
-    if !special {
-        let bytes = data.get(*at..*at + len as usize)?;
-        *at += len as usize;
-        return Some(bytes.to_vec());
-    }
-    let int_bytes = |n: usize, at: &mut usize| -> Option<i64> {
-        let bytes = data.get(*at..*at + n)?;
-        *at += n;
-        let mut le = [0u8; 8];
-        le[..n].copy_from_slice(bytes);
-        // Sign-extend from n bytes.
-        let shift = 64 - 8 * n as u32;
-        Some((i64::from_le_bytes(le) << shift) >> shift)
-    };
-    match len {
-        0 => int_bytes(1, at).map(|n| n.to_string().into_bytes()),
-        1 => int_bytes(2, at).map(|n| n.to_string().into_bytes()),
-        2 => int_bytes(4, at).map(|n| n.to_string().into_bytes()),
-        3 => {
-            let (compressed, _) = read_length(data, at)?;
-            let (plain, _) = read_length(data, at)?;
-            let input = data.get(*at..*at + compressed as usize)?;
-            *at += compressed as usize;
-            lzf_decompress(input, plain as usize)
-        }
-        _ => None,
-    }
-}
-
-/// LZF decompression (liblzf's format, as Redis writes compressed RDB strings).
-fn lzf_decompress(input: &[u8], expected: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(expected);
-    let mut i = 0;
-    while i < input.len() {
-        let ctrl = input[i] as usize;
-        i += 1;
-        if ctrl < 32 {
-            let literal = input.get(i..i + ctrl + 1)?;
-            out.extend_from_slice(literal);
-            i += ctrl + 1;
-        } else {
-            let mut len = ctrl >> 5;
-            if len == 7 {
-                len += *input.get(i)? as usize;
-                i += 1;
-            }
-            let back = ((ctrl & 0x1f) << 8) + *input.get(i)? as usize + 1;
-            i += 1;
-            let start = out.len().checked_sub(back)?;
-            for k in 0..len + 2 {
-                let byte = out[start + k];
-                out.push(byte);
-            }
-        }
-        if out.len() > expected {
-            return None;
-        }
-    }
-    (out.len() == expected).then_some(out)
-}
-
-/// Redis's CRC-64 (Jones polynomial, reflected, no final xor).
-pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
-    const POLY: u64 = 0x95ac_9329_ac4b_c9b5;
-    for &byte in data {
-        crc ^= byte as u64;
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ POLY
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc64_matches_redis() {
-        assert_eq!(crc64(0, b"123456789"), 0xe9c6_d914_c4b8_d9ca);
-    }
 
     #[test]
     fn dump_round_trips() {
@@ -395,18 +254,11 @@ mod tests {
             functions: vec![],
         })
         .unwrap();
-        let payload = dump(&set);
+        let payload = dump(&set, true);
         assert_eq!(parse_dump(&payload).unwrap(), vec![code]);
         let mut bad = payload.clone();
         bad[3] ^= 1;
         assert!(parse_dump(&bad).is_err());
-    }
-
-    #[test]
-    fn lzf_back_references() {
-        // "abcabcabc": literal "abc", then a 6-byte copy from 3 back.
-        let input = [2, b'a', b'b', b'c', (4 << 5), 2];
-        assert_eq!(lzf_decompress(&input, 9).unwrap(), b"abcabcabc");
     }
 
     #[test]

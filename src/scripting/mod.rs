@@ -371,6 +371,12 @@ impl Scripts {
         }
     }
 
+    /// Takes the turn however long the running script takes, keeping scripts out (a
+    /// snapshot's start: see `store::snapshot`).
+    pub fn pause(&self) -> MutexGuard<'_, ()> {
+        self.run_lock.lock()
+    }
+
     /// Names the function about to run and the command that runs it (`FUNCTION STATS`).
     pub fn describe(&self, name: &Bytes, command: &[Bytes]) {
         *self.described.lock() = Some((name.clone(), command.to_vec()));

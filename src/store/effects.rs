@@ -62,6 +62,7 @@ events! {
     CopyTo => "copy_to", Generic;
     MoveFrom => "move_from", Generic;
     MoveTo => "move_to", Generic;
+    Restore => "restore", Generic;
     Expired => "expired", Expired;
     New => "new", New;
     // A read lookup that found no key, recorded only while `keymiss` events are wanted.

@@ -22,6 +22,7 @@ mod indexed;
 pub mod list;
 pub mod numeric;
 mod set;
+pub mod snapshot;
 pub mod sorted_set;
 mod txn;
 mod value;
@@ -40,6 +41,7 @@ pub use effects::{Effect, Event, EventClass, Observer};
 pub use expiry::ExpireCycleReport;
 pub use indexed::{distinct_indexes, repeated_picks};
 pub use list::End;
+pub use snapshot::SnapshotSink;
 pub use txn::{LockPlan, Txn};
 pub use value::{
     Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
@@ -69,6 +71,8 @@ struct Segment {
     misses: AtomicU64,
     /// The last version stamped on an entry of this segment.
     versions: AtomicU32,
+    /// The epoch of the last snapshot that captured this segment (see [`snapshot`]).
+    captured: AtomicU64,
 }
 
 impl Segment {
@@ -118,6 +122,11 @@ pub struct Store {
     /// Set while a txn takes locks out of order ([`Txn::extend`]): every txn waiting for a
     /// lock then lets go of what it holds, so the out-of-order one cannot deadlock.
     escalating: AtomicBool,
+    /// The running snapshot's epoch (0: none) and where it sends segments (see
+    /// [`snapshot`]); `snapshot_epochs` counts the snapshots ever begun.
+    snapshot_epoch: AtomicU64,
+    snapshot_epochs: AtomicU64,
+    snapshot_sink: parking_lot::RwLock<Option<Arc<dyn SnapshotSink>>>,
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
@@ -152,6 +161,7 @@ impl Store {
                         hits: AtomicU64::new(0),
                         misses: AtomicU64::new(0),
                         versions: AtomicU32::new(0),
+                        captured: AtomicU64::new(0),
                     })
                     .collect(),
                 avg_ttl: AtomicU64::new(0),
@@ -160,13 +170,19 @@ impl Store {
         Store {
             dbs,
             collector,
-            epoch_secs: unix_time_ms() / 1000,
+            // Access times count from 2^30 s (34 years) before start-up, so a key can be
+            // made to look idle for longer than the server has run (`RESTORE ... IDLETIME`,
+            // an RDB's `IDLE`).
+            epoch_secs: (unix_time_ms() / 1000).saturating_sub(1 << 30),
             stats: StoreStats::default(),
             clock: Clock::default(),
             expiry_cursor: AtomicUsize::new(0),
             observer: OnceLock::new(),
             record_key_misses: AtomicBool::new(false),
             escalating: AtomicBool::new(false),
+            snapshot_epoch: AtomicU64::new(0),
+            snapshot_epochs: AtomicU64::new(0),
+            snapshot_sink: parking_lot::RwLock::new(None),
         }
     }
 

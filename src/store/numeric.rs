@@ -222,6 +222,17 @@ fn parse_hex_float(s: &[u8]) -> Option<f64> {
     Some(f64::from_bits(bits))
 }
 
+/// A score as a listpack holds it, which is what ZSCAN of a small set returns: an
+/// integral score within +-2^62 is stored as an integer (Redis's `d2string`).
+pub fn listpack_score_text(score: f64) -> String {
+    const LIMIT: f64 = (i64::MAX / 2) as f64;
+    if (-LIMIT..=LIMIT).contains(&score) && score == (score as i64) as f64 {
+        (score as i64).to_string()
+    } else {
+        format_double(score)
+    }
+}
+
 /// Formats a double like Redis 7.0's `addReplyDouble`: `%.17g`, with `inf`
 /// and `-inf` for infinities. `-0.0` prints as `-0`. NaN (which Redis never
 /// replies with) prints as `nan`.

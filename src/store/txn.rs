@@ -153,10 +153,17 @@ impl Store {
             return None;
         }
         let now_ms = self.clock.at_ms(moment);
+        let guard = self.collector.enter();
+        // One load on the hot path; segments are captured only while a snapshot runs.
+        let snapshot_epoch = self.snapshot_epoch();
+        if snapshot_epoch != 0 {
+            self.capture_before_write(snapshot_epoch, &plan.slots, &guard);
+        }
         Some(Txn {
             store: self,
             held: RefCell::new(plan.slots),
-            guard: self.collector.enter(),
+            guard,
+            snapshot_epoch,
             now_ms,
             now_secs: self.now_secs(now_ms),
             effects: RefCell::default(),
@@ -243,7 +250,10 @@ pub struct Txn<'s> {
     /// The locked slots, sorted, each with the access it was locked for; grows only by
     /// [`Txn::extend`].
     held: RefCell<SmallVec<[(u32, Access); 4]>>,
-    guard: LocalGuard<'s>,
+    pub(super) guard: LocalGuard<'s>,
+    /// The snapshot running when the locks were taken (0: none): segments this txn adds
+    /// later are captured for it too, never for a later one.
+    snapshot_epoch: u64,
     now_ms: u64,
     now_secs: u32,
     effects: RefCell<SmallVec<[Effect; 2]>>,
@@ -304,6 +314,7 @@ impl<'s> Txn<'s> {
                 None => {
                     if try_lock(&self.store.segment(slot).lock, access, None) {
                         self.remember(slot, access);
+                        self.capture_added(slot, access);
                     } else {
                         contended.push((slot, access));
                     }
@@ -321,8 +332,18 @@ impl<'s> Txn<'s> {
                 Access::Write => lock.lock_exclusive(),
             }
             self.remember(slot, access);
+            self.capture_added(slot, access);
         }
         self.store.escalating.store(false, Ordering::SeqCst);
+    }
+
+    /// A segment added by [`Txn::extend`] is captured for this txn's snapshot before the
+    /// script writes it, like the segments locked up front.
+    fn capture_added(&self, slot: u32, access: Access) {
+        if self.snapshot_epoch != 0 {
+            self.store
+                .capture_before_write(self.snapshot_epoch, &[(slot, access)], &self.guard);
+        }
     }
 
     fn remember(&self, slot: u32, access: Access) {
@@ -517,6 +538,27 @@ impl<'s> Txn<'s> {
             }
             Some(_) => true,
             None => false,
+        }
+    }
+
+    /// Adds a key read from a snapshot file, recording nothing (Redis's `dbAddRDBLoad`:
+    /// nobody observes a load). Returns false, changing nothing, when the key exists.
+    pub fn load(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
+        let seg = self.segment_for_write(db, key);
+        if seg.map.contains_key(key, &self.guard) {
+            return false;
+        }
+        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        seg.map.insert(Key::from(key), entry, &self.guard);
+        adjust_volatile(seg, false, expires_at.is_some());
+        true
+    }
+
+    /// Makes a live key look idle for `idle_secs` seconds (`RESTORE ... IDLETIME`).
+    pub fn set_idle(&self, db: usize, key: &[u8], idle_secs: u64) {
+        if let Some(entry) = self.peek(db, key) {
+            let idle = u32::try_from(idle_secs).unwrap_or(u32::MAX);
+            entry.touch(self.now_secs.saturating_sub(idle));
         }
     }
 

@@ -15,8 +15,23 @@ pub async fn start() -> RunningServer {
     start_with(Config::default()).await
 }
 
-/// Starts a server on free ports for RESP and gRPC.
-pub async fn start_with(config: Config) -> RunningServer {
+/// A fresh directory for a test server's files, removed with the process's temp files.
+pub fn temp_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("memorabilia-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create a temp dir");
+    dir
+}
+
+/// Starts a server on free ports for RESP and gRPC. A config that keeps the default `dir`
+/// gets a fresh directory and no save points: a test never reads or writes the working
+/// directory's dump.rdb.
+pub async fn start_with(mut config: Config) -> RunningServer {
+    if config.dir == Config::default().dir {
+        config.dir = temp_dir().display().to_string();
+        config.save.clear();
+    }
     let listeners = server::Listeners {
         resp: tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -1,0 +1,189 @@
+//! Persistence commands: snapshots and serialized values (see [`crate::persist`]).
+//!
+//! - `SAVE` → `OK` once the snapshot is on disk (clients keep being served meanwhile);
+//!   `ERR Background save already in progress` while one is written; on a write error
+//!   `ERR` (and the log says why).
+//! - `BGSAVE [SCHEDULE]` → `Background saving started`; inside `MULTI`, or with
+//!   `SCHEDULE` while a save runs, `Background saving scheduled`; otherwise while one runs
+//!   `ERR Background save already in progress`; another argument: `ERR syntax error`.
+//! - `LASTSAVE` → integer: Unix time of the last successful save (server start before).
+//! - `DUMP key` → bulk string: the value in Redis's DUMP format (RDB object, RDB version
+//!   10, CRC-64), or nil when the key does not exist.
+//! - `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ
+//!   frequency]` → `OK`. `ttl` is milliseconds from now (a Unix time in ms with ABSTTL),
+//!   0 for none; a restored key already expired is not created (an existing one replaced
+//!   is deleted). Errors: `BUSYKEY Target key name already exists.` without REPLACE,
+//!   `ERR Invalid TTL value, must be >= 0`, `ERR Invalid IDLETIME value, must be >= 0`,
+//!   `ERR Invalid FREQ value, must be >= 0 and <= 255`, `ERR DUMP payload version or
+//!   checksum are wrong`, `ERR Bad data format`, `ERR syntax error` (IDLETIME and FREQ
+//!   together, as in Redis). FREQ is accepted and has no effect until an LFU policy exists.
+
+use bytes::Bytes;
+
+use super::args;
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
+use crate::error::{Error, Result};
+use crate::persist::object::{self, PayloadError};
+use crate::persist::save::{self, SaveError};
+use crate::store::Event;
+
+pub static COMMANDS: &[Command] = &[
+    Command::new("save", 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS, save_cmd).doc(
+        "server",
+        "1.0.0",
+        "Synchronously save the dataset to disk",
+        "O(N) where N is the total number of keys in all databases",
+    ),
+    Command::new("bgsave", -1, ADMIN | NOSCRIPT, NO_KEYS, bgsave).doc(
+        "server",
+        "1.0.0",
+        "Asynchronously save the dataset to disk",
+        "O(1)",
+    ),
+    Command::new("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, lastsave).doc(
+        "server",
+        "1.0.0",
+        "Get the UNIX time stamp of the last successful save to disk",
+        "O(1)",
+    ),
+    Command::new("dump", 2, READONLY, spec(1, 1, 1), dump).doc(
+        "generic",
+        "2.6.0",
+        "Return a serialized version of the value stored at the specified key.",
+        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number \
+         of Redis objects composing the value and M their average size. For small string \
+         values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+    ),
+    Command::new("restore", -4, WRITE | DENYOOM, spec(1, 1, 1), restore).doc(
+        "generic",
+        "2.6.0",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
+        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized \
+         value, where N is the number of Redis objects composing the value and M their \
+         average size. For small string values the time complexity is thus O(1)+O(1*M) \
+         where M is small, so simply O(1). However for sorted set values the complexity is \
+         O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+    ),
+];
+
+fn save_error(e: SaveError) -> Error {
+    match e {
+        SaveError::InProgress => Error::err("Background save already in progress"),
+        // Redis answers its generic `shared.err`; the log has the cause.
+        SaveError::Io(_) => Error::full("ERR"),
+    }
+}
+
+fn save_cmd(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    save::save_blocking(&ctx.server.arc()).map_err(save_error)?;
+    Ok(Reply::ok())
+}
+
+fn bgsave(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    match argv.get(1) {
+        None => {}
+        // SCHEDULE only matters behind an AOF rewrite (Redis then schedules instead of
+        // refusing); there is none here, so it starts the save like a plain BGSAVE.
+        Some(arg) if argv.len() == 2 && arg.eq_ignore_ascii_case(b"schedule") => {}
+        Some(_) => return Err(Error::Syntax),
+    }
+    let persistence = &ctx.server.persistence;
+    if persistence.in_progress() {
+        // Redis schedules only behind another kind of child (an AOF rewrite); behind a
+        // running BGSAVE even SCHEDULE is refused.
+        return Err(Error::err("Background save already in progress"));
+    }
+    // Inside a transaction (where blocking is denied) Redis schedules the save for later.
+    if ctx.session.deny_blocking {
+        persistence.schedule();
+        return Ok(Reply::Simple("Background saving scheduled".into()));
+    }
+    save::bgsave(&ctx.server.arc()).map_err(save_error)?;
+    Ok(Reply::Simple("Background saving started".into()))
+}
+
+fn lastsave(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Integer(ctx.server.persistence.last_save() as i64))
+}
+
+fn dump(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let db = ctx.db();
+    let compress = ctx.server.config.read().rdbcompression;
+    match ctx.txn().get(db, &argv[1]) {
+        Some(entry) => Ok(Reply::Bulk(Bytes::from(object::dump(
+            &entry.value,
+            compress,
+        )))),
+        None => Ok(Reply::Null),
+    }
+}
+
+fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (mut replace, mut absttl) = (false, false);
+    let (mut idle, mut freq): (Option<i64>, Option<i64>) = (None, None);
+    let mut j = 4;
+    while j < argv.len() {
+        let arg = &argv[j];
+        let more = j + 1 < argv.len();
+        if arg.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if arg.eq_ignore_ascii_case(b"absttl") {
+            absttl = true;
+        } else if arg.eq_ignore_ascii_case(b"idletime") && more && freq.is_none() {
+            let n = args::int(&argv[j + 1])?;
+            if n < 0 {
+                return Err(Error::err("Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(n);
+            j += 1;
+        } else if arg.eq_ignore_ascii_case(b"freq") && more && idle.is_none() {
+            let n = args::int(&argv[j + 1])?;
+            if !(0..=255).contains(&n) {
+                return Err(Error::err("Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = Some(n);
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    let db = ctx.db();
+    let key = &argv[1];
+    let txn = ctx.txn();
+    if !replace && txn.get_for_write(db, key).is_some() {
+        return Err(Error::full("BUSYKEY Target key name already exists."));
+    }
+    let ttl = args::int(&argv[2])?;
+    if ttl < 0 {
+        return Err(Error::err("Invalid TTL value, must be >= 0"));
+    }
+    let checksum = ctx.server.config.read().rdbchecksum;
+    let value = object::undump(&argv[3], checksum).map_err(|e| match e {
+        PayloadError::VersionOrChecksum => Error::err("DUMP payload version or checksum are wrong"),
+        PayloadError::BadFormat => Error::err("Bad data format"),
+    })?;
+    let now = ctx.now_ms();
+    let expires_at = match ttl {
+        0 => None,
+        ttl if absttl => Some(ttl as u64),
+        ttl => Some(now.saturating_add(ttl as u64)),
+    };
+    let txn = ctx.txn();
+    if let Some(at) = expires_at
+        && at <= now
+    {
+        // Already expired: the key is not created; one it replaces is deleted.
+        if replace {
+            txn.remove(db, key, Event::Del);
+        }
+        return Ok(Reply::ok());
+    }
+    // Redis's dbDelete (silent) + dbAdd (`new`), then `restore`.
+    txn.add_replacing(db, key, value, expires_at);
+    txn.note(db, key, Event::Restore);
+    if let Some(idle) = idle {
+        txn.set_idle(db, key, idle as u64);
+    }
+    Ok(Reply::ok())
+}

@@ -1,0 +1,93 @@
+//! Loading the RDB file at start-up, before any client is served.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::format::LoadError;
+use super::rdb::{self, LoadReport, LoadTarget, LoadedKey};
+use crate::scripting::engine;
+use crate::scripting::functions::{self, Library};
+use crate::state::ServerState;
+use crate::store::{Access, Txn};
+
+/// Loads `dir`/`dbfilename` into the empty store if the file exists: `Ok(None)` when there
+/// is none; an error (the server must not start, as Redis exits) when it cannot be read.
+pub fn load_at_startup(state: &ServerState) -> Result<Option<LoadReport>, LoadError> {
+    let path = super::save::rdb_path(state);
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(LoadError::Io(e)),
+    };
+    let started = Instant::now();
+    let verify = state.config.read().rdbchecksum;
+    let store = &state.store;
+    let txn = store.txn_dbs(Access::Write, 0..store.databases());
+    let mut target = StoreTarget { state, txn: &txn };
+    let now = txn.now_ms();
+    let report = rdb::load(
+        BufReader::with_capacity(1 << 20, file),
+        &mut target,
+        now,
+        verify,
+        false,
+    )?;
+    drop(txn);
+    let persistence = &state.persistence;
+    persistence
+        .loaded_keys
+        .store(report.keys_loaded, Ordering::Relaxed);
+    persistence
+        .loaded_expired
+        .store(report.keys_expired, Ordering::Relaxed);
+    tracing::info!(
+        "Done loading RDB, keys loaded: {}, keys expired: {}.",
+        report.keys_loaded,
+        report.keys_expired
+    );
+    tracing::info!(
+        "DB loaded from disk: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Some(report))
+}
+
+/// Puts loaded keys into the store (one txn over every database, taken before clients
+/// exist) and loaded libraries into the function registry.
+struct StoreTarget<'a> {
+    state: &'a ServerState,
+    txn: &'a Txn<'a>,
+}
+
+impl LoadTarget for StoreTarget<'_> {
+    fn databases(&self) -> usize {
+        self.state.store.databases()
+    }
+
+    fn function(&mut self, code: Bytes) -> Result<(), String> {
+        let name = functions::library_name(&code).map_err(|e| e.to_string())?;
+        let mut library = Library {
+            name,
+            code,
+            functions: Vec::new(),
+        };
+        library.functions =
+            engine::check_library(self.state, library.body()).map_err(|e| e.to_string())?;
+        self.state
+            .functions
+            .update(|set| set.link(library))
+            .map_err(|e| e.to_string())
+    }
+
+    fn key(&mut self, key: LoadedKey) -> bool {
+        let added = self.txn.load(key.db, &key.key, key.value, key.expires_at);
+        if added && let Some(idle) = key.idle_secs {
+            self.txn.set_idle(key.db, &key.key, idle);
+        }
+        added
+    }
+}
