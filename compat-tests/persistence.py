@@ -17,6 +17,8 @@ and 9, and a function library. Then:
 3. SAVE on Memorabilia: the file passes redis-check-rdb and a fresh redis-server loads it
    with the same data; SAVE on redis-server: a fresh Memorabilia loads that file with the
    same data (functions included).
+4. The append-only directory (base, manifest, incremental file, after a BGREWRITEAOF in the
+   middle of the writes) moves both ways the same way, and passes redis-check-aof.
 
 Exits non-zero on the first difference, printing it.
 """
@@ -216,19 +218,20 @@ def check_restore_errors(ref, mem):
             fail(f"{args[:2]}...: redis {a!r}, memorabilia {b!r}")
 
 
-def start_memorabilia(binary, directory, filename):
+def start_memorabilia(binary, directory, filename, aof=False):
     port = free_port()
     proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--grpc-port", "0",
-                             "--dir", directory, "--dbfilename", filename, "--save", ""],
+                             "--dir", directory, "--dbfilename", filename, "--save", "",
+                             "--appendonly", "yes" if aof else "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_ping(port, proc, "memorabilia")
     return port, proc
 
 
-def start_redis(directory, filename):
+def start_redis(directory, filename, aof=False):
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", directory,
-                             "--dbfilename", filename, "--save", "", "--appendonly", "no",
+                             "--dbfilename", filename, "--save", "", "--appendonly", "yes" if aof else "no",
                              "--logfile", ""], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ping(port, proc, "redis-server")
     return port, proc
@@ -292,6 +295,51 @@ def check_files(binary):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def logged_by(start, work):
+    """Starts a server keeping its AOF in `work`, builds the dataset in two halves with a
+    BGREWRITEAOF between them (so the directory holds a base and a tail), stops it, and
+    returns what it held."""
+    port, proc = start(work)
+    try:
+        build(port)
+        c = client(port)
+        c.bgrewriteaof()
+        deadline = time.time() + 30
+        while c.info("persistence")["aof_rewrite_in_progress"] and time.time() < deadline:
+            time.sleep(0.05)
+        for db, cmd in dataset()[:10]:
+            client(port, db).execute_command(*cmd)
+        client(port).set("after-rewrite", "yes")
+        return snapshot(port), client(port).function_list()
+    finally:
+        stop(proc)
+
+
+def check_aof(binary):
+    for first, second, what in [
+        (lambda d: start_memorabilia(binary, d, "x.rdb", aof=True),
+         lambda d: start_redis(d, "x.rdb", aof=True), "our AOF loaded by redis-server"),
+        (lambda d: start_redis(d, "x.rdb", aof=True),
+         lambda d: start_memorabilia(binary, d, "x.rdb", aof=True), "redis-server's AOF loaded by memorabilia"),
+    ]:
+        work = tempfile.mkdtemp(prefix="memorabilia-aof-")
+        try:
+            data, functions = logged_by(first, work)
+            manifest = os.path.join(work, "appendonlydir", "appendonly.aof.manifest")
+            check = subprocess.run(["redis-check-aof", manifest], capture_output=True, text=True)
+            if "All AOF files and manifest are valid" not in check.stdout:
+                fail(f"{what}: redis-check-aof rejects the files:\n{check.stdout}{check.stderr}")
+            port, proc = second(work)
+            try:
+                compare(what, data, snapshot(port))
+                if client(port).function_list() != functions:
+                    fail(f"{what}: functions differ")
+            finally:
+                stop(proc)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     ref, mem, binary = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     for port in (ref, mem):
@@ -300,6 +348,7 @@ def main():
     check_dumps(ref, mem)
     check_restore_errors(ref, mem)
     check_files(binary)
+    check_aof(binary)
     for port in (ref, mem):
         for db in (0, 3, 9):
             client(port, db).flushdb()
@@ -307,7 +356,7 @@ def main():
     if FAILURES:
         print(f"{len(FAILURES)} difference(s)", file=sys.stderr)
         sys.exit(1)
-    print("persistence: DUMP/RESTORE and RDB files agree with redis-server")
+    print("persistence: DUMP/RESTORE, RDB files and AOF directories agree with redis-server")
 
 
 if __name__ == "__main__":

@@ -56,8 +56,23 @@ pub struct Config {
     /// Whether `CONFIG SET` may change protected parameters ([`PROTECTED`]): `no`, `yes`,
     /// or `local` (only from a loopback client), as Redis's `enable-protected-configs`.
     pub enable_protected_configs: String,
-    /// Append-only file. Not yet implemented: only "no" is accepted.
+    /// Log every change to the append-only file (`appendonly`).
     pub appendonly: bool,
+    /// When the AOF is synced: `always`, `everysec` or `no` (`appendfsync`).
+    pub appendfsync: String,
+    /// The AOF directory inside `dir` (`appenddirname`).
+    pub appenddirname: String,
+    /// The stem of the AOF's file names (`appendfilename`).
+    pub appendfilename: String,
+    /// Rewrites write the base as an RDB (`aof-use-rdb-preamble`), else as commands.
+    pub aof_use_rdb_preamble: bool,
+    /// Load an AOF whose last file ends inside a command, cutting it there
+    /// (`aof-load-truncated`), instead of refusing to start.
+    pub aof_load_truncated: bool,
+    /// Rewrite when the AOF grew this many percent over its size after the last rewrite
+    /// (`auto-aof-rewrite-percentage`; 0 never) and is at least `auto-aof-rewrite-min-size`.
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
     /// Memory limit in bytes, reported only; 0 means none (`maxmemory`).
     pub maxmemory: u64,
     /// Eviction policy, reported only (`maxmemory-policy`); decides whether `OBJECT FREQ`
@@ -219,6 +234,13 @@ impl Default for Config {
             sanitize_dump_payload: "no".into(),
             enable_protected_configs: "no".into(),
             appendonly: false,
+            appendfsync: "everysec".into(),
+            appenddirname: "appendonlydir".into(),
+            appendfilename: "appendonly.aof".into(),
+            aof_use_rdb_preamble: true,
+            aof_load_truncated: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
             client_output_buffer_limit: OutputLimits::default(),
@@ -489,9 +511,76 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "appendonly",
         mutable: true,
-        kind: Kind::Enum(&["no"]),
+        kind: Kind::Enum(YES_NO),
         get: |c| yes_no(c.appendonly),
         set: |c, v| c.appendonly = v.text() == "yes",
+    },
+    Param {
+        name: "appendfsync",
+        mutable: true,
+        kind: Kind::Enum(&["always", "everysec", "no"]),
+        get: |c| c.appendfsync.clone(),
+        set: |c, v| c.appendfsync = v.text(),
+    },
+    Param {
+        name: "appenddirname",
+        mutable: false,
+        kind: Kind::Custom(|c, v| {
+            if v.is_empty() || v.contains('/') {
+                return Err("appenddirname can't be a path, just a dirname".into());
+            }
+            c.appenddirname = v.to_string();
+            Ok(())
+        }),
+        get: |c| c.appenddirname.clone(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "appendfilename",
+        mutable: false,
+        kind: Kind::Custom(|c, v| {
+            if v.is_empty() || v.contains('/') {
+                return Err("appendfilename can't be a path, just a filename".into());
+            }
+            c.appendfilename = v.to_string();
+            Ok(())
+        }),
+        get: |c| c.appendfilename.clone(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "aof-use-rdb-preamble",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.aof_use_rdb_preamble),
+        set: |c, v| c.aof_use_rdb_preamble = v.text() == "yes",
+    },
+    Param {
+        name: "aof-load-truncated",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.aof_load_truncated),
+        set: |c, v| c.aof_load_truncated = v.text() == "yes",
+    },
+    Param {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.auto_aof_rewrite_percentage.to_string(),
+        set: |c, v| c.auto_aof_rewrite_percentage = v.number(),
+    },
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.auto_aof_rewrite_min_size.to_string(),
+        set: |c, v| c.auto_aof_rewrite_min_size = v.number(),
     },
     Param {
         name: "maxmemory",
@@ -647,9 +736,6 @@ impl Param {
                 let lower = value.to_ascii_lowercase();
                 match allowed.iter().find(|a| **a == lower) {
                     Some(a) => ParsedValue::Text((*a).to_string()),
-                    None if self.name == "appendonly" => {
-                        return Err("the append-only file is not implemented yet".into());
-                    }
                     None => {
                         return Err("argument(s) must be one of the following: ".to_string()
                             + &allowed.join(", "));
@@ -768,7 +854,17 @@ mod tests {
         assert!(param("maxclients").unwrap().set(&mut c, "x").is_err());
         assert!(param("hz").unwrap().set(&mut c, "1000").is_err());
         assert_eq!(param("appendonly").unwrap().get(&c), "no");
-        assert!(param("appendonly").unwrap().set(&mut c, "yes").is_err());
+        assert!(param("appendonly").unwrap().set(&mut c, "maybe").is_err());
+        assert!(
+            param("appendfsync")
+                .unwrap()
+                .set(&mut c, "sometimes")
+                .is_err()
+        );
+        assert!(param("appendfilename").unwrap().set(&mut c, "a/b").is_err());
+        assert!(param("save").unwrap().set(&mut c, "10").is_err());
+        param("save").unwrap().set(&mut c, " 10  1 ").unwrap();
+        assert_eq!(c.save_points(), [(10, 1)]);
         param("proto-max-bulk-len")
             .unwrap()
             .set(&mut c, "1gb")

@@ -39,6 +39,12 @@ struct Cli {
     /// [default: "3600 1 300 100 60 10000"]
     #[arg(long)]
     save: Option<String>,
+    /// Keep the append-only file in --dir: yes or no [default: no]
+    #[arg(long)]
+    appendonly: Option<String>,
+    /// When the append-only file is synced: always, everysec or no [default: everysec]
+    #[arg(long)]
+    appendfsync: Option<String>,
     /// A redis.conf-style file of `name value` lines; command-line flags override it
     #[arg(long)]
     config: Option<PathBuf>,
@@ -59,6 +65,8 @@ fn build_config(cli: &Cli) -> Result<Config, String> {
         ("dir", cli.dir.clone()),
         ("dbfilename", cli.dbfilename.clone()),
         ("save", cli.save.clone()),
+        ("appendonly", cli.appendonly.clone()),
+        ("appendfsync", cli.appendfsync.clone()),
     ];
     for (name, value) in flags {
         if let Some(value) = value {

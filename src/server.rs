@@ -54,6 +54,8 @@ impl RunningServer {
         for task in self.tasks {
             let _ = task.await;
         }
+        // Everything logged reaches the disk before the process may exit.
+        self.state.aof.stop();
     }
 }
 
@@ -86,6 +88,7 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
     state
         .resp_port
         .store(resp_addr.port() as u64, Ordering::Relaxed);
+    crate::persist::rewrite::spawn_ticker(&state);
     let mut tasks = vec![
         tokio::spawn(resp::serve(listeners.resp, state.clone())),
         tokio::spawn(cron(state.clone())),
@@ -173,6 +176,7 @@ async fn cron(state: Arc<ServerState>) {
             tokio::task::spawn_blocking(move || expiry_state.store.active_expire_cycle(period / 4))
                 .await;
         crate::persist::save::cron(&state);
+        crate::persist::rewrite::cron(&state);
         let now = std::time::Instant::now();
         let elapsed = now.duration_since(last_sample).as_secs_f64();
         if elapsed >= 1.0 {

@@ -61,6 +61,8 @@ pub struct ServerState {
     pub resp_port: AtomicU64,
     /// RDB snapshots: changes since the last save, the running save, its outcome.
     pub persistence: Arc<Persistence>,
+    /// The append-only file.
+    pub aof: Arc<crate::persist::aof::Aof>,
     /// This state's own `Arc`, for work that outlives a command (a BGSAVE thread).
     me: Weak<ServerState>,
 }
@@ -83,6 +85,7 @@ impl ServerState {
         let tracking = Arc::new(Tracking::new(clients.clone(), pubsub.clone()));
         let feeds: Arc<Feeds> = Arc::default();
         let persistence: Arc<Persistence> = Arc::default();
+        let aof: Arc<crate::persist::aof::Aof> = Arc::default();
         store.record_key_misses(config.notify_keyspace_events.wants_key_misses());
         store.set_observer(Arc::new(EffectObservers {
             blocking: blocking.clone(),
@@ -92,6 +95,7 @@ impl ServerState {
             feeds: feeds.clone(),
             pubsub: pubsub.clone(),
             persistence: persistence.clone(),
+            aof: aof.clone(),
         }));
         let busy_reply_threshold = config.busy_reply_threshold;
         let lua_memory_limit = config.lua_memory_limit;
@@ -115,6 +119,7 @@ impl ServerState {
             started: Instant::now(),
             run_id,
             persistence,
+            aof,
             me: me.clone(),
         });
         // Hands the settings kept outside the config (persistence's MISCONF rule) theirs.
@@ -138,10 +143,11 @@ struct EffectObservers {
     feeds: Arc<Feeds>,
     pubsub: Arc<PubSub>,
     persistence: Arc<Persistence>,
+    aof: Arc<crate::persist::aof::Aof>,
 }
 
 impl Observer for EffectObservers {
-    fn observe(&self, store: &Store, effects: &[Effect]) {
+    fn observe(&self, store: &Store, effects: &[Effect], generation: u64) {
         let notify = self.notifier.active();
         let mut changes = 0;
         for effect in effects {
@@ -154,6 +160,12 @@ impl Observer for EffectObservers {
                         continue;
                     }
                     changes += 1;
+                    // A key found expired is deleted in the log too, as Redis propagates
+                    // it, before whatever the command that found it does.
+                    if *event == crate::store::Event::Expired && self.aof.active() {
+                        let del = vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)];
+                        self.aof.append(generation, &[(*db, del)]);
+                    }
                     let deleted = event.deletes();
                     self.watches.touch(*db, key, deleted);
                     if !deleted {
@@ -189,6 +201,13 @@ impl ServerState {
         self.persistence.configure(
             config.stop_writes_on_bgsave_error,
             !config.save_points().is_empty(),
+        );
+        if let Some(policy) = crate::persist::aof::Fsync::parse(&config.appendfsync) {
+            self.aof.set_fsync(policy);
+        }
+        self.aof.set_paths(
+            std::path::Path::new(&config.dir).join(&config.appenddirname),
+            config.appendfilename.clone(),
         );
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);

@@ -353,3 +353,168 @@ async fn dump_and_restore() {
     stop(server).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn aof_config(dir: &Path, fsync: &str) -> Config {
+    Config {
+        appendonly: true,
+        appendfsync: fsync.into(),
+        ..config_in(dir)
+    }
+}
+
+/// Every kind of command the AOF must log by its effect, replayed after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aof_replays_every_kind_of_change() {
+    let dir = common::temp_dir();
+    let server = common::start_with(aof_config(&dir, "always")).await;
+    let mut con = common::connection(&server, 2).await;
+    let _: () = con.set("plain", "v").await.unwrap();
+    let _: () = con.set_ex("ex", "v", 1000).await.unwrap();
+    let _: () = con.rpush("list", &["a", "b", "c"]).await.unwrap();
+    let _: bool = con.expire("list", 2000).await.unwrap();
+    let _: f64 = con.incr("float", 1.25f64).await.unwrap();
+    let _: () = con.sadd("set", &["1", "2", "3", "4"]).await.unwrap();
+    let popped: String = con.spop("set").await.unwrap();
+    let _: i64 = redis::cmd("EVAL")
+        .arg("redis.call('SET', KEYS[1], 'x') return redis.call('INCR', 'counter')")
+        .arg(1)
+        .arg("scripted")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let _: () = redis::pipe()
+        .atomic()
+        .hset("h", "f", "1")
+        .ignore()
+        .zadd("z", "m", 2.5)
+        .ignore()
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    // A blocking pop served later is logged as the pop it did.
+    let mut waiter = common::connection(&server, 2).await;
+    let blocked = tokio::spawn(async move {
+        let got: (String, String) = redis::cmd("BLPOP")
+            .arg("queue")
+            .arg(5)
+            .query_async(&mut waiter)
+            .await
+            .unwrap();
+        got
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _: () = con.rpush("queue", &["first", "second"]).await.unwrap();
+    assert_eq!(blocked.await.unwrap().1, "first");
+    let _: () = con.set("gone", "v").await.unwrap();
+    let _: () = con.del("gone").await.unwrap();
+    stop(server).await;
+
+    let server = common::start_with(aof_config(&dir, "always")).await;
+    let mut con = common::connection(&server, 2).await;
+    let plain: String = con.get("plain").await.unwrap();
+    assert_eq!(plain, "v");
+    let ttl: i64 = con.ttl("ex").await.unwrap();
+    assert!((990..=1000).contains(&ttl), "ttl {ttl}");
+    let ttl: i64 = con.ttl("list").await.unwrap();
+    assert!((1990..=2000).contains(&ttl), "ttl {ttl}");
+    let float: String = con.get("float").await.unwrap();
+    assert_eq!(float, "1.25");
+    let members: Vec<String> = con.smembers("set").await.unwrap();
+    assert_eq!(members.len(), 3);
+    assert!(!members.contains(&popped));
+    let scripted: String = con.get("scripted").await.unwrap();
+    assert_eq!(scripted, "x");
+    let counter: i64 = con.get("counter").await.unwrap();
+    assert_eq!(counter, 1);
+    let queue: Vec<String> = con.lrange("queue", 0, -1).await.unwrap();
+    assert_eq!(queue, ["second"]);
+    let score: f64 = con.zscore("z", "m").await.unwrap();
+    assert_eq!(score, 2.5);
+    let gone: bool = con.exists("gone").await.unwrap();
+    assert!(!gone);
+    stop(server).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Rewrites while clients write: every acknowledged INCR is in the files afterwards
+/// (records of txns the new base holds go to the old file, the rest to the new one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aof_rewrites_under_load_lose_and_repeat_nothing() {
+    let dir = common::temp_dir();
+    let server = common::start_with(aof_config(&dir, "everysec")).await;
+    let mut con = common::connection(&server, 2).await;
+    for chunk in 0..20 {
+        let pairs: Vec<(String, String)> = (0..1000)
+            .map(|i| (format!("filler:{chunk}:{i}"), "x".into()))
+            .collect();
+        let _: () = con.mset(&pairs).await.unwrap();
+    }
+    let stop_flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let mut con = common::connection(&server, 2).await;
+        let stop_flag = stop_flag.clone();
+        workers.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while !stop_flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let key = format!("counter:{w}:{}", done % 16);
+                if done.is_multiple_of(3) {
+                    let _: i64 = redis::cmd("EVAL")
+                        .arg("return redis.call('INCR', ARGV[1])")
+                        .arg(0)
+                        .arg(&key)
+                        .query_async(&mut con)
+                        .await
+                        .unwrap();
+                } else {
+                    let _: i64 = con.incr(&key, 1).await.unwrap();
+                }
+                done += 1;
+            }
+            done
+        }));
+    }
+    for _ in 0..4 {
+        let started: String = redis::cmd("BGREWRITEAOF")
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        assert_eq!(started, "Background append only file rewriting started");
+        loop {
+            let info: String = redis::cmd("INFO")
+                .arg("persistence")
+                .query_async(&mut con)
+                .await
+                .unwrap();
+            if info.contains("aof_rewrite_in_progress:0") {
+                assert!(info.contains("aof_last_bgrewrite_status:ok"));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    stop_flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut done = Vec::new();
+    for w in workers {
+        done.push(w.await.unwrap());
+    }
+    stop(server).await;
+
+    let server = common::start_with(aof_config(&dir, "everysec")).await;
+    let mut con = common::connection(&server, 2).await;
+    for (w, total) in done.iter().enumerate() {
+        let mut sum = 0u64;
+        for k in 0..16 {
+            let v: Option<u64> = con.get(format!("counter:{w}:{k}")).await.unwrap();
+            sum += v.unwrap_or(0);
+        }
+        assert_eq!(
+            sum, *total,
+            "worker {w}: acknowledged {total}, replayed {sum}"
+        );
+    }
+    let size: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+    assert_eq!(size, 20_000 + 4 * 16);
+    stop(server).await;
+    let _ = std::fs::remove_dir_all(dir);
+}

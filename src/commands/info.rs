@@ -275,7 +275,9 @@ fn scripting_memory_lines(server: &ServerState) -> Lines {
 
 fn persistence_section(server: &ServerState) -> Lines {
     let p = server.persistence.info();
-    vec![
+    let aof = &server.aof;
+    let rewriting = load_bool(&aof.rewrite_in_progress);
+    let mut lines = vec![
         line("loading", 0),
         line("async_loading", 0),
         line("current_cow_peak", p.cow_peak),
@@ -297,19 +299,47 @@ fn persistence_section(server: &ServerState) -> Lines {
         line("rdb_last_cow_size", p.cow_last),
         line("rdb_last_load_keys_expired", p.loaded_expired),
         line("rdb_last_load_keys_loaded", p.loaded_keys),
-        line("aof_enabled", 0),
-        line("aof_rewrite_in_progress", 0),
-        line("aof_rewrite_scheduled", 0),
-        line("aof_last_rewrite_time_sec", -1),
+        line("aof_enabled", u8::from(aof.active())),
+        line("aof_rewrite_in_progress", u8::from(rewriting)),
+        line(
+            "aof_rewrite_scheduled",
+            u8::from(load_bool(&aof.rewrite_scheduled)),
+        ),
+        line(
+            "aof_last_rewrite_time_sec",
+            aof.last_rewrite_secs.load(Ordering::Relaxed),
+        ),
         line("aof_current_rewrite_time_sec", -1),
-        line("aof_last_bgrewrite_status", "ok"),
-        line("aof_rewrites", 0),
+        line(
+            "aof_last_bgrewrite_status",
+            ok_err(load_bool(&aof.last_rewrite_ok)),
+        ),
+        line("aof_rewrites", aof.rewrites.load(Ordering::Relaxed)),
         line("aof_rewrites_consecutive_failures", 0),
-        line("aof_last_write_status", "ok"),
+        line("aof_last_write_status", ok_err(!aof.write_failed())),
         line("aof_last_cow_size", 0),
         line("module_fork_in_progress", 0),
         line("module_fork_last_cow_size", 0),
-    ]
+    ];
+    if aof.active() {
+        lines.extend([
+            line("aof_current_size", aof.current_size.load(Ordering::Relaxed)),
+            line("aof_base_size", aof.base_size.load(Ordering::Relaxed)),
+            line("aof_pending_rewrite", 0),
+            line("aof_buffer_length", aof.buffered()),
+            line("aof_pending_bio_fsync", 0),
+            line("aof_delayed_fsync", 0),
+        ]);
+    }
+    lines
+}
+
+fn load_bool(flag: &std::sync::atomic::AtomicBool) -> bool {
+    flag.load(Ordering::Relaxed)
+}
+
+fn ok_err(ok: bool) -> &'static str {
+    if ok { "ok" } else { "err" }
 }
 
 fn stats_section(server: &ServerState) -> Lines {

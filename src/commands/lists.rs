@@ -797,8 +797,11 @@ fn bpop_handler(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<Reply> {
         return Ok(bpop_reply(Some(popped)));
     }
     let on = BlockOn::keys(keys, ValueType::List, timeout);
+    let line = argv.to_vec();
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
-        Ok(bpop_reply(pop_first(ctx, &ready_key(key), end)?))
+        let reply = bpop_reply(pop_first(ctx, &ready_key(key), end)?);
+        ctx.log_served(&line, &reply);
+        Ok(reply)
     }))
 }
 
@@ -850,9 +853,12 @@ fn blocking_move(
     let on = BlockOn::keys(std::slice::from_ref(source), ValueType::List, timeout)
         .also_locking(std::slice::from_ref(destination));
     let destination = destination.clone();
+    let line = argv.to_vec();
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
         let moved = move_in(ctx, ctx.txn(), key, &destination, from, to)?;
-        Ok(Reply::bulk_or_null(moved))
+        let reply = Reply::bulk_or_null(moved);
+        ctx.log_served(&line, &reply);
+        Ok(reply)
     }))
 }
 
@@ -879,8 +885,11 @@ fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         return Ok(mpop_reply(Some(popped)));
     }
     let on = BlockOn::keys(keys, ValueType::List, timeout);
+    let line = argv.to_vec();
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
-        Ok(mpop_reply(mpop_op(ctx, &ready_key(key), end, count)?))
+        let reply = mpop_reply(mpop_op(ctx, &ready_key(key), end, count)?);
+        ctx.log_served(&line, &reply);
+        Ok(reply)
     }))
 }
 

@@ -552,6 +552,18 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Logs, for the append-only file, what a blocking command (`line`, as sent) did when
+    /// it was served later, from its `reply` (see `exec::propagate`).
+    pub fn log_served(&self, line: &[Bytes], reply: &Reply) {
+        if !self.server.aof.active() {
+            return;
+        }
+        let name = String::from_utf8_lossy(&line[0]).to_ascii_lowercase();
+        if let Some(record) = crate::exec::propagate::blocking_rewrite(&name, line, reply) {
+            crate::exec::propagate::push(self.db(), record);
+        }
+    }
+
     /// A context with no txn: commands that touch no key.
     pub fn new(server: &'a ServerState, session: &'a mut Session) -> Ctx<'a> {
         Ctx {

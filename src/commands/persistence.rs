@@ -6,6 +6,10 @@
 //! - `BGSAVE [SCHEDULE]` → `Background saving started`; inside `MULTI`, or with
 //!   `SCHEDULE` while a save runs, `Background saving scheduled`; otherwise while one runs
 //!   `ERR Background save already in progress`; another argument: `ERR syntax error`.
+//! - `BGREWRITEAOF` → `Background append only file rewriting started` (with the AOF off it
+//!   writes a base and turns logging on, as `CONFIG SET appendonly yes`); behind a BGSAVE
+//!   or inside a transaction `Background append only file rewriting scheduled`; during one
+//!   `ERR Background append only file rewriting already in progress`.
 //! - `LASTSAVE` → integer: Unix time of the last successful save (server start before).
 //! - `DUMP key` → bulk string: the value in Redis's DUMP format (RDB object, RDB version
 //!   10, CRC-64), or nil when the key does not exist.
@@ -24,8 +28,10 @@ use super::args;
 use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
 use crate::error::{Error, Result};
 use crate::persist::object::{self, PayloadError};
-use crate::persist::save::{self, SaveError};
+use crate::persist::rewrite;
+use crate::persist::save::{self, Job, SaveError};
 use crate::store::Event;
+use std::sync::atomic::Ordering;
 
 pub static COMMANDS: &[Command] = &[
     Command::new("save", 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS, save_cmd).doc(
@@ -38,6 +44,12 @@ pub static COMMANDS: &[Command] = &[
         "server",
         "1.0.0",
         "Asynchronously save the dataset to disk",
+        "O(1)",
+    ),
+    Command::new("bgrewriteaof", 1, ADMIN | NOSCRIPT, NO_KEYS, bgrewriteaof).doc(
+        "server",
+        "1.0.0",
+        "Asynchronously rewrite the append-only file",
         "O(1)",
     ),
     Command::new("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, lastsave).doc(
@@ -100,6 +112,37 @@ fn bgsave(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     }
     save::bgsave(&ctx.server.arc()).map_err(save_error)?;
     Ok(Reply::Simple("Background saving started".into()))
+}
+
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let aof = &ctx.server.aof;
+    let scheduled = || {
+        aof.rewrite_scheduled.store(true, Ordering::Relaxed);
+        Ok(Reply::Simple(
+            "Background append only file rewriting scheduled".into(),
+        ))
+    };
+    match ctx.server.persistence.running_job() {
+        Some(Job::AofRewrite) => {
+            return Err(Error::err(
+                "Background append only file rewriting already in progress",
+            ));
+        }
+        // Behind a BGSAVE, or inside a transaction, Redis schedules the rewrite.
+        Some(Job::Rdb) => return scheduled(),
+        None if ctx.session.deny_blocking => return scheduled(),
+        None => {}
+    }
+    let enabling = !aof.active();
+    match rewrite::bgrewriteaof(&ctx.server.arc(), enabling) {
+        Ok(()) => Ok(Reply::Simple(
+            "Background append only file rewriting started".into(),
+        )),
+        Err(_) => Err(Error::err(
+            "Can't execute an AOF background rewriting. Please check the server logs for \
+             more information.",
+        )),
+    }
 }
 
 fn lastsave(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {

@@ -256,9 +256,13 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         p.set(&mut updated, value)
             .map_err(|reason| failed(p.name, &reason))?;
     }
+    let aof_switched = (config.appendonly != updated.appendonly).then_some(updated.appendonly);
     *config = updated;
     drop(config);
     ctx.server.config_changed();
+    if let Some(on) = aof_switched {
+        crate::persist::rewrite::set_appendonly(&ctx.server.arc(), on);
+    }
     Ok(Reply::ok())
 }
 

@@ -1307,6 +1307,7 @@ fn bzpop_reply(popped: Option<(Bytes, Vec<Scored>)>, take: BlockingTake) -> Repl
 /// served from the first of them that gets members.
 fn blocking_zpop(
     ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
     keys: &[Bytes],
     end: PopEnd,
     take: BlockingTake,
@@ -1320,15 +1321,18 @@ fn blocking_zpop(
         return Ok(bzpop_reply(Some(popped), take));
     }
     let on = BlockOn::keys(keys, ValueType::SortedSet, timeout);
+    let line = argv.to_vec();
     Ok(ctx.block(on, Reply::NullArray, move |ctx, key| {
-        Ok(bzpop_reply(zpop_op(ctx, &[key], end, count)?, take))
+        let reply = bzpop_reply(zpop_op(ctx, &[key], end, count)?, take);
+        ctx.log_served(&line, &reply);
+        Ok(reply)
     }))
 }
 
 fn bzpop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: PopEnd) -> Result<Reply> {
     let timeout = parse_timeout(&argv[argv.len() - 1])?;
     let keys = &argv[1..argv.len() - 1];
-    blocking_zpop(ctx, keys, end, BlockingTake::One, timeout)
+    blocking_zpop(ctx, argv, keys, end, BlockingTake::One, timeout)
 }
 
 /// `BZPOPMIN key [key ...] timeout` → `[key, member, score]` or a null array.
@@ -1346,7 +1350,7 @@ fn bzpopmax(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (keys, end, count) = parse_mpop(argv, 2)?;
     let timeout = parse_timeout(&argv[1])?;
-    blocking_zpop(ctx, keys, end, BlockingTake::Many(count), timeout)
+    blocking_zpop(ctx, argv, keys, end, BlockingTake::Many(count), timeout)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@
 //! an inline lock plan, and plain stores into this thread's statistics shard.
 
 pub mod plan;
+pub mod propagate;
 pub mod stats;
 
 use std::sync::Arc;
@@ -110,9 +111,16 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
     }
     // A failed BGSAVE with `stop-writes-on-bgsave-error` refuses writes (and, as in
     // Redis, PING) until a save succeeds.
-    if server.persistence.refusing_writes() && (writes(session, route) || route.full_name == "ping")
+    if (server.persistence.refusing_writes() || server.aof.write_failed())
+        && (writes(session, route) || route.full_name == "ping")
     {
-        return reject(server, session, Some(route), misconf_error());
+        let error = match server.aof.last_error.lock().clone() {
+            Some(reason) if server.aof.write_failed() => {
+                Error::Other(format!("MISCONF Errors writing to the AOF file: {reason}").into())
+            }
+            _ => misconf_error(),
+        };
+        return reject(server, session, Some(route), error);
     }
     if let Some(multi) = &mut session.multi
         && !route.has_flag(flags::TXN_CONTROL)
@@ -230,12 +238,19 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
         plan.all_written();
     }
     let result = if plan.is_empty() && !runs_script {
-        run(&mut Ctx::new(server, session), route, argv)
+        let result = run(&mut Ctx::new(server, session), route, argv);
+        propagate::flush(server, None);
+        result
     } else {
         let client = session.client.id;
         let busy = || server.scripts.busy_error(client).is_some();
         match server.store.lock_unless(plan, started, busy) {
-            Some(txn) => run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv),
+            Some(txn) => {
+                let result = run(&mut Ctx::with_txn(server, session, Some(&txn)), route, argv);
+                // Logged before the locks go, so conflicting commands log in commit order.
+                propagate::flush(server, Some(&txn));
+                result
+            }
             None => Err(server
                 .scripts
                 .busy_error(client)
@@ -265,9 +280,17 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
         .command
         .handler
         .expect("resolved commands have handlers");
+    // The append-only file's record of this command (one load when it is off).
+    let logging = ctx.server.aof.active().then(|| {
+        let from = ctx.txn_if_any().map_or(0, |txn| txn.effects().len());
+        (ctx.db(), from, propagate::begin_command())
+    });
     let result = handler(ctx, argv);
     if let Some(txn) = ctx.txn_if_any() {
         txn.end_command();
+    }
+    if let Some((db, from, outer)) = logging {
+        propagate::end_command(ctx, db, route, argv, &result, from, outer);
     }
     if ctx.session.client.tracking() && route.has_flag(flags::READONLY) {
         // The keys a tracking client read may be in its cache now.
@@ -468,8 +491,10 @@ fn transaction_as_current(
         let version = ctx.txn().peek(db, key).map_or(0, |e| e.version());
         done.versions.push((db, key.clone(), version));
     }
+    propagate::flush(server, txn.as_ref());
     // The txn goes (its effects reach the observers) before blocked clients are served.
     drop(txn);
+    server.aof.commit_on_worker();
     let usec = started.elapsed_us();
     server.stats.commands.called(exec_route.id, usec, false);
     feed_monitors(server, session, exec_route, &["exec"]);
@@ -514,7 +539,14 @@ pub fn typed<R, T>(
             op(&mut Ctx::new(server, session), request)
         } else {
             let txn = server.store.lock_at(plan, started);
-            op(&mut Ctx::with_txn(server, session, Some(&txn)), request)
+            let result = op(&mut Ctx::with_txn(server, session, Some(&txn)), request);
+            if server.aof.active() && route.has_flag(flags::WRITE) {
+                // A typed call has no command line: the keys it changed are logged by state.
+                txn.end_command();
+                propagate::push_all(propagate::state_records(&txn, 0));
+                propagate::flush(server, Some(&txn));
+            }
+            result
         };
         let usec = started.elapsed_us();
         server
@@ -529,6 +561,7 @@ pub fn typed<R, T>(
         server.stats.errors.count(error);
     }
     serve_blocked(server);
+    server.aof.commit_on_worker();
     // A gRPC call has nowhere to write pushes after its reply.
     server
         .tracking
@@ -643,7 +676,19 @@ where
             Some(_) => {}
         }
         let result = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key);
+        if server.aof.active() {
+            // RESP waiters log the pop they did; others (typed gRPC waiters) by state.
+            txn.end_command();
+            if !propagate::has_pending() {
+                propagate::push_all(propagate::state_records(&txn, 0));
+            }
+            propagate::flush(server, Some(&txn));
+        } else {
+            propagate::discard();
+        }
         drop(txn);
+        // The client's reply goes out after this: its pop must be as durable as any.
+        server.aof.commit_on_worker();
         if let Err(error) = &result {
             server.stats.errors.count(error);
         }

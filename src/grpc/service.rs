@@ -157,7 +157,9 @@ impl MemorabiliaService {
         let db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
         session.db = db;
         session.client.set_db(db);
-        match exec::execute(&self.state, &mut session, &argv) {
+        let reply = exec::execute(&self.state, &mut session, &argv);
+        self.state.aof.commit_on_worker();
+        match reply {
             Reply::Error(error) => Err(convert::status(&error)),
             reply => Ok(Response::new(convert::reply(reply))),
         }
@@ -242,7 +244,9 @@ fn start_command(state: &ServerState, session: &mut Session, command: proto::Com
         Ok(db) => {
             session.db = db;
             session.client.set_db(db);
-            exec::execute(state, session, &command.args)
+            let reply = exec::execute(state, session, &command.args);
+            state.aof.commit_on_worker();
+            reply
         }
     };
     match session.blocked.take() {

@@ -1,7 +1,9 @@
-//! Loading the RDB file at start-up, before any client is served.
+//! Loading the data at start-up, before any client is served: the RDB file, or the
+//! append-only file (see [`super::rewrite`]).
 
 use std::fs::File;
 use std::io::BufReader;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -14,15 +16,28 @@ use crate::scripting::functions::{self, Library};
 use crate::state::ServerState;
 use crate::store::{Access, Txn};
 
-/// Loads `dir`/`dbfilename` into the empty store if the file exists: `Ok(None)` when there
-/// is none; an error (the server must not start, as Redis exits) when it cannot be read.
+/// Loads the data at start-up, before any client is served: the append-only file when
+/// `appendonly yes` (opening it for appending), else `dir`/`dbfilename` if it exists. An
+/// error means the server must not start, as Redis exits.
 pub fn load_at_startup(state: &ServerState) -> Result<Option<LoadReport>, LoadError> {
+    if super::rewrite::start(state)? {
+        return Ok(None);
+    }
     let path = super::save::rdb_path(state);
-    let file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(LoadError::Io(e)),
-    };
+    match load_rdb_file(state, &path, false) {
+        Err(LoadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// Loads the RDB file at `path` into the empty store (an AOF's base keeps keys already
+/// expired, `keep_expired`, as the commands after it expect them).
+pub fn load_rdb_file(
+    state: &ServerState,
+    path: &Path,
+    keep_expired: bool,
+) -> Result<LoadReport, LoadError> {
+    let file = File::open(path).map_err(LoadError::Io)?;
     let started = Instant::now();
     let verify = state.config.read().rdbchecksum;
     let store = &state.store;
@@ -34,7 +49,7 @@ pub fn load_at_startup(state: &ServerState) -> Result<Option<LoadReport>, LoadEr
         &mut target,
         now,
         verify,
-        false,
+        keep_expired,
     )?;
     drop(txn);
     let persistence = &state.persistence;
@@ -53,7 +68,7 @@ pub fn load_at_startup(state: &ServerState) -> Result<Option<LoadReport>, LoadEr
         "DB loaded from disk: {:.3} seconds",
         started.elapsed().as_secs_f64()
     );
-    Ok(Some(report))
+    Ok(report)
 }
 
 /// Puts loaded keys into the store (one txn over every database, taken before clients

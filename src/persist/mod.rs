@@ -9,10 +9,14 @@
 //! - [`rdb`]: whole files (header, AUX fields, functions, databases, checksum) and loading.
 //! - [`save`]: writing a snapshot while clients keep writing (the store's
 //!   [`snapshot`](crate::store::snapshot) mechanism feeds it), the BGSAVE job, save points.
-//! - [`load`]: loading the RDB file at start-up.
+//! - [`load`]: loading the RDB file or the append-only file at start-up.
+//! - [`aof`]: the append-only file (Redis 7's multi-part directory): logging, group
+//!   commit and fsync policies, the manifest, reading commands back.
+//! - [`rewrite`]: the AOF's life: loading it, turning it on and off, rewriting it.
 //!
 //! Nothing here knows a protocol; commands live in `commands::persistence`.
 
+pub mod aof;
 pub mod element;
 pub mod format;
 pub mod intset;
@@ -21,6 +25,7 @@ pub mod load;
 pub mod lzf;
 pub mod object;
 pub mod rdb;
+pub mod rewrite;
 pub mod save;
 pub mod ziplist;
 pub mod zipmap;

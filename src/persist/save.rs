@@ -42,8 +42,8 @@ pub struct Persistence {
     /// Unix seconds of the last BGSAVE attempt (for the retry delay after a failure).
     last_try: AtomicU64,
     saves: AtomicU64,
-    /// A snapshot is being written (by BGSAVE, SAVE or shutdown).
-    running: Mutex<Option<Instant>>,
+    /// A snapshot is being written, since when, and for what (one at a time).
+    running: Mutex<Option<(Instant, Job)>>,
     /// BGSAVE SCHEDULE / BGSAVE inside MULTI: start one when none runs.
     scheduled: AtomicBool,
     /// `stop-writes-on-bgsave-error` with save points set, and whether writes are
@@ -82,6 +82,15 @@ impl Default for Persistence {
             loaded_expired: AtomicU64::new(0),
         }
     }
+}
+
+/// What a running snapshot is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// SAVE, BGSAVE, a save point or shutdown: the RDB file.
+    Rdb,
+    /// An append-only file rewrite (BGREWRITEAOF, turning the AOF on).
+    AofRewrite,
 }
 
 /// Why a save did not start or did not finish.
@@ -134,8 +143,14 @@ impl Persistence {
         self.last_save.load(Ordering::Relaxed)
     }
 
+    /// Whether an RDB snapshot (not an AOF rewrite) is being written.
     pub fn in_progress(&self) -> bool {
-        self.running.lock().is_some()
+        matches!(*self.running.lock(), Some((_, Job::Rdb)))
+    }
+
+    /// What snapshot is being written, if any.
+    pub fn running_job(&self) -> Option<Job> {
+        self.running.lock().map(|(_, job)| job)
     }
 
     /// Whether writes are refused with `MISCONF`: the last BGSAVE failed while
@@ -165,7 +180,11 @@ impl Persistence {
     }
 
     pub fn info(&self) -> PersistenceInfo {
-        let running = *self.running.lock();
+        let running = self
+            .running
+            .lock()
+            .filter(|(_, job)| *job == Job::Rdb)
+            .map(|(t, _)| t);
         PersistenceInfo {
             dirty: self.dirty(),
             in_progress: running.is_some(),
@@ -201,12 +220,15 @@ impl Persistence {
     }
 
     /// Claims the right to write a snapshot.
-    fn claim(&self) -> Result<(), SaveError> {
+    pub(crate) fn claim(&self, job: Job) -> Result<(), SaveError> {
         let mut running = self.running.lock();
         if running.is_some() {
             return Err(SaveError::InProgress);
         }
-        *running = Some(Instant::now());
+        *running = Some((Instant::now(), job));
+        if job == Job::AofRewrite {
+            return Ok(());
+        }
         self.saves.fetch_add(1, Ordering::Relaxed);
         self.dirty_at_start.store(self.dirty(), Ordering::Relaxed);
         for counter in [&self.pending.now, &self.pending.peak, &self.keys_processed] {
@@ -215,9 +237,14 @@ impl Persistence {
         Ok(())
     }
 
+    /// Ends a claimed AOF rewrite; returns how long it ran.
+    pub(crate) fn release(&self) -> Option<std::time::Duration> {
+        self.running.lock().take().map(|(t, _)| t.elapsed())
+    }
+
     /// Records how the claimed save ended.
     fn finish(&self, result: &Result<(), SaveError>, background: bool) {
-        let started = self.running.lock().take();
+        let started = self.running.lock().take().map(|(t, _)| t);
         self.last_cow
             .store(self.pending.peak.load(Ordering::Relaxed), Ordering::Relaxed);
         let ok = result.is_ok();
@@ -249,7 +276,7 @@ pub fn rdb_path(state: &ServerState) -> PathBuf {
 /// Writes a snapshot now, on this thread (`SAVE`, shutdown). Must not be called on a
 /// thread that holds a txn: use [`save_blocking`] from a command.
 pub fn save(state: &ServerState) -> Result<(), SaveError> {
-    state.persistence.claim()?;
+    state.persistence.claim(Job::Rdb)?;
     let result = write_snapshot(state).map_err(SaveError::Io);
     state.persistence.finish(&result, false);
     match &result {
@@ -302,7 +329,7 @@ pub fn save_blocking(state: &Arc<ServerState>) -> Result<(), SaveError> {
 
 /// Starts a BGSAVE on a thread of its own.
 pub fn bgsave(state: &Arc<ServerState>) -> Result<(), SaveError> {
-    state.persistence.claim()?;
+    state.persistence.claim(Job::Rdb)?;
     state
         .persistence
         .last_try
@@ -356,6 +383,15 @@ pub fn cron(state: &Arc<ServerState>) {
     }
 }
 
+/// What a snapshot file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An RDB file (`aof-base` says whether it is an AOF's base).
+    Rdb { aof_base: bool },
+    /// Commands that rebuild the data (an AOF base without the RDB preamble).
+    Commands,
+}
+
 /// Writes the whole snapshot to a temporary file and renames it into place.
 fn write_snapshot(state: &ServerState) -> std::io::Result<()> {
     let (dir, target, compress, checksum) = {
@@ -372,7 +408,8 @@ fn write_snapshot(state: &ServerState) -> std::io::Result<()> {
         std::process::id(),
         state.persistence.saves.load(Ordering::Relaxed)
     ));
-    let result = write_to(state, &temp, compress, checksum).and_then(|()| {
+    let format = Format::Rdb { aof_base: false };
+    let result = write_to(state, &temp, compress, checksum, format).and_then(|()| {
         std::fs::rename(&temp, &target)?;
         // The rename itself must survive a crash.
         File::open(&dir)?.sync_all()
@@ -383,29 +420,39 @@ fn write_snapshot(state: &ServerState) -> std::io::Result<()> {
     result
 }
 
-fn write_to(
+/// Writes a snapshot of the data in `format` to `path` (not renamed: the caller does).
+pub fn write_to(
     state: &ServerState,
     path: &Path,
     compress: bool,
     checksum: bool,
+    format: Format,
 ) -> std::io::Result<()> {
     let file = File::create(path)?;
     let mut file = ChecksummedFile {
         out: BufWriter::with_capacity(1 << 20, file),
         digest: CRC64.digest(),
         db: None,
+        format,
     };
     let libraries: Vec<Bytes> = state
         .functions
         .read(|set| set.libraries.values().map(|l| l.code.clone()).collect());
-    let mut header = Out::new(compress);
-    rdb::write_header(
-        &mut header,
-        false,
-        crate::commands::info::used_memory(),
-        &libraries,
-    );
-    file.write(&header.buf)?;
+    match format {
+        Format::Rdb { aof_base } => {
+            let mut header = Out::new(compress);
+            let used = crate::commands::info::used_memory();
+            rdb::write_header(&mut header, aof_base, used, &libraries);
+            file.write(&header.buf)?;
+        }
+        Format::Commands => {
+            let mut header = Vec::new();
+            for code in &libraries {
+                super::aof::encode_command(&mut header, &[&b"FUNCTION"[..], b"LOAD", code]);
+            }
+            file.write(&header)?;
+        }
+    }
 
     let store = &state.store;
     let persistence = &state.persistence;
@@ -418,6 +465,7 @@ fn write_to(
     let sink = Arc::new(ChunkSink {
         chunks: Mutex::new(Vec::new()),
         compress,
+        commands: format == Format::Commands,
         pending: persistence.pending.clone(),
     });
     let walk = {
@@ -433,15 +481,17 @@ fn write_to(
     }
     drop(walk);
     file.write_chunks(&sink, persistence)?;
-    let mut tail = Out::new(compress);
-    rdb::write_eof(&mut tail);
-    file.write(&tail.buf)?;
-    let crc = if checksum {
-        file.digest.clone().finalize()
-    } else {
-        0
-    };
-    file.out.write_all(&crc.to_le_bytes())?;
+    if let Format::Rdb { .. } = format {
+        let mut tail = Out::new(compress);
+        rdb::write_eof(&mut tail);
+        file.write(&tail.buf)?;
+        let crc = if checksum {
+            file.digest.clone().finalize()
+        } else {
+            0
+        };
+        file.out.write_all(&crc.to_le_bytes())?;
+    }
     let file = file.out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
 }
@@ -467,6 +517,7 @@ struct ChecksummedFile {
     digest: crc::Digest<'static, u64, crc::Table<16>>,
     /// The database the last chunk selected.
     db: Option<usize>,
+    format: Format,
 }
 
 impl ChecksummedFile {
@@ -480,7 +531,16 @@ impl ChecksummedFile {
         for chunk in chunks {
             if self.db != Some(chunk.db) {
                 let mut select = Out::new(false);
-                rdb::write_select(&mut select, chunk.db);
+                match self.format {
+                    Format::Rdb { .. } => rdb::write_select(&mut select, chunk.db),
+                    Format::Commands => super::aof::encode_command(
+                        &mut select.buf,
+                        &[
+                            &b"SELECT"[..],
+                            itoa::Buffer::new().format(chunk.db).as_bytes(),
+                        ],
+                    ),
+                }
                 self.write(&select.buf)?;
                 self.db = Some(chunk.db);
             }
@@ -507,6 +567,8 @@ struct Chunk {
 struct ChunkSink {
     chunks: Mutex<Vec<Chunk>>,
     compress: bool,
+    /// Commands instead of RDB entries (an AOF base without the RDB preamble).
+    commands: bool,
     pending: Arc<PendingBytes>,
 }
 
@@ -527,7 +589,11 @@ impl SnapshotSink for ChunkSink {
             if entry.is_expired(now) {
                 continue;
             }
-            rdb::write_entry(&mut out, key, entry);
+            if self.commands {
+                super::aof::rewrite_entry(&mut out.buf, key, entry);
+            } else {
+                rdb::write_entry(&mut out, key, entry);
+            }
             keys += 1;
         }
         if keys == 0 {

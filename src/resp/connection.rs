@@ -172,6 +172,9 @@ async fn flush(
     // Let the other ready connections run their batches first, so replies go out together
     // at the end of the pass (like Redis's beforeSleep) and wake clients less.
     tokio::task::yield_now().await;
+    // What the replies acknowledge is in the append-only file first (one write for every
+    // connection that ran in this pass).
+    state.aof.commit_on_worker();
     write_output(state, client, stream, output).await
 }
 

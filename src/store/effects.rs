@@ -138,5 +138,7 @@ pub enum Effect {
 /// is told about through `store` (their locks are held), must not open a transaction itself,
 /// and must not panic (it may run while a txn is being dropped).
 pub trait Observer: Send + Sync {
-    fn observe(&self, store: &super::Store, effects: &[Effect]);
+    /// `generation` is the snapshot generation of the txn that made the changes
+    /// ([`Txn::generation`](super::Txn::generation)).
+    fn observe(&self, store: &super::Store, effects: &[Effect], generation: u64);
 }

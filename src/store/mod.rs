@@ -122,10 +122,9 @@ pub struct Store {
     /// Set while a txn takes locks out of order ([`Txn::extend`]): every txn waiting for a
     /// lock then lets go of what it holds, so the out-of-order one cannot deadlock.
     escalating: AtomicBool,
-    /// The running snapshot's epoch (0: none) and where it sends segments (see
-    /// [`snapshot`]); `snapshot_epochs` counts the snapshots ever begun.
-    snapshot_epoch: AtomicU64,
-    snapshot_epochs: AtomicU64,
+    /// `generation << 1 | running`: how many snapshots have begun, and whether the last
+    /// one still runs (see [`snapshot`]); one load tells a txn both.
+    snapshot_state: AtomicU64,
     snapshot_sink: parking_lot::RwLock<Option<Arc<dyn SnapshotSink>>>,
 }
 
@@ -180,8 +179,7 @@ impl Store {
             observer: OnceLock::new(),
             record_key_misses: AtomicBool::new(false),
             escalating: AtomicBool::new(false),
-            snapshot_epoch: AtomicU64::new(0),
-            snapshot_epochs: AtomicU64::new(0),
+            snapshot_state: AtomicU64::new(0),
             snapshot_sink: parking_lot::RwLock::new(None),
         }
     }
@@ -408,7 +406,7 @@ mod tests {
     struct Recorder(Mutex<Vec<Effect>>);
 
     impl Observer for Recorder {
-        fn observe(&self, _store: &Store, effects: &[Effect]) {
+        fn observe(&self, _store: &Store, effects: &[Effect], _generation: u64) {
             self.0.lock().extend_from_slice(effects);
         }
     }

@@ -27,6 +27,12 @@ use std::sync::atomic::Ordering;
 
 use super::{Access, Entry, Key, LockPlan, SEGMENTS, Segment, Store};
 
+/// The epoch (generation) of the running snapshot in a `snapshot_state`, 0 when none runs.
+#[inline]
+pub(super) fn running_epoch(state: u64) -> u64 {
+    if state & 1 == 1 { state >> 1 } else { 0 }
+}
+
 /// Receives each segment of a snapshot once, while the segment is locked.
 pub trait SnapshotSink: Send + Sync {
     /// Serializes the live entries of one segment of database `db`.
@@ -34,7 +40,8 @@ pub trait SnapshotSink: Send + Sync {
 }
 
 impl Store {
-    /// Starts a snapshot feeding `sink`; returns its epoch. The caller holds the script
+    /// Starts a snapshot feeding `sink`; returns its epoch, the new generation: every txn
+    /// that takes its locks from now on belongs to it (see [`Txn::generation`]). The caller holds the script
     /// turn (see the module docs) and ends it with [`Store::end_snapshot`] after visiting
     /// every segment with [`Store::capture_segment`].
     ///
@@ -44,9 +51,10 @@ impl Store {
         let mut slot = self.snapshot_sink.write();
         assert!(slot.is_none(), "one snapshot at a time");
         *slot = Some(sink);
-        let epoch = self.snapshot_epochs.fetch_add(1, Ordering::SeqCst) + 1;
-        self.snapshot_epoch.store(epoch, Ordering::SeqCst);
-        epoch
+        let generation = (self.snapshot_state.load(Ordering::SeqCst) >> 1) + 1;
+        self.snapshot_state
+            .store(generation << 1 | 1, Ordering::SeqCst);
+        generation
     }
 
     /// Captures one segment for the running snapshot, unless a writer already did.
@@ -54,22 +62,27 @@ impl Store {
         let mut plan = LockPlan::new();
         plan.segment(db, segment, Access::Read);
         let txn = self.lock(plan);
-        let epoch = self.snapshot_epoch();
+        let epoch = running_epoch(self.snapshot_state());
         self.capture_if_needed((db * SEGMENTS + segment) as u32, epoch, &txn.guard);
     }
 
     /// Ends the running snapshot: every segment has been captured.
     pub fn end_snapshot(&self) {
         let mut slot = self.snapshot_sink.write();
-        self.snapshot_epoch.store(0, Ordering::SeqCst);
+        let generation = self.snapshot_state.load(Ordering::SeqCst) >> 1;
+        self.snapshot_state.store(generation << 1, Ordering::SeqCst);
         *slot = None;
     }
 
-    /// The running snapshot's epoch, 0 when none runs: the one check every txn makes
-    /// after taking its locks.
+    /// `generation << 1 | running`: the one load every txn makes after taking its locks.
     #[inline]
-    pub(super) fn snapshot_epoch(&self) -> u64 {
-        self.snapshot_epoch.load(Ordering::Acquire)
+    pub(super) fn snapshot_state(&self) -> u64 {
+        self.snapshot_state.load(Ordering::Acquire)
+    }
+
+    /// How many snapshots have begun (the generation a txn that starts now belongs to).
+    pub fn snapshot_generation(&self) -> u64 {
+        self.snapshot_state() >> 1
     }
 
     /// The slow path of taking locks while snapshot `epoch` runs: captures each segment
@@ -101,7 +114,7 @@ impl Store {
         // Held while capturing, so the snapshot cannot end (or another begin) meanwhile.
         let sink = self.snapshot_sink.read();
         let Some(sink) = sink.as_ref() else { return };
-        if self.snapshot_epoch.load(Ordering::Acquire) != epoch {
+        if running_epoch(self.snapshot_state()) != epoch {
             return;
         }
         let db = slot as usize / SEGMENTS;

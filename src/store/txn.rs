@@ -155,15 +155,15 @@ impl Store {
         let now_ms = self.clock.at_ms(moment);
         let guard = self.collector.enter();
         // One load on the hot path; segments are captured only while a snapshot runs.
-        let snapshot_epoch = self.snapshot_epoch();
-        if snapshot_epoch != 0 {
-            self.capture_before_write(snapshot_epoch, &plan.slots, &guard);
+        let snapshot_state = self.snapshot_state();
+        if snapshot_state & 1 == 1 {
+            self.capture_before_write(snapshot_state >> 1, &plan.slots, &guard);
         }
         Some(Txn {
             store: self,
             held: RefCell::new(plan.slots),
             guard,
-            snapshot_epoch,
+            snapshot_state,
             now_ms,
             now_secs: self.now_secs(now_ms),
             effects: RefCell::default(),
@@ -251,9 +251,10 @@ pub struct Txn<'s> {
     /// [`Txn::extend`].
     held: RefCell<SmallVec<[(u32, Access); 4]>>,
     pub(super) guard: LocalGuard<'s>,
-    /// The snapshot running when the locks were taken (0: none): segments this txn adds
-    /// later are captured for it too, never for a later one.
-    snapshot_epoch: u64,
+    /// The store's snapshot state when the locks were taken: the generation this txn
+    /// belongs to, and whether that snapshot was running (segments this txn adds later are
+    /// captured for it too, never for a later one).
+    snapshot_state: u64,
     now_ms: u64,
     now_secs: u32,
     effects: RefCell<SmallVec<[Effect; 2]>>,
@@ -267,6 +268,13 @@ impl<'s> Txn<'s> {
     /// txn).
     pub fn now_ms(&self) -> u64 {
         self.now_ms
+    }
+
+    /// How many snapshots had begun when this txn took its locks: its changes are in none
+    /// of those and in every later one (see `store::snapshot`). The append-only file
+    /// routes its records by it.
+    pub fn generation(&self) -> u64 {
+        self.snapshot_state >> 1
     }
 
     /// How a slot is locked, if it is.
@@ -340,9 +348,10 @@ impl<'s> Txn<'s> {
     /// A segment added by [`Txn::extend`] is captured for this txn's snapshot before the
     /// script writes it, like the segments locked up front.
     fn capture_added(&self, slot: u32, access: Access) {
-        if self.snapshot_epoch != 0 {
+        let epoch = super::snapshot::running_epoch(self.snapshot_state);
+        if epoch != 0 {
             self.store
-                .capture_before_write(self.snapshot_epoch, &[(slot, access)], &self.guard);
+                .capture_before_write(epoch, &[(slot, access)], &self.guard);
         }
     }
 
@@ -407,7 +416,7 @@ impl<'s> Txn<'s> {
         if effects.len() > from
             && let Some(observer) = self.store.observer.get()
         {
-            observer.observe(self.store, &effects[from..]);
+            observer.observe(self.store, &effects[from..], self.generation());
         }
         self.delivered.set(effects.len());
     }
@@ -723,7 +732,7 @@ impl Drop for Txn<'_> {
         if effects.len() > from
             && let Some(observer) = self.store.observer.get()
         {
-            observer.observe(self.store, &effects[from..]);
+            observer.observe(self.store, &effects[from..], self.generation());
         }
         self.store.release(self.held.get_mut());
         #[cfg(debug_assertions)]
