@@ -518,3 +518,139 @@ async fn aof_rewrites_under_load_lose_and_repeat_nothing() {
     stop(server).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A torn tail (the last command half written) is cut off at start-up under
+/// `aof-load-truncated yes`, refused under `no`; garbage inside a file is always refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aof_torn_tail_and_corruption() {
+    let dir = common::temp_dir();
+    let server = common::start_with(aof_config(&dir, "always")).await;
+    let mut con = common::connection(&server, 2).await;
+    let _: () = con.set("kept", "1").await.unwrap();
+    let _: () = redis::pipe()
+        .atomic()
+        .set("in-multi", "1")
+        .ignore()
+        .set("in-multi-2", "1")
+        .ignore()
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    stop(server).await;
+    let incr = dir.join("appendonlydir").join("appendonly.aof.1.incr.aof");
+    let whole = std::fs::read(&incr).unwrap();
+    // Cut inside the MULTI block: the whole transaction goes, what came before stays.
+    let cut = whole.len() - 10;
+    std::fs::write(&incr, &whole[..cut]).unwrap();
+
+    let refusing = Config {
+        aof_load_truncated: false,
+        ..aof_config(&dir, "always")
+    };
+    let listeners = memorabilia::server::Listeners {
+        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        grpc: None,
+    };
+    assert!(memorabilia::server::start_on(refusing, listeners).is_err());
+
+    let server = common::start_with(aof_config(&dir, "always")).await;
+    let mut con = common::connection(&server, 2).await;
+    let kept: Option<String> = con.get("kept").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("1"));
+    let half: bool = con.exists("in-multi").await.unwrap();
+    assert!(!half, "an unfinished MULTI must not be applied");
+    let _: () = con.set("after", "1").await.unwrap();
+    stop(server).await;
+    assert!(std::fs::read(&incr).unwrap().len() < whole.len() + 40);
+
+    // Garbage in the middle is not a torn tail.
+    let mut bytes = std::fs::read(&incr).unwrap();
+    bytes.splice(0..0, b"GARBAGE\r\n".iter().copied());
+    std::fs::write(&incr, &bytes).unwrap();
+    let listeners = memorabilia::server::Listeners {
+        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        grpc: None,
+    };
+    assert!(memorabilia::server::start_on(aof_config(&dir, "always"), listeners).is_err());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Writes over typed gRPC calls reach the AOF like RESP writes (logged by the keys' state),
+/// and a base written as commands (`aof-use-rdb-preamble no`) loads too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aof_keeps_grpc_writes_and_command_bases() {
+    use memorabilia::grpc::proto::{self, memorabilia_client::MemorabiliaClient};
+    let dir = common::temp_dir();
+    let config = Config {
+        aof_use_rdb_preamble: false,
+        ..aof_config(&dir, "always")
+    };
+    let server = common::start_with(config.clone()).await;
+    let url = format!("http://{}", server.grpc_addr.expect("gRPC on"));
+    let mut grpc = MemorabiliaClient::connect(url).await.unwrap();
+    grpc.set(proto::SetRequest {
+        db: 0,
+        key: b"typed".to_vec().into(),
+        value: b"over grpc".to_vec().into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    grpc.l_push(proto::ListPushRequest {
+        db: 2,
+        key: b"typed-list".to_vec().into(),
+        elements: vec![b"a".to_vec().into(), b"b".to_vec().into()],
+        only_if_exists: false,
+    })
+    .await
+    .unwrap();
+    let mut con = common::connection(&server, 2).await;
+    let _: () = con.hset("h", "f", "v").await.unwrap();
+    let _: String = redis::cmd("BGREWRITEAOF")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("persistence")
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        if info.contains("aof_rewrite_in_progress:0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    grpc.set(proto::SetRequest {
+        db: 0,
+        key: b"after".to_vec().into(),
+        value: b"1".to_vec().into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    stop(server).await;
+    assert!(
+        dir.join("appendonlydir")
+            .join("appendonly.aof.2.base.aof")
+            .exists()
+    );
+
+    let server = common::start_with(config).await;
+    let mut con = common::connection(&server, 2).await;
+    let typed: String = con.get("typed").await.unwrap();
+    assert_eq!(typed, "over grpc");
+    let after: String = con.get("after").await.unwrap();
+    assert_eq!(after, "1");
+    let h: String = con.hget("h", "f").await.unwrap();
+    assert_eq!(h, "v");
+    let _: () = redis::cmd("SELECT")
+        .arg(2)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let list: Vec<String> = con.lrange("typed-list", 0, -1).await.unwrap();
+    assert_eq!(list, ["b", "a"]);
+    stop(server).await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -524,6 +524,12 @@ impl Aof {
     pub fn open(&self, mut manifest: Manifest) -> std::io::Result<()> {
         let (dir, stem) = self.paths();
         std::fs::create_dir_all(&dir)?;
+        // A rewrite that a crash interrupted leaves its temporary base behind.
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("temp-") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         if manifest.incrs.is_empty() {
             let seq = manifest.next_incr_seq();
             manifest.incrs.push(FileInfo {
@@ -543,6 +549,8 @@ impl Aof {
             size += std::fs::metadata(dir.join(&info.name)).map_or(0, |m| m.len());
         }
         self.current_size.store(size, Ordering::Relaxed);
+        // The automatic rewrite measures growth from what was loaded, as Redis does.
+        self.base_size.store(size, Ordering::Relaxed);
         let mut log = self.log.lock();
         log.current = Some(Target {
             file: Arc::new(file),

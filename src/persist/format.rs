@@ -91,7 +91,7 @@ impl Out {
     }
 
     /// `rdbSaveLen`.
-    pub fn len(&mut self, len: u64) {
+    pub fn length(&mut self, len: u64) {
         if len < 1 << 6 {
             self.buf.push(len as u8 | (LEN_6BIT << 6));
         } else if len < 1 << 14 {
@@ -120,12 +120,12 @@ impl Out {
             && let Some(packed) = lzf::compress(s, s.len() - 4)
         {
             self.buf.push((ENCVAL << 6) | ENC_LZF);
-            self.len(packed.len() as u64);
-            self.len(s.len() as u64);
+            self.length(packed.len() as u64);
+            self.length(s.len() as u64);
             self.buf.extend_from_slice(&packed);
             return;
         }
-        self.len(s.len() as u64);
+        self.length(s.len() as u64);
         self.buf.extend_from_slice(s);
     }
 
@@ -364,7 +364,7 @@ mod tests {
             u32::MAX as u64 + 1,
         ] {
             let mut out = Out::new(false);
-            out.len(n);
+            out.length(n);
             let mut input = In::new(&out.buf[..]);
             assert_eq!(input.length().unwrap(), n);
         }
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn untrusted_lengths_do_not_allocate() {
         let mut out = Out::new(false);
-        out.len(u32::MAX as u64);
+        out.length(u32::MAX as u64);
         out.raw(b"abc");
         assert!(matches!(
             In::new(&out.buf[..]).string(),

@@ -98,6 +98,11 @@ impl LoadTarget for StoreTarget<'_> {
             .map_err(|e| e.to_string())
     }
 
+    fn reserve(&mut self, db: usize, keys: u64) {
+        // A hint from the file: capped, so a corrupt count cannot reserve gigabytes.
+        self.txn.reserve(db, keys.min(1 << 27) as usize);
+    }
+
     fn key(&mut self, key: LoadedKey) -> bool {
         let added = self.txn.load(key.db, &key.key, key.value, key.expires_at);
         if added && let Some(idle) = key.idle_secs {

@@ -109,9 +109,9 @@ fn write_quicklist(out: &mut Out, list: &ListValue) {
     if node.count() > 0 {
         nodes.push((CONTAINER_PACKED, node.finish()));
     }
-    out.len(nodes.len() as u64);
+    out.length(nodes.len() as u64);
     for (container, blob) in nodes {
-        out.len(container);
+        out.length(container);
         out.string(&blob);
     }
 }
@@ -126,7 +126,7 @@ fn write_set(out: &mut Out, key: Option<&[u8]>, set: &SetValue) {
     } else {
         out.byte(TYPE_SET);
         write_key(out, key);
-        out.len(set.len() as u64);
+        out.length(set.len() as u64);
         for member in set.iter() {
             out.string(member);
         }
@@ -146,7 +146,7 @@ fn write_hash(out: &mut Out, key: Option<&[u8]>, hash: &HashValue) {
     } else {
         out.byte(TYPE_HASH);
         write_key(out, key);
-        out.len(hash.len() as u64);
+        out.length(hash.len() as u64);
         for (field, value) in hash.iter() {
             out.string(field);
             out.string(value);
@@ -168,7 +168,7 @@ fn write_zset(out: &mut Out, key: Option<&[u8]>, zset: &SortedSetValue) {
         // Highest first, as Redis writes a skiplist (its loader then inserts at the head).
         out.byte(TYPE_ZSET_2);
         write_key(out, key);
-        out.len(zset.len() as u64);
+        out.length(zset.len() as u64);
         for (member, score) in zset.iter_from(zset.last(), true) {
             out.string(member);
             out.binary_double(score);
@@ -479,6 +479,81 @@ mod tests {
         };
         assert_eq!(z.read().len(), 200);
         assert_eq!(z.read().score(b"m199"), Some(199.0 / 3.0));
+    }
+
+    /// Encodings Redis 7.0 no longer writes but still reads (RDB files of older versions).
+    #[test]
+    fn old_encodings_read() {
+        let read = |kind: u8, body: &dyn Fn(&mut Out)| {
+            let mut out = Out::new(false);
+            body(&mut out);
+            read_value(&mut In::new(&out.buf[..]), kind)
+                .unwrap()
+                .unwrap()
+        };
+        // A ziplist of "f", "v": header, two 3-byte entries, end.
+        let ziplist = [17, 0, 0, 0, 13, 0, 0, 0, 2, 0, 0, 1, b'f', 3, 1, b'v', 0xff];
+        let Value::Hash(h) = read(TYPE_HASH_ZIPLIST, &|o| o.string(&ziplist)) else {
+            panic!()
+        };
+        assert_eq!(h.read().get(b"f").map(|v| &v[..]), Some(&b"v"[..]));
+        let Value::List(l) = read(TYPE_LIST_ZIPLIST, &|o| o.string(&ziplist)) else {
+            panic!()
+        };
+        assert_eq!(l.read().items, [&b"f"[..], b"v"]);
+        let Value::List(l) = read(TYPE_LIST_QUICKLIST, &|o| {
+            o.length(1);
+            o.string(&ziplist)
+        }) else {
+            panic!()
+        };
+        assert_eq!(l.read().len(), 2);
+        // A zipmap {f: v} (Redis 2.x hashes).
+        let zipmap = [1, 1, b'f', 1, 0, b'v', 0xff];
+        let Value::Hash(h) = read(TYPE_HASH_ZIPMAP, &|o| o.string(&zipmap)) else {
+            panic!()
+        };
+        assert_eq!(h.read().len(), 1);
+        // Plain encodings of RDB version 1: a list, a set, a sorted set with text scores.
+        let Value::List(l) = read(TYPE_LIST, &|o| {
+            o.length(2);
+            o.string(b"a");
+            o.string(b"b")
+        }) else {
+            panic!()
+        };
+        assert_eq!(l.read().len(), 2);
+        let Value::SortedSet(z) = read(TYPE_ZSET, &|o| {
+            o.length(2);
+            o.string(b"m");
+            o.raw(b"\x031.5");
+            o.string(b"n");
+            o.byte(254);
+        }) else {
+            panic!()
+        };
+        assert_eq!(z.read().score(b"m"), Some(1.5));
+        assert_eq!(z.read().score(b"n"), Some(f64::INFINITY));
+        // Duplicates and NaN scores are corrupt, empty collections skipped.
+        let mut dup = Out::new(false);
+        dup.length(2);
+        dup.string(b"x");
+        dup.string(b"x");
+        assert!(read_value(&mut In::new(&dup.buf[..]), TYPE_SET).is_err());
+        let mut nan = Out::new(false);
+        nan.length(1);
+        nan.string(b"m");
+        nan.byte(253);
+        assert!(read_value(&mut In::new(&nan.buf[..]), TYPE_ZSET).is_err());
+        let mut empty = Out::new(false);
+        empty.length(0);
+        assert!(
+            read_value(&mut In::new(&empty.buf[..]), TYPE_SET)
+                .unwrap()
+                .is_none()
+        );
+        let module = read_value(&mut In::new(&[][..]), TYPE_MODULE_2);
+        assert!(matches!(module, Err(LoadError::Unsupported(_))));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! CRC-64 of everything before it (zero when `rdbchecksum no`), as Redis 7.0 writes it.
 //! A snapshot here is written in segment-sized chunks that may visit a database more than
 //! once (a writer captures a segment out of turn), so `SELECTDB` is repeated where the
-//! database changes; Redis's loader and `redis-check-rdb` accept that, and `RESIZEDB` is
-//! only a hint, left out.
+//! database changes (Redis's loader and `redis-check-rdb` accept that), with a `RESIZEDB`
+//! hint after a database's first `SELECTDB`.
 //!
 //! Reading accepts RDB versions 1 to 10 with every opcode Redis 7.0 knows; module AUX data
 //! and module or stream values are refused with an error naming what and where.
@@ -60,7 +60,14 @@ pub fn write_header(out: &mut Out, aof_base: bool, used_memory: u64, libraries: 
 /// `SELECTDB db`.
 pub fn write_select(out: &mut Out, db: usize) {
     out.byte(OPCODE_SELECTDB);
-    out.len(db as u64);
+    out.length(db as u64);
+}
+
+/// `RESIZEDB keys expires`: how many keys (and volatile keys) the database holds.
+pub fn write_resize(out: &mut Out, keys: u64, expires: u64) {
+    out.byte(OPCODE_RESIZEDB);
+    out.length(keys);
+    out.length(expires);
 }
 
 /// One key with its expiry, type and value (`rdbSaveKeyValuePair`).
@@ -103,6 +110,9 @@ pub trait LoadTarget {
     fn function(&mut self, code: Bytes) -> Result<(), String>;
     /// Adds a key; false when it exists already (a corrupt file).
     fn key(&mut self, key: LoadedKey) -> bool;
+    /// `RESIZEDB`: about `keys` keys follow for database `db` (a hint; the count is not
+    /// trusted beyond what the input holds, so it is capped).
+    fn reserve(&mut self, _db: usize, _keys: u64) {}
 }
 
 /// Reads a whole RDB stream into `target`. Keys already expired at `now_ms` are dropped
@@ -164,8 +174,9 @@ pub fn load<R: Read>(
                 continue;
             }
             OPCODE_RESIZEDB => {
+                let keys = input.length()?;
                 input.length()?;
-                input.length()?;
+                target.reserve(db, keys);
                 continue;
             }
             OPCODE_AUX => {

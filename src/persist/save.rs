@@ -434,6 +434,12 @@ pub fn write_to(
         digest: CRC64.digest(),
         db: None,
         format,
+        sizes: (0..state.store.databases())
+            .map(|db| {
+                let info = state.store.db_info(db);
+                Some((info.keys as u64, info.expires as u64))
+            })
+            .collect(),
     };
     let libraries: Vec<Bytes> = state
         .functions
@@ -518,6 +524,9 @@ struct ChecksummedFile {
     /// The database the last chunk selected.
     db: Option<usize>,
     format: Format,
+    /// Keys and volatile keys per database when the snapshot began: written once, as a
+    /// `RESIZEDB` hint after the database's first `SELECTDB`, so loaders can presize.
+    sizes: Vec<Option<(u64, u64)>>,
 }
 
 impl ChecksummedFile {
@@ -532,7 +541,12 @@ impl ChecksummedFile {
             if self.db != Some(chunk.db) {
                 let mut select = Out::new(false);
                 match self.format {
-                    Format::Rdb { .. } => rdb::write_select(&mut select, chunk.db),
+                    Format::Rdb { .. } => {
+                        rdb::write_select(&mut select, chunk.db);
+                        if let Some((keys, expires)) = self.sizes[chunk.db].take() {
+                            rdb::write_resize(&mut select, keys, expires);
+                        }
+                    }
                     Format::Commands => super::aof::encode_command(
                         &mut select.buf,
                         &[

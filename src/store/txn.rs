@@ -554,13 +554,26 @@ impl<'s> Txn<'s> {
     /// nobody observes a load). Returns false, changing nothing, when the key exists.
     pub fn load(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
         let seg = self.segment_for_write(db, key);
-        if seg.map.contains_key(key, &self.guard) {
+        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        // One lookup: a key already there is a duplicate in the file.
+        if seg
+            .map
+            .try_insert(Key::from(key), entry, &self.guard)
+            .is_err()
+        {
             return false;
         }
-        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
-        seg.map.insert(Key::from(key), entry, &self.guard);
         adjust_volatile(seg, false, expires_at.is_some());
         true
+    }
+
+    /// Makes room for `keys` more keys in database `db` (an RDB's `RESIZEDB` hint), spread
+    /// over its segments, so loading does not grow every map step by step.
+    pub fn reserve(&self, db: usize, keys: usize) {
+        let per_segment = keys / SEGMENTS + 1;
+        for seg in self.store.dbs[db].segments.iter() {
+            seg.map.reserve(per_segment, &self.guard);
+        }
     }
 
     /// Makes a live key look idle for `idle_secs` seconds (`RESTORE ... IDLETIME`).
