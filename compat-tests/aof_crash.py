@@ -126,10 +126,12 @@ def main():
     work = tempfile.mkdtemp(prefix="memorabilia-aof-crash-")
     acked = {}
     total_writes = 0
+    running = []
     rng = random.Random(1234)
     try:
         for cycle in range(args.cycles):
             port, proc = start(args.binary, work, args.fsync)
+            running.append(proc)
             check(port, acked, cycle)
             shares = [dict() for _ in range(args.writers)]
             for n, share in enumerate(shares):
@@ -150,6 +152,7 @@ def main():
             for share in shares:
                 acked.update(share)
         port, proc = start(args.binary, work, args.fsync)
+        running.append(proc)
         check(port, acked, args.cycles)
         proc.terminate()
         proc.wait(10)
@@ -159,6 +162,11 @@ def main():
         if "All AOF files and manifest are valid" not in check_aof.stdout:
             raise SystemExit(f"redis-check-aof rejects the files:\n{check_aof.stdout}{check_aof.stderr}")
     finally:
+        # A failed check must not leave its server running.
+        for proc in running:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         shutil.rmtree(work, ignore_errors=True)
     print(f"aof crash test: {args.cycles} kill -9 cycles, {total_writes} writes, appendfsync "
           f"{args.fsync}: no acknowledged write lost, files valid for redis-check-aof")

@@ -41,6 +41,27 @@ async fn info_field(con: &mut redis::aio::MultiplexedConnection, field: &str) ->
         .to_string()
 }
 
+/// Whether a server with `config` refuses to start (its data cannot be loaded).
+async fn refuses_to_start(config: Config) -> bool {
+    let listeners = memorabilia::server::Listeners {
+        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        grpc: None,
+    };
+    memorabilia::server::start_on(config, listeners).is_err()
+}
+
+/// Waits for the running AOF rewrite to end, and checks that it succeeded.
+async fn wait_rewrite(con: &mut redis::aio::MultiplexedConnection) {
+    for _ in 0..2000 {
+        if info_field(con, "aof_rewrite_in_progress").await == "0" {
+            assert_eq!(info_field(con, "aof_last_bgrewrite_status").await, "ok");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("BGREWRITEAOF did not finish within 10 s");
+}
+
 async fn wait_bgsave(con: &mut redis::aio::MultiplexedConnection) {
     for _ in 0..2000 {
         if info_field(con, "rdb_bgsave_in_progress").await == "0" {
@@ -296,12 +317,10 @@ async fn failed_bgsave_refuses_writes_until_a_save_succeeds() {
 async fn a_corrupt_file_stops_the_start() {
     let dir = common::temp_dir();
     std::fs::write(dir.join("dump.rdb"), b"REDIS0010\xfa\x09redis-ver\x05").unwrap();
-    let listeners = memorabilia::server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        grpc: None,
-    };
-    let started = memorabilia::server::start_on(config_in(&dir), listeners);
-    assert!(started.is_err(), "a truncated RDB must not load");
+    assert!(
+        refuses_to_start(config_in(&dir)).await,
+        "a truncated RDB must not load"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -480,18 +499,7 @@ async fn aof_rewrites_under_load_lose_and_repeat_nothing() {
             .await
             .unwrap();
         assert_eq!(started, "Background append only file rewriting started");
-        loop {
-            let info: String = redis::cmd("INFO")
-                .arg("persistence")
-                .query_async(&mut con)
-                .await
-                .unwrap();
-            if info.contains("aof_rewrite_in_progress:0") {
-                assert!(info.contains("aof_last_bgrewrite_status:ok"));
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        wait_rewrite(&mut con).await;
     }
     stop_flag.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut done = Vec::new();
@@ -547,11 +555,7 @@ async fn aof_torn_tail_and_corruption() {
         aof_load_truncated: false,
         ..aof_config(&dir, "always")
     };
-    let listeners = memorabilia::server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        grpc: None,
-    };
-    assert!(memorabilia::server::start_on(refusing, listeners).is_err());
+    assert!(refuses_to_start(refusing).await);
 
     let server = common::start_with(aof_config(&dir, "always")).await;
     let mut con = common::connection(&server, 2).await;
@@ -567,11 +571,7 @@ async fn aof_torn_tail_and_corruption() {
     let mut bytes = std::fs::read(&incr).unwrap();
     bytes.splice(0..0, b"GARBAGE\r\n".iter().copied());
     std::fs::write(&incr, &bytes).unwrap();
-    let listeners = memorabilia::server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        grpc: None,
-    };
-    assert!(memorabilia::server::start_on(aof_config(&dir, "always"), listeners).is_err());
+    assert!(refuses_to_start(aof_config(&dir, "always")).await);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -610,17 +610,7 @@ async fn aof_keeps_grpc_writes_and_command_bases() {
         .query_async(&mut con)
         .await
         .unwrap();
-    loop {
-        let info: String = redis::cmd("INFO")
-            .arg("persistence")
-            .query_async(&mut con)
-            .await
-            .unwrap();
-        if info.contains("aof_rewrite_in_progress:0") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_rewrite(&mut con).await;
     grpc.set(proto::SetRequest {
         db: 0,
         key: b"after".to_vec().into(),

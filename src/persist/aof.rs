@@ -154,6 +154,15 @@ impl Manifest {
         out
     }
 
+    /// Moves the base and every incremental file to the history (to be deleted).
+    fn retire_all(&mut self) {
+        let retired = self.base.take().into_iter().chain(self.incrs.drain(..));
+        self.history.extend(retired.map(|mut info| {
+            info.kind = 'h';
+            info
+        }));
+    }
+
     fn next_base_seq(&self) -> u64 {
         self.base
             .iter()
@@ -452,9 +461,22 @@ impl Aof {
             (batches, log.appended)
         };
         let mut files = Vec::new();
-        for (file, bytes) in batches {
-            if let Err(e) = (&*file).write_all(&bytes) {
+        let mut batches = batches.into_iter();
+        while let Some((file, bytes)) = batches.next() {
+            if let Err(e) = write_whole(&file, &bytes) {
+                // Nothing of this batch stays in the file; it and the batches after it wait
+                // in the buffer for the next attempt, while writes are refused (MISCONF).
+                self.requeue(std::iter::once((file, bytes)).chain(batches));
                 self.failed(format!("Error writing to the AOF file: {e}"));
+                if always_policy(self) {
+                    // Redis: with `always` an acknowledged write may not be lost, and the
+                    // reply is about to go out: stop rather than acknowledge.
+                    tracing::error!(
+                        "Can't recover from AOF write error when the AOF fsync policy is \
+                         'always'. Exiting..."
+                    );
+                    std::process::exit(1);
+                }
                 return;
             }
             self.current_size
@@ -478,6 +500,22 @@ impl Aof {
         }
         if self.write_failed.swap(false, Ordering::Relaxed) {
             tracing::warn!("AOF write error looks solved, Redis can write again.");
+        }
+    }
+
+    /// Puts batches that could not be written back in front of what was buffered since.
+    fn requeue(&self, batches: impl Iterator<Item = (Arc<File>, Vec<u8>)>) {
+        let mut log = self.log.lock();
+        let log = &mut *log;
+        for (file, mut bytes) in batches {
+            let target = [log.previous.as_mut(), log.current.as_mut()]
+                .into_iter()
+                .flatten()
+                .find(|t| Arc::ptr_eq(&t.file, &file));
+            if let Some(target) = target {
+                bytes.extend_from_slice(&target.pending);
+                target.pending = bytes;
+            }
         }
     }
 
@@ -573,16 +611,7 @@ impl Aof {
         let mut manifest = log.manifest.clone();
         if !keep_previous {
             // Turning on: whatever the manifest held is superseded by the new base.
-            manifest.history.extend(manifest.base.take().map(|mut b| {
-                b.kind = 'h';
-                b
-            }));
-            manifest
-                .history
-                .extend(manifest.incrs.drain(..).map(|mut i| {
-                    i.kind = 'h';
-                    i
-                }));
+            manifest.retire_all();
         }
         let seq = manifest.next_incr_seq();
         let info = FileInfo {
@@ -645,16 +674,7 @@ impl Aof {
             .incrs
             .pop()
             .expect("the rewrite's incremental file");
-        manifest.history.extend(manifest.base.take().map(|mut b| {
-            b.kind = 'h';
-            b
-        }));
-        manifest
-            .history
-            .extend(manifest.incrs.drain(..).map(|mut i| {
-                i.kind = 'h';
-                i
-            }));
+        manifest.retire_all();
         manifest.base = Some(base.clone());
         manifest.incrs.push(newest);
         // History first (a crash now still names every file), then the files go and the
@@ -691,6 +711,39 @@ impl Aof {
         let (dir, stem) = self.paths();
         dir.join(format!("{stem}.manifest"))
     }
+}
+
+/// Writes all of `bytes` at the end of `file`, or nothing: after a short write the file is
+/// cut back to where it was, as Redis does, so no half record stays.
+fn write_whole(file: &File, bytes: &[u8]) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match (&*file).write(&bytes[done..]) {
+            Ok(0) => {
+                undo_short_write(file, done);
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                undo_short_write(file, done);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn undo_short_write(file: &File, written: usize) {
+    if written > 0
+        && let Ok(meta) = file.metadata()
+    {
+        let _ = file.set_len(meta.len().saturating_sub(written as u64));
+    }
+}
+
+fn always_policy(aof: &Aof) -> bool {
+    aof.fsync() == Fsync::Always
 }
 
 /// Selects `db` in `target` unless its last record did.
@@ -824,6 +877,55 @@ fn parse_len(digits: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write error (a full disk) is remembered, so writes are refused with MISCONF, and
+    /// clears once a write succeeds again.
+    #[test]
+    fn write_errors_are_reported_and_recover() {
+        let dir = std::env::temp_dir().join(format!("memorabilia-aof-unit-{}", std::process::id()));
+        let aof = Aof::default();
+        aof.set_paths(dir.clone(), "appendonly.aof".into());
+        // Under `always` a write error stops the process, as in Redis.
+        aof.set_fsync(Fsync::EverySec);
+        aof.open(Manifest::default()).unwrap();
+        let record = vec![(
+            0,
+            vec![
+                Bytes::from_static(b"SET"),
+                Bytes::from_static(b"k"),
+                Bytes::from_static(b"v"),
+            ],
+        )];
+        aof.append(0, &record);
+        aof.commit();
+        assert!(!aof.write_failed());
+        // Swap the file for a read-only handle: the next write fails like a full disk.
+        let path = dir.join("appendonly.aof.1.incr.aof");
+        let good = {
+            let mut log = aof.log.lock();
+            let current = log.current.as_mut().unwrap();
+            std::mem::replace(&mut current.file, Arc::new(File::open(&path).unwrap()))
+        };
+        aof.append(0, &record);
+        aof.commit();
+        assert!(aof.write_failed());
+        assert!(
+            aof.last_error
+                .lock()
+                .as_deref()
+                .unwrap()
+                .starts_with("Error writing to the AOF file")
+        );
+        aof.log.lock().current.as_mut().unwrap().file = good;
+        aof.append(0, &record);
+        aof.commit();
+        assert!(!aof.write_failed());
+        aof.stop();
+        // The record that failed was kept and written on the retry: three SETs in all.
+        let text = std::fs::read(&path).unwrap();
+        assert_eq!(text.windows(3).filter(|w| w == b"SET").count(), 3);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn manifest_round_trips_like_redis() {

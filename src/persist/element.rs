@@ -179,3 +179,33 @@ mod tests {
         );
     }
 }
+
+/// What the codecs' tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// Every truncation of `blob` fails to decode (`fails` says whether decoding failed)
+    /// and single-byte corruptions never panic.
+    pub fn assert_robust(fails: impl Fn(&[u8]) -> bool, blob: &[u8]) {
+        for cut in 0..blob.len() {
+            assert!(fails(&blob[..cut]), "truncated at {cut}");
+        }
+        let mut copy = blob.to_vec();
+        for i in 0..copy.len() {
+            for mask in [0x01, 0x02, 0x10, 0x40, 0x7F, 0x80, 0xFF] {
+                copy[i] ^= mask;
+                let _ = fails(&copy);
+                copy[i] ^= mask;
+            }
+        }
+    }
+
+    /// A xorshift64 generator: random bytes for fuzzing the decoders, the same every run.
+    pub fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+}

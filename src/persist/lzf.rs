@@ -158,15 +158,8 @@ fn compress_with(
                 if out.len() >= limit {
                     return None;
                 }
-                lit += 1;
-                out.push(input[ip]);
+                push_literal(&mut out, &mut lit, input[ip]);
                 ip += 1;
-                if lit == MAX_LITERAL {
-                    let run_header = out.len() - lit - 1;
-                    out[run_header] = (lit - 1) as u8;
-                    lit = 0;
-                    out.push(0);
-                }
             }
         }
     }
@@ -174,15 +167,8 @@ fn compress_with(
         return None;
     }
     while ip < len {
-        lit += 1;
-        out.push(input[ip]);
+        push_literal(&mut out, &mut lit, input[ip]);
         ip += 1;
-        if lit == MAX_LITERAL {
-            let run_header = out.len() - lit - 1;
-            out[run_header] = (lit - 1) as u8;
-            lit = 0;
-            out.push(0);
-        }
     }
     let run_header = out.len() - lit - 1;
     out[run_header] = (lit as u8).wrapping_sub(1);
@@ -191,6 +177,18 @@ fn compress_with(
     }
     // The loop above may have written up to three bytes past liblzf's final check.
     (out.len() <= limit).then_some(out)
+}
+
+/// Adds one literal byte to the open run, closing it at liblzf's 32-byte maximum.
+fn push_literal(out: &mut Vec<u8>, lit: &mut usize, byte: u8) {
+    *lit += 1;
+    out.push(byte);
+    if *lit == MAX_LITERAL {
+        let run_header = out.len() - *lit - 1;
+        out[run_header] = (*lit - 1) as u8;
+        *lit = 0;
+        out.push(0);
+    }
 }
 
 /// Decompresses liblzf output that must expand to exactly `expected` bytes; `None` for
