@@ -309,7 +309,13 @@ fn persistence_section(server: &ServerState) -> Lines {
             "aof_last_rewrite_time_sec",
             aof.last_rewrite_secs.load(Ordering::Relaxed),
         ),
-        line("aof_current_rewrite_time_sec", -1),
+        line(
+            "aof_current_rewrite_time_sec",
+            server
+                .persistence
+                .running_for(crate::persist::save::Job::AofRewrite)
+                .map_or(-1, |d| d.as_secs() as i64),
+        ),
         line(
             "aof_last_bgrewrite_status",
             ok_err(load_bool(&aof.last_rewrite_ok)),

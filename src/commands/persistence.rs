@@ -1,11 +1,13 @@
 //! Persistence commands: snapshots and serialized values (see [`crate::persist`]).
 //!
-//! - `SAVE` → `OK` once the snapshot is on disk (clients keep being served meanwhile);
-//!   `ERR Background save already in progress` while one is written; on a write error
-//!   `ERR` (and the log says why).
+//! - `SAVE` → `OK` once the snapshot is on disk (clients keep being served meanwhile; a
+//!   running AOF rewrite is waited for); `ERR Background save already in progress` while
+//!   a BGSAVE runs; on a write error `ERR` (and the log says why).
 //! - `BGSAVE [SCHEDULE]` → `Background saving started`; inside `MULTI`, or with
-//!   `SCHEDULE` while a save runs, `Background saving scheduled`; otherwise while one runs
-//!   `ERR Background save already in progress`; another argument: `ERR syntax error`.
+//!   `SCHEDULE` while an AOF rewrite runs, `Background saving scheduled`; during a rewrite
+//!   without SCHEDULE `ERR Another child process is active (AOF?): can't BGSAVE right now.
+//!   Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.`; while a save
+//!   runs `ERR Background save already in progress`; another argument: `ERR syntax error`.
 //! - `BGREWRITEAOF` → `Background append only file rewriting started` (with the AOF off it
 //!   writes a base and turns logging on, as `CONFIG SET appendonly yes`); behind a BGSAVE
 //!   or inside a transaction `Background append only file rewriting scheduled`; during one
@@ -87,23 +89,50 @@ fn save_error(e: SaveError) -> Error {
 }
 
 fn save_cmd(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    save::save_blocking(&ctx.server.arc()).map_err(save_error)?;
+    let persistence = &ctx.server.persistence;
+    if persistence.running_job() == Some(Job::Rdb) {
+        return Err(Error::err("Background save already in progress"));
+    }
+    // Redis saves in the foreground even while an AOF rewrite runs; here one snapshot runs
+    // at a time, so SAVE waits for the rewrite.
+    let state = ctx.server.arc();
+    save::on_own_thread(move || {
+        loop {
+            match save::save(&state) {
+                Err(SaveError::InProgress)
+                    if state.persistence.running_job() == Some(Job::AofRewrite) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
+    })
+    .map_err(save_error)?;
     Ok(Reply::ok())
 }
 
 fn bgsave(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    match argv.get(1) {
-        None => {}
-        // SCHEDULE only matters behind an AOF rewrite (Redis then schedules instead of
-        // refusing); there is none here, so it starts the save like a plain BGSAVE.
-        Some(arg) if argv.len() == 2 && arg.eq_ignore_ascii_case(b"schedule") => {}
+    let schedule = match argv.get(1) {
+        None => false,
+        Some(arg) if argv.len() == 2 && arg.eq_ignore_ascii_case(b"schedule") => true,
         Some(_) => return Err(Error::Syntax),
-    }
+    };
     let persistence = &ctx.server.persistence;
-    if persistence.in_progress() {
-        // Redis schedules only behind another kind of child (an AOF rewrite); behind a
-        // running BGSAVE even SCHEDULE is refused.
-        return Err(Error::err("Background save already in progress"));
+    match persistence.running_job() {
+        Some(Job::Rdb) => return Err(Error::err("Background save already in progress")),
+        // Behind an AOF rewrite Redis schedules only when asked to (or inside MULTI).
+        Some(Job::AofRewrite) if !schedule && !ctx.session.deny_blocking => {
+            return Err(Error::err(
+                "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE \
+                 SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            ));
+        }
+        Some(Job::AofRewrite) => {
+            persistence.schedule();
+            return Ok(Reply::Simple("Background saving scheduled".into()));
+        }
+        None => {}
     }
     // Inside a transaction (where blocking is denied) Redis schedules the save for later.
     if ctx.session.deny_blocking {

@@ -619,7 +619,8 @@ impl Aof {
             seq,
             kind: 'i',
         };
-        let file = open_append(&dir.join(&info.name))?;
+        // A new file: whatever a crash left under this name is not part of the log.
+        let file = create_fresh(&dir.join(&info.name))?;
         manifest.incrs.push(info);
         if keep_previous {
             persist_manifest(&dir, &stem, &manifest)?;
@@ -755,6 +756,16 @@ fn select(target: &mut Target, db: usize) {
         );
         target.selected_db = Some(db);
     }
+}
+
+fn create_fresh(path: &Path) -> std::io::Result<File> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    drop(file);
+    open_append(path)
 }
 
 fn open_append(path: &Path) -> std::io::Result<File> {

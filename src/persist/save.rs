@@ -148,6 +148,14 @@ impl Persistence {
         matches!(*self.running.lock(), Some((_, Job::Rdb)))
     }
 
+    /// How long the running `job` has been running, if it is.
+    pub fn running_for(&self, job: Job) -> Option<std::time::Duration> {
+        self.running
+            .lock()
+            .filter(|(_, running)| *running == job)
+            .map(|(started, _)| started.elapsed())
+    }
+
     /// What snapshot is being written, if any.
     pub fn running_job(&self) -> Option<Job> {
         self.running.lock().map(|(_, job)| job)
@@ -358,7 +366,8 @@ pub fn bgsave(state: &Arc<ServerState>) -> Result<(), SaveError> {
 /// or a save point (`save <seconds> <changes>`) is reached.
 pub fn cron(state: &Arc<ServerState>) {
     let persistence = &state.persistence;
-    if persistence.in_progress() {
+    // One snapshot at a time: a BGSAVE scheduled behind an AOF rewrite waits for it.
+    if persistence.running_job().is_some() {
         return;
     }
     if persistence.scheduled.swap(false, Ordering::Relaxed) {
