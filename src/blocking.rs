@@ -262,6 +262,27 @@ impl<E: 'static> Blocking<E> {
         }
     }
 
+    /// Marks every waited key of database `db` ready (it was flushed: a blocked
+    /// XREADGROUP learns its stream is gone).
+    pub fn signal_db(&self, db: usize) {
+        if self.waiting.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut registry = self.registry.lock();
+        let keys: Vec<(usize, Bytes)> = registry
+            .queues
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .cloned()
+            .collect();
+        for slot in keys {
+            if !registry.ready.contains(&slot) {
+                registry.ready.push_back(slot);
+                self.pending.store(true, Ordering::Release);
+            }
+        }
+    }
+
     /// Whether some key is ready to serve.
     pub fn has_ready(&self) -> bool {
         self.pending.load(Ordering::Acquire)

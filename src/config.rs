@@ -87,6 +87,12 @@ pub struct Config {
     /// answer `BUSY` and can be killed; 0 never (`busy-reply-threshold`, alias
     /// `lua-time-limit`).
     pub busy_reply_threshold: u64,
+    /// A stream node takes no more entries once its listpack reaches this many bytes; 0
+    /// means 1 GiB (`stream-node-max-bytes`).
+    pub stream_node_max_bytes: u64,
+    /// ... nor more than this many entries, deleted ones included; 0 unlimited
+    /// (`stream-node-max-entries`).
+    pub stream_node_max_entries: u64,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -246,6 +252,8 @@ impl Default for Config {
             client_output_buffer_limit: OutputLimits::default(),
             notify_keyspace_events: KeyspaceEvents::NONE,
             busy_reply_threshold: 5000,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             lua_memory_limit: 1024 * 1024 * 1024,
             config_file: None,
         }
@@ -622,6 +630,26 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.busy_reply_threshold.to_string(),
         set: |c, v| c.busy_reply_threshold = v.number(),
+    },
+    Param {
+        name: "stream-node-max-bytes",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.stream_node_max_bytes.to_string(),
+        set: |c, v| c.stream_node_max_bytes = v.number(),
+    },
+    Param {
+        name: "stream-node-max-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.stream_node_max_entries.to_string(),
+        set: |c, v| c.stream_node_max_entries = v.number(),
     },
     Param {
         name: "lua-time-limit",

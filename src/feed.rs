@@ -108,7 +108,7 @@ impl Feeds {
             let Effect::Key { db, key, event } = effect else {
                 continue;
             };
-            if !event.changes() || *event == Event::New {
+            if !event.modifies() || *event == Event::New {
                 continue;
             }
             let key: &[u8] = key.as_ref();

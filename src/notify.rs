@@ -118,6 +118,7 @@ impl KeyspaceEvents {
             EventClass::Set => SET,
             EventClass::Hash => HASH,
             EventClass::SortedSet => ZSET,
+            EventClass::Stream => STREAM,
             EventClass::Expired => EXPIRED,
             EventClass::New => NEW,
             EventClass::KeyMiss => KEY_MISS,

@@ -166,15 +166,18 @@ impl Observer for EffectObservers {
                         let del = vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)];
                         self.aof.append(generation, &[(*db, del)]);
                     }
-                    let deleted = event.deletes();
-                    self.watches.touch(*db, key, deleted);
-                    if !deleted {
+                    if event.modifies() {
+                        self.watches.touch(*db, key, event.deletes());
+                    }
+                    // Deletions too: a blocked XREADGROUP learns its stream is gone.
+                    if event.readies() {
                         self.blocking.signal_ready(*db, key);
                     }
                 }
                 Effect::Flushed { db } => {
                     changes += 1;
-                    self.watches.flushed(*db)
+                    self.watches.flushed(*db);
+                    self.blocking.signal_db(*db);
                 }
             }
         }

@@ -279,7 +279,7 @@ impl Tracking {
             match effect {
                 // `new` is followed by the command's own event on the key: Redis signals the
                 // change once, in that event's place.
-                Effect::Key { key, event, .. } if event.changes() && *event != Event::New => {
+                Effect::Key { key, event, .. } if event.modifies() && *event != Event::New => {
                     flushed = false;
                     let key: &[u8] = key.as_ref();
                     self.note_for_broadcast(key, current);

@@ -439,6 +439,7 @@ fn type_name(t: ValueType) -> &'static str {
         ValueType::Hash => "hash",
         ValueType::Set => "set",
         ValueType::Zset => "zset",
+        ValueType::Stream => "stream",
     }
 }
 

@@ -33,6 +33,7 @@ pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sorted_sets;
+pub mod streams;
 pub mod strings;
 
 pub mod transactions;
@@ -286,6 +287,7 @@ pub static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,
     functions::COMMANDS,
@@ -475,6 +477,11 @@ pub struct Session {
     pub multi: Option<Multi>,
     /// Set while `EXEC` runs its commands: blocking commands answer as if timed out.
     pub(crate) deny_blocking: bool,
+    /// Set while a script's `redis.call` runs (Redis's `CLIENT_SCRIPT`).
+    pub(crate) in_script: bool,
+    /// Set while the AOF is replayed: commands are obeyed as written (Redis's
+    /// `mustObeyClient`), e.g. XADD's trimming ignores a LIMIT left in the log.
+    pub(crate) replaying: bool,
     /// The source of every random choice a command makes (seedable for tests).
     pub rng: SmallRng,
     /// Whether the front end delivers pushes (pub/sub messages) to this client between
@@ -498,6 +505,8 @@ impl Session {
             blocked: None,
             multi: None,
             deny_blocking: false,
+            in_script: false,
+            replaying: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
             pushes: false,
             after_reply: Vec::new(),
@@ -639,6 +648,25 @@ impl<'a> Ctx<'a> {
             return timeout_reply;
         }
         let wait = crate::exec::block::<Reply, F>(self, on, serve);
+        self.session.blocked = Some(Blocked {
+            wait,
+            timeout_reply,
+        });
+        Reply::NullArray
+    }
+}
+
+impl Ctx<'_> {
+    /// As [`Ctx::block`], for a waiter that decides itself whether a ready key serves it
+    /// (`None`: keep waiting); see [`crate::exec::block_until`].
+    pub fn block_until<F>(&mut self, on: BlockOn<'_>, timeout_reply: Reply, serve: F) -> Reply
+    where
+        F: FnMut(&mut Ctx<'_>, &[u8]) -> Option<Result<Reply>> + Send + 'static,
+    {
+        if self.session.deny_blocking {
+            return timeout_reply;
+        }
+        let wait = crate::exec::block_until::<Reply, F>(self, on, serve);
         self.session.blocked = Some(Blocked {
             wait,
             timeout_reply,

@@ -620,10 +620,22 @@ impl TypedLocks<'_> {
 
 /// Registers the client of `ctx` as blocked on `on` (see [`Ctx::block`]); `serve` serves
 /// it later from the key that became ready.
-pub fn block<T, F>(ctx: &mut Ctx<'_>, on: BlockOn<'_>, serve: F) -> Wait<Result<T>>
+pub fn block<T, F>(ctx: &mut Ctx<'_>, on: BlockOn<'_>, mut serve: F) -> Wait<Result<T>>
 where
     T: Send + 'static,
     F: FnMut(&mut Ctx<'_>, &[u8]) -> Result<T> + Send + 'static,
+{
+    block_until(ctx, on, move |ctx, key| Some(serve(ctx, key)))
+}
+
+/// As [`block`], for waiters that decide themselves whether a ready key serves them:
+/// `serve` answers `None` to keep waiting. A waiter for [`ValueType::Stream`] is also
+/// tried when its key is gone or holds another type (a blocked XREADGROUP then fails,
+/// as in Redis); others are tried only on a key of their type.
+pub fn block_until<T, F>(ctx: &mut Ctx<'_>, on: BlockOn<'_>, serve: F) -> Wait<Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(&mut Ctx<'_>, &[u8]) -> Option<Result<T>> + Send + 'static,
 {
     let (deliver, receiver) = oneshot::channel();
     let keys: Vec<&[u8]> = on.keys.iter().map(|k| &k[..]).collect();
@@ -657,7 +669,7 @@ struct Blocked<T, F> {
 impl<T, F> Waiter<ServerState> for Blocked<T, F>
 where
     T: Send + 'static,
-    F: FnMut(&mut Ctx<'_>, &[u8]) -> Result<T> + Send + 'static,
+    F: FnMut(&mut Ctx<'_>, &[u8]) -> Option<Result<T>> + Send + 'static,
 {
     fn attempt(&mut self, server: &ServerState, db: usize, key: &[u8]) -> Attempt {
         let mut session = Session::new(self.client.clone());
@@ -670,12 +682,18 @@ where
         }
         let txn = server.store.lock(plan);
         // Redis serves a ready key only to the clients blocked for its type.
-        match txn.peek(db, key).map(|e| e.value.value_type()) {
-            None => return Attempt::Keep,
-            Some(kind) if kind != self.kind => return Attempt::Skip,
-            Some(_) => {}
+        if self.kind != ValueType::Stream {
+            match txn.peek(db, key).map(|e| e.value.value_type()) {
+                None => return Attempt::Keep,
+                Some(kind) if kind != self.kind => return Attempt::Skip,
+                Some(_) => {}
+            }
         }
-        let result = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key);
+        let Some(result) = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key)
+        else {
+            propagate::discard();
+            return Attempt::Skip;
+        };
         if server.aof.active() {
             // RESP waiters log the pop they did; others (typed gRPC waiters) by state.
             txn.end_command();

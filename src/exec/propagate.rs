@@ -53,6 +53,12 @@ pub fn push(db: usize, argv: Vec<Bytes>) {
     });
 }
 
+/// Logs nothing for the running command, whatever its effects: it logged what it did
+/// with [`push`] (possibly nothing), as Redis's `preventCommandPropagation`.
+pub fn suppress() {
+    PENDING.with(|p| p.borrow_mut().overridden = true);
+}
+
 /// Starts a command: returns the enclosing command's override flag, to hand back to
 /// [`end_command`].
 pub(super) fn begin_command() -> bool {

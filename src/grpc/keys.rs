@@ -63,6 +63,7 @@ fn proto_type(t: Option<ValueType>) -> proto::ValueType {
         Some(ValueType::Hash) => proto::ValueType::Hash,
         Some(ValueType::Set) => proto::ValueType::Set,
         Some(ValueType::SortedSet) => proto::ValueType::Zset,
+        Some(ValueType::Stream) => proto::ValueType::Stream,
     }
 }
 
@@ -146,6 +147,7 @@ fn scan_type(raw: i32) -> Result<ScanType> {
             P::Hash => ValueType::Hash,
             P::Set => ValueType::Set,
             P::Zset => ValueType::SortedSet,
+            P::Stream => ValueType::Stream,
         },
     ))
 }

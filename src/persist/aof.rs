@@ -34,7 +34,8 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 
 use crate::store::numeric::format_double;
-use crate::store::{Entry, Value};
+use crate::store::stream::StreamId;
+use crate::store::{Entry, StreamValue, Value};
 
 /// `appendfsync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +279,101 @@ pub fn encode_command(out: &mut Vec<u8>, argv: &[impl AsRef<[u8]>]) {
 /// (`AOF_REWRITE_ITEMS_PER_CMD`).
 const ITEMS_PER_COMMAND: usize = 64;
 
+/// A stream as the commands that rebuild it (`rewriteStreamObject`): an XADD per entry
+/// (an empty stream by `XADD key MAXLEN 0 0-1 x y`), XSETID for its counters, then per
+/// group XGROUP CREATE, an XCLAIM per pending entry and XGROUP CREATECONSUMER for
+/// consumers that own none.
+fn rewrite_stream(out: &mut Vec<u8>, key: &[u8], stream: &StreamValue) {
+    let id = |id: StreamId| id.to_bytes();
+    let num = |n: i64| Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    let word = Bytes::from_static;
+    let key = Bytes::copy_from_slice(key);
+    if stream.is_empty() {
+        encode_command(
+            out,
+            &[
+                word(b"XADD"),
+                key.clone(),
+                word(b"MAXLEN"),
+                word(b"0"),
+                word(b"0-1"),
+                word(b"x"),
+                word(b"y"),
+            ],
+        );
+    } else {
+        for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
+            let mut argv = vec![word(b"XADD"), key.clone(), id(entry.id)];
+            argv.extend(entry.fields());
+            encode_command(out, &argv);
+        }
+    }
+    let meta = &stream.meta;
+    encode_command(
+        out,
+        &[
+            word(b"XSETID"),
+            key.clone(),
+            id(meta.last_id),
+            word(b"ENTRIESADDED"),
+            num(meta.entries_added as i64),
+            word(b"MAXDELETEDID"),
+            id(meta.max_deleted_id),
+        ],
+    );
+    for (name, group) in &stream.groups {
+        encode_command(
+            out,
+            &[
+                word(b"XGROUP"),
+                word(b"CREATE"),
+                key.clone(),
+                name.clone(),
+                id(group.last_id),
+                word(b"ENTRIESREAD"),
+                num(group.entries_read),
+            ],
+        );
+        for (consumer_name, consumer) in &group.consumers {
+            if consumer.pel.is_empty() {
+                encode_command(
+                    out,
+                    &[
+                        word(b"XGROUP"),
+                        word(b"CREATECONSUMER"),
+                        key.clone(),
+                        name.clone(),
+                        consumer_name.clone(),
+                    ],
+                );
+                continue;
+            }
+            for pending_id in &consumer.pel {
+                let Some(pending) = group.pel.get(pending_id) else {
+                    continue;
+                };
+                encode_command(
+                    out,
+                    &[
+                        word(b"XCLAIM"),
+                        key.clone(),
+                        name.clone(),
+                        consumer_name.clone(),
+                        word(b"0"),
+                        id(*pending_id),
+                        word(b"TIME"),
+                        num(pending.delivery_time),
+                        word(b"RETRYCOUNT"),
+                        num(pending.delivery_count as i64),
+                        word(b"JUSTID"),
+                        word(b"FORCE"),
+                    ],
+                );
+            }
+        }
+    }
+}
+
 /// A key as the commands that rebuild it (`rewriteAppendOnlyFileRio` without the RDB
 /// preamble): `SET`, `RPUSH` / `SADD` / `ZADD` / `HMSET` of at most 64 items each, then
 /// `PEXPIREAT` when it expires.
@@ -316,6 +412,7 @@ pub fn rewrite_entry(out: &mut Vec<u8>, key: &[u8], entry: &Entry) {
                 .collect();
             batches(out, b"HMSET", items);
         }
+        Value::Stream(stream) => rewrite_stream(out, key, &stream.read()),
     }
     if let Some(at) = entry.expires_at() {
         encode_command(

@@ -4,39 +4,8 @@
 
 use std::fmt;
 
-use bytes::Bytes;
-
-/// One entry of a listpack or ziplist, borrowed from the blob it was decoded
-/// from.
-///
-/// Redis stores strings that look like canonical integers as integers, so a
-/// decoded entry is either raw bytes or an `i64`; both represent a string at
-/// the Redis level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Element<'a> {
-    Str(&'a [u8]),
-    Int(i64),
-}
-
-impl Element<'_> {
-    /// The string value Redis exposes for this entry; integers become their
-    /// decimal text, exactly as Redis's `ll2string` prints them.
-    pub fn to_bytes(&self) -> Bytes {
-        match *self {
-            Element::Str(s) => Bytes::copy_from_slice(s),
-            Element::Int(v) => Bytes::from(v.to_string()),
-        }
-    }
-
-    /// The integer value, if this entry is one: either stored as an integer
-    /// or a string that `string2ll` accepts.
-    pub fn as_i64(&self) -> Option<i64> {
-        match *self {
-            Element::Str(s) => string_to_i64(s),
-            Element::Int(v) => Some(v),
-        }
-    }
-}
+/// One entry of a listpack or ziplist: the store's (stream nodes are listpacks in memory).
+pub use crate::store::listpack::Element;
 
 /// A compact encoding failed validation; the payload says what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +65,7 @@ pub fn string_to_i64(s: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     #[test]
     fn canonical_integers_parse() {

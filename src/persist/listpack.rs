@@ -10,172 +10,51 @@
 //! This module owns building listpacks byte-for-byte as Redis's `lpAppend`
 //! does ([`Writer`]) and validating/decoding untrusted ones ([`decode`]).
 
-use super::element::string_to_i64;
 use super::element::{Corrupt, Element};
-
-const HDR_SIZE: usize = 6;
-const EOF: u8 = 0xFF;
-const COUNT_UNKNOWN: u16 = u16::MAX;
-const MAX_BACKLEN_SIZE: usize = 5;
+use crate::store::listpack::{
+    COUNT_UNKNOWN, EOF, HDR_SIZE, Listpack, encode_backlen, read_backlen,
+};
 
 /// Builds a listpack by appending entries, producing exactly the bytes Redis
 /// 7.0 produces for the same sequence of `lpAppend` / `lpAppendInteger`
-/// calls.
-#[derive(Debug, Clone)]
+/// calls (the store's [`Listpack`], which stream nodes live in).
+#[derive(Debug, Clone, Default)]
 pub struct Writer {
-    /// Header placeholder followed by the entries; the header and the
-    /// terminator are written by [`Writer::finish`].
-    buf: Vec<u8>,
-    count: usize,
-}
-
-impl Default for Writer {
-    fn default() -> Self {
-        Self::new()
-    }
+    lp: Listpack,
 }
 
 impl Writer {
     pub fn new() -> Self {
-        Writer {
-            buf: vec![0; HDR_SIZE],
-            count: 0,
-        }
+        Self::default()
     }
 
     /// Appends a string the way `lpAppend` does: canonical integers (per
     /// `string2ll`) are stored in the smallest integer encoding, everything
     /// else as a string.
-    ///
-    /// # Panics
-    ///
-    /// If `s` is longer than `u32::MAX` bytes (not representable).
     pub fn push(&mut self, s: &[u8]) {
-        match string_to_i64(s) {
-            Some(v) => self.push_int(v),
-            None => self.push_str(s),
-        }
+        self.lp.append(s);
     }
 
     /// Appends an integer the way `lpAppendInteger` does.
     pub fn push_int(&mut self, v: i64) {
-        let start = self.buf.len();
-        encode_int(v, &mut self.buf);
-        self.end_entry(start);
+        self.lp.append_int(v);
     }
 
     /// Size in bytes of the listpack [`Writer::finish`] will return; lets
     /// callers apply Redis's size limits before committing to this encoding.
     pub fn bytes_len(&self) -> usize {
-        self.buf.len() + 1
+        self.lp.bytes_len()
     }
 
     /// Number of entries pushed so far.
     pub fn count(&self) -> usize {
-        self.count
+        self.lp.len()
     }
 
-    /// Fills in the header and terminator and returns the listpack.
-    ///
-    /// # Panics
-    ///
-    /// If the listpack would exceed `u32::MAX` bytes, which its header cannot
-    /// express (Redis refuses to grow one that far).
-    pub fn finish(mut self) -> Vec<u8> {
-        self.buf.push(EOF);
-        let total = u32::try_from(self.buf.len()).expect("listpack larger than u32::MAX bytes");
-        // Redis stops counting at 65535 and leaves the field "unknown".
-        let count = u16::try_from(self.count).unwrap_or(COUNT_UNKNOWN);
-        self.buf[0..4].copy_from_slice(&total.to_le_bytes());
-        self.buf[4..6].copy_from_slice(&count.to_le_bytes());
-        self.buf
+    /// The listpack's bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.lp.into_bytes()
     }
-
-    fn push_str(&mut self, s: &[u8]) {
-        let start = self.buf.len();
-        let len = s.len();
-        if len < 64 {
-            self.buf.push(0x80 | len as u8);
-        } else if len < 4096 {
-            self.buf.push(0xE0 | (len >> 8) as u8);
-            self.buf.push(len as u8);
-        } else {
-            let len = u32::try_from(len).expect("listpack string longer than u32::MAX bytes");
-            self.buf.push(0xF0);
-            self.buf.extend_from_slice(&len.to_le_bytes());
-        }
-        self.buf.extend_from_slice(s);
-        self.end_entry(start);
-    }
-
-    /// Appends the backlen of the entry that began at `start`.
-    fn end_entry(&mut self, start: usize) {
-        let (backlen, n) = encode_backlen(self.buf.len() - start);
-        self.buf.extend_from_slice(&backlen[..n]);
-        self.count += 1;
-    }
-}
-
-/// Smallest integer encoding holding `v`, as `lpEncodeIntegerGetType`.
-fn encode_int(v: i64, out: &mut Vec<u8>) {
-    if (0..=127).contains(&v) {
-        out.push(v as u8);
-    } else if (-4096..=4095).contains(&v) {
-        // 13-bit two's complement split over the tag byte and one more.
-        let u = (v as u16) & 0x1FFF;
-        out.push(0xC0 | (u >> 8) as u8);
-        out.push(u as u8);
-    } else if let Ok(v) = i16::try_from(v) {
-        out.push(0xF1);
-        out.extend_from_slice(&v.to_le_bytes());
-    } else if (-(1 << 23)..(1 << 23)).contains(&v) {
-        out.push(0xF2);
-        out.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
-    } else if let Ok(v) = i32::try_from(v) {
-        out.push(0xF3);
-        out.extend_from_slice(&v.to_le_bytes());
-    } else {
-        out.push(0xF4);
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-}
-
-/// Backlen bytes for an entry of `len` encoded bytes, as `lpEncodeBacklen`.
-///
-/// The thresholds are Redis's, including `< 16383` where `<= 16383` would
-/// suffice: an entry of exactly 16383 bytes gets a 3-byte backlen, and
-/// since Redis's validator recomputes the size the same way, so must we.
-fn encode_backlen(len: usize) -> ([u8; MAX_BACKLEN_SIZE], usize) {
-    let l = len as u64;
-    let n = match l {
-        0..=127 => 1,
-        128..16383 => 2,
-        16383..2_097_151 => 3,
-        2_097_151..268_435_455 => 4,
-        _ => 5,
-    };
-    let mut out = [0u8; MAX_BACKLEN_SIZE];
-    // Most significant 7-bit group first; every byte except the first has the
-    // continuation bit, which is what a right-to-left reader stops on.
-    for (i, b) in out[..n].iter_mut().enumerate() {
-        let group = ((l >> (7 * (n - 1 - i))) & 0x7F) as u8;
-        *b = if i == 0 { group } else { group | 0x80 };
-    }
-    (out, n)
-}
-
-/// Reads the backlen ending at the last byte of `before`, right to left, as
-/// `lpDecodeBacklen` does: at most 5 bytes, stopping at the first byte
-/// without the continuation bit.
-fn read_backlen(before: &[u8]) -> Option<u64> {
-    let mut value = 0u64;
-    for (i, &b) in before.iter().rev().take(MAX_BACKLEN_SIZE).enumerate() {
-        value |= u64::from(b & 0x7F) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
 }
 
 /// Validates `blob` as a listpack with the checks of Redis's deep
@@ -235,69 +114,13 @@ pub fn decode(blob: &[u8]) -> Result<Vec<Element<'_>>, Corrupt> {
 /// Decodes the entry at the start of `rest` (which excludes the terminator),
 /// returning it and its encoded size without the backlen.
 fn decode_entry(rest: &[u8]) -> Result<(Element<'_>, usize), Corrupt> {
-    const OVERRUN: Corrupt = Corrupt("listpack entry overruns the blob");
-    let take = |n: usize| rest.get(..n).ok_or(OVERRUN);
-    let tag = rest[0];
-    let entry = match tag {
-        // 0xxxxxxx: 7-bit unsigned integer.
-        0x00..=0x7F => (Element::Int(i64::from(tag)), 1),
-        // 10xxxxxx: string of up to 63 bytes.
-        0x80..=0xBF => {
-            let len = usize::from(tag & 0x3F);
-            (Element::Str(&take(1 + len)?[1..]), 1 + len)
-        }
-        // 110xxxxx yyyyyyyy: 13-bit signed integer.
-        0xC0..=0xDF => {
-            let b = take(2)?;
-            let u = (i64::from(tag & 0x1F) << 8) | i64::from(b[1]);
-            let v = if u >= 1 << 12 { u - (1 << 13) } else { u };
-            (Element::Int(v), 2)
-        }
-        // 1110xxxx yyyyyyyy: string of up to 4095 bytes.
-        0xE0..=0xEF => {
-            let b = take(2)?;
-            let len = (usize::from(tag & 0x0F) << 8) | usize::from(b[1]);
-            (Element::Str(&take(2 + len)?[2..]), 2 + len)
-        }
-        0xF0 => {
-            let b = take(5)?;
-            let len = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
-            let size = usize::try_from(len)
-                .ok()
-                .and_then(|len| len.checked_add(5))
-                .ok_or(OVERRUN)?;
-            (Element::Str(&take(size)?[5..]), size)
-        }
-        0xF1 => {
-            let b = take(3)?;
-            (Element::Int(i64::from(i16::from_le_bytes([b[1], b[2]]))), 3)
-        }
-        0xF2 => {
-            let b = take(4)?;
-            // Place the 3 bytes high and shift back down to sign-extend.
-            let v = i32::from_le_bytes([0, b[1], b[2], b[3]]) >> 8;
-            (Element::Int(i64::from(v)), 4)
-        }
-        0xF3 => {
-            let b = take(5)?;
-            let v = i32::from_le_bytes([b[1], b[2], b[3], b[4]]);
-            (Element::Int(i64::from(v)), 5)
-        }
-        0xF4 => {
-            let b = take(9)?;
-            let mut le = [0u8; 8];
-            le.copy_from_slice(&b[1..9]);
-            (Element::Int(i64::from_le_bytes(le)), 9)
-        }
-        EOF => return Err(Corrupt("listpack terminator before the end of the blob")),
-        _ => return Err(Corrupt("listpack entry has an invalid encoding")),
-    };
-    Ok(entry)
+    crate::store::listpack::decode_entry(rest).map_err(Corrupt)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::persist::element::string_to_i64;
 
     /// The element Redis would decode for an input pushed with `push`.
     fn expected(s: &[u8]) -> Element<'_> {

@@ -27,6 +27,7 @@ pub mod object;
 pub mod rdb;
 pub mod rewrite;
 pub mod save;
+pub mod stream;
 pub mod ziplist;
 pub mod zipmap;
 

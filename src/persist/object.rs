@@ -10,8 +10,8 @@
 //! ziplist lists, quicklists of ziplists or listpacks, zipmap / ziplist / listpack hashes,
 //! intsets, ziplist / listpack / text-score / binary-score sorted sets. Corrupt input
 //! gives an error, never a panic, and duplicates are refused as Redis's deep check does.
-//! An empty collection reads as `None` (Redis skips such keys). Module and stream values
-//! are refused as unsupported.
+//! An empty collection reads as `None` (Redis skips such keys). Streams are in
+//! `persist::stream`; module values are refused as unsupported.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -79,6 +79,7 @@ pub fn write_object(out: &mut Out, key: Option<&[u8]>, value: &Value) {
         Value::Set(set) => write_set(out, key, &set.read()),
         Value::Hash(hash) => write_hash(out, key, &hash.read()),
         Value::SortedSet(zset) => write_zset(out, key, &zset.read()),
+        Value::Stream(stream) => super::stream::write_stream(out, key, &stream.read()),
     }
 }
 
@@ -314,11 +315,7 @@ pub fn read_value<R: Read>(input: &mut In<R>, kind: u8) -> Result<Option<Value>,
                 "module values are not supported".into(),
             ));
         }
-        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
-            return Err(LoadError::Unsupported(
-                "stream values are not supported yet".into(),
-            ));
-        }
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => super::stream::read_stream(input, kind)?,
         other => return Err(corrupt(format!("Unknown RDB encoding type {other}"))),
     };
     Ok(Some(value).filter(|v| !is_empty(v)))
@@ -372,6 +369,8 @@ fn is_empty(value: &Value) -> bool {
         Value::Set(s) => s.read().is_empty(),
         Value::Hash(h) => h.read().is_empty(),
         Value::SortedSet(z) => z.read().is_empty(),
+        // An empty stream is a stream (its ids and groups live on).
+        Value::Stream(_) => false,
     }
 }
 

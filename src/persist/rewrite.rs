@@ -90,6 +90,7 @@ fn replay(
         Err(e) => return Err(LoadError::Io(e)),
     };
     let mut session = crate::commands::Session::new(Clients::detached(ClientKind::Resp));
+    session.replaying = true;
     let mut at = 0;
     // Where the data is whole: after the last command outside MULTI, or before a MULTI.
     let mut valid = 0;

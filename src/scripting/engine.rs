@@ -260,6 +260,7 @@ impl Engine {
         let client = Clients::detached(ClientKind::Resp);
         let mut session = Session::new(client);
         session.deny_blocking = true;
+        session.in_script = true;
         Ok(Engine {
             lua,
             generation,

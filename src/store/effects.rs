@@ -21,6 +21,7 @@ pub enum EventClass {
     Set,
     Hash,
     SortedSet,
+    Stream,
     Expired,
     New,
     KeyMiss,
@@ -107,6 +108,16 @@ events! {
     ZInterStore => "zinterstore", SortedSet;
     ZDiffStore => "zdiffstore", SortedSet;
     ZRangeStore => "zrangestore", SortedSet;
+    // Streams.
+    XAdd => "xadd", Stream;
+    XTrim => "xtrim", Stream;
+    XDel => "xdel", Stream;
+    XSetId => "xsetid", Stream;
+    XGroupCreate => "xgroup-create", Stream;
+    XGroupCreateConsumer => "xgroup-createconsumer", Stream;
+    XGroupDelConsumer => "xgroup-delconsumer", Stream;
+    XGroupDestroy => "xgroup-destroy", Stream;
+    XGroupSetId => "xgroup-setid", Stream;
 }
 
 impl Event {
@@ -121,6 +132,41 @@ impl Event {
     /// Whether the key changed (every event but `keymiss`, which only notifications see).
     pub fn changes(self) -> bool {
         self != Event::KeyMiss
+    }
+
+    /// Whether the change may serve clients blocked on the key (Redis's
+    /// `signalKeyAsReady`): everything but the stream changes that add no entry and remove
+    /// no group, which Redis does not signal (a blocked XREADGROUP is not served by an
+    /// XGROUP SETID that moves its group back).
+    pub fn readies(self) -> bool {
+        self.changes()
+            && !matches!(
+                self,
+                Event::XTrim
+                    | Event::XDel
+                    | Event::XSetId
+                    | Event::XGroupCreate
+                    | Event::XGroupCreateConsumer
+                    | Event::XGroupDelConsumer
+                    | Event::XGroupSetId
+            )
+    }
+
+    /// Whether the change is one Redis signals as a modification of the key
+    /// (`signalModifiedKey`: WATCH, client-side caching, change feeds see it). A stream's
+    /// consumer-group bookkeeping and XSETID change the key without that signal in Redis
+    /// 7.0, so a WATCH of the stream survives them.
+    pub fn modifies(self) -> bool {
+        self.changes()
+            && !matches!(
+                self,
+                Event::XSetId
+                    | Event::XGroupCreate
+                    | Event::XGroupCreateConsumer
+                    | Event::XGroupDelConsumer
+                    | Event::XGroupDestroy
+                    | Event::XGroupSetId
+            )
     }
 }
 

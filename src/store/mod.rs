@@ -20,10 +20,12 @@ pub mod glob;
 mod hash;
 mod indexed;
 pub mod list;
+pub mod listpack;
 pub mod numeric;
 mod set;
 pub mod snapshot;
 pub mod sorted_set;
+pub mod stream;
 mod txn;
 mod value;
 
@@ -44,8 +46,8 @@ pub use list::End;
 pub use snapshot::SnapshotSink;
 pub use txn::{LockPlan, Txn};
 pub use value::{
-    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StringOrigin, StringValue, Value,
-    ValueType,
+    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringOrigin,
+    StringValue, Value, ValueType,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.

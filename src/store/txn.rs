@@ -531,6 +531,14 @@ impl<'s> Txn<'s> {
         self.record_key(db, key, event);
     }
 
+    /// Adds `value` under the missing key `key`, recording only `new` (Redis's `dbAdd`): the
+    /// command names its own event once it has filled the value.
+    pub fn add(&self, db: usize, key: &[u8], value: Value) {
+        if !self.insert(db, key, value, None) {
+            self.record_key(db, key, Event::New);
+        }
+    }
+
     /// Puts a new entry under `key`; returns whether it replaced a live one (an expired
     /// one it replaces is counted and recorded as `expired`).
     fn insert(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {

@@ -17,6 +17,7 @@ pub use super::hash::HashValue;
 pub use super::list::ListValue;
 use super::numeric::parse_i64;
 pub use super::set::SetValue;
+pub use super::stream::StreamValue;
 
 /// Key bytes as stored in the map: inline when short, never a slice of a read buffer.
 pub type Key = CompactKey;
@@ -40,6 +41,7 @@ pub enum Value {
     Hash(Arc<RwLock<HashValue>>),
     Set(Arc<RwLock<SetValue>>),
     SortedSet(Arc<RwLock<SortedSetValue>>),
+    Stream(Arc<RwLock<StreamValue>>),
 }
 
 /// The Redis type of a value, as `TYPE` and `SCAN ... TYPE` name it.
@@ -50,6 +52,7 @@ pub enum ValueType {
     Hash,
     Set,
     SortedSet,
+    Stream,
 }
 
 impl ValueType {
@@ -60,6 +63,7 @@ impl ValueType {
             ValueType::Hash => "hash",
             ValueType::Set => "set",
             ValueType::SortedSet => "zset",
+            ValueType::Stream => "stream",
         }
     }
 
@@ -72,6 +76,7 @@ impl ValueType {
             b"hash" => ValueType::Hash,
             b"set" => ValueType::Set,
             b"zset" => ValueType::SortedSet,
+            b"stream" => ValueType::Stream,
             _ => return None,
         })
     }
@@ -193,6 +198,7 @@ impl Value {
             Value::Hash(_) => ValueType::Hash,
             Value::Set(_) => ValueType::Set,
             Value::SortedSet(_) => ValueType::SortedSet,
+            Value::Stream(_) => ValueType::Stream,
         }
     }
 
@@ -205,6 +211,7 @@ impl Value {
             Value::Hash(h) => h.read().encoding(),
             Value::Set(s) => s.read().encoding(),
             Value::SortedSet(z) => z.read().encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -224,6 +231,7 @@ impl Value {
             Value::Hash(h) => Value::Hash(Arc::new(RwLock::new(h.read().clone()))),
             Value::Set(s) => Value::Set(Arc::new(RwLock::new(s.read().clone()))),
             Value::SortedSet(z) => Value::SortedSet(Arc::new(RwLock::new(z.read().clone()))),
+            Value::Stream(x) => Value::Stream(Arc::new(RwLock::new(x.read().clone()))),
         }
     }
 }
