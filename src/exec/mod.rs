@@ -539,12 +539,19 @@ pub fn typed<R, T>(
             op(&mut Ctx::new(server, session), request)
         } else {
             let txn = server.store.lock_at(plan, started);
+            let outer = propagate::begin_command();
             let result = op(&mut Ctx::with_txn(server, session, Some(&txn)), request);
+            let logged_itself = propagate::end_own(outer);
             if server.aof.active() && route.has_flag(flags::WRITE) {
-                // A typed call has no command line: the keys it changed are logged by state.
+                // A typed call has no command line: unless its operation logged what it
+                // did (a stream command's rewrite), the keys it changed are logged by state.
                 txn.end_command();
-                propagate::push_all(propagate::state_records(&txn, 0));
+                if !logged_itself {
+                    propagate::push_all(propagate::state_records(&txn, 0));
+                }
                 propagate::flush(server, Some(&txn));
+            } else {
+                propagate::discard();
             }
             result
         };
@@ -689,15 +696,17 @@ where
                 Some(_) => {}
             }
         }
-        let Some(result) = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key)
-        else {
+        let outer = propagate::begin_command();
+        let served = (self.serve)(&mut Ctx::with_txn(server, &mut session, Some(&txn)), key);
+        let logged_itself = propagate::end_own(outer);
+        let Some(result) = served else {
             propagate::discard();
             return Attempt::Skip;
         };
         if server.aof.active() {
             // RESP waiters log the pop they did; others (typed gRPC waiters) by state.
             txn.end_command();
-            if !propagate::has_pending() {
+            if !logged_itself && !propagate::has_pending() {
                 propagate::push_all(propagate::state_records(&txn, 0));
             }
             propagate::flush(server, Some(&txn));

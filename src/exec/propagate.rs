@@ -65,6 +65,13 @@ pub(super) fn begin_command() -> bool {
     PENDING.with(|p| std::mem::replace(&mut p.borrow_mut().overridden, false))
 }
 
+/// Ends a typed call or a served waiter (started with [`begin_command`]): whether it
+/// logged what it did itself ([`push`] / [`suppress`]), so its keys need not be logged by
+/// state.
+pub(super) fn end_own(outer_overridden: bool) -> bool {
+    PENDING.with(|p| std::mem::replace(&mut p.borrow_mut().overridden, outer_overridden))
+}
+
 /// Ends a command that ran in `db` with `effects_from` the length of its txn's effect
 /// record before it ran: logs it unless it logged itself or changed nothing.
 pub(super) fn end_command(

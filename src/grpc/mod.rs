@@ -15,6 +15,7 @@ pub mod scripting;
 pub mod service;
 pub mod sets;
 pub mod sorted_sets;
+pub mod streams;
 pub mod strings;
 pub mod typed;
 

@@ -21,7 +21,7 @@ use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::pubsub;
 use super::typed::Typed;
-use super::{convert, hashes, keys, lists, scripting, sets, sorted_sets, strings};
+use super::{convert, hashes, keys, lists, scripting, sets, sorted_sets, streams, strings};
 use crate::blocking::{Outcome, UNBLOCKED_ERROR, UnblockMode, Wait};
 use crate::commands::sorted_sets::PopEnd;
 use crate::commands::{Blocked, Ctx, Protocol, Reply, Session};
@@ -337,6 +337,10 @@ impl Memorabilia for MemorabiliaService {
         z_card: ZCardRequest -> ZCardResponse => sorted_sets::z_card, "zcard";
         z_rank: ZRankRequest -> ZRankResponse => sorted_sets::z_rank, "zrank";
         z_range: ZRangeRequest -> ZRangeResponse => sorted_sets::z_range, "zrange";
+        // ---- Streams ----
+        x_add: XAddRequest -> XAddResponse => streams::x_add, "xadd";
+        x_range: XRangeRequest -> XRangeResponse => streams::x_range, "xrange";
+        x_ack: XAckRequest -> XAckResponse => streams::x_ack, "xack";
     }
 
     async fn ping(
@@ -431,6 +435,31 @@ impl Memorabilia for MemorabiliaService {
                 pubsub::subscribe,
             )
         })
+    }
+
+    async fn x_read(
+        &self,
+        request: Request<proto::XReadRequest>,
+    ) -> std::result::Result<Response<proto::XReadResponse>, Status> {
+        self.typed_blocking("xread", request, |r| r.db, streams::x_read)
+            .await
+    }
+
+    async fn x_follow(
+        &self,
+        request: Request<proto::XFollowRequest>,
+    ) -> std::result::Result<Response<EventStream<proto::XFollowEvent>>, Status> {
+        let (peer, local) = addresses(&request);
+        let request = request.into_inner();
+        checked_db(&self.state, request.db).map_err(|e| convert::status(&e))?;
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let guard = ClientGuard::new(self.state.clone(), client.clone());
+        let mut session = grpc_session(client.clone());
+        session.db = request.db as usize;
+        let events = streams::follow(self.state.clone(), client, guard, session, request);
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(events),
+        )))
     }
 
     async fn watch(

@@ -200,3 +200,21 @@ impl Typed for proto::CopyRequest {
         locks.key_in(dst_db, &self.destination, Access::Write);
     }
 }
+
+one_key!(XAddRequest, XRangeRequest, XAckRequest);
+
+impl Typed for proto::XReadRequest {
+    fn command(&self, _rpc: &'static str) -> &'static str {
+        if self.group.is_some() {
+            "xreadgroup"
+        } else {
+            "xread"
+        }
+    }
+
+    fn locks(&self, locks: &mut TypedLocks<'_>) {
+        for stream in &self.streams {
+            locks.key(&stream.key);
+        }
+    }
+}

@@ -221,7 +221,7 @@ fn no_key_or_group(key: &[u8], group: &[u8]) -> Error {
 }
 
 /// `XACK key group id [id ...]` → how many ids were pending.
-pub(super) fn xack(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+pub fn xack(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let (db, txn, key, name) = (ctx.db(), ctx.txn(), &argv[1], &argv[2]);
     let Some(stream) = with_group(txn, db, key, name)? else {
         return Ok(Reply::Integer(0));

@@ -651,7 +651,7 @@ fn rewrite_trim(line: &mut [Bytes], args: &AddTrimArgs, stream: &StreamValue) {
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
 /// [field value ...]` → the entry's id, or null (NOMKSTREAM, missing key).
-fn xadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+pub fn xadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let args = parse_add_trim(ctx, argv, true)?;
     let fields_at = args.id_at + 1;
     if fields_at > argv.len() || (argv.len() - fields_at) < 2 || (argv.len() - fields_at) % 2 == 1 {
@@ -832,12 +832,12 @@ fn range_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], rev: bool) -> Result<Reply> 
 }
 
 /// `XRANGE key start end [COUNT count]` → entries from start to end.
-fn xrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+pub fn xrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     range_generic(ctx, argv, false)
 }
 
 /// `XREVRANGE key end start [COUNT count]` → entries from end down to start.
-fn xrevrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+pub fn xrevrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     range_generic(ctx, argv, true)
 }
 
@@ -845,8 +845,10 @@ mod groups;
 mod info;
 mod read;
 
-use groups::{xack, xautoclaim, xclaim, xgroup, xgroup_help, xpending, xsetid};
+pub use groups::xack;
+use groups::{xautoclaim, xclaim, xgroup, xgroup_help, xpending, xsetid};
 use info::{xinfo, xinfo_help};
+pub use read::{Entries, ReadPlan, Served, read_now, read_plan, read_waiter};
 use read::{xread, xreadgroup};
 
 #[cfg(test)]

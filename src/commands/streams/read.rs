@@ -7,6 +7,13 @@ use super::*;
 // XREAD, XREADGROUP
 // ---------------------------------------------------------------------------------------
 
+/// Entries as a read delivers them: id and fields, or no fields for an entry of the
+/// consumer's history that was deleted since.
+pub type Entries = Vec<(StreamId, Option<Vec<Bytes>>)>;
+
+/// What a read served: per stream with something to deliver, its key and entries.
+pub type Served = Vec<(Bytes, Entries)>;
+
 /// A consumer group read's names.
 #[derive(Clone)]
 struct GroupRead {
@@ -32,7 +39,7 @@ fn deliver_new(
     read: &GroupRead,
     after: StreamId,
     count: usize,
-) -> Vec<Reply> {
+) -> Entries {
     let now = now_ms(ctx);
     let log = aof_on(ctx);
     let Some(start) = after.incr() else {
@@ -77,10 +84,7 @@ fn deliver_new(
     if log && moved_last_id {
         log_group_id(ctx, key, &read.group, group);
     }
-    entries
-        .into_iter()
-        .map(|(id, fields)| entry_reply(id, fields))
-        .collect()
+    entries.into_iter().map(|(id, f)| (id, Some(f))).collect()
 }
 
 /// The consumer's own pending entries after `after` (`streamReplyWithRangeFromConsumerPEL`):
@@ -91,7 +95,7 @@ fn deliver_history(
     read: &GroupRead,
     after: StreamId,
     count: usize,
-) -> Vec<Reply> {
+) -> Entries {
     let now = now_ms(ctx);
     let Some(start) = after.incr() else {
         return vec![];
@@ -110,14 +114,14 @@ fn deliver_history(
     for id in ids {
         match stream.get(id) {
             Some(fields) => {
-                out.push(entry_reply(id, fields));
+                out.push((id, Some(fields)));
                 let group = stream.groups.get_mut(&read.group).expect("resolved");
                 if let Some(pending) = group.pel.get_mut(&id) {
                     pending.delivery_time = now;
                     pending.delivery_count += 1;
                 }
             }
-            None => out.push(Reply::Array(vec![id_reply(id), Reply::NullArray])),
+            None => out.push((id, None)),
         }
     }
     out
@@ -152,7 +156,7 @@ fn serve_now(
     from: ReadFrom,
     read: Option<&GroupRead>,
     count: usize,
-) -> Option<Vec<Reply>> {
+) -> Option<Entries> {
     let mut s = stream.write();
     match (read, from) {
         (None, ReadFrom::After(after)) => {
@@ -160,8 +164,7 @@ fn serve_now(
             if last <= after {
                 return None;
             }
-            let start = after.incr()?;
-            Some(range_reply(&s, start, StreamId::MAX, count, false))
+            Some(range_entries(&s, after.incr()?, count))
         }
         (Some(read), ReadFrom::After(after)) => {
             touch_consumer(ctx, key, &mut s, read);
@@ -180,27 +183,62 @@ fn serve_now(
     }
 }
 
+/// Up to `count` (0: all) live entries from `start` on.
+fn range_entries(stream: &StreamValue, start: StreamId, count: usize) -> Entries {
+    let mut out = Vec::new();
+    for entry in stream.range(start, StreamId::MAX, false) {
+        out.push((entry.id, Some(entry.fields())));
+        if count != 0 && out.len() == count {
+            break;
+        }
+    }
+    out
+}
+
+fn entries_reply(entries: Entries) -> Reply {
+    Reply::Array(
+        entries
+            .into_iter()
+            .map(|(id, fields)| match fields {
+                Some(fields) => entry_reply(id, fields),
+                None => Reply::Array(vec![id_reply(id), Reply::NullArray]),
+            })
+            .collect(),
+    )
+}
+
 /// A read's reply: `[[key, entries], ...]`, a map of key to entries in RESP3.
-fn read_reply(protocol: Protocol, served: Vec<(Bytes, Vec<Reply>)>) -> Reply {
+fn read_reply(protocol: Protocol, served: Served) -> Reply {
     if protocol == Protocol::Resp2 {
         Reply::Array(
             served
                 .into_iter()
-                .map(|(k, e)| Reply::Array(vec![Reply::Bulk(k), Reply::Array(e)]))
+                .map(|(k, e)| Reply::Array(vec![Reply::Bulk(k), entries_reply(e)]))
                 .collect(),
         )
     } else {
         Reply::Map(
             served
                 .into_iter()
-                .map(|(k, e)| (Reply::Bulk(k), Reply::Array(e)))
+                .map(|(k, e)| (Reply::Bulk(k), entries_reply(e)))
                 .collect(),
         )
     }
 }
 
-/// XREAD and XREADGROUP (`xreadCommand`).
-fn read_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_form: bool) -> Result<Reply> {
+/// A parsed XREAD / XREADGROUP, its ids resolved against the keys (`$`).
+pub struct ReadPlan {
+    keys: Vec<Bytes>,
+    froms: Vec<ReadFrom>,
+    read: Option<GroupRead>,
+    count: usize,
+    /// BLOCK's milliseconds (0: forever), if given.
+    pub block: Option<i64>,
+}
+
+/// Parses XREAD / XREADGROUP `argv` and resolves it against the keys, with Redis's
+/// errors in Redis's order (`xreadCommand` up to serving).
+pub fn read_plan(ctx: &Ctx<'_>, argv: &[Bytes], group_form: bool) -> Result<ReadPlan> {
     let mut timeout: Option<i64> = None;
     let mut count: usize = 0;
     let mut streams_at = 0;
@@ -304,39 +342,78 @@ fn read_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_form: bool) -> Result<R
         }
         froms.push(ReadFrom::After(parse_strict(id_arg)?));
     }
-    if group_form {
+    Ok(ReadPlan {
+        keys: keys.to_vec(),
+        froms,
+        read,
+        count,
+        block: timeout,
+    })
+}
+
+/// Serves what a planned read can serve now.
+pub fn read_now(ctx: &Ctx<'_>, plan: &ReadPlan) -> Result<Served> {
+    if plan.read.is_some() {
         // What XREADGROUP changes is logged as XCLAIMs and friends, never as itself.
         propagate::suppress();
     }
+    let (db, txn) = (ctx.db(), ctx.txn());
     let mut served = Vec::new();
-    for (key, from) in keys.iter().zip(&froms) {
+    for (key, from) in plan.keys.iter().zip(&plan.froms) {
         let Some(stream) = stream_for_read(txn, db, key)? else {
             continue;
         };
-        if let Some(entries) = serve_now(ctx, key, stream, *from, read.as_ref(), count) {
+        if let Some(entries) = serve_now(ctx, key, stream, *from, plan.read.as_ref(), plan.count) {
             served.push((key.clone(), entries));
         }
     }
+    Ok(served)
+}
+
+impl ReadPlan {
+    /// The keys the read waits on when it blocks.
+    pub fn keys(&self) -> &[Bytes] {
+        &self.keys
+    }
+}
+
+/// How a blocked read is served: a closure serving it from a ready key (`None`: keep
+/// waiting), mapping what it served with `map`.
+pub fn read_waiter<T>(
+    plan: ReadPlan,
+    map: impl Fn(&Ctx<'_>, Served) -> T + Send + 'static,
+) -> impl FnMut(&mut Ctx<'_>, &[u8]) -> Option<Result<T>> + Send + 'static {
+    let count = if plan.count == 0 {
+        BLOCKED_DEFAULT_COUNT
+    } else {
+        plan.count
+    };
+    let waits: Vec<(Bytes, ReadFrom)> = plan.keys.into_iter().zip(plan.froms).collect();
+    let read = plan.read;
+    move |ctx: &mut Ctx<'_>, key: &[u8]| {
+        let served = serve_blocked(ctx, key, &waits, read.as_ref(), count)?;
+        Some(served.map(|served| map(ctx, served)))
+    }
+}
+
+/// XREAD and XREADGROUP (`xreadCommand`).
+fn read_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_form: bool) -> Result<Reply> {
+    let plan = read_plan(ctx, argv, group_form)?;
+    let served = read_now(ctx, &plan)?;
     if !served.is_empty() {
         return Ok(read_reply(ctx.session.protocol, served));
     }
-    let Some(ms) = timeout else {
+    let Some(ms) = plan.block else {
         return Ok(Reply::NullArray);
     };
     if !ctx.may_block() {
         return Ok(Reply::NullArray);
     }
-    let block_timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms as u64));
-    let on = BlockOn::keys(keys, ValueType::Stream, block_timeout);
-    let count = if count == 0 {
-        BLOCKED_DEFAULT_COUNT
-    } else {
-        count
-    };
-    let waits: Vec<(Bytes, ReadFrom)> = keys.iter().cloned().zip(froms).collect();
-    Ok(ctx.block_until(on, Reply::NullArray, move |ctx, key| {
-        serve_blocked(ctx, key, &waits, read.as_ref(), count)
-    }))
+    let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms as u64));
+    let keys = plan.keys().to_vec();
+    let serve = read_waiter(plan, |ctx, served| read_reply(ctx.session.protocol, served));
+    let on = BlockOn::keys(&keys, ValueType::Stream, timeout);
+    Ok(ctx.block_until(on, Reply::NullArray, serve))
 }
 
 /// Serves a blocked read from the ready `key` (`serveClientsBlockedOnStreamKey`): `None`
@@ -347,7 +424,7 @@ fn serve_blocked(
     waits: &[(Bytes, ReadFrom)],
     read: Option<&GroupRead>,
     count: usize,
-) -> Option<Result<Reply>> {
+) -> Option<Result<Served>> {
     let from = waits.iter().find(|(k, _)| &k[..] == key)?.1;
     let stream = match ctx.txn().peek(ctx.db(), key).map(|e| &e.value) {
         Some(Value::Stream(stream)) => stream.clone(),
@@ -380,10 +457,9 @@ fn serve_blocked(
             touch_consumer(ctx, key, &mut s, read);
             deliver_new(ctx, key, &mut s, read, after, count)
         }
-        None => range_reply(&s, after.incr()?, StreamId::MAX, count, false),
+        None => range_entries(&s, after.incr()?, count),
     };
-    let served = vec![(Bytes::copy_from_slice(key), entries)];
-    Some(Ok(read_reply(ctx.session.protocol, served)))
+    Some(Ok(vec![(Bytes::copy_from_slice(key), entries)]))
 }
 
 /// `XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]`.
