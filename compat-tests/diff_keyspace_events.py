@@ -84,6 +84,50 @@ del). Serving happens after the whole command (RPUSH l a b with two BLPOP client
 lpop, del) or after the whole EXEC, and also after RENAME / COPY / LMOVE / ZUNIONSTORE /
 ZRANGESTORE / ZADD INCR that create the key a client waits for.
 
+Streams (class t; the stream cases also run a stream sequence under many flag sets: only t or A
+lets the stream events through, g the generic ones on a stream, n the `new`): XADD publishes
+xadd (new first when it creates the stream), then xtrim when its MAXLEN / MINID removed entries
+(MAXLEN 0 on a new stream: new, xadd, xtrim, and the empty stream stays; an approximate `~` that
+removes no whole node: xadd alone); NOMKSTREAM on a missing key, a too small id, 0-0, syntax
+errors and WRONGTYPE publish nothing. XTRIM: xtrim only when it removed something (MAXLEN ~ 0
+removing a whole node counts). XDEL: one xdel per command, only when it deleted something.
+XSETID: xsetid on every success (the same id again too, and an id below the last one on an empty
+stream), nothing on its errors or a missing key. XGROUP CREATE: xgroup-create (MKSTREAM on a
+missing key: new first; MKSTREAM on an existing stream: no new; a bad id with MKSTREAM creates
+nothing); CREATECONSUMER / DELCONSUMER: xgroup-createconsumer / xgroup-delconsumer only when a
+consumer was created / deleted (also one with pending entries); SETID: xgroup-setid on every
+success; DESTROY: xgroup-destroy only when the group existed; BUSYGROUP, NOGROUP, a missing key,
+HELP: nothing.
+
+Consumers created implicitly publish xgroup-createconsumer: XREADGROUP only when it serves a
+stream (">" with new entries, or a history id even with nothing pending; one event per stream:
+new consumer on two streams, two events), not for ">" with nothing new (7.0.15 creates no
+consumer then), an existing consumer, NOACK re-reads, a missing key, or a stream list where one
+stream lacks the group (nothing is created on the others); XCLAIM / XAUTOCLAIM only when they
+claim something (not when the min-idle time or a deleted entry leaves nothing: XAUTOCLAIM then
+only drops the deleted id from the PEL, silently). XACK, XPENDING, XRANGE, XREAD, XINFO:
+nothing.
+
+Generic events on streams as on other types: rename_from / rename_to, copy_to (new first),
+expire, persist, move_from / move_to, del (DEL, UNLINK), restore for RESTORE (new first, REPLACE
+too; RESTORE REPLACE with an ABSTTL in the past: del), expired before the access's own events
+(XLEN; XADD: expired, new, xadd; XREADGROUP / XGROUP DESTROY on the expired key: expired, then
+their error).
+
+A blocked XREADGROUP creates nothing while it waits: the XADD that serves it publishes its own
+events (new, xadd, xtrim), then the served client's xgroup-createconsumer if its consumer is new
+(also when XGROUP DELCONSUMER removed it while it waited; after the whole EXEC of a MULTI that
+adds), once per served client (two readers of one group: one XADD serves the first, the next
+XADD the second); a served XREAD adds nothing (XADD into a missing key: new, xadd); XADD MAXLEN
+0 serves a waiting XREADGROUP an empty entry list, and still creates its consumer (xadd, xtrim,
+xgroup-createconsumer). A blocked XREADGROUP woken with an error by DEL or XGROUP DESTROY: only
+that command's del / xgroup-destroy.
+
+Key misses on streams (m): XRANGE, XREVRANGE, XLEN, XINFO STREAM / GROUPS / CONSUMERS, XPENDING,
+XACK, XCLAIM, XAUTOCLAIM and XREADGROUP miss a missing key once; XREAD twice per missing key (it
+looks each key up twice, also with `$` and BLOCK); XADD NOMKSTREAM, XDEL, XTRIM, XSETID and
+XGROUP miss nothing.
+
 MULTI / EXEC: nothing while commands are queued; at EXEC the events of every command in order,
 SELECT inside the transaction switching the db of the following ones; a failing command in the
 middle publishes nothing, the others do; EXECABORT, DISCARD and an EXEC failed by WATCH publish
@@ -122,16 +166,22 @@ the command that caused it (a RESP2 one cannot run the command: subscribed mode)
 SPOP's reply is compared by its first line only (normalize): which members come out is random;
 the cases never depend on which.
 
-Random part (random_command): a stream that first sets the flags and subscribes connection 1,
-then runs random write and read commands of every type, each type over its own two keys plus a
-shared one (x), in two databases, each followed by a DRAIN of the subscriber; now and then it
-changes the flags (among valid sets incl. m and n), reads CONFIG GET, or runs a MULTI / EXEC of
-a few commands with one DRAIN after the EXEC. It leaves out what would not be deterministic
-between two servers: random members (SPOP, SRANDMEMBER ...), unordered replies (SMEMBERS,
-HGETALL), relative TTLs that really elapse (only EXPIREAT / GETEX EXAT far in the future, and
-times in the past, which delete at once), and SET with a past EXAT (its lazy `expired` would
-move with active expiry); blocking pops only with a 0.01 s timeout on the main connection.
+Random part (random_command): a sequence that first sets the flags and subscribes connection 1,
+then runs random write and read commands of every type (streams included), each type over its
+own two keys plus a shared one (x), in two databases, each followed by a DRAIN of the
+subscriber; now and then it changes the flags (among valid sets incl. m and n), reads CONFIG
+GET, or runs a MULTI / EXEC of a few commands with one DRAIN after the EXEC. It leaves out what
+would not be deterministic between two servers: random members (SPOP, SRANDMEMBER ...),
+unordered replies (SMEMBERS, HGETALL), relative TTLs that really elapse (only EXPIREAT / GETEX
+EXAT far in the future, and times in the past, which delete at once), and SET with a past EXAT
+(its lazy `expired` would move with active expiry); blocking pops only with a 0.01 s timeout on
+the main connection (XREAD BLOCK 1 on `$`). Stream ids are all explicit ("n-1", n growing over
+the sequence, so most XADDs succeed; older ones for XDEL / XACK / XCLAIM / MINID and the
+id-order error), and the random part never reads idle times (no XPENDING extended form, no
+XINFO).
 """
+
+from diff_streams import DUMP_STREAM  # a stream dumped by redis-server 7.0.15
 
 SUB = ["@1", "PSUBSCRIBE", "__key*__:*"]
 DRAIN = ["DRAIN", "1"]
@@ -585,6 +635,220 @@ SORTED_SETS = [
 ]
 
 # ---------------------------------------------------------------------------------------
+# Streams (t)
+# ---------------------------------------------------------------------------------------
+
+# One stream sequence touching t, g, n, x and m, run under several flag sets: only t lets the
+# stream events through (A includes it), g the generic ones on a stream.
+STREAM_CLASS_SEQUENCE = [
+    ["XADD", "st", "1-1", "f", "v"], ["XGROUP", "CREATE", "st", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "st", ">"], ["XDEL", "st", "1-1"],
+    ["XGROUP", "CREATE", "sm", "g", "$", "MKSTREAM"], ["RENAME", "sm", "sr"],
+    ["EXPIRE", "sr", "100"], ["XLEN", "nost"], ["DEL", "sr"],
+    _expired("st", ["XLEN", "st"]),
+]
+
+STREAM_CLASS_FLAGS = ["", "t", "A", "Kt", "Et", "Kg", "Eg", "Kn", "En", "Km", "Kx", "KEt", "KEtn",
+                      "KEA", "KEAn", "KEAm", "KE$lshzxed", "Ktm"]
+
+STREAM_CLASS_CASES = [_case(f, STREAM_CLASS_SEQUENCE) for f in STREAM_CLASS_FLAGS]
+
+STREAMS = [
+    # XADD: new on creation, then xadd; xtrim after the xadd when MAXLEN / MINID removed
+    # something (also MAXLEN 0 on a new stream: new, xadd, xtrim, an empty stream stays); an
+    # approximate MAXLEN that removes no whole node, NOMKSTREAM on a missing key, errors and
+    # wrong types: nothing.
+    _case("KEAn", [
+        ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "2-1", "f", "v", "g", "w"],
+        ["XADD", "s", "MAXLEN", "1", "3-1", "f", "v"],
+        ["XADD", "s", "MAXLEN", "5", "4-1", "f", "v"],
+        ["XADD", "s", "MINID", "4-1", "5-1", "f", "v"],
+        ["XADD", "s", "MINID", "=", "1-1", "6-1", "f", "v"],
+        ["XADD", "s", "MAXLEN", "~", "1", "7-1", "f", "v"], ["XADD", "s", "7-*", "f", "v"],
+        ["XADD", "n", "MAXLEN", "0", "1-1", "f", "v"], ["XLEN", "n"], ["EXISTS", "n"],
+        ["XADD", "s", "NOMKSTREAM", "8-1", "f", "v"], ["XADD", "q", "NOMKSTREAM", "1-1", "f", "v"],
+        ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "0-0", "f", "v"],
+        ["XADD", "q2", "0-1", "f", "v"], ["XADD", "k", "1-1", "f", "v"],
+        ["XADD", "s", "MAXLEN", "x", "9-1", "f", "v"], ["XADD", "s", "9-1", "f"],
+        ["XADD", "s", "LIMIT", "10", "MAXLEN", "1", "9-1", "f", "v"],
+        ["XADD", "q3", "bad", "f", "v"],
+        ["EXISTS", "q", "q3"], ["XLEN", "s"],
+    ], setup=[["SET", "k", "v"]]),
+    # XTRIM: xtrim only when entries were removed (an approximate trim removing a whole node
+    # counts); XDEL: one xdel per command, only when something was deleted.
+    _case("KEA", [
+        ["XTRIM", "s", "MAXLEN", "10"], ["XTRIM", "s", "MAXLEN", "4"],
+        ["XTRIM", "s", "MINID", "3-1"],
+        ["XTRIM", "s", "MINID", "0"], ["XTRIM", "no", "MAXLEN", "0"], ["XTRIM", "k", "MAXLEN", "0"],
+        ["XTRIM", "s", "FOO", "1"], ["XTRIM", "s", "MAXLEN", "~", "0"], ["XLEN", "s"],
+        ["XTRIM", "s", "MAXLEN", "0"], ["XADD", "d", "1-1", "f", "v"],
+        ["XADD", "d", "2-1", "f", "v"],
+        ["XADD", "d", "3-1", "f", "v"], ["XDEL", "d", "2-1", "9-9"], ["XDEL", "d", "2-1"],
+        ["XDEL", "d", "1-1", "3-1"], ["XDEL", "d", "1-1"], ["XDEL", "no", "1-1"],
+        ["XDEL", "k", "1-1"], ["XDEL", "d", "bad"], ["XLEN", "d"], ["EXISTS", "d"],
+    ], setup=[["SET", "k", "v"], ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "2-1", "f", "v"],
+              ["XADD", "s", "3-1", "f", "v"], ["XADD", "s", "4-1", "f", "v"],
+              ["XADD", "s", "5-1", "f", "v"], ["XADD", "s", "6-1", "f", "v"]]),
+    # XSETID: xsetid on every success (the same id again too); errors and a missing key
+    # nothing.
+    _case("KEAn", [
+        ["XSETID", "s", "5-0"], ["XSETID", "s", "5-0"], ["XSETID", "s", "1-0"],
+        ["XSETID", "s", "6-0", "ENTRIESADDED", "10", "MAXDELETEDID", "3-0"],
+        ["XSETID", "s", "6-0", "ENTRIESADDED", "0"], ["XSETID", "no", "1-0"],
+        ["XSETID", "k", "1-0"], ["XSETID", "s", "bad"], ["XDEL", "s", "1-1"],
+        ["XSETID", "s", "1-1"],
+        ["XSETID", "s", "7-0", "ENTRIESADDED", "1", "MAXDELETEDID", "1-0"],
+        ["XSETID", "s", "8-0", "MAXDELETEDID", "9-0"], ["EXISTS", "no"],
+    ], setup=[["SET", "k", "v"], ["XADD", "s", "1-1", "f", "v"]]),
+    # XGROUP: xgroup-create (MKSTREAM on a missing key: new first; on an existing one: no new),
+    # xgroup-createconsumer / -delconsumer when one was created / deleted (DELCONSUMER of a
+    # consumer with pending entries too), xgroup-setid on every success, xgroup-destroy when
+    # the group existed; BUSYGROUP, NOGROUP, a missing key, a bad id (MKSTREAM creates nothing
+    # then), a wrong type and HELP: nothing.
+    _case("KEAn", [
+        ["XGROUP", "CREATE", "s", "g", "0"], ["XGROUP", "CREATE", "s", "g", "0"],
+        ["XGROUP", "CREATE", "m", "g", "$", "MKSTREAM"],
+        ["XGROUP", "CREATE", "m", "g2", "0", "MKSTREAM"],
+        ["XGROUP", "CREATE", "m2", "g", "0"], ["XGROUP", "CREATE", "m3", "g", "bad", "MKSTREAM"],
+        ["XGROUP", "CREATE", "m4", "g", "0", "MKSTREAM", "ENTRIESREAD", "3"],
+        ["XGROUP", "CREATE", "k", "g", "0", "MKSTREAM"], ["EXISTS", "m2", "m3"],
+        ["XGROUP", "CREATECONSUMER", "s", "g", "c"], ["XGROUP", "CREATECONSUMER", "s", "g", "c"],
+        ["XGROUP", "CREATECONSUMER", "s", "nog", "c"], ["XGROUP", "CREATECONSUMER", "no", "g", "c"],
+        ["XGROUP", "DELCONSUMER", "s", "g", "c"], ["XGROUP", "DELCONSUMER", "s", "g", "c"],
+        ["XGROUP", "DELCONSUMER", "s", "nog", "c"],
+        ["XREADGROUP", "GROUP", "g", "p", "STREAMS", "s", ">"],
+        ["XGROUP", "DELCONSUMER", "s", "g", "p"],
+        ["XGROUP", "SETID", "s", "g", "0"], ["XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "0"],
+        ["XGROUP", "SETID", "s", "g", "$"], ["XGROUP", "SETID", "s", "nog", "0"],
+        ["XGROUP", "SETID", "s", "g", "bad"], ["XGROUP", "DESTROY", "s", "g"],
+        ["XGROUP", "DESTROY", "s", "g"], ["XGROUP", "DESTROY", "no", "g"],
+        ["XGROUP", "DESTROY", "k", "g"],
+        ["XGROUP", "HELP"], ["XGROUP", "FOO", "s"],
+    ], setup=[["SET", "k", "v"], ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "2-1", "f", "v"]]),
+    # Consumers created implicitly: XREADGROUP publishes xgroup-createconsumer only when it
+    # serves the stream (">" with new entries, or a history id, even with nothing pending), on
+    # each stream; not for ">" with nothing new, an existing consumer, NOACK re-reads, a
+    # missing key or group (nothing is created on the first stream when the second has no such
+    # group). XCLAIM / XAUTOCLAIM: only when something is claimed (not when the min-idle time
+    # or a deleted entry leaves nothing). XACK and XPENDING publish nothing.
+    _case("KEAn", [
+        ["XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "b", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"],
+        ["XREADGROUP", "GROUP", "g", "a", "NOACK", "STREAMS", "s", "0"],
+        ["XREADGROUP", "GROUP", "g", "d", "STREAMS", "no", ">"],
+        ["XREADGROUP", "GROUP", "nog", "e", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "f", "STREAMS", "t", "s", ">", ">"],
+        ["XREADGROUP", "GROUP", "h", "f", "STREAMS", "t", "s", ">", ">"],
+        ["XREADGROUP", "GROUP", "h", "f2", "STREAMS", "t", "s", "0", "0"],
+        ["XREADGROUP", "GROUP", "g", "k", "STREAMS", "k", ">"],
+        ["XPENDING", "s", "g"], ["XPENDING", "s", "g", "IDLE", "100000000", "-", "+", "10"],
+        ["XPENDING", "s", "g", "-", "+", "10", "b"],
+        ["XCLAIM", "s", "g", "x", "0", "1-1", "JUSTID"], ["XCLAIM", "s", "g", "y", "0", "9-9"],
+        ["XCLAIM", "s", "g", "y2", "100000000", "1-1"], ["XCLAIM", "s", "g", "x", "0", "2-1"],
+        ["XCLAIM", "t", "h", "y3", "0", "1-1", "FORCE"],
+        ["XAUTOCLAIM", "s", "g", "z", "0", "0"], ["XAUTOCLAIM", "s", "g", "z2", "100000000", "0"],
+        ["XAUTOCLAIM", "s", "g", "z", "0", "0", "JUSTID"], ["XCLAIM", "s", "nog", "x", "0", "1-1"],
+        ["XACK", "s", "g", "1-1"], ["XACK", "s", "g", "1-1", "2-1"], ["XACK", "s", "g", "1-1"],
+        ["XACK", "no", "g", "1-1"], ["XPENDING", "s", "g"],
+        ["XREADGROUP", "GROUP", "g", "w", "STREAMS", "s", "0"],
+        ["XCLAIM", "u", "g", "w", "0", "1-1"],
+        ["XDEL", "u", "1-1"], ["XAUTOCLAIM", "u", "g", "w2", "0", "0"], ["XPENDING", "u", "g"],
+    ], setup=[["SET", "k", "v"], ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "2-1", "f", "v"],
+              ["XGROUP", "CREATE", "s", "g", "0"], ["XGROUP", "CREATE", "s", "h", "0"],
+              ["XADD", "t", "1-1", "f", "v"], ["XGROUP", "CREATE", "t", "h", "0"],
+              ["XADD", "u", "1-1", "f", "v"], ["XGROUP", "CREATE", "u", "g", "0"],
+              ["XREADGROUP", "GROUP", "g", "r", "STREAMS", "u", ">"]]),
+    # Generic events on streams: rename_from / rename_to, copy_to (in another database too),
+    # expire / persist, move_from / move_to, del, restore (new first; a REPLACE with a time in
+    # the past deletes: del); lazy expiry before the access's own events (XLEN, XADD: expired,
+    # new, xadd; XREADGROUP: expired, then the NOGROUP error).
+    _case("KEAn", [
+        ["RENAME", "s", "r"], ["COPY", "r", "c"], ["COPY", "r", "c", "REPLACE"],
+        ["COPY", "r", "c", "DB", "1"], ["EXPIRE", "c", "100"], ["PERSIST", "c"], ["MOVE", "c", "2"],
+        ["DEL", "r"], ["UNLINK", "x"], ["RESTORE", "rs", "0", DUMP_STREAM],
+        ["RESTORE", "rs", "0", DUMP_STREAM], ["RESTORE", "rs", "0", DUMP_STREAM, "REPLACE"],
+        ["RESTORE", "rs2", "100000", DUMP_STREAM],
+        ["RESTORE", "rs", "1", DUMP_STREAM, "REPLACE", "ABSTTL"],
+        ["EXISTS", "rs", "rs2"], ["XPENDING", "rs2", "g"], ["RENAME", "rs2", "rs"],
+        ["XADD", "e", "1-1", "f", "v"], _expired("e", ["XLEN", "e"]),
+        ["XADD", "e", "1-1", "f", "v"], _expired("e", ["XADD", "e", "2-1", "f", "v"]),
+        ["XGROUP", "CREATE", "e2", "g", "0", "MKSTREAM"],
+        _expired("e2", ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "e2", ">"]),
+        ["XGROUP", "CREATE", "e3", "g", "0", "MKSTREAM"],
+        _expired("e3", ["XGROUP", "DESTROY", "e3", "g"]),
+    ], setup=[["XADD", "s", "1-1", "f", "v"], ["XGROUP", "CREATE", "s", "g", "0"],
+              ["XADD", "x", "1-1", "f", "v"]]),
+    # Key misses on streams (m): XRANGE, XREVRANGE, XLEN, XINFO, XPENDING, XACK, XCLAIM,
+    # XAUTOCLAIM and XREADGROUP miss a missing key once; XREAD twice per missing key (its two
+    # lookups); no keymiss for the writes (XADD NOMKSTREAM, XDEL, XTRIM, XSETID, XGROUP).
+    _case("KEm", [
+        ["XRANGE", "n", "-", "+"], ["XREVRANGE", "n", "+", "-"], ["XLEN", "n"],
+        ["XREAD", "STREAMS", "n", "0"], ["XREAD", "STREAMS", "n", "$"],
+        ["XREAD", "STREAMS", "n", "s", "n2", "0", "0", "0"],
+        ["XREAD", "COUNT", "1", "STREAMS", "n", "s", "$", "$"],
+        ["XREAD", "BLOCK", "1", "STREAMS", "n", "$"],
+        ["XINFO", "STREAM", "n"], ["XINFO", "GROUPS", "n"], ["XINFO", "CONSUMERS", "n", "g"],
+        ["XPENDING", "n", "g"], ["XPENDING", "n", "g", "-", "+", "1"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "n", ">"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+        ["XGROUP", "CREATE", "n", "g", "0"], ["XGROUP", "CREATECONSUMER", "n", "g", "c"],
+        ["XGROUP", "DESTROY", "n", "g"], ["XSETID", "n", "1-1"], ["XDEL", "n", "1-1"],
+        ["XTRIM", "n", "MAXLEN", "0"], ["XACK", "n", "g", "1-1"],
+        ["XCLAIM", "n", "g", "c", "0", "1-1"],
+        ["XAUTOCLAIM", "n", "g", "c", "0", "0"], ["XADD", "n", "NOMKSTREAM", "1-1", "f", "v"],
+        ["XRANGE", "s", "-", "+"], ["XLEN", "k"],
+    ], setup=[["XADD", "s", "1-1", "f", "v"], ["SET", "k", "v"]]),
+    # Blocked readers served by XADD: the XADD's events (new, xadd, xtrim), then the served
+    # XREADGROUP's xgroup-createconsumer when its consumer is new (a blocked XREADGROUP creates
+    # nothing while it waits: DELCONSUMER while blocked, and serving creates it again), once
+    # per served client; after a whole EXEC. XREAD creates nothing.
+    _case("KEAn", [
+        _blocked(["XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"],
+                 ["XADD", "s", "1-1", "f", "v"]),
+        _blocked(["XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"],
+                 ["XADD", "s", "2-1", "f", "v"]),
+        (["@2>", "XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"],
+         ["WAITBLOCKED", "1"], ["XGROUP", "DELCONSUMER", "s", "g", "a"],
+         ["XADD", "s", "3-1", "f", "v"], ["@2<"]),
+        (["@2>", "XREADGROUP", "GROUP", "g", "b", "BLOCK", "0", "STREAMS", "s", ">"],
+         ["WAITBLOCKED", "1"], ["MULTI"], ["XADD", "s", "4-1", "f", "v"],
+         ["XADD", "s", "5-1", "f", "v"], ["EXEC"], ["@2<"]),
+        _blocked(["XREAD", "BLOCK", "0", "STREAMS", "n", "$"], ["XADD", "n", "1-1", "f", "v"]),
+        _blocked(["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"],
+                 ["XADD", "s", "MAXLEN", "0", "6-1", "f", "v"]),
+        _blocked(["XREADGROUP", "GROUP", "g", "d", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"],
+                 ["XADD", "s", "7-1", "f", "v"]),
+        # Two readers of one group: one XADD serves the first, the second waits for the next.
+        (["@2>", "XREADGROUP", "GROUP", "g", "e", "BLOCK", "0", "STREAMS", "s", ">"],
+         ["WAITBLOCKED", "1"],
+         ["@3>", "XREADGROUP", "GROUP", "g", "f", "BLOCK", "0", "STREAMS", "s", ">"],
+         ["WAITBLOCKED", "2"], ["XADD", "s", "8-1", "f", "v"], ["@2<"], ["WAITBLOCKED", "1"],
+         ["XADD", "s", "9-1", "f", "v"], ["@3<"]),
+        # Woken with an error by DEL / XGROUP DESTROY: only the waking command's events.
+        _blocked(["XREADGROUP", "GROUP", "g", "h", "BLOCK", "0", "STREAMS", "s", ">"],
+                 ["XGROUP", "DESTROY", "s", "g"]),
+        ["XGROUP", "CREATE", "s", "g2", "$"],
+        _blocked(["XREADGROUP", "GROUP", "g2", "h", "BLOCK", "0", "STREAMS", "s", ">"],
+        ["DEL", "s"]),
+    ], setup=[["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]]),
+    # MULTI / EXEC and another database; t with n alone.
+    _case("KEAn", [
+        ["MULTI"], ["XADD", "s", "1-1", "f", "v"], ["XGROUP", "CREATE", "s", "g", "0"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["XADD", "s", "1-1", "f", "v"],
+        ["SELECT", "3"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["XSETID", "s", "5-5"],
+        ["SELECT", "0"], ["XTRIM", "s", "MAXLEN", "0"], ["EXEC"],
+        ["SELECT", "1"], ["XADD", "s", "1-1", "f", "v"], ["XDEL", "s", "1-1"], ["SELECT", "0"],
+    ]),
+    _case("Etn", [
+        ["XADD", "s", "1-1", "f", "v"], ["XGROUP", "CREATE", "m", "g", "0", "MKSTREAM"],
+        ["RENAME", "m", "r"], ["XGROUP", "CREATECONSUMER", "r", "g", "c"],
+    ]),
+]
+
+# ---------------------------------------------------------------------------------------
 # MULTI / EXEC
 # ---------------------------------------------------------------------------------------
 
@@ -785,8 +1049,9 @@ SUBSCRIBERS = [
      ["SET", "k", "x"], ["DEL", "k"], DRAIN, OFF],
 ]
 
-EDGE_CASES = (FLAG_CASES + CLASS_CASES + STRINGS + MOVES + KEYSPACE + LISTS + HASHES + SETS
-              + SORTED_SETS + TRANSACTIONS + NEW + EXPIRED + KEYMISS + SUBSCRIBERS)
+EDGE_CASES = (FLAG_CASES + CLASS_CASES + STREAM_CLASS_CASES + STRINGS + MOVES + KEYSPACE + LISTS
+              + HASHES + SETS + SORTED_SETS + STREAMS + TRANSACTIONS + NEW + EXPIRED + KEYMISS
+              + SUBSCRIBERS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -797,13 +1062,13 @@ EDGE_CASES = (FLAG_CASES + CLASS_CASES + STRINGS + MOVES + KEYSPACE + LISTS + HA
 # Keys per type (a command mostly uses its type's keys, so most commands do something), and
 # "x", which every type's commands use (wrong types, and keys changing type).
 POOLS = {"str": ["s1", "s2"], "list": ["l1", "l2"], "hash": ["h1", "h2"], "set": ["t1", "t2"],
-         "zset": ["z1", "z2"]}
+         "zset": ["z1", "z2"], "stream": ["x1", "x2"]}
 RANDOM_FLAGS = ["KEA"] * 4 + ["KEAnm"] * 4 + ["KEAn", "AKEm", "K$lshzxn", "KA", "Kg$", "El",
-                                               "KEsz", "Kxh", "Enm", "Eg", ""]
+                                               "KEsz", "Kxh", "Enm", "Eg", "", "KEtn", "Et"]
 VALUES = ["1", "0", "-3", "v", "", "2.5"]
 MEMBERS = ["a", "b", "c"]
 
-_stream = {"rng": None, "queue": []}
+_stream = {"rng": None, "queue": [], "id": 0}
 
 
 def _key(rng, kind):
@@ -811,7 +1076,7 @@ def _key(rng, kind):
 
 
 def _write(rng):
-    kind = rng.choice(["str", "str", "generic", "list", "hash", "set", "zset"])
+    kind = rng.choice(["str", "str", "generic", "list", "hash", "set", "zset", "stream"])
     if kind == "generic":
         pool = POOLS[rng.choice(list(POOLS))]
         k, k2 = rng.choice(pool + ["x"]), rng.choice(pool + ["x", "y"])
@@ -849,6 +1114,8 @@ def _write(rng):
             ["HSET", k, m, v], ["HSET", k, m, v, m2, v], ["HSETNX", k, m, v], ["HDEL", k, m, m2],
             ["HINCRBY", k, m, n], ["HINCRBYFLOAT", k, m, "1.5"], ["HMSET", k, m, v],
         ])
+    if kind == "stream":
+        return _stream_write(rng, k, k2, v)
     if kind == "set":
         return rng.choice([
             ["SADD", k, m, m2], ["SREM", k, m, m2], ["SMOVE", k, k2, m],
@@ -866,6 +1133,30 @@ def _write(rng):
     ])
 
 
+def _stream_write(rng, k, k2, v):
+    """A stream command with explicit ids: `new` is above every id used so far in the sequence
+    (so most XADDs succeed), `old` one of those (XDEL, XACK, MINID, and XADD's id errors)."""
+    _stream["id"] += 1
+    top = _stream["id"]
+    new, old, old2 = f"{top}-1", f"{rng.randint(1, top)}-1", f"{rng.randint(1, top)}-1"
+    g, c = rng.choice(["g1", "g2"]), rng.choice(["c1", "c2", "c3"])
+    return rng.choice([
+        ["XADD", k, new, "f", v], ["XADD", k, new, "f", v, "g", v],
+        ["XADD", k, "MAXLEN", rng.choice(["0", "1", "2"]), new, "f", v],
+        ["XADD", k, "MINID", old, new, "f", v], ["XADD", k, "NOMKSTREAM", new, "f", v],
+        ["XADD", k, old, "f", v], ["XTRIM", k, "MAXLEN", rng.choice(["0", "1", "2", "5"])],
+        ["XTRIM", k, "MINID", old], ["XDEL", k, old, old2], ["XSETID", k, f"{top}-0"],
+        ["XGROUP", "CREATE", k, g, rng.choice(["0", "$", old])],
+        ["XGROUP", "CREATE", k, g, "$", "MKSTREAM"], ["XGROUP", "CREATECONSUMER", k, g, c],
+        ["XGROUP", "DELCONSUMER", k, g, c], ["XGROUP", "DESTROY", k, g],
+        ["XGROUP", "SETID", k, g, rng.choice(["0", "$", old])],
+        ["XREADGROUP", "GROUP", g, c, "COUNT", "2", "STREAMS", k, rng.choice([">", ">", "0"])],
+        ["XREADGROUP", "GROUP", g, c, "NOACK", "STREAMS", k, k2, ">", ">"],
+        ["XACK", k, g, old, old2], ["XCLAIM", k, g, c, "0", old, old2],
+        ["XCLAIM", k, g, c, "0", old, "JUSTID"], ["XAUTOCLAIM", k, g, c, "0", "0", "COUNT", "2"],
+    ])
+
+
 def _read(rng):
     k = rng.choice([key for pool in POOLS.values() for key in pool] + ["x", "y"])
     return rng.choice([
@@ -873,12 +1164,14 @@ def _read(rng):
         ["LRANGE", k, "0", "-1"], ["SCARD", k], ["ZSCORE", k, "a"],
         ["ZRANGE", k, "0", "-1", "WITHSCORES"], ["EXPIRETIME", k], ["STRLEN", k], ["LLEN", k],
         ["HLEN", k], ["SISMEMBER", k, "a"], ["TOUCH", k], ["OBJECT", "ENCODING", k],
+        ["XLEN", k], ["XRANGE", k, "-", "+", "COUNT", "3"], ["XPENDING", k, "g1"],
+        ["XREAD", "COUNT", "2", "STREAMS", k, "0"], ["XREAD", "BLOCK", "1", "STREAMS", k, "$"],
     ])
 
 
 def random_command(rng):
     if _stream["rng"] is not rng:  # a new random sequence (new Random object)
-        _stream["rng"], _stream["queue"] = rng, [SUB, DRAIN]
+        _stream["rng"], _stream["queue"], _stream["id"] = rng, [SUB, DRAIN], 0
         return _flags("KEAnm")
     queue = _stream["queue"]
     if queue:

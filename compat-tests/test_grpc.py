@@ -87,6 +87,7 @@ FAMILY_RPCS = [
     "HSet", "HGet", "HMGet", "HGetAll", "HDel", "HIncrBy", "HLen", "HExists",
     "SAdd", "SRem", "SMembers", "SIsMember", "SCard",
     "ZAdd", "ZRem", "ZScore", "ZIncrBy", "ZCard", "ZRank", "ZRange", "BZPopMin", "BZPopMax",
+    "XAdd", "XRange", "XRead", "XAck", "XFollow",
 ]
 # Scripting RPCs (test_grpc_scripting.py).
 SCRIPTING_RPCS = ["Eval", "EvalSha", "ScriptLoad", "FCall"]
@@ -1347,6 +1348,7 @@ def test_reflection_file_containing_symbol(channel):
         assert streaming.pop("Pipeline") == (True, True)
         assert streaming.pop("Subscribe") == (False, True)
         assert streaming.pop("Watch") == (False, True)
+        assert streaming.pop("XFollow") == (False, True)
         # Every other RPC is unary.
         assert set(streaming.values()) == {(False, False)}
         # The served descriptor is the proto in this repository.

@@ -342,3 +342,16 @@ fn hrandfield_unallocatable_negative_count_does_not_abort_the_server() {
         &["HRANDFIELD", "hash", "-4294967296"],
     );
 }
+
+/// Found by the harness: `XREAD BLOCK 2 "STREAMS\0" ...` — the command reads its option as
+/// Redis does (up to the NUL byte) but the key finder compared the whole argument, found no
+/// keys and ran the command without a txn (a panic). The key finder now compares keywords
+/// as Redis's strcasecmp does.
+#[tokio::test]
+async fn a_keyword_with_a_nul_byte_finds_the_keys_its_command_reads() {
+    survives(
+        &[],
+        &["XREAD", "BLOCK", "2", "STREAMS\0", "A", "d", "C", "-inf"],
+    )
+    .await;
+}

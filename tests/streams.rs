@@ -221,6 +221,24 @@ fn aof_config(dir: &Path, preamble: bool) -> Config {
     }
 }
 
+/// Starts a server with `config` and checks it holds streams `s` and `empty` as `want`.
+async fn restart_with_state(
+    config: Config,
+    want: &[Vec<String>; 2],
+) -> (RunningServer, redis::aio::MultiplexedConnection) {
+    let server = common::start_with(config).await;
+    let mut con = common::connection(&server, 2).await;
+    assert_eq!(stream_state(&mut con, "s").await, want[0]);
+    assert_eq!(stream_state(&mut con, "empty").await, want[1]);
+    (server, con)
+}
+
+/// Runs a command given as one line of space-separated words.
+async fn cmd(con: &mut redis::aio::MultiplexedConnection, line: &str) -> Value {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    run(con, &args).await
+}
+
 async fn run(con: &mut redis::aio::MultiplexedConnection, args: &[&str]) -> Value {
     redis::cmd(args[0])
         .arg(&args[1..])
@@ -242,59 +260,12 @@ async fn stream_state_survives_restarts() {
         let n = i.to_string();
         run(&mut con, &["XADD", "s", "MAXLEN", "~", "12", "*", "n", &n]).await;
     }
-    run(&mut con, &["XGROUP", "CREATE", "s", "g", "0"]).await;
-    run(
-        &mut con,
-        &["XGROUP", "CREATE", "s", "other", "$", "ENTRIESREAD", "5"],
-    )
-    .await;
-    run(
-        &mut con,
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "alice",
-            "COUNT",
-            "3",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-    )
-    .await;
-    run(
-        &mut con,
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "bob",
-            "COUNT",
-            "2",
-            "NOACK",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-    )
-    .await;
-    run(
-        &mut con,
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "bob",
-            "COUNT",
-            "2",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-    )
-    .await;
-    let first: Value = run(&mut con, &["XRANGE", "s", "-", "+", "COUNT", "1"]).await;
+    cmd(&mut con, "XGROUP CREATE s g 0").await;
+    cmd(&mut con, "XGROUP CREATE s other $ ENTRIESREAD 5").await;
+    cmd(&mut con, "XREADGROUP GROUP g alice COUNT 3 STREAMS s >").await;
+    cmd(&mut con, "XREADGROUP GROUP g bob COUNT 2 NOACK STREAMS s >").await;
+    cmd(&mut con, "XREADGROUP GROUP g bob COUNT 2 STREAMS s >").await;
+    let first: Value = cmd(&mut con, "XRANGE s - + COUNT 1").await;
     let Value::Array(first) = first else { panic!() };
     let Value::Array(first) = &first[0] else {
         panic!()
@@ -315,28 +286,14 @@ async fn stream_state_survives_restarts() {
     )
     .await;
     run(&mut con, &["XDEL", "s", &first_id]).await;
-    run(
-        &mut con,
-        &["XAUTOCLAIM", "s", "g", "dave", "0", "-", "COUNT", "2"],
-    )
-    .await;
-    run(&mut con, &["XGROUP", "CREATECONSUMER", "s", "other", "eve"]).await;
+    cmd(&mut con, "XAUTOCLAIM s g dave 0 - COUNT 2").await;
+    cmd(&mut con, "XGROUP CREATECONSUMER s other eve").await;
     // A blocked read served later is logged as what it delivered.
     let mut waiter = common::connection(&server, 2).await;
     let blocked = tokio::spawn(async move {
-        run(
+        cmd(
             &mut waiter,
-            &[
-                "XREADGROUP",
-                "GROUP",
-                "other",
-                "frank",
-                "BLOCK",
-                "5000",
-                "STREAMS",
-                "s",
-                ">",
-            ],
+            "XREADGROUP GROUP other frank BLOCK 5000 STREAMS s >",
         )
         .await
     });
@@ -351,23 +308,25 @@ async fn stream_state_survives_restarts() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    run(&mut con, &["XADD", "s", "*", "late", "1"]).await;
+    cmd(&mut con, "XADD s * late 1").await;
     assert_eq!(ids_of(&blocked.await.unwrap()).len(), 1);
-    run(&mut con, &["XTRIM", "s", "MINID", "~", "0"]).await;
-    run(&mut con, &["XADD", "empty", "1-1", "f", "v"]).await;
-    run(&mut con, &["XDEL", "empty", "1-1"]).await;
-    let want = stream_state(&mut con, "s").await;
-    let want_empty = stream_state(&mut con, "empty").await;
-    assert!(want.iter().any(|l| l.starts_with("pending g:")), "{want:?}");
+    cmd(&mut con, "XTRIM s MINID ~ 0").await;
+    cmd(&mut con, "XADD empty 1-1 f v").await;
+    cmd(&mut con, "XDEL empty 1-1").await;
+    let want = [
+        stream_state(&mut con, "s").await,
+        stream_state(&mut con, "empty").await,
+    ];
+    assert!(
+        want[0].iter().any(|l| l.starts_with("pending g:")),
+        "{want:?}"
+    );
     stop(server).await;
 
     // 1. Replaying the log.
-    let server = common::start_with(aof_config(&dir, false)).await;
-    let mut con = common::connection(&server, 2).await;
-    assert_eq!(stream_state(&mut con, "s").await, want);
-    assert_eq!(stream_state(&mut con, "empty").await, want_empty);
+    let (server, mut con) = restart_with_state(aof_config(&dir, false), &want).await;
     // 2. A rewritten log whose base is commands (XADD, XSETID, XGROUP, XCLAIM).
-    run(&mut con, &["BGREWRITEAOF"]).await;
+    cmd(&mut con, "BGREWRITEAOF").await;
     for _ in 0..2000 {
         let info: String = redis::cmd("INFO")
             .arg("persistence")
@@ -379,22 +338,16 @@ async fn stream_state_survives_restarts() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    run(&mut con, &["SAVE"]).await;
+    cmd(&mut con, "SAVE").await;
     stop(server).await;
-    let server = common::start_with(aof_config(&dir, false)).await;
-    let mut con = common::connection(&server, 2).await;
-    assert_eq!(stream_state(&mut con, "s").await, want);
-    assert_eq!(stream_state(&mut con, "empty").await, want_empty);
+    let (server, _) = restart_with_state(aof_config(&dir, false), &want).await;
     stop(server).await;
     // 3. The RDB file SAVE wrote.
     let rdb_only = Config {
         appendonly: false,
         ..aof_config(&dir, false)
     };
-    let server = common::start_with(rdb_only).await;
-    let mut con = common::connection(&server, 2).await;
-    assert_eq!(stream_state(&mut con, "s").await, want);
-    assert_eq!(stream_state(&mut con, "empty").await, want_empty);
+    let (server, _) = restart_with_state(rdb_only, &want).await;
     stop(server).await;
     let _ = std::fs::remove_dir_all(dir);
 }

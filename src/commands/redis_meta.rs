@@ -78,7 +78,9 @@ pub fn find_keys(
                     if i >= argc || i < 1 {
                         break;
                     }
-                    if words[i as usize].eq_ignore_ascii_case(word.as_bytes()) {
+                    // Redis compares with strcasecmp: an argument ends at a NUL byte, as
+                    // the command's own option parsing reads it.
+                    if super::args::opt(&words[i as usize], word) {
                         found = i + 1;
                         break;
                     }

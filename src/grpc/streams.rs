@@ -269,6 +269,10 @@ pub fn follow(
             req.count
         };
         loop {
+            if client.kill.is_cancelled() {
+                let _ = tx.send(Err(Status::aborted("client killed"))).await;
+                return;
+            }
             let history = grouped && from != ">";
             let read = proto::XReadRequest {
                 db: req.db,
@@ -340,11 +344,13 @@ pub fn follow(
                 continue;
             }
             let event = proto::XFollowEvent { entries };
-            tokio::select! {
-                sent = tx.send(Ok(event)) => if sent.is_err() { return },
-                _ = client.kill.cancelled() => return,
-                _ = state.shutdown.cancelled() => return,
-            }
+            let ended = tokio::select! {
+                sent = tx.send(Ok(event)) => if sent.is_err() { return } else { continue },
+                _ = client.kill.cancelled() => Status::aborted("client killed"),
+                _ = state.shutdown.cancelled() => Status::unavailable("server shutting down"),
+            };
+            let _ = tx.send(Err(ended)).await;
+            return;
         }
     });
     rx

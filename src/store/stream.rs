@@ -330,16 +330,34 @@ struct EntryHead {
     /// The first field (or value, with SAMEFIELDS), if any.
     body: Option<usize>,
     numfields: usize,
+    /// The next entry's flags element, if any.
+    next: Option<usize>,
 }
 
-/// A node: its listpack and master id.
+/// A node: its listpack and master id, with where its master fields are.
 #[derive(Clone, Copy)]
 struct Node<'a> {
     lp: &'a Listpack,
     master: StreamId,
+    /// The master entry's field count and the position of its first field.
+    master_count: usize,
+    master_first: usize,
 }
 
 impl<'a> Node<'a> {
+    fn new(lp: &'a Listpack, master: StreamId) -> Node<'a> {
+        let first = lp.first().expect("a node has a master entry");
+        let (_, deleted) = lp.read(first);
+        let (_, count_pos) = lp.read(deleted);
+        let (count, master_first) = lp.read(count_pos);
+        Node {
+            lp,
+            master,
+            master_count: count.as_i64().unwrap_or(0).max(0) as usize,
+            master_first,
+        }
+    }
+
     fn live(&self) -> i64 {
         self.lp
             .get_int(self.lp.first().expect("a node has a master entry"))
@@ -353,25 +371,18 @@ impl<'a> Node<'a> {
     /// The master field count and the position of its first field (the count element's
     /// successor).
     fn master_fields(&self) -> (usize, usize) {
-        let count_pos = self.master_count_pos();
-        let n = self.lp.get_int(count_pos).max(0) as usize;
-        (n, self.lp.next(count_pos).expect("master terminator"))
-    }
-
-    fn master_count_pos(&self) -> usize {
-        let first = self.lp.first().expect("a node has a master entry");
-        let deleted = self.lp.next(first).expect("deleted count");
-        self.lp.next(deleted).expect("master field count")
+        (self.master_count, self.master_first)
     }
 
     /// The first entry's flags position.
     fn first_entry(&self) -> Option<usize> {
-        let (n, mut pos) = self.master_fields();
-        for _ in 0..n {
-            pos = self.lp.next(pos)?;
+        let mut pos = self.master_first;
+        for _ in 0..self.master_count {
+            pos = self.lp.read(pos).1;
         }
         // `pos` is the master terminator.
-        self.lp.next(pos)
+        let after = self.lp.read(pos).1;
+        (!self.lp.is_end(after)).then_some(after)
     }
 
     /// The last entry's flags position.
@@ -393,52 +404,42 @@ impl<'a> Node<'a> {
         Some(pos)
     }
 
+    /// Reads the entry at `pos` in one pass over its elements.
     fn head(&self, pos: usize) -> EntryHead {
         let lp = self.lp;
-        let flags = lp.get_int(pos);
-        let ms_pos = lp.next(pos).expect("entry id");
-        let seq_pos = lp.next(ms_pos).expect("entry id");
+        let (flags, p) = lp.read_int(pos);
+        let (ms, p) = lp.read_int(p);
+        let (seq, mut p) = lp.read_int(p);
         let id = StreamId::new(
-            self.master.ms.wrapping_add(lp.get_int(ms_pos) as u64),
-            self.master.seq.wrapping_add(lp.get_int(seq_pos) as u64),
+            self.master.ms.wrapping_add(ms as u64),
+            self.master.seq.wrapping_add(seq as u64),
         );
-        let after_id = lp.next(seq_pos).expect("entry body");
-        let (numfields, body) = if flags & FLAG_SAMEFIELDS != 0 {
-            (self.master_fields().0, Some(after_id))
+        let (numfields, elements) = if flags & FLAG_SAMEFIELDS != 0 {
+            (self.master_count, self.master_count)
         } else {
-            let n = lp.get_int(after_id).max(0) as usize;
-            (n, lp.next(after_id))
+            let (n, after) = lp.read_int(p);
+            p = after;
+            let n = n.max(0) as usize;
+            (n, n * 2)
         };
+        let body = (numfields > 0).then_some(p);
+        for _ in 0..elements {
+            p = lp.skip(p);
+        }
+        // `p` is the lp-count element.
+        let after = lp.skip(p);
         EntryHead {
             id,
             flags,
             pos,
-            body: if numfields == 0 { None } else { body },
+            body,
             numfields,
+            next: (!lp.is_end(after)).then_some(after),
         }
-    }
-
-    /// The lp-count position of `head`'s entry.
-    fn count_pos(&self, head: &EntryHead) -> usize {
-        let lp = self.lp;
-        let elements = if head.flags & FLAG_SAMEFIELDS != 0 {
-            head.numfields
-        } else {
-            head.numfields * 2
-        };
-        let mut pos = lp.next(lp.next(head.pos).unwrap()).unwrap();
-        pos = lp.next(pos).unwrap();
-        if head.flags & FLAG_SAMEFIELDS == 0 {
-            pos = lp.next(pos).unwrap();
-        }
-        for _ in 0..elements {
-            pos = lp.next(pos).unwrap();
-        }
-        pos
     }
 
     fn next_entry(&self, head: &EntryHead) -> Option<usize> {
-        self.lp.next(self.count_pos(head))
+        head.next
     }
 
     fn prev_entry(&self, head: &EntryHead) -> Option<usize> {
@@ -452,21 +453,20 @@ impl<'a> Node<'a> {
             return;
         };
         if head.flags & FLAG_SAMEFIELDS != 0 {
-            let (_, mut field) = self.master_fields();
-            for i in 0..head.numfields {
-                f(lp.get(field), lp.get(pos));
-                if i + 1 < head.numfields {
-                    field = lp.next(field).unwrap();
-                    pos = lp.next(pos).unwrap();
-                }
+            let mut field_pos = self.master_first;
+            for _ in 0..head.numfields {
+                let (field, next_field) = lp.read(field_pos);
+                let (value, next_value) = lp.read(pos);
+                f(field, value);
+                field_pos = next_field;
+                pos = next_value;
             }
         } else {
-            for i in 0..head.numfields {
-                let value = lp.next(pos).unwrap();
-                f(lp.get(pos), lp.get(value));
-                if i + 1 < head.numfields {
-                    pos = lp.next(value).unwrap();
-                }
+            for _ in 0..head.numfields {
+                let (field, value_pos) = lp.read(pos);
+                let (value, next) = lp.read(value_pos);
+                f(field, value);
+                pos = next;
             }
         }
     }
@@ -529,10 +529,7 @@ impl<'a> Iterator for RangeIter<'a> {
                     } else {
                         self.nodes.next()?
                     };
-                    let node = Node {
-                        lp,
-                        master: *master,
-                    };
+                    let node = Node::new(lp, *master);
                     self.node = Some(node);
                     self.next = if self.rev {
                         node.last_entry()
@@ -697,10 +694,7 @@ impl StreamValue {
             } else {
                 node_max_bytes
             };
-            let node = Node {
-                lp: tail.get(),
-                master: *tail.key(),
-            };
+            let node = Node::new(tail.get(), *tail.key());
             let full = tail.get().bytes_len() as u64 + total >= max_bytes
                 || (node_max_entries != 0
                     && (node.live() + node.deleted()) as u64 >= node_max_entries);
@@ -735,7 +729,7 @@ impl StreamValue {
             let first = lp.first().expect("master entry");
             let live = lp.get_int(first);
             lp.replace_int(first, live + 1);
-            let node = Node { lp, master };
+            let node = Node::new(lp, master);
             let (master_count, mut pos) = node.master_fields();
             if master_count == numfields {
                 let mut same = true;
@@ -791,10 +785,7 @@ impl StreamValue {
                 break;
             };
             let master = *first.key();
-            let node = Node {
-                lp: first.get(),
-                master,
-            };
+            let node = Node::new(first.get(), master);
             let entries = node.live().max(0) as u64;
             if limit != 0 && deleted + entries > limit {
                 break;
@@ -818,9 +809,9 @@ impl StreamValue {
             // Flag entries inside the node until the condition holds.
             let lp = first.get_mut();
             let mut marked = 0i64;
-            let mut pos = Node { lp, master }.first_entry();
+            let mut pos = Node::new(lp, master).first_entry();
             while let Some(p) = pos {
-                let node = Node { lp, master };
+                let node = Node::new(lp, master);
                 let head = node.head(p);
                 let stop = match trim {
                     Trim::MaxLen(max) => self.meta.length <= max,
@@ -859,10 +850,7 @@ impl StreamValue {
             return false;
         };
         let found = {
-            let node = Node {
-                lp: &self.nodes[&master],
-                master,
-            };
+            let node = Node::new(&self.nodes[&master], master);
             let mut pos = node.first_entry();
             let mut found = None;
             while let Some(p) = pos {

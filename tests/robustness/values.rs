@@ -32,6 +32,8 @@ pub(crate) const KEYS: &[&[u8]] = &[
     b"zset",
     b"zlex",
     b"bigzset",
+    b"stream",
+    b"bigstream",
     b"missing",
     b"dest",
     b"tmp",
@@ -48,6 +50,7 @@ pub(crate) fn keys_of_group(group: &str) -> &'static [&'static [u8]] {
         "hash" => &[b"hash", b"bighash", b"hashlong"],
         "set" => &[b"set", b"intset", b"bigset", b"bigintset"],
         "sorted-set" => &[b"zset", b"zlex", b"bigzset", b"vz"],
+        "stream" => &[b"stream", b"bigstream"],
         _ => KEYS,
     }
 }
@@ -55,6 +58,7 @@ pub(crate) fn keys_of_group(group: &str) -> &'static [&'static [u8]] {
 /// One key of each type, for re-running a command on every type while minimising.
 pub(crate) const KEY_PER_TYPE: &[&[u8]] = &[
     b"str", b"list", b"hash", b"set", b"zset", b"bighash", b"bigset", b"bigzset", b"intset",
+    b"stream",
 ];
 
 /// Integers at and around every edge a parser or an allocation can trip on. Counts

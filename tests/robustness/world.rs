@@ -80,6 +80,36 @@ fn populate_script() -> Vec<Argv> {
         bigzset.push(format!("m{i}").into_bytes());
     }
     script.extend([biglist, bighash, bigset, bigintset, bigzset]);
+    // A small stream with a group, pending entries, a tombstone and an idle consumer, and
+    // one spanning several nodes, so stream commands meet every part of the structure.
+    script.extend([
+        words(&["XADD", "stream", "1-1", "f", "v", "n", "1"]),
+        words(&["XADD", "stream", "2-0", "other", "x"]),
+        words(&["XADD", "stream", "3-0", "f", "w", "n", "3"]),
+        words(&["XGROUP", "CREATE", "stream", "g", "0"]),
+        words(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c1",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "stream",
+            ">",
+        ]),
+        words(&["XGROUP", "CREATECONSUMER", "stream", "g", "idle"]),
+        words(&["XDEL", "stream", "2-0"]),
+    ]);
+    for i in 1..=250 {
+        script.push(words(&[
+            "XADD",
+            "bigstream",
+            &format!("{i}-0"),
+            "f",
+            &i.to_string(),
+        ]));
+    }
     script
 }
 

@@ -45,16 +45,7 @@ fn deliver_new(
     let Some(start) = after.incr() else {
         return vec![];
     };
-    let entries: Vec<(StreamId, Vec<Bytes>)> = {
-        let mut out = Vec::new();
-        for entry in stream.range(start, StreamId::MAX, false) {
-            out.push((entry.id, entry.fields()));
-            if count != 0 && out.len() == count {
-                break;
-            }
-        }
-        out
-    };
+    let entries = range_entries(stream, start, count);
     let meta = stream.meta;
     let group = stream
         .groups
@@ -84,7 +75,7 @@ fn deliver_new(
     if log && moved_last_id {
         log_group_id(ctx, key, &read.group, group);
     }
-    entries.into_iter().map(|(id, f)| (id, Some(f))).collect()
+    entries
 }
 
 /// The consumer's own pending entries after `after` (`streamReplyWithRangeFromConsumerPEL`):
