@@ -112,7 +112,7 @@ pub trait Waiter<E>: Send {
     fn attempt(&mut self, env: &E, db: usize, key: &[u8]) -> Attempt;
 
     /// Ends the wait without serving it (`CLIENT UNBLOCK`).
-    fn unblock(self: Box<Self>, mode: UnblockMode);
+    fn unblock(self: Box<Self>, env: &E, mode: UnblockMode);
 }
 
 /// How a wait ended, as its [`Wait`] reports it.
@@ -358,7 +358,7 @@ impl<E: 'static> Blocking<E> {
 
     /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends the client's wait; false when it is not
     /// blocked.
-    pub fn unblock(&self, client_id: u64, mode: UnblockMode) -> bool {
+    pub fn unblock(&self, env: &E, client_id: u64, mode: UnblockMode) -> bool {
         let _serving = self.serving.lock();
         let mut registry = self.registry.lock();
         let Some(&id) = registry.by_client.get(&client_id) else {
@@ -370,7 +370,7 @@ impl<E: 'static> Blocking<E> {
         drop(registry);
         self.waiting.fetch_sub(1, Ordering::Relaxed);
         if let Some(waiter) = entry.waiter {
-            waiter.unblock(mode);
+            waiter.unblock(env, mode);
         }
         true
     }
@@ -515,7 +515,7 @@ mod tests {
             }
         }
 
-        fn unblock(mut self: Box<Self>, mode: UnblockMode) {
+        fn unblock(mut self: Box<Self>, _env: &Env, mode: UnblockMode) {
             let _ = self.deliver.take().unwrap().send(Outcome::Unblocked(mode));
         }
     }
@@ -558,7 +558,7 @@ mod tests {
         assert!(matches!(second.outcome().await, Outcome::Served("second")));
         assert_eq!(blocking.blocked_clients(), 2);
         assert!(blocking.is_blocked(2) && blocking.is_blocked(4));
-        assert!(blocking.unblock(4, UnblockMode::Error));
+        assert!(blocking.unblock(&env, 4, UnblockMode::Error));
         assert!(matches!(
             third.outcome().await,
             Outcome::Unblocked(UnblockMode::Error)

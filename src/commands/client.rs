@@ -478,7 +478,8 @@ fn unblock(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             ));
         }
     };
-    let released = u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(id, mode));
+    let released =
+        u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(ctx.server, id, mode));
     Ok(Reply::Integer(released.into()))
 }
 

@@ -651,6 +651,7 @@ where
         db: ctx.db(),
         protocol: ctx.session.protocol,
         kind: on.kind,
+        command: ctx.session.client.last_command(),
         also_locks: on.also_locks.to_vec(),
         serve,
         deliver: Some(deliver),
@@ -668,6 +669,8 @@ struct Blocked<T, F> {
     db: usize,
     protocol: Protocol,
     kind: ValueType,
+    /// The blocked command's route (for its statistics when it fails later).
+    command: Option<usize>,
     also_locks: Vec<Bytes>,
     serve: F,
     deliver: Option<Deliver<Result<T>>>,
@@ -718,6 +721,10 @@ where
         server.aof.commit_on_worker();
         if let Err(error) = &result {
             server.stats.errors.count(error);
+            // Redis's updateStatsOnUnblock: the blocked command failed after all.
+            if let Some(id) = self.command {
+                server.stats.commands.failed_later(id);
+            }
         }
         if let Some(deliver) = self.deliver.take() {
             // A client gone since cannot be served: its registration is removed first.
@@ -726,7 +733,15 @@ where
         Attempt::Served
     }
 
-    fn unblock(mut self: Box<Self>, mode: UnblockMode) {
+    fn unblock(mut self: Box<Self>, server: &ServerState, mode: UnblockMode) {
+        // Redis counts a CLIENT UNBLOCK as a failed call of the blocked command, either
+        // way (`updateStatsOnUnblock(.., had_errors = 1)`), and its error reply as one.
+        if let Some(id) = self.command {
+            server.stats.commands.failed_later(id);
+        }
+        if mode == UnblockMode::Error {
+            server.stats.errors.count(&crate::blocking::UNBLOCKED_ERROR);
+        }
         if let Some(deliver) = self.deliver.take() {
             let _ = deliver.send(Outcome::Unblocked(mode));
         }

@@ -117,6 +117,11 @@ impl CommandStats {
         });
     }
 
+    /// A call of command `id`, counted when it blocked, that ended in an error later.
+    pub fn failed_later(&self, id: usize) {
+        self.with_counters(id, |c| bump(&c.failed, 1));
+    }
+
     /// A call of command `id` refused before it ran (wrong arity, not allowed in MULTI).
     pub fn rejected(&self, id: usize) {
         self.with_counters(id, |c| bump(&c.rejected, 1));

@@ -218,6 +218,20 @@ fn blocked_group_readers_fail_when_their_stream_or_group_goes() {
             "NOGROUP the consumer group this client was blocked on no longer exists"
         )))
     );
+    // Counted as Redis's updateStatsOnUnblock counts them: calls when they blocked, a
+    // failure when they failed later.
+    let Reply::Verbatim(_, info) = h.run(&["INFO", "commandstats"]) else {
+        panic!("INFO is verbatim text")
+    };
+    let info = String::from_utf8_lossy(&info).into_owned();
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("cmdstat_xreadgroup:"))
+        .expect("xreadgroup ran");
+    assert!(
+        line.contains("calls=2,") && line.contains("failed_calls=2"),
+        "{line}"
+    );
 }
 
 #[test]
