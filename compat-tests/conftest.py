@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import redis  # noqa: E402
 
-from resp_raw import RawConn, Map  # noqa: E402
+from resp_raw import RawConn, Map, strict_eq  # noqa: E402
 
 HOST = os.environ.get("SERVER_HOST", "127.0.0.1")
 try:
@@ -136,3 +136,21 @@ def wait_until(fn, expected, timeout=5.0):
             break
         time.sleep(0.01)
     assert value == expected, f"still {value!r} after {timeout} s, want {expected!r}"
+
+
+def same(actual, expected):
+    """A reply equal to `expected` in value and RESP type (resp_raw.strict_eq)."""
+    assert strict_eq(actual, expected), f"\n got: {actual!r}\nwant: {expected!r}"
+
+
+def blocked_clients(r):
+    return r.info("clients")["blocked_clients"]
+
+
+def wait_blocked(r, n, timeout=5.0):
+    """Waits until the server reports `n` blocked clients, so a command sent next cannot
+    overtake a blocking one sent before it."""
+    deadline = time.time() + timeout
+    while blocked_clients(r) != n:
+        assert time.time() < deadline, f"expected {n} blocked clients, have {blocked_clients(r)}"
+        time.sleep(0.01)

@@ -11,27 +11,12 @@ import time
 import pytest
 import redis
 
-from conftest import PROTOCOL, make_client, open_raw
-from resp_raw import Error, Null, NullArray, NullBulk, Status, strict_eq
+from conftest import PROTOCOL, blocked_clients, make_client, open_raw, same, wait_blocked
+from resp_raw import Error, Null, NullArray, NullBulk, Status
 
 NIL = NullBulk if PROTOCOL == 2 else Null
 NIL_ARRAY = NullArray if PROTOCOL == 2 else Null
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-def same(actual, expected):
-    assert strict_eq(actual, expected), f"\n got: {actual!r}\nwant: {expected!r}"
-
-
-def blocked_clients(r):
-    return r.info("clients")["blocked_clients"]
-
-
-def wait_blocked(r, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while blocked_clients(r) != n:
-        assert time.time() < deadline, f"expected {n} blocked clients"
-        time.sleep(0.01)
 
 
 class Call(threading.Thread):

@@ -21,8 +21,8 @@ from collections import Counter
 import pytest
 import redis
 
-from conftest import PROTOCOL, make_client, run_threads
-from resp_raw import Error, Map, Null, NullArray, NullBulk, Status, strict_eq
+from conftest import PROTOCOL, blocked_clients, make_client, run_threads, same, wait_blocked
+from resp_raw import Error, Map, Null, NullArray, NullBulk, Status
 
 NIL = NullBulk if PROTOCOL == 2 else Null
 NIL_ARRAY = NullArray if PROTOCOL == 2 else Null
@@ -42,21 +42,6 @@ def read_reply(*streams):
     if PROTOCOL == 2:
         return [[key, entries] for key, entries in streams]
     return {key: [entries] for key, entries in streams}
-
-
-def same(actual, expected):
-    assert strict_eq(actual, expected), f"\n got: {actual!r}\nwant: {expected!r}"
-
-
-def blocked_clients(r):
-    return r.info("clients")["blocked_clients"]
-
-
-def wait_blocked(r, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while blocked_clients(r) != n:
-        assert time.time() < deadline, f"expected {n} blocked clients, have {blocked_clients(r)}"
-        time.sleep(0.01)
 
 
 def server_ms(r):

@@ -23,9 +23,10 @@ import pytest
 import redis
 from redis.exceptions import ExecAbortError, ResponseError, WatchError
 
-from conftest import PROTOCOL, make_client, open_raw, run_threads
+from conftest import (PROTOCOL, blocked_clients, make_client, open_raw, run_threads, same,
+                      wait_blocked)
 from resp_raw import (Double, Error, Map, Null, NullArray, NullBulk, Set, Status,
-                      encode_command, strict_eq)
+                      encode_command)
 
 NIL = NullBulk if PROTOCOL == 2 else Null
 NIL_ARRAY = NullArray if PROTOCOL == 2 else Null
@@ -33,21 +34,6 @@ OK = Status("OK")
 QUEUED = Status("QUEUED")
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 EXECABORT = Error("EXECABORT Transaction discarded because of previous errors.")
-
-
-def same(actual, expected):
-    assert strict_eq(actual, expected), f"\n got: {actual!r}\nwant: {expected!r}"
-
-
-def blocked_clients(r):
-    return r.info("clients")["blocked_clients"]
-
-
-def wait_blocked(r, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while blocked_clients(r) != n:
-        assert time.time() < deadline, f"expected {n} blocked clients"
-        time.sleep(0.01)
 
 
 # ---------------------------------------------------------------------------

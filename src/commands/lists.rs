@@ -898,7 +898,7 @@ mod tests {
     //! Expected replies and error texts were taken from redis-server 7.0.15.
     use super::*;
     use crate::commands::Session;
-    use crate::commands::test_support::Harness;
+    use crate::commands::test_support::{Harness, served};
     use crate::exec::execute;
     use crate::state::{ClientKind, Clients};
 
@@ -1176,19 +1176,6 @@ mod tests {
             .map(|w| Bytes::copy_from_slice(w.as_bytes()))
             .collect();
         execute(&h.server, session, &argv)
-    }
-
-    /// The reply a blocked session got, if any yet.
-    fn served(session: &mut Session) -> Option<Reply> {
-        let wait = session.blocked.take()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let reply = rt.block_on(async {
-            tokio::time::timeout(std::time::Duration::from_millis(50), wait.reply()).await
-        });
-        reply.ok()
     }
 
     #[test]

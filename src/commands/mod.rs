@@ -735,6 +735,19 @@ pub(crate) mod test_support {
     use crate::config::Config;
     use crate::state::{ClientKind, Clients};
 
+    /// The reply a blocked session got, if any yet (waits a little for it).
+    pub fn served(session: &mut Session) -> Option<Reply> {
+        let wait = session.blocked.take()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_millis(50), wait.reply()).await
+        })
+        .ok()
+    }
+
     /// A server state plus a session, for running commands in unit tests.
     pub struct Harness {
         pub server: Arc<ServerState>,

@@ -1897,7 +1897,7 @@ mod tests {
     //! Expected replies and error texts were taken from redis-server 7.0.15.
     use super::*;
     use crate::commands::lookup;
-    use crate::commands::test_support::Harness;
+    use crate::commands::test_support::{Harness, served};
     use crate::store::Access;
 
     fn bulk(s: &str) -> Reply {
@@ -2587,19 +2587,6 @@ mod tests {
         w.join().unwrap();
     }
 
-    /// The reply a blocked client got, if any yet (waits a little for it).
-    fn served(h: &mut Harness) -> Option<Reply> {
-        let wait = h.session.blocked.take()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            tokio::time::timeout(std::time::Duration::from_millis(50), wait.reply()).await
-        })
-        .ok()
-    }
-
     fn popped(key: &str, member: &str, score: f64) -> Reply {
         Reply::Array(vec![bulk(key), bulk(member), Reply::Double(score)])
     }
@@ -2678,9 +2665,9 @@ mod tests {
             h.run(&["ZADD", "k", "1", "a", "2", "b", "3", "c", "4", "d"]),
             int(4)
         );
-        assert_eq!(served(&mut first), Some(popped("k", "a", 1.0)));
+        assert_eq!(served(&mut first.session), Some(popped("k", "a", 1.0)));
         assert_eq!(
-            served(&mut second),
+            served(&mut second.session),
             Some(Reply::Array(vec![
                 bulk("k"),
                 Reply::Array(vec![
@@ -2689,7 +2676,7 @@ mod tests {
                 ])
             ]))
         );
-        assert_eq!(served(&mut third), Some(popped("k", "b", 2.0)));
+        assert_eq!(served(&mut third.session), Some(popped("k", "b", 2.0)));
         assert!(!exists(&h, "k"));
         assert_eq!(h.server.blocking.blocked_clients(), 0);
         assert_eq!(h.server.blocking.blocking_keys(), 0);
@@ -2712,7 +2699,7 @@ mod tests {
             waiter.run(&["BZPOPMIN", "w", "0"]);
             assert!(waiter.session.blocked.is_some(), "{words:?}");
             h.run(words);
-            let reply = served(&mut waiter);
+            let reply = served(&mut waiter.session);
             assert!(
                 matches!(&reply, Some(Reply::Array(items)) if items.len() == 3),
                 "{words:?}: {reply:?}"
@@ -2723,13 +2710,13 @@ mod tests {
         let mut waiter = other_client(&h);
         waiter.run(&["BZPOPMAX", "w", "0"]);
         h.run(&["RENAME", "src", "w"]);
-        assert_eq!(served(&mut waiter), Some(popped("w", "b", 2.0)));
+        assert_eq!(served(&mut waiter.session), Some(popped("w", "b", 2.0)));
         assert_eq!(h.run(&["ZCARD", "w"]), int(1));
         // An empty store result deletes the key and serves nobody.
         let mut waiter = other_client(&h);
         waiter.run(&["BZPOPMIN", "e", "0"]);
         h.run(&["ZUNIONSTORE", "e", "1", "nokey"]);
-        assert_eq!(served(&mut waiter), None);
+        assert_eq!(served(&mut waiter.session), None);
         assert_eq!(h.server.blocking.blocked_clients(), 0);
     }
 
@@ -2743,7 +2730,7 @@ mod tests {
         h.run(&["ZADD", "k", "1", "a"]);
         assert_eq!(h.run(&["ZCARD", "k"]), int(1));
         waiter.run(&["BZMPOP", "0.01", "1", "nokey", "MIN"]);
-        assert_eq!(served(&mut waiter), Some(Reply::NullArray));
+        assert_eq!(served(&mut waiter.session), Some(Reply::NullArray));
         assert_eq!(h.server.blocking.blocked_clients(), 0);
     }
 }

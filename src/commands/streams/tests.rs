@@ -1,8 +1,7 @@
 //! Expected replies and error texts were taken from redis-server 7.0.15.
 use super::*;
-use crate::commands::Session;
 use crate::commands::lookup;
-use crate::commands::test_support::Harness;
+use crate::commands::test_support::{Harness, served};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
@@ -14,18 +13,6 @@ fn bulks(items: &[&str]) -> Reply {
 
 fn entry(id: &str, fields: &[&str]) -> Reply {
     Reply::Array(vec![bulk(id), bulks(fields)])
-}
-
-fn served(session: &mut Session) -> Option<Reply> {
-    let wait = session.blocked.take()?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        tokio::time::timeout(std::time::Duration::from_millis(50), wait.reply()).await
-    })
-    .ok()
 }
 
 #[test]
