@@ -96,6 +96,22 @@ pub struct Config {
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
+    /// The default user's password; empty: none, the default user is `nopass`
+    /// (`requirepass`).
+    pub requirepass: String,
+    /// A file of `user` lines loaded at start-up and by `ACL LOAD`, written by `ACL SAVE`;
+    /// "" for none (`aclfile`).
+    pub aclfile: String,
+    /// Most entries the ACL log keeps (`acllog-max-len`).
+    pub acllog_max_len: u64,
+    /// Whether new users may use every channel (`acl-pubsub-default allchannels`) or none
+    /// (`resetchannels`, Redis 7's default).
+    pub acl_pubsub_default_all: bool,
+    /// Refuse clients from beyond the loopback interface while the default user has no
+    /// password (`protected-mode`).
+    pub protected_mode: bool,
+    /// `user <name> <rules...>` lines of the config file, applied at start-up.
+    pub users: Vec<Vec<String>>,
     /// Path of the config file the server was started with, if any.
     pub config_file: Option<String>,
 }
@@ -255,6 +271,12 @@ impl Default for Config {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
             lua_memory_limit: 1024 * 1024 * 1024,
+            requirepass: String::new(),
+            aclfile: String::new(),
+            acllog_max_len: 128,
+            acl_pubsub_default_all: false,
+            protected_mode: true,
+            users: Vec::new(),
             config_file: None,
         }
     }
@@ -671,6 +693,50 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.lua_memory_limit.to_string(),
         set: |c, v| c.lua_memory_limit = v.number(),
     },
+    Param {
+        name: "requirepass",
+        mutable: true,
+        kind: Kind::Text,
+        get: |c| c.requirepass.clone(),
+        set: |c, v| c.requirepass = v.text(),
+    },
+    Param {
+        name: "aclfile",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.aclfile.clone(),
+        set: |c, v| c.aclfile = v.text(),
+    },
+    Param {
+        name: "acllog-max-len",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.acllog_max_len.to_string(),
+        set: |c, v| c.acllog_max_len = v.number(),
+    },
+    Param {
+        name: "acl-pubsub-default",
+        mutable: true,
+        kind: Kind::Enum(&["allchannels", "resetchannels"]),
+        get: |c| {
+            if c.acl_pubsub_default_all {
+                "allchannels".into()
+            } else {
+                "resetchannels".into()
+            }
+        },
+        set: |c, v| c.acl_pubsub_default_all = v.text() == "allchannels",
+    },
+    Param {
+        name: "protected-mode",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.protected_mode),
+        set: |c, v| c.protected_mode = v.text() == "yes",
+    },
 ];
 
 fn yes_no(b: bool) -> String {
@@ -803,6 +869,25 @@ impl Config {
                 .map(|w| String::from_utf8_lossy(w).into_owned())
                 .collect();
             let (name, values) = words.split_first().expect("non-empty line has a word");
+            // `user <name> <rules...>`: an ACL user, applied once the server starts.
+            if name.eq_ignore_ascii_case("user") {
+                if values.is_empty() {
+                    return Err(format!(
+                        "line {}: Bad directive or wrong number of arguments",
+                        n + 1
+                    ));
+                }
+                if self.users.iter().any(|u| u[0] == values[0]) {
+                    return Err(format!(
+                        "line {}: Error in user declaration '{}': Duplicate user found. A user \
+                         can only be defined once in config files",
+                        n + 1,
+                        values[0]
+                    ));
+                }
+                self.users.push(values.to_vec());
+                continue;
+            }
             let mut value = values.join(" ");
             // Save lines add up (`save 900 1` then `save 300 10`); the first replaces the
             // default, and `save ""` clears.

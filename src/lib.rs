@@ -6,6 +6,7 @@
 //!   [`store::Value`]s, lazy and active expiry. Knows nothing of protocols.
 //! - [`commands`]: every command once, protocol-neutral, in one file per family, all
 //!   registered in one command table; replies are [`commands::Reply`] values.
+//! - [`acl`]: users, authentication and access rules (Redis 7.0's ACL), the ACL log.
 //! - [`exec`]: the execution path every command of both front ends passes through:
 //!   lookup, checks, `MULTI` queueing, key finding and locking, running, statistics.
 //! - [`resp`]: the RESP front end (request decoder, reply encoder, per-client connection).
@@ -21,6 +22,7 @@
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
 //! - [`error`]: command errors with Redis's exact texts.
 
+pub mod acl;
 pub mod blocking;
 pub mod commands;
 pub mod config;

@@ -219,6 +219,16 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
+    /// The channels and shard channels subscribed.
+    pub fn channels(&self) -> impl Iterator<Item = &Bytes> {
+        self.channels.iter().chain(&self.shard_channels)
+    }
+
+    /// The patterns subscribed.
+    pub fn patterns(&self) -> impl Iterator<Item = &Bytes> {
+        self.patterns.iter()
+    }
+
     fn set(&mut self, kind: Kind) -> &mut IndexSet<Bytes> {
         match kind {
             Kind::Channel => &mut self.channels,

@@ -74,6 +74,7 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
         .map(|l| l.local_addr())
         .transpose()?;
     let state = ServerState::new(config);
+    state.load_acl_at_startup().map_err(std::io::Error::other)?;
     if let Err(error) = crate::scripting::engine::prepare(&state) {
         tracing::warn!("Lua interpreters not built at start-up: {error}");
     }

@@ -52,6 +52,8 @@ pub struct ServerState {
     /// Function libraries (`FUNCTION LOAD`, `FCALL`).
     pub functions: crate::scripting::functions::Functions,
     pub stats: ServerStats,
+    /// Users, authentication and the ACL log.
+    pub acl: crate::acl::Acl,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
     pub started: Instant,
@@ -115,6 +117,7 @@ impl ServerState {
             scripts: Scripts::new(busy_reply_threshold, lua_memory_limit),
             functions: Default::default(),
             stats: ServerStats::new(crate::commands::all_routes().len()),
+            acl: Default::default(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,
@@ -212,8 +215,42 @@ impl ServerState {
             std::path::Path::new(&config.dir).join(&config.appenddirname),
             config.appendfilename.clone(),
         );
+        self.acl.configure(
+            usize::try_from(config.acllog_max_len).unwrap_or(usize::MAX),
+            config.acl_pubsub_default_all,
+        );
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// Sets up the users at start-up (Redis's `ACLLoadUsersAtStartup`): `requirepass`,
+    /// then the config file's `user` lines or the `aclfile`, never both.
+    pub fn load_acl_at_startup(&self) -> std::result::Result<(), String> {
+        let config = self.config.read().clone();
+        if !config.requirepass.is_empty() {
+            self.acl.set_default_password(config.requirepass.as_bytes());
+        }
+        if !config.aclfile.is_empty() && !config.users.is_empty() {
+            return Err(
+                "Configuring Redis with users defined in redis.conf and at the same \
+                        setting an ACL file path is invalid. This setup is very likely to lead \
+                        to configuration errors and security holes, please define either an \
+                        ACL file or declare users directly in your redis.conf, but not both."
+                    .into(),
+            );
+        }
+        let lines: Vec<Vec<Bytes>> = config
+            .users
+            .iter()
+            .map(|line| line.iter().map(|w| Bytes::from(w.clone())).collect())
+            .collect();
+        self.acl.load_config_users(&lines)?;
+        if !config.aclfile.is_empty() {
+            self.acl
+                .load_file(std::path::Path::new(&config.aclfile))
+                .map_err(|e| format!("Aborting Redis startup because of ACL errors: {e}"))?;
+        }
+        Ok(())
     }
 
     /// A number that changes whenever the configuration does: one relaxed load lets a hot
@@ -312,6 +349,10 @@ pub struct ClientInfo {
     expects_pushes: AtomicBool,
     /// In `MONITOR` mode (kept by [`Monitors`]).
     monitoring: AtomicBool,
+    /// The ACL user it runs as; `None` is the default user.
+    user: parking_lot::RwLock<Option<Arc<crate::acl::UserHandle>>>,
+    /// Whether it authenticated (or connected while the default user needed no password).
+    authenticated: AtomicBool,
 }
 
 impl ClientInfo {
@@ -411,6 +452,30 @@ impl ClientInfo {
         self.tracking_on.store(on, Ordering::Relaxed);
     }
 
+    /// The ACL user the client runs as (`None`: the default user).
+    pub fn user(&self) -> Option<Arc<crate::acl::UserHandle>> {
+        self.user.read().clone()
+    }
+
+    /// The name of the client's user (`CLIENT LIST user=`, `ACL WHOAMI`).
+    pub fn user_name(&self) -> Bytes {
+        self.user
+            .read()
+            .as_ref()
+            .map_or_else(|| Bytes::from_static(b"default"), |u| u.name.clone())
+    }
+
+    /// Makes the client run as `user` (`None`: the default user), authenticated or not.
+    pub fn set_user(&self, user: Option<Arc<crate::acl::UserHandle>>, authenticated: bool) {
+        *self.user.write() = user;
+        self.authenticated.store(authenticated, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn authenticated(&self) -> bool {
+        self.authenticated.load(Ordering::Relaxed)
+    }
+
     /// Whether the client is in `MONITOR` mode.
     #[inline]
     pub fn monitoring(&self) -> bool {
@@ -479,6 +544,8 @@ impl Clients {
             tracking_on: AtomicBool::new(false),
             expects_pushes: AtomicBool::new(false),
             monitoring: AtomicBool::new(false),
+            user: parking_lot::RwLock::new(None),
+            authenticated: AtomicBool::new(false),
         })
     }
 

@@ -280,7 +280,7 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
-         omem=0 tot-mem=0 events=r cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
+         omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
         client.id,
         client.addr,
         client.laddr,
@@ -297,6 +297,7 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         client.last_command().map_or("NULL", |id| {
             crate::commands::all_routes()[id].full_name.as_str()
         }),
+        text(&client.user_name()),
         redirect,
         client.protocol(),
         text(&client.lib_name.lock()),
@@ -385,6 +386,7 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let mut laddr: Option<&[u8]> = None;
     let mut kind: Option<ClientType> = None;
     let mut id: Option<u64> = None;
+    let mut user: Option<&Bytes> = None;
     let mut skipme = true;
     let old_style = argv.len() == 3;
     if old_style {
@@ -407,12 +409,13 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
                 b"addr" => addr = Some(value),
                 b"laddr" => laddr = Some(value),
                 b"user" => {
-                    if value.as_ref() != b"default" {
+                    if ctx.server.acl.user(value).is_none() {
                         return Err(Error::err(format!(
                             "No such user '{}'",
                             String::from_utf8_lossy(value)
                         )));
                     }
+                    user = Some(value);
                 }
                 b"skipme" => {
                     skipme = if value.eq_ignore_ascii_case(b"yes") {
@@ -434,6 +437,7 @@ fn kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             || laddr.is_some_and(|a| a != client.laddr.as_bytes())
             || kind.is_some_and(|k| k != ClientType::of(&client))
             || id.is_some_and(|id| id != client.id)
+            || user.is_some_and(|u| *u != client.user_name())
             || (client.id == me && skipme)
         {
             continue;

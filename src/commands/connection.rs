@@ -7,16 +7,21 @@
 //!   proto, id, mode, role, modules. Switches the connection to RESP2 or RESP3.
 //!   Errors: `NOPROTO unsupported protocol version`, `ERR Protocol version is not an integer
 //!   or out of range`, `ERR Syntax error in HELLO option '<opt>'`, `WRONGPASS ...`.
-//! - `AUTH [username] password` → `OK`. No password is configured, so only the `default`
-//!   user exists and accepts any password; the one-argument form is an error, as in Redis.
+//! - `AUTH [username] password` → `OK`: the connection runs as that user (see
+//!   [`crate::acl`]); the one-argument form names the default user, and is an error while
+//!   it has no password. `WRONGPASS invalid username-password pair or user is disabled.`
+//!   (logged in `ACL LOG`).
 //! - `QUIT` → `OK`, then the connection closes.
 //! - `RESET` → `RESET`: no transaction, no watched keys, database 0, RESP2, no name.
 //! - `SELECT index` → `OK`; `ERR DB index is out of range`.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::client::{check_name, set_name};
 use super::{Command, Ctx, NO_KEYS, Protocol, Reply, flags::*};
+use crate::acl;
 use crate::error::{Error, Result};
 use crate::store::numeric::parse_i64;
 
@@ -94,15 +99,39 @@ fn echo(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::Bulk(argv[1].clone()))
 }
 
-/// Checks a username/password pair. With no password configured, Redis's `default` user is
-/// `nopass` and accepts any password; no other user exists.
-fn authenticate(username: &[u8], _password: &[u8]) -> Result<()> {
-    if username == b"default" {
-        Ok(())
-    } else {
-        Err(Error::full(
-            "WRONGPASS invalid username-password pair or user is disabled.",
-        ))
+/// Redis's `ACLAuthenticateUser`: on success the connection runs as that user, on failure
+/// the attempt is in the ACL log (`object` is the command's name as sent).
+fn authenticate(
+    ctx: &mut Ctx<'_>,
+    command: &Bytes,
+    username: &Bytes,
+    password: &[u8],
+) -> Result<()> {
+    let server = ctx.server;
+    match server.acl.check_credentials(username, password) {
+        Some(handle) => {
+            let user = (!Arc::ptr_eq(&handle, server.acl.default_user())).then_some(handle);
+            ctx.session.client.set_user(user, true);
+            Ok(())
+        }
+        None => {
+            let context = if ctx.session.multi.is_some() {
+                acl::Context::Multi
+            } else {
+                acl::Context::Toplevel
+            };
+            crate::exec::log_denial(
+                server,
+                &ctx.session.client,
+                username,
+                acl::Reason::Auth,
+                command.clone(),
+                context,
+            );
+            Err(Error::full(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ))
+        }
     }
 }
 
@@ -139,7 +168,14 @@ fn hello(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         }
     }
     if let Some((user, pass)) = credentials {
-        authenticate(user, pass)?;
+        authenticate(ctx, &argv[0], user, pass)?;
+    }
+    if ctx.server.acl.requires_auth() && !ctx.session.client.authenticated() {
+        return Err(Error::full(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
+             the RESP protocol version at the same time",
+        ));
     }
     let client = ctx.session.client.clone();
     if let Some(name) = name {
@@ -161,13 +197,17 @@ fn hello(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     ]))
 }
 
-fn auth(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+fn auth(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     match argv.len() {
-        2 => Err(Error::err(
+        2 if ctx.server.acl.default_user().rules().nopass => Err(Error::err(
             "AUTH <password> called without any password configured for the default user. \
              Are you sure your configuration is correct?",
         )),
-        3 => authenticate(&argv[1], &argv[2]).map(|()| Reply::ok()),
+        2 => {
+            let default = Bytes::from_static(b"default");
+            authenticate(ctx, &argv[0], &default, &argv[1]).map(|()| Reply::ok())
+        }
+        3 => authenticate(ctx, &argv[0], &argv[1], &argv[2]).map(|()| Reply::ok()),
         _ => Err(Error::Syntax),
     }
 }

@@ -15,6 +15,7 @@
 //! Blocking commands that find nothing call [`Ctx::block`] with a closure that serves the
 //! client later from the key that became ready (see [`crate::blocking`]).
 
+pub mod acl;
 pub mod args;
 pub mod client;
 pub mod command;
@@ -276,6 +277,7 @@ impl Command {
 /// Every family's command list.
 pub static FAMILIES: &[&[Command]] = &[
     connection::COMMANDS,
+    acl::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
     persistence::COMMANDS,

@@ -257,8 +257,16 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             .map_err(|reason| failed(p.name, &reason))?;
     }
     let aof_switched = (config.appendonly != updated.appendonly).then_some(updated.appendonly);
+    // Setting requirepass replaces the default user's passwords, even with the same value.
+    let requirepass = pairs
+        .iter()
+        .any(|(p, _)| p.name == "requirepass")
+        .then(|| updated.requirepass.clone());
     *config = updated;
     drop(config);
+    if let Some(password) = requirepass {
+        ctx.server.acl.set_default_password(password.as_bytes());
+    }
     ctx.server.config_changed();
     if let Some(on) = aof_switched {
         crate::persist::rewrite::set_appendonly(&ctx.server.arc(), on);

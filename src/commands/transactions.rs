@@ -123,10 +123,12 @@ fn exec(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     let Some(multi) = ctx.session.multi.take() else {
         return Err(Error::err("EXEC without MULTI"));
     };
-    ctx.session.client.set_multi(None);
+    // The client shows its transaction (CLIENT LIST flags=x multi=N) until EXEC is done,
+    // as in Redis, where the queued commands run before the MULTI state is cleared.
     let client = ctx.session.client.id;
     let watches = &ctx.server.watches;
     if multi.aborted {
+        ctx.session.client.set_multi(None);
         watches.unwatch_all(client);
         return Err(Error::full(
             "EXECABORT Transaction discarded because of previous errors.",
@@ -139,6 +141,7 @@ fn exec(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     };
     watches.unwatch_all(client);
     if !allowed {
+        ctx.session.client.set_multi(None);
         return Ok(Reply::NullArray);
     }
     ctx.session.deny_blocking = true;
@@ -148,6 +151,7 @@ fn exec(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
         .map(|(route, argv)| run_queued(ctx, route, argv))
         .collect();
     ctx.session.deny_blocking = false;
+    ctx.session.client.set_multi(None);
     Ok(Reply::Array(replies))
 }
 

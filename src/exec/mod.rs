@@ -6,8 +6,9 @@
 //! 1. lookup and argument count ([`commands::resolve`]); a refused command is counted as
 //!    rejected and, inside `MULTI`, makes `EXEC` fail with `EXECABORT`;
 //! 2. inside `MULTI`, commands Redis refuses there are refused, the others are queued;
-//! 3. access control: the hook where ACLs will be checked (none yet); then, for a RESP2
-//!    client in subscribed mode, only the commands Redis allows there;
+//! 3. access control: `NOAUTH` before authentication, then the user's ACL rules
+//!    (commands, keys, channels; [`crate::acl`]); then, for a RESP2 client in subscribed
+//!    mode, only the commands Redis allows there;
 //! 4. key finding: the row's [`Locks`](commands::Locks), by default Redis's key specs
 //!    ([`plan`]);
 //! 5. locking: one [`Txn`] over all of them ([`Store::lock_at`](crate::store::Store));
@@ -39,6 +40,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
+use crate::acl;
 use crate::blocking::{Attempt, Deliver, Outcome, UnblockMode, Wait, Waiter};
 use crate::commands::pubsub::{ALLOWED_WHILE_SUBSCRIBED, not_allowed_while_subscribed};
 use crate::commands::{self, BlockOn, Ctx, Protocol, Reply, Route, Session, flags};
@@ -79,13 +81,24 @@ pub fn serve_blocked(server: &ServerState) {
 fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Reply {
     let route = match commands::resolve(argv) {
         Ok(route) => route,
-        Err((route, error)) => return reject(server, session, route, error),
+        Err((route, error)) => {
+            if let Some(route) = route {
+                session.client.note_command(route.id);
+            }
+            return reject(server, session, route, error);
+        }
     };
+    // The client's last command (CLIENT LIST cmd=, also in ACL LOG entries) is the one
+    // being processed from here on, even if it is refused, as Redis sets `c->lastcmd`.
+    session.client.note_command(route.id);
+    if let Err(error) = check_auth(server, session, route) {
+        return reject(server, session, Some(route), error);
+    }
     if session.multi.is_some() && route.has_flag(flags::NO_MULTI) {
         let error = Error::err("Command not allowed inside a transaction");
         return reject(server, session, Some(route), error);
     }
-    if let Err(error) = check_access(session, route, argv) {
+    if let Err(error) = check_access(server, session, route, argv) {
         return reject(server, session, Some(route), error);
     }
     // A RESP2 subscriber reads every reply as a message, so Redis lets it run only the
@@ -183,11 +196,87 @@ fn feed_monitors<A: AsRef<[u8]>>(
     }
 }
 
-/// The access-control hook: every command of either front end, also inside `MULTI` and
-/// at `EXEC`, passes here with its route and arguments. There are no ACLs yet, so every
-/// command is allowed.
-fn check_access(_session: &Session, _route: &Route, _argv: &[Bytes]) -> Result<()> {
+/// `NOAUTH`: a client that has not authenticated while the default user needs a password
+/// may only run the commands Redis flags `no_auth` (AUTH, HELLO, ...).
+fn check_auth(server: &ServerState, session: &Session, route: &Route) -> Result<()> {
+    if server.acl.requires_auth()
+        && !session.client.authenticated()
+        && !session.replaying
+        && !route.has_flag(flags::NO_AUTH)
+    {
+        return Err(Error::full("NOAUTH Authentication required."));
+    }
     Ok(())
+}
+
+/// The access check: every command of either front end, also inside `MULTI` and at
+/// `EXEC`, passes here with its route and arguments (Redis's `ACLCheckAllPerm`). A denial
+/// is logged (`ACL LOG`) and answered with Redis's `NOPERM` text. Commands replayed from
+/// the AOF, and those a script runs (checked in the script with its caller's user), are
+/// not checked here.
+fn check_access(
+    server: &ServerState,
+    session: &Session,
+    route: &Route,
+    argv: &[Bytes],
+) -> Result<()> {
+    if server.acl.open() || session.replaying || session.in_script {
+        return Ok(());
+    }
+    let context = if session.multi.is_some() {
+        acl::Context::Multi
+    } else {
+        acl::Context::Toplevel
+    };
+    check_user(server, &session.client, route, argv, context)
+        .map_err(|denied| Error::Other(acl::denied_error(denied, &route.full_name).into()))
+}
+
+/// Checks `route` with `argv` against the rules of `client`'s user, logging a denial in
+/// `context` (Lua: `client` is the script's caller).
+pub fn check_user(
+    server: &ServerState,
+    client: &ClientInfo,
+    route: &Route,
+    argv: &[Bytes],
+    context: acl::Context,
+) -> std::result::Result<(), acl::Denied> {
+    if server.acl.open() {
+        return Ok(());
+    }
+    let user = client
+        .user()
+        .unwrap_or_else(|| server.acl.default_user().clone());
+    if user.unrestricted() {
+        return Ok(());
+    }
+    user.rules().check(route, argv).inspect_err(|&denied| {
+        let object = match denied {
+            acl::Denied::Command => Bytes::from(route.full_name.clone()),
+            acl::Denied::Key(pos) | acl::Denied::Channel(pos) => argv[pos].clone(),
+        };
+        log_denial(server, client, &user.name, denied.reason(), object, context);
+    })
+}
+
+/// Adds an ACL LOG entry for `client`.
+pub fn log_denial(
+    server: &ServerState,
+    client: &ClientInfo,
+    username: &Bytes,
+    reason: acl::Reason,
+    object: Bytes,
+    context: acl::Context,
+) {
+    server.acl.log(acl::LogEntry {
+        count: 1,
+        reason,
+        context,
+        object,
+        username: username.clone(),
+        ctime_ms: Moment::now().unix_ms(),
+        client_info: commands::client::client_line(server, client),
+    });
 }
 
 /// A command refused before it ran (Redis's `rejectCommand`): counted, and inside `MULTI`
@@ -275,7 +364,6 @@ fn runs_script(session: &Session, route: &Route) -> bool {
 
 /// Step 6: the handler.
 fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
-    ctx.session.client.note_command(route.id);
     let handler = route
         .command
         .handler
@@ -320,9 +408,33 @@ fn finish(server: &ServerState, route: &Route, started: Moment, result: Result<R
 /// Runs a command queued by `MULTI` inside the txn `EXEC` opened (whose plan covers it),
 /// with the checks `EXEC` repeats (access control) and the command's statistics.
 pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
-    if let Err(error) = check_access(ctx.session, route, argv) {
-        ctx.server.stats.errors.count(&error);
-        return Reply::Error(error);
+    if !ctx.server.acl.open() && !ctx.session.in_script && !ctx.session.replaying {
+        let checked = check_user(
+            ctx.server,
+            &ctx.session.client,
+            route,
+            argv,
+            acl::Context::Multi,
+        );
+        if let Err(denied) = checked {
+            let reason = match denied {
+                acl::Denied::Command => "no permission to execute the command or subcommand",
+                acl::Denied::Key(_) => "no permission to touch the specified keys",
+                acl::Denied::Channel(_) => {
+                    "no permission to access one of the channels used as arguments"
+                }
+            };
+            let error = Error::Other(
+                format!(
+                    "NOPERM ACLs rules changed between the moment the transaction was \
+                     accumulated and the EXEC call. This command is no longer allowed for \
+                     the following reason: {reason}"
+                )
+                .into(),
+            );
+            ctx.server.stats.errors.count(&error);
+            return Reply::Error(error);
+        }
     }
     let started = Moment::now();
     let result = run(ctx, route, argv);
@@ -432,7 +544,8 @@ fn transaction_as_current(
                 "Command not allowed inside a transaction",
             )));
         }
-        check_access(session, route, argv).map_err(execabort)?;
+        check_auth(server, session, route).map_err(execabort)?;
+        check_access(server, session, route, argv).map_err(execabort)?;
         queued.push((*db, route, argv));
     }
     let runs_script = queued
@@ -517,9 +630,10 @@ pub fn typed<R, T>(
     let outer = Tracking::enter(&session.client);
     let mut named = Vec::new();
     let result = (|| {
-        check_access(session, route, &[])?;
+        check_auth(server, session, route)?;
         let started = Moment::now();
         let mut plan = LockPlan::new();
+        let mut checked = (!server.acl.open()).then(TypedNames::default);
         locks(
             &request,
             &mut TypedLocks {
@@ -532,8 +646,12 @@ pub fn typed<R, T>(
                     Access::Read
                 },
                 named: server.monitors.active().then_some(&mut named),
+                checked: checked.as_mut(),
             },
         );
+        if let Some(names) = &checked {
+            check_typed(server, &session.client, route, names)?;
+        }
         session.client.note_command(route.id);
         let result = if plan.is_empty() {
             op(&mut Ctx::new(server, session), request)
@@ -584,18 +702,111 @@ pub struct TypedLocks<'p> {
     access: Access,
     /// The keys named, collected only while someone monitors.
     named: Option<&'p mut Vec<Bytes>>,
+    /// The keys and channels named, collected for the access check unless ACLs are open.
+    checked: Option<&'p mut TypedNames>,
+}
+
+/// What a typed call names, for its access check.
+#[derive(Default)]
+pub struct TypedNames {
+    keys: Vec<(Bytes, Access)>,
+    channels: Vec<(Bytes, bool)>,
+    /// The written keys need write permission only (a SET without GET).
+    write_only: bool,
+}
+
+/// The access check of a typed call: its command, its keys (each needing the permissions
+/// its command's key specs ask for its access) and its channels.
+fn check_typed(
+    server: &ServerState,
+    client: &ClientInfo,
+    route: &Route,
+    names: &TypedNames,
+) -> Result<()> {
+    let user = client
+        .user()
+        .unwrap_or_else(|| server.acl.default_user().clone());
+    if user.unrestricted() {
+        return Ok(());
+    }
+    let permissions = |access: Access| {
+        let specs = route.key_specs.iter().zip(&route.key_access);
+        let wanted = specs
+            .filter(|(_, a)| **a == access)
+            .fold(0, |p, (spec, _)| {
+                p | acl::rules::spec_permissions(spec.flags)
+            });
+        match (wanted, access) {
+            (_, Access::Write) if names.write_only => acl::rules::WRITE,
+            (0, Access::Read) => acl::rules::READ,
+            (0, Access::Write) => acl::rules::READ | acl::rules::WRITE,
+            (wanted, _) => wanted,
+        }
+    };
+    let keys: Vec<(&[u8], u8)> = names
+        .keys
+        .iter()
+        .map(|(key, access)| (key.as_ref(), permissions(*access)))
+        .collect();
+    let rules = user.rules();
+    let mut result = rules.check_typed(route, &keys, &[]);
+    if result.is_ok()
+        && let Some(i) = names
+            .channels
+            .iter()
+            .position(|(channel, pattern)| !rules.channel_allowed(channel, *pattern))
+    {
+        result = Err(acl::Denied::Channel(i));
+    }
+    result.map_err(|denied| {
+        let object = match denied {
+            acl::Denied::Command => Bytes::from(route.full_name.clone()),
+            acl::Denied::Key(i) => names.keys[i].0.clone(),
+            acl::Denied::Channel(i) => names.channels[i].0.clone(),
+        };
+        log_denial(
+            server,
+            client,
+            &user.name,
+            denied.reason(),
+            object,
+            acl::Context::Toplevel,
+        );
+        Error::Other(acl::denied_error(denied, &route.full_name).into())
+    })
 }
 
 impl TypedLocks<'_> {
     /// A key of the request's database.
     pub fn key(&mut self, key: &[u8]) {
         self.plan.key(self.db, key, self.access);
-        self.note(key);
+        self.note(key, self.access);
     }
 
-    fn note(&mut self, key: &[u8]) {
+    /// Whether the keys written are only written, never read (the access check then asks
+    /// for write permission alone).
+    pub fn write_only(&mut self, write_only: bool) {
+        if let Some(checked) = &mut self.checked {
+            checked.write_only = write_only;
+        }
+    }
+
+    /// A channel the call publishes to or subscribes to (a pattern when `pattern`): not
+    /// locked, only checked against the user's channel rules.
+    pub fn channel(&mut self, channel: &[u8], pattern: bool) {
+        if let Some(checked) = &mut self.checked {
+            checked
+                .channels
+                .push((Bytes::copy_from_slice(channel), pattern));
+        }
+    }
+
+    fn note(&mut self, key: &[u8], access: Access) {
         if let Some(named) = &mut self.named {
             named.push(Bytes::copy_from_slice(key));
+        }
+        if let Some(checked) = &mut self.checked {
+            checked.keys.push((Bytes::copy_from_slice(key), access));
         }
     }
 
@@ -610,7 +821,7 @@ impl TypedLocks<'_> {
     pub fn key_in(&mut self, db: usize, key: &[u8], access: Access) {
         if db < self.databases {
             self.plan.key(db, key, access);
-            self.note(key);
+            self.note(key, access);
         }
     }
 

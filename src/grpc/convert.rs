@@ -30,7 +30,7 @@ pub fn status_code(error: &Error) -> Code {
             "BUSY" => Code::Unavailable,
             "NOSCRIPT" => Code::NotFound,
             "WRONGPASS" | "NOAUTH" => Code::Unauthenticated,
-            "NOPERM" => Code::PermissionDenied,
+            "NOPERM" | "DENIED" => Code::PermissionDenied,
             _ => Code::FailedPrecondition,
         },
     }

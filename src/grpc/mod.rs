@@ -6,6 +6,7 @@
 //! the family files (`strings`, `keys`, `lists`, `hashes`, `sets`, `sorted_sets`) translate
 //! typed requests into the command layer's typed operations.
 
+pub mod auth;
 pub mod convert;
 pub mod hashes;
 pub mod keys;
@@ -50,6 +51,11 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
     )
     .max_decoding_message_size(max_message)
     .max_encoding_message_size(max_message);
+    // Every Memorabilia RPC authenticates first; health and reflection stay open.
+    let checker = state.clone();
+    let service = tonic::service::interceptor::InterceptedService::new(service, move |request| {
+        auth::authenticate(&checker, request)
+    });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter

@@ -21,7 +21,7 @@ use super::proto;
 use super::proto::memorabilia_server::Memorabilia;
 use super::pubsub;
 use super::typed::Typed;
-use super::{convert, hashes, keys, lists, scripting, sets, sorted_sets, streams, strings};
+use super::{auth, convert, hashes, keys, lists, scripting, sets, sorted_sets, streams, strings};
 use crate::blocking::{Outcome, UNBLOCKED_ERROR, UnblockMode, Wait};
 use crate::commands::sorted_sets::PopEnd;
 use crate::commands::{Blocked, Ctx, Protocol, Reply, Session};
@@ -46,6 +46,8 @@ impl MemorabiliaService {
         let unary_client = state
             .clients
             .unlisted(ClientKind::Grpc, String::new(), String::new());
+        // Its calls passed the interceptor as the default user.
+        unary_client.set_user(None, true);
         MemorabiliaService {
             state,
             unary_client,
@@ -58,10 +60,20 @@ impl MemorabiliaService {
         &self,
         rpc: &'static str,
         db: u32,
-        request: Req,
+        request: Request<Req>,
         call: fn(&mut Ctx<'_>, Req) -> Result<Resp>,
     ) -> std::result::Result<Response<Resp>, Status> {
-        let mut session = grpc_session(self.unary_client.clone());
+        // The default user's calls share one client; another user's call gets its own.
+        let client = match auth::call_user(&request) {
+            None => self.unary_client.clone(),
+            Some(user) => {
+                let client = self.call_client(&request);
+                client.set_user(Some(user), true);
+                client
+            }
+        };
+        let request = request.into_inner();
+        let mut session = grpc_session(client);
         session.db = checked_db(&self.state, db).map_err(|e| convert::status(&e))?;
         let name = request.command(rpc);
         exec::typed(
@@ -140,7 +152,17 @@ impl MemorabiliaService {
     /// A client that lives for one unary call.
     fn call_client<T>(&self, request: &Request<T>) -> Arc<ClientInfo> {
         let (peer, local) = addresses(request);
-        self.state.clients.unlisted(ClientKind::Grpc, peer, local)
+        let client = self.state.clients.unlisted(ClientKind::Grpc, peer, local);
+        auth::apply(request, &self.state, &client);
+        client
+    }
+
+    /// A listed client (a stream's) running as the call's user.
+    fn listed_client<T>(&self, request: &Request<T>) -> Arc<ClientInfo> {
+        let (peer, local) = addresses(request);
+        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        auth::apply(request, &self.state, &client);
+        client
     }
 
     /// The session of one unary call's own client, and the guard that cleans up what the
@@ -180,8 +202,7 @@ impl MemorabiliaService {
         event: fn(Push) -> Option<E>,
         start: impl FnOnce(&Arc<ClientInfo>, Req) -> Result<()>,
     ) -> std::result::Result<Response<EventStream<E>>, Status> {
-        let (peer, local) = addresses(&request);
-        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let client = self.listed_client(&request);
         let guard = ClientGuard::new(self.state.clone(), client.clone());
         start(&client, request.into_inner()).map_err(|e| convert::status(&e))?;
         let events = pubsub::forward(self.state.clone(), client, guard, event);
@@ -270,8 +291,8 @@ macro_rules! typed_rpcs {
                 'life0: 'async_trait,
                 Self: 'async_trait,
             {
-                let request = request.into_inner();
-                Box::pin(std::future::ready(self.typed($rpc_name, request.db, request, $call)))
+                let db = request.get_ref().db;
+                Box::pin(std::future::ready(self.typed($rpc_name, db, request, $call)))
             }
         )*
     };
@@ -348,7 +369,7 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::PingRequest>,
     ) -> std::result::Result<Response<proto::PingResponse>, Status> {
         // PING touches no database.
-        self.typed("ping", 0, request.into_inner(), strings::ping)
+        self.typed("ping", 0, request, strings::ping)
     }
 
     async fn bl_pop(
@@ -415,7 +436,7 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::PublishRequest>,
     ) -> std::result::Result<Response<proto::PublishResponse>, Status> {
-        self.typed("publish", 0, request.into_inner(), pubsub::publish)
+        self.typed("publish", 0, request, pubsub::publish)
     }
 
     async fn subscribe(
@@ -449,11 +470,10 @@ impl Memorabilia for MemorabiliaService {
         &self,
         request: Request<proto::XFollowRequest>,
     ) -> std::result::Result<Response<EventStream<proto::XFollowEvent>>, Status> {
-        let (peer, local) = addresses(&request);
-        let request = request.into_inner();
-        checked_db(&self.state, request.db).map_err(|e| convert::status(&e))?;
-        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        checked_db(&self.state, request.get_ref().db).map_err(|e| convert::status(&e))?;
+        let client = self.listed_client(&request);
         let guard = ClientGuard::new(self.state.clone(), client.clone());
+        let request = request.into_inner();
         let mut session = grpc_session(client.clone());
         session.db = request.db as usize;
         let events = streams::follow(self.state.clone(), client, guard, session, request);
@@ -600,8 +620,7 @@ impl Memorabilia for MemorabiliaService {
         Response<Pin<Box<dyn Stream<Item = std::result::Result<proto::Reply, Status>> + Send>>>,
         Status,
     > {
-        let (peer, local) = addresses(&request);
-        let client = self.state.clients.register(ClientKind::Grpc, peer, local);
+        let client = self.listed_client(&request);
         Ok(Response::new(Box::pin(PipelineReplies {
             _guard: ClientGuard::new(self.state.clone(), client.clone()),
             state: self.state.clone(),

@@ -1,5 +1,5 @@
 //! What each typed request is to the execution path ([`crate::exec::typed`]): the Redis
-//! command it runs (its statistics, later its access rules) and the keys it locks, read or
+//! command it runs (its statistics and access rules) and the keys it locks, read or
 //! written as that command's flags say.
 
 use super::proto;
@@ -54,7 +54,6 @@ macro_rules! whole_db {
 
 one_key!(
     GetRequest,
-    SetRequest,
     GetDelRequest,
     GetExRequest,
     IncrRequest,
@@ -107,6 +106,14 @@ many_keys!(
 
 whole_db!(ScanRequest, DbSizeRequest, FlushDbRequest);
 
+impl Typed for proto::SetRequest {
+    fn locks(&self, locks: &mut TypedLocks<'_>) {
+        locks.key(&self.key);
+        // As SET's key spec says through Redis's `setGetKeys`: a plain SET only writes.
+        locks.write_only(!self.return_old);
+    }
+}
+
 impl Typed for proto::PingRequest {
     fn locks(&self, _locks: &mut TypedLocks<'_>) {}
 }
@@ -117,7 +124,9 @@ impl Typed for proto::PublishRequest {
         if self.shard { "spublish" } else { "publish" }
     }
 
-    fn locks(&self, _locks: &mut TypedLocks<'_>) {}
+    fn locks(&self, locks: &mut TypedLocks<'_>) {
+        locks.channel(&self.channel, false);
+    }
 }
 
 impl Typed for proto::SubscribeRequest {
@@ -132,7 +141,14 @@ impl Typed for proto::SubscribeRequest {
         }
     }
 
-    fn locks(&self, _locks: &mut TypedLocks<'_>) {}
+    fn locks(&self, locks: &mut TypedLocks<'_>) {
+        for channel in self.channels.iter().chain(&self.shard_channels) {
+            locks.channel(channel, false);
+        }
+        for pattern in &self.patterns {
+            locks.channel(pattern, true);
+        }
+    }
 }
 
 impl Typed for proto::ListPushRequest {

@@ -298,6 +298,7 @@ fn run_batch(
     output: &mut BytesMut,
 ) -> Outcome {
     loop {
+        decoder.set_unauthenticated(state.acl.requires_auth() && !session.client.authenticated());
         match decoder.decode(input, argv) {
             Ok(true) => {
                 let reply = execute(state, session, argv);

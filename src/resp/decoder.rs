@@ -41,13 +41,22 @@ pub struct DecoderLimits {
     pub max_bulk_len: usize,
     /// Bytes that may be pending without a line terminator (`PROTO_INLINE_MAX_SIZE`).
     pub max_inline_len: usize,
+    /// The client has not authenticated while the default user needs a password: as in
+    /// Redis, it may send at most 10 arguments of at most 16 KiB each.
+    pub unauthenticated: bool,
 }
+
+/// Most arguments, and largest argument, an unauthenticated client may send (Redis's
+/// `processMultibulkBuffer`).
+const UNAUTHENTICATED_MAX_ARGS: i64 = 10;
+const UNAUTHENTICATED_MAX_BULK: usize = 16384;
 
 impl Default for DecoderLimits {
     fn default() -> Self {
         DecoderLimits {
             max_bulk_len: DEFAULT_MAX_BULK_LEN,
             max_inline_len: PROTO_INLINE_MAX_SIZE,
+            unauthenticated: false,
         }
     }
 }
@@ -154,6 +163,11 @@ impl RequestDecoder {
     /// the next element parsed on.
     pub fn set_limits(&mut self, limits: DecoderLimits) {
         self.limits = limits;
+    }
+
+    /// Whether the client still has to authenticate (see [`DecoderLimits::unauthenticated`]).
+    pub fn set_unauthenticated(&mut self, unauthenticated: bool) {
+        self.limits.unauthenticated = unauthenticated;
     }
 
     /// Decode the next complete command from `buf`, consuming its bytes. On success the
@@ -322,6 +336,9 @@ impl RequestDecoder {
             Some(n) if n <= MAX_MULTIBULK_LEN => n,
             _ => return Err(protocol_error("invalid multibulk length")),
         };
+        if count > UNAUTHENTICATED_MAX_ARGS && self.limits.unauthenticated {
+            return Err(protocol_error("unauthenticated multibulk length"));
+        }
         let header_len = cr + 2;
         if count <= 0 {
             // `*0` and `*-1` are empty commands: consume and skip them.
@@ -364,6 +381,9 @@ impl RequestDecoder {
             .and_then(|n| usize::try_from(n).ok()) // negative lengths are invalid
             .filter(|&n| n <= self.limits.max_bulk_len)
             .ok_or_else(|| protocol_error("invalid bulk length"))?;
+        if len > UNAUTHENTICATED_MAX_BULK && self.limits.unauthenticated {
+            return Err(protocol_error("unauthenticated bulk length"));
+        }
         self.pos = cr + 2;
         self.stage = Stage::BulkData { len };
         Ok(Step::Continue)

@@ -52,9 +52,21 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
                 .await;
             continue;
         }
+        let protected = state.config.read().protected_mode;
+        if let Some(refusal) = state.acl.protected_mode_refusal(protected, Some(peer)) {
+            state
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let _ = stream.write_all(format!("-{refusal}\r\n").as_bytes()).await;
+            continue;
+        }
         let client = state
             .clients
             .register(ClientKind::Resp, peer.to_string(), local.clone());
+        // Connected while the default user needs no password: authenticated already, and
+        // stays so if a password is set later (Redis's `clientSetDefaultAuth`).
+        client.set_user(None, !state.acl.requires_auth());
         #[cfg(unix)]
         client.set_fd(std::os::fd::AsRawFd::as_raw_fd(&stream) as i64);
         // Created before the task: even a task that panics, or never runs, unregisters.

@@ -9,6 +9,7 @@
 
 use std::cell::Cell;
 use std::ffi::{CString, c_int, c_void};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -17,10 +18,11 @@ use mlua::{Lua, LuaOptions, StdLib};
 
 use super::lua_api::{self, ResultStyle};
 use super::{EvalScript, ScriptFlags, ScriptKind};
+use crate::acl;
 use crate::commands::{self, Ctx, Protocol, Reply, Session, flags};
 use crate::error::{Error, Result};
 use crate::exec;
-use crate::state::{ClientKind, Clients, ServerState};
+use crate::state::{ClientInfo, ClientKind, Clients, ServerState};
 use crate::store::{LockPlan, Txn};
 
 /// How many Lua instructions run between two checks for `SCRIPT KILL` and the busy
@@ -62,6 +64,8 @@ pub(super) struct Run<'a> {
     txn: &'a Txn<'a>,
     /// The script's own client (Redis's Lua client): its database and protocol.
     session: &'a mut Session,
+    /// The client that runs the script: its user's rules apply to `redis.call`.
+    pub(super) caller: Arc<ClientInfo>,
     may_write: bool,
     started: Instant,
     /// When this thread next offers its async tasks to another thread (a long script).
@@ -102,6 +106,10 @@ pub(super) unsafe fn current_run<'r>() -> Option<&'r mut Run<'r>> {
 }
 
 impl Run<'_> {
+    pub(super) fn server(&self) -> &ServerState {
+        self.server
+    }
+
     pub(super) fn protocol(&self) -> Protocol {
         self.session.protocol
     }
@@ -148,6 +156,18 @@ impl Run<'_> {
                 Some(route.id),
                 "This Redis command is not allowed from script",
             ));
+        }
+        if let Err(denied) = exec::check_user(server, &self.caller, route, argv, acl::Context::Lua)
+        {
+            let reason = match denied {
+                acl::Denied::Command => "can't run this command or subcommand",
+                acl::Denied::Key(_) => {
+                    "can't access at least one of the keys mentioned in the command arguments"
+                }
+                acl::Denied::Channel(_) => "can't publish to the channel mentioned in the command",
+            };
+            let message = format!("The user executing the script {reason}");
+            return Err(self.refuse(Some(route.id), &message));
         }
         if !self.may_write && route.has_flag(flags::WRITE | flags::MAY_REPLICATE) {
             return Err(self.refuse(
@@ -774,6 +794,7 @@ fn run_in(
     let txn = ctx.txn();
     let caller_db = ctx.db();
     let caller_id = ctx.session.client.id;
+    let caller = ctx.session.client.clone();
     with_engine(server, kind, |engine| {
         engine.session.db = caller_db;
         engine.session.protocol = Protocol::Resp2;
@@ -781,6 +802,7 @@ fn run_in(
             server,
             txn,
             session: &mut engine.session,
+            caller,
             may_write,
             started: Instant::now(),
             next_hand_over: LONG_SCRIPT,

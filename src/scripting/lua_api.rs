@@ -366,22 +366,28 @@ pub(super) unsafe extern "C-unwind" fn redis_debug(_l: *mut lua_State) -> c_int 
 
 pub(super) unsafe extern "C-unwind" fn redis_acl_check_cmd(l: *mut lua_State) -> c_int {
     unsafe {
-        if current_run().is_none() {
+        let Some(run) = current_run() else {
             raise_table(
                 l,
                 b"redis.acl_check_cmd can only be called inside a script invocation",
             );
-        }
-        // Only whether the command exists: its argument count is not checked.
-        let known = match command_args(l) {
-            Ok(argv) => !matches!(crate::commands::resolve(&argv), Err((None, _))),
+        };
+        let argv = match command_args(l) {
+            Ok(argv) => argv,
             Err(message) => raise_table(l, message),
         };
-        if !known {
-            raise_table(l, b"Invalid command passed to redis.acl_check_cmd()");
-        }
-        // No ACLs yet: every user may run every command.
-        ffi::lua_pushboolean(l, 1);
+        // Only whether the command exists: its argument count is not checked.
+        let route = match crate::commands::resolve(&argv) {
+            Ok(route) | Err((Some(route), _)) => route,
+            Err((None, _)) => raise_table(l, b"Invalid command passed to redis.acl_check_cmd()"),
+        };
+        // Redis checks the caller's user directly, logging nothing.
+        let user = run
+            .caller
+            .user()
+            .unwrap_or_else(|| run.server().acl.default_user().clone());
+        let allowed = user.unrestricted() || user.rules().check(route, &argv).is_ok();
+        ffi::lua_pushboolean(l, c_int::from(allowed));
         1
     }
 }

@@ -183,7 +183,11 @@ pub struct RespClient {
 
 impl RespClient {
     pub async fn connect(server: &RunningServer) -> RespClient {
-        let stream = TcpStream::connect(server.resp_addr).await.expect("connect");
+        RespClient::connect_to(server.resp_addr).await
+    }
+
+    pub async fn connect_to(addr: std::net::SocketAddr) -> RespClient {
+        let stream = TcpStream::connect(addr).await.expect("connect");
         stream.set_nodelay(true).expect("nodelay");
         RespClient {
             reader: tokio::io::BufReader::new(stream),
