@@ -18,6 +18,8 @@ USERS = ["py-reader", "py-writer", "py-sub"]
 @pytest.fixture(autouse=True)
 def _cleanup():
     admin = make_client()
+    # Other suites leave denials behind (a failed AUTH of their own).
+    admin.acl_log_reset()
     yield
     admin.config_set("requirepass", "")
     admin.acl_deluser(*USERS)

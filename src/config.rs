@@ -13,8 +13,20 @@ use crate::notify::KeyspaceEvents;
 pub struct Config {
     /// Address the RESP listener binds to (`bind`).
     pub bind: String,
-    /// RESP port (`port`).
+    /// RESP port; 0 serves no plaintext RESP (`port`).
     pub port: u16,
+    /// RESP port served over TLS; 0 none (`tls-port`).
+    pub tls_port: u16,
+    /// gRPC port served over TLS; 0 none (`grpc-tls-port`).
+    pub grpc_tls_port: u16,
+    /// PEM certificate chain of the TLS listeners (`tls-cert-file`).
+    pub tls_cert_file: String,
+    /// PEM private key of that certificate (`tls-key-file`).
+    pub tls_key_file: String,
+    /// PEM CA certificates client certificates must chain to (`tls-ca-cert-file`).
+    pub tls_ca_cert_file: String,
+    /// Client certificates: `yes` required, `optional`, `no` (`tls-auth-clients`).
+    pub tls_auth_clients: String,
     /// Address the gRPC listener binds to (`grpc-bind`).
     pub grpc_bind: String,
     /// gRPC port; 0 disables the gRPC listener (`grpc-port`).
@@ -272,6 +284,12 @@ impl Default for Config {
             stream_node_max_entries: 100,
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
+            tls_port: 0,
+            grpc_tls_port: 0,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            tls_ca_cert_file: String::new(),
+            tls_auth_clients: "yes".into(),
             aclfile: String::new(),
             acllog_max_len: 128,
             acl_pubsub_default_all: false,
@@ -692,6 +710,48 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.lua_memory_limit.to_string(),
         set: |c, v| c.lua_memory_limit = v.number(),
+    },
+    Param {
+        name: "tls-port",
+        mutable: false,
+        kind: Kind::Int { min: 0, max: 65535 },
+        get: |c| c.tls_port.to_string(),
+        set: |c, v| c.tls_port = v.number() as u16,
+    },
+    Param {
+        name: "grpc-tls-port",
+        mutable: false,
+        kind: Kind::Int { min: 0, max: 65535 },
+        get: |c| c.grpc_tls_port.to_string(),
+        set: |c, v| c.grpc_tls_port = v.number() as u16,
+    },
+    Param {
+        name: "tls-cert-file",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.tls_cert_file.clone(),
+        set: |c, v| c.tls_cert_file = v.text(),
+    },
+    Param {
+        name: "tls-key-file",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.tls_key_file.clone(),
+        set: |c, v| c.tls_key_file = v.text(),
+    },
+    Param {
+        name: "tls-ca-cert-file",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.tls_ca_cert_file.clone(),
+        set: |c, v| c.tls_ca_cert_file = v.text(),
+    },
+    Param {
+        name: "tls-auth-clients",
+        mutable: false,
+        kind: Kind::Enum(&["yes", "no", "optional"]),
+        get: |c| c.tls_auth_clients.clone(),
+        set: |c, v| c.tls_auth_clients = v.text(),
     },
     Param {
         name: "requirepass",

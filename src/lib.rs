@@ -19,6 +19,7 @@
 //!   Redis's `redis.*` API and sandbox, one script at a time.
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
+//! - [`tls`]: TLS for both listeners (rustls).
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
 //! - [`error`]: command errors with Redis's exact texts.
 
@@ -39,6 +40,7 @@ pub mod scripting;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tls;
 pub mod tracking;
 pub mod watch;
 

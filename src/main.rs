@@ -4,17 +4,24 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::ffi::OsString;
+
+use clap::{CommandFactory, Parser};
 use memorabilia::config::Config;
 
 /// A fast in-memory key-value server speaking the Redis protocol.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Any other setting of the config file is taken as `--name value` too, as \
+                  redis-server takes them (e.g. --requirepass secret --tls-port 6380)."
+)]
 struct Cli {
     /// Address to listen on for RESP clients [default: 127.0.0.1]
     #[arg(long)]
     bind: Option<String>,
-    /// RESP port; 0 picks a free one [default: 6379]
+    /// RESP port; 0 serves no plaintext RESP (a TLS port then) [default: 6379]
     #[arg(long)]
     port: Option<u16>,
     /// Address to listen on for gRPC clients [default: 127.0.0.1]
@@ -50,10 +57,13 @@ struct Cli {
     config: Option<PathBuf>,
 }
 
-fn build_config(cli: &Cli) -> Result<Config, String> {
+fn build_config(cli: &Cli, settings: &[(String, String)]) -> Result<Config, String> {
     let mut config = Config::default();
     if let Some(path) = &cli.config {
         config.load_file(path)?;
+    }
+    for (name, value) in settings {
+        config.apply(name, value)?;
     }
     let flags = [
         ("bind", cli.bind.clone()),
@@ -86,9 +96,49 @@ fn tracing_filter(loglevel: &str) -> &'static str {
     }
 }
 
+/// Configuration settings given as `--name value` on the command line.
+type Settings = Vec<(String, String)>;
+
+/// Takes the `--name value` pairs that name configuration parameters clap does not know
+/// out of `args`, as redis-server accepts any setting on its command line.
+fn split_settings(args: Vec<OsString>) -> Result<(Vec<OsString>, Settings), String> {
+    let command = Cli::command();
+    let known: Vec<&str> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .collect();
+    let mut kept = Vec::with_capacity(args.len());
+    let mut settings = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let name = arg
+            .to_str()
+            .and_then(|a| a.strip_prefix("--"))
+            .filter(|name| !known.contains(name) && memorabilia::config::param(name).is_some());
+        match name {
+            Some(name) => {
+                let value = args
+                    .next()
+                    .and_then(|v| v.into_string().ok())
+                    .ok_or_else(|| format!("--{name} needs a value"))?;
+                settings.push((name.to_string(), value));
+            }
+            None => kept.push(arg),
+        }
+    }
+    Ok((kept, settings))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let config = match build_config(&cli) {
+    let (args, settings) = match split_settings(std::env::args_os().collect()) {
+        Ok(split) => split,
+        Err(e) => {
+            eprintln!("memorabilia: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(args);
+    let config = match build_config(&cli, &settings) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("memorabilia: {e}");

@@ -16,27 +16,41 @@ use crate::{grpc, resp};
 /// A started server.
 pub struct RunningServer {
     pub state: Arc<ServerState>,
-    pub resp_addr: SocketAddr,
+    /// `None` when plaintext RESP is off (`port 0`).
+    pub resp_addr: Option<SocketAddr>,
+    /// The RESP TLS listener (`tls-port`), if any.
+    pub tls_addr: Option<SocketAddr>,
     /// `None` when gRPC is disabled (`grpc-port 0`).
     pub grpc_addr: Option<SocketAddr>,
+    /// The gRPC TLS listener (`grpc-tls-port`), if any.
+    pub grpc_tls_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
-/// Bound sockets to serve on.
+/// Bound sockets to serve on; each is optional (a port of 0 in the configuration).
+#[derive(Default)]
 pub struct Listeners {
-    pub resp: TcpListener,
+    pub resp: Option<TcpListener>,
+    pub tls: Option<TcpListener>,
     pub grpc: Option<TcpListener>,
+    pub grpc_tls: Option<TcpListener>,
 }
 
 impl Listeners {
     /// Binds the listeners the configuration asks for.
     pub async fn bind(config: &Config) -> std::io::Result<Listeners> {
-        let resp = TcpListener::bind((config.bind.as_str(), config.port)).await?;
-        let grpc = match config.grpc_port {
-            0 => None,
-            port => Some(TcpListener::bind((config.grpc_bind.as_str(), port)).await?),
-        };
-        Ok(Listeners { resp, grpc })
+        async fn bind(addr: &str, port: u16) -> std::io::Result<Option<TcpListener>> {
+            match port {
+                0 => Ok(None),
+                port => TcpListener::bind((addr, port)).await.map(Some),
+            }
+        }
+        Ok(Listeners {
+            resp: bind(&config.bind, config.port).await?,
+            tls: bind(&config.bind, config.tls_port).await?,
+            grpc: bind(&config.grpc_bind, config.grpc_port).await?,
+            grpc_tls: bind(&config.grpc_bind, config.grpc_tls_port).await?,
+        })
     }
 }
 
@@ -67,12 +81,18 @@ pub async fn start(config: Config) -> std::io::Result<RunningServer> {
 
 /// Starts serving on already bound listeners (tests bind port 0 themselves).
 pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<RunningServer> {
-    let resp_addr = listeners.resp.local_addr()?;
-    let grpc_addr = listeners
-        .grpc
-        .as_ref()
-        .map(|l| l.local_addr())
-        .transpose()?;
+    let addr = |l: &Option<TcpListener>| l.as_ref().map(|l| l.local_addr()).transpose();
+    let (resp_addr, tls_addr) = (addr(&listeners.resp)?, addr(&listeners.tls)?);
+    let (grpc_addr, grpc_tls_addr) = (addr(&listeners.grpc)?, addr(&listeners.grpc_tls)?);
+    // TLS files are read before anything is served: a bad one stops the start.
+    let resp_tls = match &listeners.tls {
+        Some(_) => Some(crate::tls::server_config(&config).map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let grpc_tls = match &listeners.grpc_tls {
+        Some(_) => Some(crate::tls::grpc_config(&config).map_err(std::io::Error::other)?),
+        None => None,
+    };
     let state = ServerState::new(config);
     state.load_acl_at_startup().map_err(std::io::Error::other)?;
     if let Err(error) = crate::scripting::engine::prepare(&state) {
@@ -86,21 +106,30 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
             path.display()
         )));
     }
-    state
-        .resp_port
-        .store(resp_addr.port() as u64, Ordering::Relaxed);
+    if let Some(addr) = resp_addr.or(tls_addr) {
+        state.resp_port.store(addr.port() as u64, Ordering::Relaxed);
+    }
     crate::persist::rewrite::spawn_ticker(&state);
-    let mut tasks = vec![
-        tokio::spawn(resp::serve(listeners.resp, state.clone())),
-        tokio::spawn(cron(state.clone())),
-    ];
+    let mut tasks = vec![tokio::spawn(cron(state.clone()))];
+    if let Some(listener) = listeners.resp {
+        tasks.push(tokio::spawn(resp::serve(listener, state.clone(), None)));
+    }
+    if let Some(listener) = listeners.tls {
+        let acceptor = resp_tls.map(tokio_rustls::TlsAcceptor::from);
+        tasks.push(tokio::spawn(resp::serve(listener, state.clone(), acceptor)));
+    }
     if let Some(listener) = listeners.grpc {
-        tasks.push(tokio::spawn(grpc::serve(listener, state.clone())));
+        tasks.push(tokio::spawn(grpc::serve(listener, state.clone(), None)));
+    }
+    if let Some(listener) = listeners.grpc_tls {
+        tasks.push(tokio::spawn(grpc::serve(listener, state.clone(), grpc_tls)));
     }
     Ok(RunningServer {
         state,
         resp_addr,
+        tls_addr,
         grpc_addr,
+        grpc_tls_addr,
         tasks,
     })
 }
@@ -108,13 +137,16 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
 /// Runs a server until SIGINT, SIGTERM or `SHUTDOWN`.
 pub async fn run(config: Config) -> std::io::Result<()> {
     let server = start(config).await?;
-    match server.grpc_addr {
-        Some(grpc) => tracing::info!(
-            "Ready to accept connections: RESP on {}, gRPC on {grpc}",
-            server.resp_addr
-        ),
-        None => tracing::info!("Ready to accept connections: RESP on {}", server.resp_addr),
-    }
+    let listening: Vec<String> = [
+        ("RESP", server.resp_addr),
+        ("RESP over TLS", server.tls_addr),
+        ("gRPC", server.grpc_addr),
+        ("gRPC over TLS", server.grpc_tls_addr),
+    ]
+    .iter()
+    .filter_map(|(what, addr)| addr.map(|a| format!("{what} on {a}")))
+    .collect();
+    tracing::info!("Ready to accept connections: {}", listening.join(", "));
     let state = server.state.clone();
     loop {
         tokio::select! {

@@ -176,8 +176,8 @@ async fn acl_file_load_and_save() {
         ..Config::default()
     };
     let listeners = memorabilia::server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        grpc: None,
+        resp: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
+        ..Default::default()
     };
     assert!(memorabilia::server::start_on(both, listeners).is_err());
 }
@@ -241,7 +241,7 @@ async fn rule_changes_reach_busy_clients_at_their_next_command() {
     let revoked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut workers = Vec::new();
     for n in 0..4 {
-        let addr = server.resp_addr;
+        let addr = server.resp_addr.expect("plaintext RESP");
         let stop_flag = stop_flag.clone();
         let revoked = revoked.clone();
         workers.push(tokio::spawn(async move {

@@ -70,7 +70,7 @@ fn port(server: &RunningServer, grpc: bool) -> String {
     let addr = if grpc {
         server.grpc_addr.expect("gRPC enabled")
     } else {
-        server.resp_addr
+        server.resp_addr.expect("plaintext RESP")
     };
     addr.port().to_string()
 }

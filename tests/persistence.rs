@@ -44,8 +44,8 @@ async fn info_field(con: &mut redis::aio::MultiplexedConnection, field: &str) ->
 /// Whether a server with `config` refuses to start (its data cannot be loaded).
 async fn refuses_to_start(config: Config) -> bool {
     let listeners = memorabilia::server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        grpc: None,
+        resp: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
+        ..Default::default()
     };
     memorabilia::server::start_on(config, listeners).is_err()
 }

@@ -41,7 +41,7 @@ struct Client {
 
 impl Client {
     async fn connect(server: &memorabilia::server::RunningServer) -> Client {
-        let stream = tokio::net::TcpStream::connect(server.resp_addr)
+        let stream = tokio::net::TcpStream::connect(server.resp_addr.expect("plaintext RESP"))
             .await
             .expect("connect");
         Client {

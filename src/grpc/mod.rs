@@ -41,8 +41,13 @@ pub mod proto {
 /// Room for the rest of a message around its largest bulk value.
 const MESSAGE_OVERHEAD: usize = 64 * 1024;
 
-/// Serves gRPC on `listener` until the server shuts down.
-pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
+/// Serves gRPC on `listener` until the server shuts down; over TLS with `tls` (the
+/// `grpc-tls-port` listener).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
+) {
     // A message may carry one value as large as a RESP client may send.
     let max_message =
         (state.config.read().proto_max_bulk_len as usize).saturating_add(MESSAGE_OVERHEAD);
@@ -72,7 +77,18 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
 
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let shutdown = state.shutdown.clone();
-    let result = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = match builder.tls_config(tls) {
+            Ok(builder) => builder,
+            Err(e) => {
+                tracing::error!("gRPC TLS configuration refused: {e}");
+                state.shutdown.cancel();
+                return;
+            }
+        };
+    }
+    let result = builder
         .add_service(service)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -10,8 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::decoder::{DecoderLimits, RequestDecoder};
 use super::encoder::{encode, encode_push};
@@ -25,8 +24,10 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Output buffers that grew past this (a huge `KEYS` reply) are not kept between batches.
 const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
 
-pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client: Arc<ClientInfo>) {
-    let _ = stream.set_nodelay(true);
+pub async fn serve_client<S>(state: Arc<ServerState>, mut stream: S, client: Arc<ClientInfo>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut session = Session::new(client.clone());
     session.pushes = true;
     let mut pushes = Vec::new();
@@ -166,7 +167,7 @@ pub async fn serve_client(state: Arc<ServerState>, mut stream: TcpStream, client
 async fn flush(
     state: &ServerState,
     client: &ClientInfo,
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + AsyncWrite + Unpin),
     output: &mut BytesMut,
 ) -> bool {
     // Let the other ready connections run their batches first, so replies go out together
@@ -183,19 +184,27 @@ async fn flush(
 async fn write_output(
     state: &ServerState,
     client: &ClientInfo,
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + AsyncWrite + Unpin),
     output: &mut BytesMut,
 ) -> bool {
     // Nearly every write completes at once; only one that would wait (a client that does
-    // not read) needs to watch for a kill, which costs registering two waiters.
-    let done = match stream.try_write(output) {
-        Ok(n) => n,
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
-        Err(_) => return false,
+    // not read) needs to watch for a kill, which costs registering two waiters. The first
+    // attempt polls once without a waker (a plain socket's `try_write`).
+    let done = {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::Pin::new(&mut *stream).poll_write(&mut context, output) {
+            std::task::Poll::Ready(Ok(n)) => n,
+            std::task::Poll::Ready(Err(_)) => return false,
+            std::task::Poll::Pending => 0,
+        }
     };
-    if done < output.len() {
+    if done < output.len() || !is_flushed(stream) {
+        // A TLS session may also hold encrypted bytes the socket did not take yet.
         let written = tokio::select! {
-            written = stream.write_all(&output[done..]) => written.is_ok(),
+            written = async {
+                stream.write_all(&output[done..]).await?;
+                stream.flush().await
+            } => written.is_ok(),
             _ = client.kill.cancelled() => false,
             _ = state.shutdown.cancelled() => false,
         };
@@ -214,11 +223,21 @@ async fn write_output(
     true
 }
 
+/// Whether everything written has left for the socket: polls a flush once without a
+/// waker (a plain socket is always flushed; a TLS session may still hold records).
+fn is_flushed(stream: &mut (impl AsyncWrite + Unpin)) -> bool {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    matches!(
+        std::pin::Pin::new(stream).poll_flush(&mut context),
+        std::task::Poll::Ready(Ok(()))
+    )
+}
+
 /// Reads into `input` (kept for after the wait) until the client disconnects or, as in
 /// Redis, sends more than the query buffer limit while blocked.
 async fn watch_disconnect(
     state: &ServerState,
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + AsyncWrite + Unpin),
     input: &mut BytesMut,
     query_limit: u64,
 ) {

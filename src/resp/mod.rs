@@ -1,7 +1,8 @@
 //! The RESP front end: accepts TCP clients and serves them the Redis protocol.
 //!
 //! `decoder` turns bytes into argument vectors, `connection` runs them through the command
-//! table and `encoder` writes the replies.
+//! table and `encoder` writes the replies. The same connections run over TLS on the
+//! `tls-port` listener ([`crate::tls`]).
 
 pub mod connection;
 pub mod decoder;
@@ -10,14 +11,21 @@ pub mod encoder;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::io::AsyncWriteExt;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
 use crate::state::{ClientGuard, ClientKind, ServerState};
 
-/// Accepts clients until shutdown, then waits for every connection to finish.
-pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
+/// How long a TLS client may take to complete its handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accepts clients until shutdown, then waits for every connection to finish. With `tls`,
+/// every connection is a TLS session (the `tls-port` listener).
+pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<TlsAcceptor>) {
     let tracker = TaskTracker::new();
     let local = listener
         .local_addr()
@@ -47,36 +55,64 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
                 .stats
                 .rejected_connections
                 .fetch_add(1, Ordering::Relaxed);
-            let _ = stream
-                .write_all(b"-ERR max number of clients reached\r\n")
-                .await;
+            if tls.is_none() {
+                let _ = stream
+                    .write_all(b"-ERR max number of clients reached\r\n")
+                    .await;
+            }
             continue;
         }
-        let protected = state.config.read().protected_mode;
-        if let Some(refusal) = state.acl.protected_mode_refusal(protected, Some(peer)) {
-            state
-                .stats
-                .rejected_connections
-                .fetch_add(1, Ordering::Relaxed);
-            let _ = stream.write_all(format!("-{refusal}\r\n").as_bytes()).await;
-            continue;
-        }
-        let client = state
-            .clients
-            .register(ClientKind::Resp, peer.to_string(), local.clone());
-        // Connected while the default user needs no password: authenticated already, and
-        // stays so if a password is set later (Redis's `clientSetDefaultAuth`).
-        client.set_user(None, !state.acl.requires_auth());
+        let _ = stream.set_nodelay(true);
         #[cfg(unix)]
-        client.set_fd(std::os::fd::AsRawFd::as_raw_fd(&stream) as i64);
-        // Created before the task: even a task that panics, or never runs, unregisters.
-        let guard = ClientGuard::new(state.clone(), client.clone());
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
+        #[cfg(not(unix))]
+        let fd = -1;
         let state = state.clone();
-        tracker.spawn(async move {
-            let _guard = guard;
-            connection::serve_client(state, stream, client).await;
-        });
+        let local = local.clone();
+        match &tls {
+            None => {
+                tracker.spawn(admit(state, stream, peer, local, fd));
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tracker.spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(stream)) => admit(state, stream, peer, local, fd).await,
+                        Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+                    }
+                });
+            }
+        }
     }
     tracker.close();
     tracker.wait().await;
+}
+
+/// Lets a connected client in (Redis's `clientAcceptHandler`: protected mode first) and
+/// serves it until it goes; whatever ends it, its guard unregisters it.
+async fn admit<S>(state: Arc<ServerState>, mut stream: S, peer: SocketAddr, local: String, fd: i64)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let protected = state.config.read().protected_mode;
+    if let Some(refusal) = state.acl.protected_mode_refusal(protected, Some(peer)) {
+        state
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let _ = stream.write_all(format!("-{refusal}\r\n").as_bytes()).await;
+        return;
+    }
+    let client = state
+        .clients
+        .register(ClientKind::Resp, peer.to_string(), local);
+    client.set_fd(fd);
+    // Connected while the default user needs no password: authenticated already, and
+    // stays so if a password is set later (Redis's `clientSetDefaultAuth`).
+    client.set_user(None, !state.acl.requires_auth());
+    let _guard = ClientGuard::new(state.clone(), client.clone());
+    connection::serve_client(state, stream, client).await;
 }

@@ -33,20 +33,26 @@ pub async fn start_with(mut config: Config) -> RunningServer {
         config.save.clear();
     }
     let listeners = server::Listeners {
-        resp: tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind RESP"),
+        resp: Some(
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind RESP"),
+        ),
         grpc: Some(
             tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind gRPC"),
         ),
+        ..Default::default()
     };
     server::start_on(config, listeners).expect("server starts")
 }
 
 pub fn client(server: &RunningServer, protocol: u8) -> redis::Client {
-    let url = format!("redis://{}/?protocol={protocol}", server.resp_addr);
+    let url = format!(
+        "redis://{}/?protocol={protocol}",
+        server.resp_addr.expect("plaintext RESP")
+    );
     redis::Client::open(url).expect("valid url")
 }
 
@@ -65,7 +71,9 @@ pub struct Raw {
 impl Raw {
     pub async fn connect(server: &RunningServer) -> Raw {
         Raw {
-            stream: TcpStream::connect(server.resp_addr).await.expect("connect"),
+            stream: TcpStream::connect(server.resp_addr.expect("plaintext RESP"))
+                .await
+                .expect("connect"),
         }
     }
 
@@ -136,11 +144,14 @@ pub async fn grpc(
 
 /// A `redis` crate connection on database `db`.
 pub async fn connection_db(server: &RunningServer, db: u32) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(format!("redis://{}/{db}", server.resp_addr))
-        .expect("valid url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect")
+    redis::Client::open(format!(
+        "redis://{}/{db}",
+        server.resp_addr.expect("plaintext RESP")
+    ))
+    .expect("valid url")
+    .get_multiplexed_async_connection()
+    .await
+    .expect("connect")
 }
 
 /// Stores a list under `key` straight into the store: no list command exists yet, and the
@@ -183,7 +194,7 @@ pub struct RespClient {
 
 impl RespClient {
     pub async fn connect(server: &RunningServer) -> RespClient {
-        RespClient::connect_to(server.resp_addr).await
+        RespClient::connect_to(server.resp_addr.expect("plaintext RESP")).await
     }
 
     pub async fn connect_to(addr: std::net::SocketAddr) -> RespClient {

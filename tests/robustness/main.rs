@@ -107,7 +107,7 @@ async fn fuzz_commands() {
         settings.seed, settings.iters, settings.workers
     );
     let server = common::start().await;
-    let addr = server.resp_addr;
+    let addr = server.resp_addr.expect("plaintext RESP");
     let mut control = Conn::open(addr).await.expect("control connection");
     let catalog = load_catalog(&mut control).await;
     let subcommands = catalog
@@ -296,7 +296,7 @@ async fn fuzz_bytes() {
         settings.seed
     );
     let server = common::start().await;
-    let addr = server.resp_addr;
+    let addr = server.resp_addr.expect("plaintext RESP");
     let mut control = Conn::open(addr).await.expect("control");
     let mut witness = Conn::open(addr).await.expect("witness");
     let mut rng = Rng::new(settings.seed ^ 0x6a75_6e6b);
