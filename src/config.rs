@@ -15,6 +15,10 @@ pub struct Config {
     pub bind: String,
     /// RESP port; 0 serves no plaintext RESP (`port`).
     pub port: u16,
+    /// Port of the Prometheus scrape endpoint (`GET /metrics`); 0 none (`metrics-port`).
+    pub metrics_port: u16,
+    /// Address the metrics endpoint binds to (`metrics-bind`).
+    pub metrics_bind: String,
     /// RESP port served over TLS; 0 none (`tls-port`).
     pub tls_port: u16,
     /// gRPC port served over TLS; 0 none (`grpc-tls-port`).
@@ -285,6 +289,8 @@ impl Default for Config {
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
+            metrics_port: 0,
+            metrics_bind: "127.0.0.1".into(),
             grpc_tls_port: 0,
             tls_cert_file: String::new(),
             tls_key_file: String::new(),
@@ -710,6 +716,20 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.lua_memory_limit.to_string(),
         set: |c, v| c.lua_memory_limit = v.number(),
+    },
+    Param {
+        name: "metrics-port",
+        mutable: false,
+        kind: Kind::Int { min: 0, max: 65535 },
+        get: |c| c.metrics_port.to_string(),
+        set: |c, v| c.metrics_port = v.number() as u16,
+    },
+    Param {
+        name: "metrics-bind",
+        mutable: false,
+        kind: Kind::Text,
+        get: |c| c.metrics_bind.clone(),
+        set: |c, v| c.metrics_bind = v.text(),
     },
     Param {
         name: "tls-port",

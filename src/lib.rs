@@ -20,6 +20,7 @@
 //! - [`state`]: what commands see beyond the store (config, clients, stats, shutdown).
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`tls`]: TLS for both listeners (rustls).
+//! - [`metrics`]: Prometheus metrics on `metrics-port`.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
 //! - [`error`]: command errors with Redis's exact texts.
 
@@ -31,6 +32,7 @@ pub mod error;
 pub mod exec;
 pub mod feed;
 pub mod grpc;
+pub mod metrics;
 pub mod monitor;
 pub mod notify;
 pub mod persist;

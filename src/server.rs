@@ -24,6 +24,8 @@ pub struct RunningServer {
     pub grpc_addr: Option<SocketAddr>,
     /// The gRPC TLS listener (`grpc-tls-port`), if any.
     pub grpc_tls_addr: Option<SocketAddr>,
+    /// The Prometheus scrape endpoint (`metrics-port`), if any.
+    pub metrics_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -34,6 +36,7 @@ pub struct Listeners {
     pub tls: Option<TcpListener>,
     pub grpc: Option<TcpListener>,
     pub grpc_tls: Option<TcpListener>,
+    pub metrics: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -50,6 +53,7 @@ impl Listeners {
             tls: bind(&config.bind, config.tls_port).await?,
             grpc: bind(&config.grpc_bind, config.grpc_port).await?,
             grpc_tls: bind(&config.grpc_bind, config.grpc_tls_port).await?,
+            metrics: bind(&config.metrics_bind, config.metrics_port).await?,
         })
     }
 }
@@ -84,6 +88,7 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
     let addr = |l: &Option<TcpListener>| l.as_ref().map(|l| l.local_addr()).transpose();
     let (resp_addr, tls_addr) = (addr(&listeners.resp)?, addr(&listeners.tls)?);
     let (grpc_addr, grpc_tls_addr) = (addr(&listeners.grpc)?, addr(&listeners.grpc_tls)?);
+    let metrics_addr = addr(&listeners.metrics)?;
     // TLS files are read before anything is served: a bad one stops the start.
     let resp_tls = match &listeners.tls {
         Some(_) => Some(crate::tls::server_config(&config).map_err(std::io::Error::other)?),
@@ -124,12 +129,17 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
     if let Some(listener) = listeners.grpc_tls {
         tasks.push(tokio::spawn(grpc::serve(listener, state.clone(), grpc_tls)));
     }
+    if let Some(listener) = listeners.metrics {
+        let _ = state.metrics.set(crate::metrics::Metrics::new());
+        tasks.push(tokio::spawn(crate::metrics::serve(listener, state.clone())));
+    }
     Ok(RunningServer {
         state,
         resp_addr,
         tls_addr,
         grpc_addr,
         grpc_tls_addr,
+        metrics_addr,
         tasks,
     })
 }
@@ -142,6 +152,7 @@ pub async fn run(config: Config) -> std::io::Result<()> {
         ("RESP over TLS", server.tls_addr),
         ("gRPC", server.grpc_addr),
         ("gRPC over TLS", server.grpc_tls_addr),
+        ("metrics", server.metrics_addr),
     ]
     .iter()
     .filter_map(|(what, addr)| addr.map(|a| format!("{what} on {a}")))
@@ -221,6 +232,9 @@ async fn cron(state: Arc<ServerState>) {
                 .store(rate as u64, Ordering::Relaxed);
             last_commands = commands;
             last_sample = now;
+            if let Some(metrics) = state.metrics.get() {
+                metrics.upkeep();
+            }
         }
     }
 }

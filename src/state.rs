@@ -54,6 +54,8 @@ pub struct ServerState {
     pub stats: ServerStats,
     /// Users, authentication and the ACL log.
     pub acl: crate::acl::Acl,
+    /// Prometheus metrics, set when a metrics listener is served (`metrics-port`).
+    pub metrics: std::sync::OnceLock<crate::metrics::Metrics>,
     /// Cancelled once to stop both listeners and every connection.
     pub shutdown: CancellationToken,
     pub started: Instant,
@@ -118,6 +120,7 @@ impl ServerState {
             functions: Default::default(),
             stats: ServerStats::new(crate::commands::all_routes().len()),
             acl: Default::default(),
+            metrics: std::sync::OnceLock::new(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
             run_id,

@@ -202,11 +202,17 @@ struct ChildServer {
 
 impl ChildServer {
     fn start() -> ChildServer {
+        // A free port (`--port 0` turns plaintext RESP off, as in Redis).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         // 4 GiB of address space: enough to run, too little for the huge allocations.
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg("ulimit -v 4194304 && exec \"$0\" --port 0 --grpc-port 0")
+            .arg("ulimit -v 4194304 && exec \"$0\" --port \"$1\" --grpc-port 0")
             .arg(env!("CARGO_BIN_EXE_memorabilia"))
+            .arg(port.to_string())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -289,6 +289,9 @@ fn reject(
 ) -> Reply {
     if let Some(route) = route {
         server.stats.commands.rejected(route.id);
+        if let Some(metrics) = server.metrics.get() {
+            metrics.rejected(route.id, session.client.kind);
+        }
     }
     let error = match route {
         Some(route) if route.command.name == "exec" => {
@@ -315,7 +318,7 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
     let runs_script = runs_script(session, route);
     // Scripts run one at a time; the turn is taken before any lock (see `scripting`).
     let turn = match runs_script.then(|| server.scripts.enter()) {
-        Some(Err(busy)) => return finish(server, route, started, Err(busy)),
+        Some(Err(busy)) => return finish(server, session, route, started, Err(busy)),
         Some(Ok(turn)) => Some(turn),
         None => None,
     };
@@ -347,7 +350,7 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
         }
     };
     drop(turn);
-    let reply = finish(server, route, started, result);
+    let reply = finish(server, session, route, started, result);
     feed_monitors(server, session, route, argv);
     reply
 }
@@ -390,12 +393,21 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// Step 7: statistics of a call that started at `started`.
-fn finish(server: &ServerState, route: &Route, started: Moment, result: Result<Reply>) -> Reply {
+fn finish(
+    server: &ServerState,
+    session: &Session,
+    route: &Route,
+    started: Moment,
+    result: Result<Reply>,
+) -> Reply {
     let usec = started.elapsed_us();
     server
         .stats
         .commands
         .called(route.id, usec, result.is_err());
+    if let Some(metrics) = server.metrics.get() {
+        metrics.called(route.id, session.client.kind, usec, result.is_err());
+    }
     match result {
         Ok(reply) => reply,
         Err(error) => {
@@ -438,7 +450,7 @@ pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
     }
     let started = Moment::now();
     let result = run(ctx, route, argv);
-    let reply = finish(ctx.server, route, started, result);
+    let reply = finish(ctx.server, ctx.session, route, started, result);
     feed_monitors(ctx.server, ctx.session, route, argv);
     reply
 }
@@ -610,6 +622,9 @@ fn transaction_as_current(
     server.aof.commit_on_worker();
     let usec = started.elapsed_us();
     server.stats.commands.called(exec_route.id, usec, false);
+    if let Some(metrics) = server.metrics.get() {
+        metrics.called(exec_route.id, session.client.kind, usec, false);
+    }
     feed_monitors(server, session, exec_route, &["exec"]);
     serve_blocked(server);
     Ok(done)
@@ -630,7 +645,14 @@ pub fn typed<R, T>(
     let outer = Tracking::enter(&session.client);
     let mut named = Vec::new();
     let result = (|| {
-        check_auth(server, session, route)?;
+        let refused = |error: Error| {
+            server.stats.commands.rejected(route.id);
+            if let Some(metrics) = server.metrics.get() {
+                metrics.rejected(route.id, session.client.kind);
+            }
+            error
+        };
+        check_auth(server, session, route).map_err(refused)?;
         let started = Moment::now();
         let mut plan = LockPlan::new();
         let mut checked = (!server.acl.open()).then(TypedNames::default);
@@ -650,7 +672,7 @@ pub fn typed<R, T>(
             },
         );
         if let Some(names) = &checked {
-            check_typed(server, &session.client, route, names)?;
+            check_typed(server, &session.client, route, names).map_err(refused)?;
         }
         session.client.note_command(route.id);
         let result = if plan.is_empty() {
@@ -678,6 +700,9 @@ pub fn typed<R, T>(
             .stats
             .commands
             .called(route.id, usec, result.is_err());
+        if let Some(metrics) = server.metrics.get() {
+            metrics.called(route.id, session.client.kind, usec, result.is_err());
+        }
         // Monitors see a typed RPC as its command's name and the keys it named.
         feed_monitors(server, session, route, &typed_argv(name, &named));
         result
