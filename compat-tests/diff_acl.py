@@ -70,7 +70,9 @@ EDGE_CASES = [
      ["ACL", "DRYRUN", "sel", "GET", "a1"], ["ACL", "DRYRUN", "sel", "SET", "b1", "v"],
      ["ACL", "DRYRUN", "sel", "GET", "c1"], ["ACL", "DRYRUN", "sel", "SET", "c1", "v"],
      ["ACL", "DRYRUN", "sel", "SET", "a1", "v"], ["ACL", "DRYRUN", "sel", "MGET", "a1", "c1", "z"],
-     ["ACL", "SETUSER", "sel", "clearselectors"], ["ACL", "GETUSER", "sel"]],
+     ["ACL", "SETUSER", "sel", "clearselectors"], ["ACL", "GETUSER", "sel"],
+     # A NUL ends a selector's rules, as C's string functions read it.
+     ["ACL", "SETUSER", "sel", "(+set\x00 ~b*)", "(%R~c*\x00)"], ["ACL", "GETUSER", "sel"]],
     # Authenticating: AUTH, HELLO AUTH, WHOAMI, CLIENT LIST's user.
     [["ACL", "SETUSER", "alice", "on", ">secret", "+@all", "~*"],
      ["@1", "AUTH", "alice", "wrong"], ["@1", "AUTH", "nosuch", "x"], ["@1", "ACL", "WHOAMI"],

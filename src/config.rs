@@ -948,7 +948,10 @@ impl Config {
                 .iter()
                 .map(|w| String::from_utf8_lossy(w).into_owned())
                 .collect();
-            let (name, values) = words.split_first().expect("non-empty line has a word");
+            // A line with no word (it starts with a NUL byte) is skipped, as in Redis.
+            let Some((name, values)) = words.split_first() else {
+                continue;
+            };
             // `user <name> <rules...>`: an ACL user, applied once the server starts.
             if name.eq_ignore_ascii_case("user") {
                 if values.is_empty() {
@@ -1070,7 +1073,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("memorabilia-conf-{}", std::process::id()));
         std::fs::write(
             &dir,
-            "# comment\nport 7000\ndatabases 4\nsave \"\"\nloglevel warning\n",
+            // The line starting with a NUL has no word: skipped, as Redis skips it (it
+            // used to panic; found by the parser fuzz).
+            "# comment\nport 7000\n\0port 1\ndatabases 4\nsave \"\"\nloglevel warning\n",
         )
         .unwrap();
         let mut c = Config::default();

@@ -493,10 +493,12 @@ impl InlineArg {
 /// `sdssplitargs()`; returns false where that returns NULL (unterminated quotes, or a
 /// closing quote followed by something other than whitespace).
 ///
-/// `sdssplitargs()` works on a C string; the line never contains a NUL (the newline search
-/// stops at one), so reading past the end as 0 reproduces it.
+/// `sdssplitargs()` works on a C string: the line ends at its first NUL (an inline
+/// command never has one, the newline search stops there; a config file line or an ACL
+/// selector may), and reading past the end as 0 reproduces it.
 fn split_inline_args(frame: &Bytes, line_len: usize, argv: &mut Vec<Bytes>) -> bool {
     let line = &frame[..line_len];
+    let line = &line[..line.iter().position(|&b| b == 0).unwrap_or(line.len())];
     let at = |i: usize| line.get(i).copied().unwrap_or(0);
     let mut i = 0;
     loop {
@@ -574,6 +576,18 @@ fn split_inline_args(frame: &Bytes, line_len: usize, argv: &mut Vec<Bytes>) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_args_ends_a_line_at_a_nul_as_c_does() {
+        // Found by the parser fuzz (tests/robustness/parsers.rs): a NUL used to make the
+        // splitter push empty words forever (ACL SETUSER u "(+get\0 ~x)", a config line).
+        let split = |line: &[u8]| {
+            split_args(line).map(|a| a.iter().map(|w| w.to_vec()).collect::<Vec<_>>())
+        };
+        assert_eq!(split(b"+get\0 ~x"), Some(vec![b"+get".to_vec()]));
+        assert_eq!(split(b"\0abc"), Some(vec![]));
+        assert_eq!(split(b"a \"b\0c\""), None);
+    }
 
     type Cmd = Vec<Vec<u8>>;
 

@@ -296,6 +296,7 @@ pub(crate) const EXCLUDED: &[(&str, &str)] = &[
 /// `CONFIG SET` parameters that would close or refuse the harness's connections, with
 /// the value they are pinned to (the value parsing is still fuzzed on the others).
 const RISKY_CONFIG: &[(&str, &str)] = &[
+    ("requirepass", ""),
     ("timeout", "0"),
     ("maxclients", "10000"),
     ("proto-max-bulk-len", "512mb"),
@@ -401,6 +402,21 @@ pub(crate) fn tame(
                 } else {
                     rng.pick(&dynamic.victim_ids).clone()
                 });
+            }
+        }
+        // The harness's connections run as the default user: its rules stay, and no
+        // connection switches to a user the fuzz made (whose rules may refuse the PING
+        // sentinel). The rules themselves are fuzzed on other users.
+        "acl|setuser" if argv.len() > 2 && is_word(&argv[2], "default") => {
+            counts.config.fetch_add(1, Ordering::Relaxed);
+            argv[2] = b"fuzz-user".to_vec();
+        }
+        "auth" if argv.len() == 3 => argv[1] = b"default".to_vec(),
+        "hello" => {
+            for i in 2..argv.len().saturating_sub(2) {
+                if is_word(&argv[i], "auth") {
+                    argv[i + 1] = b"default".to_vec();
+                }
             }
         }
         "config|set" => {

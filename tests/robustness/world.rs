@@ -22,7 +22,7 @@ use crate::values::Dynamic;
 
 /// FLUSHALL, then one key of every type and encoding (listpack/intset thresholds crossed
 /// by the big ones).
-fn populate_script() -> Vec<Argv> {
+pub(crate) fn populate_script() -> Vec<Argv> {
     let words = |w: &[&str]| -> Argv { w.iter().map(|s| s.as_bytes().to_vec()).collect() };
     let mut script = vec![
         words(&["FLUSHALL"]),
