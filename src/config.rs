@@ -850,6 +850,13 @@ impl Config {
     }
 }
 
+/// How the running process changes its log filter when `loglevel` changes (`CONFIG SET
+/// loglevel`): set once by the binary, which owns the log subscriber.
+pub static LOG_LEVEL_HOOK: std::sync::OnceLock<LogLevelHook> = std::sync::OnceLock::new();
+
+/// See [`LOG_LEVEL_HOOK`].
+pub type LogLevelHook = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Looks a parameter up by name, case-insensitively.
 pub fn param(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))

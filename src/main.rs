@@ -145,12 +145,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_filter(&config.loglevel).into()),
-        )
+    // RUST_LOG, when set, wins over `loglevel`; otherwise CONFIG SET loglevel swaps the
+    // filter of the running process.
+    use tracing_subscriber::prelude::*;
+    let from_env = tracing_subscriber::EnvFilter::try_from_default_env().ok();
+    let follows_loglevel = from_env.is_none();
+    let filter = from_env
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(tracing_filter(&config.loglevel)));
+    let (filter, reload) = tracing_subscriber::reload::Layer::new(filter);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer())
         .init();
+    if follows_loglevel {
+        let _ = memorabilia::config::LOG_LEVEL_HOOK.set(Box::new(move |level: &str| {
+            let _ = reload.reload(tracing_subscriber::EnvFilter::new(tracing_filter(level)));
+        }));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -267,6 +267,11 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if let Some(password) = requirepass {
         ctx.server.acl.set_default_password(password.as_bytes());
     }
+    if let Some((_, level)) = pairs.iter().find(|(p, _)| p.name == "loglevel")
+        && let Some(hook) = crate::config::LOG_LEVEL_HOOK.get()
+    {
+        hook(&level.to_ascii_lowercase());
+    }
     ctx.server.config_changed();
     if let Some(on) = aof_switched {
         crate::persist::rewrite::set_appendonly(&ctx.server.arc(), on);

@@ -75,7 +75,13 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1().expect("valid descriptors");
     let reflection_v1alpha = reflection().build_v1alpha().expect("valid descriptors");
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let keepalive = match state.config.read().tcp_keepalive {
+        0 => None,
+        secs => Some(std::time::Duration::from_secs(secs)),
+    };
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(keepalive);
     let shutdown = state.shutdown.clone();
     let mut builder = Server::builder();
     if let Some(tls) = tls {

@@ -63,6 +63,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
             continue;
         }
         let _ = stream.set_nodelay(true);
+        set_keepalive(&stream, state.config.read().tcp_keepalive);
         #[cfg(unix)]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
         #[cfg(not(unix))]
@@ -91,6 +92,22 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
     tracker.wait().await;
 }
 
+/// Redis's `anetKeepAlive`: probes after `secs` idle seconds, then every third of that,
+/// dropping the connection after three unanswered probes; 0 leaves keepalive off.
+pub fn set_keepalive(stream: &tokio::net::TcpStream, secs: u64) {
+    if secs == 0 {
+        return;
+    }
+    let idle = std::time::Duration::from_secs(secs);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(idle)
+        .with_interval((idle / 3).max(std::time::Duration::from_secs(1)))
+        .with_retries(3);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+        tracing::debug!("setting TCP keepalive failed: {e}");
+    }
+}
+
 /// Lets a connected client in (Redis's `clientAcceptHandler`: protected mode first) and
 /// serves it until it goes; whatever ends it, its guard unregisters it.
 async fn admit<S>(state: Arc<ServerState>, mut stream: S, peer: SocketAddr, local: String, fd: i64)
@@ -115,4 +132,25 @@ where
     client.set_user(None, !state.acl.requires_auth());
     let _guard = ClientGuard::new(state.clone(), client.clone());
     connection::serve_client(state, stream, client).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn keepalive_follows_tcp_keepalive() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        super::set_keepalive(&server, 300);
+        let socket = socket2::SockRef::from(&server);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap().as_secs(), 300);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap().as_secs(), 100);
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
+        // 0 leaves it off.
+        super::set_keepalive(&client, 0);
+        assert!(!socket2::SockRef::from(&client).keepalive().unwrap());
+    }
 }
