@@ -466,14 +466,7 @@ impl Selector {
         if self.all_keys {
             return b"~*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, pattern) in self.patterns.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            pattern.describe(&mut out);
-        }
-        out
+        space_separated(&self.patterns, |pattern, out| pattern.describe(out))
     }
 
     /// The channel patterns as `ACL GETUSER` prints them.
@@ -481,15 +474,10 @@ impl Selector {
         if self.all_channels {
             return b"&*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, channel) in self.channels.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
+        space_separated(&self.channels, |channel, out| {
             out.push(b'&');
             out.extend_from_slice(channel);
-        }
-        out
+        })
     }
 
     /// Redis's `ACLDescribeSelector`: keys, channels, then command rules.
@@ -582,6 +570,18 @@ impl Selector {
     }
 }
 
+/// Each item as `describe` writes it, separated by single spaces.
+fn space_separated<T>(items: &[T], mut describe: impl FnMut(&T, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        describe(item, &mut out);
+    }
+    out
+}
+
 /// The channel arguments of the commands Redis checks channels for (its
 /// `commands_with_channels` with publish or subscribe access): (position, is a pattern).
 fn channel_arguments(route: &Route, argv: &[Bytes]) -> Vec<(usize, bool)> {
@@ -663,6 +663,18 @@ pub fn hash_password(password: &[u8]) -> String {
     hex
 }
 
+/// The hash a password rule names: of the clear text after `clear` (`>` or `<`), or the
+/// hash itself after `#` / `!`.
+fn password_rule_hash(op: &[u8], clear: u8) -> Result<String, RuleError> {
+    if op[0] == clear {
+        Ok(hash_password(&op[1..]))
+    } else if valid_hash(&op[1..]) {
+        Ok(String::from_utf8_lossy(&op[1..]).into_owned())
+    } else {
+        Err(RuleError::BadHash)
+    }
+}
+
 fn valid_hash(hash: &[u8]) -> bool {
     hash.len() == 64 && hash.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -731,25 +743,13 @@ impl User {
             self.nopass = false;
             self.passwords.clear();
         } else if op[0] == b'>' || op[0] == b'#' {
-            let hash = if op[0] == b'>' {
-                hash_password(&op[1..])
-            } else if valid_hash(&op[1..]) {
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            } else {
-                return Err(RuleError::BadHash);
-            };
+            let hash = password_rule_hash(op, b'>')?;
             if !self.passwords.contains(&hash) {
                 self.passwords.push(hash);
             }
             self.nopass = false;
         } else if op[0] == b'<' || op[0] == b'!' {
-            let hash = if op[0] == b'<' {
-                hash_password(&op[1..])
-            } else if valid_hash(&op[1..]) {
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            } else {
-                return Err(RuleError::BadHash);
-            };
+            let hash = password_rule_hash(op, b'<')?;
             let pos = self
                 .passwords
                 .iter()

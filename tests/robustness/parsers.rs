@@ -16,6 +16,7 @@ use memorabilia::persist::rdb::{self, LoadTarget, LoadedKey};
 
 use crate::rng::Rng;
 use crate::settings::settings;
+use crate::values::ACL_RULES;
 
 /// Values a setting may get: well-formed, edge and junk.
 const VALUES: &[&str] = &[
@@ -60,70 +61,6 @@ const VALUES: &[&str] = &[
     "optional",
 ];
 
-const RULES: &[&str] = &[
-    "on",
-    "off",
-    "nopass",
-    "resetpass",
-    ">pw",
-    "<pw",
-    ">",
-    "<",
-    "#",
-    "!",
-    "~*",
-    "~k*",
-    "%R~k*",
-    "%W~*",
-    "%RW~x",
-    "%",
-    "%R",
-    "%RR~x",
-    "%X~",
-    "&*",
-    "&c*",
-    "allkeys",
-    "resetkeys",
-    "allchannels",
-    "resetchannels",
-    "+@all",
-    "-@all",
-    "+@read",
-    "-@write",
-    "+@hash",
-    "-@string",
-    "+@nosuch",
-    "+get",
-    "-get",
-    "+set",
-    "+client|id",
-    "-client",
-    "+client|kill",
-    "+select|0",
-    "+select|",
-    "+config|get|x",
-    "-select|0",
-    "+nosuch",
-    "+",
-    "-",
-    "(+get ~x)",
-    "(+set",
-    "~y)",
-    "(",
-    ")",
-    "()",
-    "(~a b)",
-    "(\"",
-    "clearselectors",
-    "reset",
-    "sanitize-payload",
-    "skip-sanitize-payload",
-    "allcommands",
-    "nocommands",
-    "#5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
-    "!5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
-];
-
 fn junk(rng: &mut Rng) -> String {
     let len = rng.below(12);
     rng.bytes(len)
@@ -134,7 +71,7 @@ fn junk(rng: &mut Rng) -> String {
 
 fn rule(rng: &mut Rng) -> String {
     if rng.chance(85) {
-        rng.pick(RULES).to_string()
+        rng.pick(ACL_RULES).to_string()
     } else {
         junk(rng)
     }
