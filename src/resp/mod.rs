@@ -64,15 +64,22 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
         }
         let _ = stream.set_nodelay(true);
         set_keepalive(&stream, state.config.read().tcp_keepalive);
+        // Registered here, in accept order (client ids grow in the order clients
+        // connected, as in Redis, whose `createClient` runs before a TLS handshake and
+        // before protected mode is checked); the guard unregisters it whatever happens.
+        let client = state
+            .clients
+            .register(ClientKind::Resp, peer.to_string(), local.clone());
         #[cfg(unix)]
-        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
-        #[cfg(not(unix))]
-        let fd = -1;
+        client.set_fd(std::os::fd::AsRawFd::as_raw_fd(&stream) as i64);
+        // Connected while the default user needs no password: authenticated already, and
+        // stays so if a password is set later (Redis's `clientSetDefaultAuth`).
+        client.set_user(None, !state.acl.requires_auth());
+        let guard = ClientGuard::new(state.clone(), client.clone());
         let state = state.clone();
-        let local = local.clone();
         match &tls {
             None => {
-                tracker.spawn(admit(state, stream, peer, local, fd));
+                tracker.spawn(admit(state, stream, peer, client, guard));
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
@@ -80,7 +87,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
                     let handshake =
                         tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
                     match handshake {
-                        Ok(Ok(stream)) => admit(state, stream, peer, local, fd).await,
+                        Ok(Ok(stream)) => admit(state, stream, peer, client, guard).await,
                         Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                         Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
                     }
@@ -109,9 +116,14 @@ pub fn set_keepalive(stream: &tokio::net::TcpStream, secs: u64) {
 }
 
 /// Lets a connected client in (Redis's `clientAcceptHandler`: protected mode first) and
-/// serves it until it goes; whatever ends it, its guard unregisters it.
-async fn admit<S>(state: Arc<ServerState>, mut stream: S, peer: SocketAddr, local: String, fd: i64)
-where
+/// serves it until it goes; then its guard unregisters it.
+async fn admit<S>(
+    state: Arc<ServerState>,
+    mut stream: S,
+    peer: SocketAddr,
+    client: Arc<crate::state::ClientInfo>,
+    _guard: ClientGuard,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let protected = state.config.read().protected_mode;
@@ -123,14 +135,6 @@ where
         let _ = stream.write_all(format!("-{refusal}\r\n").as_bytes()).await;
         return;
     }
-    let client = state
-        .clients
-        .register(ClientKind::Resp, peer.to_string(), local);
-    client.set_fd(fd);
-    // Connected while the default user needs no password: authenticated already, and
-    // stays so if a password is set later (Redis's `clientSetDefaultAuth`).
-    client.set_user(None, !state.acl.requires_auth());
-    let _guard = ClientGuard::new(state.clone(), client.clone());
     connection::serve_client(state, stream, client).await;
 }
 
