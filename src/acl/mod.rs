@@ -199,6 +199,11 @@ impl Acl {
         &self.default
     }
 
+    /// The user a client runs as, given what it holds (`None`: the default user).
+    pub fn user_or_default(&self, user: Option<Arc<UserHandle>>) -> Arc<UserHandle> {
+        user.unwrap_or_else(|| self.default.clone())
+    }
+
     pub fn user(&self, name: &[u8]) -> Option<Arc<UserHandle>> {
         self.users.read().get(name).cloned()
     }

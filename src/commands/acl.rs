@@ -484,16 +484,15 @@ fn dryrun(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             "This user has no permissions to run the '{}' command",
             route.full_name
         )),
-        Err(Denied::Key(pos)) => {
+        Err(denied @ (Denied::Key(pos) | Denied::Channel(pos))) => {
+            let what: &[u8] = if matches!(denied, Denied::Key(_)) {
+                b"' key"
+            } else {
+                b"' channel"
+            };
             let mut text = b"This user has no permissions to access the '".to_vec();
             text.extend_from_slice(&command[pos]);
-            text.extend_from_slice(b"' key");
-            Reply::bulk(text)
-        }
-        Err(Denied::Channel(pos)) => {
-            let mut text = b"This user has no permissions to access the '".to_vec();
-            text.extend_from_slice(&command[pos]);
-            text.extend_from_slice(b"' channel");
+            text.extend_from_slice(what);
             Reply::bulk(text)
         }
     })

@@ -244,9 +244,7 @@ pub fn check_user(
     if server.acl.open() {
         return Ok(());
     }
-    let user = client
-        .user()
-        .unwrap_or_else(|| server.acl.default_user().clone());
+    let user = server.acl.user_or_default(client.user());
     if user.unrestricted() {
         return Ok(());
     }
@@ -748,9 +746,7 @@ fn check_typed(
     route: &Route,
     names: &TypedNames,
 ) -> Result<()> {
-    let user = client
-        .user()
-        .unwrap_or_else(|| server.acl.default_user().clone());
+    let user = server.acl.user_or_default(client.user());
     if user.unrestricted() {
         return Ok(());
     }

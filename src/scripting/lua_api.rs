@@ -382,10 +382,7 @@ pub(super) unsafe extern "C-unwind" fn redis_acl_check_cmd(l: *mut lua_State) ->
             Err((None, _)) => raise_table(l, b"Invalid command passed to redis.acl_check_cmd()"),
         };
         // Redis checks the caller's user directly, logging nothing.
-        let user = run
-            .caller
-            .user()
-            .unwrap_or_else(|| run.server().acl.default_user().clone());
+        let user = run.server().acl.user_or_default(run.caller.user());
         let allowed = user.unrestricted() || user.rules().check(route, &argv).is_ok();
         ffi::lua_pushboolean(l, c_int::from(allowed));
         1
