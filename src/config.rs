@@ -89,11 +89,21 @@ pub struct Config {
     /// (`auto-aof-rewrite-percentage`; 0 never) and is at least `auto-aof-rewrite-min-size`.
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
-    /// Memory limit in bytes, reported only; 0 means none (`maxmemory`).
+    /// Memory limit in bytes for allocated memory (`used_memory`); 0 means none
+    /// (`maxmemory`). Over it, keys are evicted by `maxmemory-policy`, or writes refused.
     pub maxmemory: u64,
-    /// Eviction policy, reported only (`maxmemory-policy`); decides whether `OBJECT FREQ`
-    /// or `OBJECT IDLETIME` is available, as in Redis.
+    /// Eviction policy (`maxmemory-policy`); also decides whether keys carry an access
+    /// time (`OBJECT IDLETIME`) or an LFU counter (`OBJECT FREQ`), as in Redis.
     pub maxmemory_policy: String,
+    /// How many keys eviction weighs per key it evicts (`maxmemory-samples`).
+    pub maxmemory_samples: u64,
+    /// How long one command may spend evicting (`maxmemory-eviction-tenacity`, 0-100;
+    /// 100 is unlimited).
+    pub maxmemory_eviction_tenacity: u64,
+    /// LFU counter growth (`lfu-log-factor`) and decay period in minutes
+    /// (`lfu-decay-time`).
+    pub lfu_log_factor: u64,
+    pub lfu_decay_time: u64,
     /// Output limits per client class (`client-output-buffer-limit`): normal, replica,
     /// pubsub.
     pub client_output_buffer_limit: OutputLimits,
@@ -281,6 +291,10 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             client_output_buffer_limit: OutputLimits::default(),
             notify_keyspace_events: KeyspaceEvents::NONE,
             busy_reply_threshold: 5000,
@@ -652,6 +666,43 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Enum(POLICIES),
         get: |c| c.maxmemory_policy.clone(),
         set: |c, v| c.maxmemory_policy = v.text(),
+    },
+    Param {
+        name: "maxmemory-samples",
+        mutable: true,
+        kind: Kind::Int {
+            min: 1,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.maxmemory_samples.to_string(),
+        set: |c, v| c.maxmemory_samples = v.number(),
+    },
+    Param {
+        name: "maxmemory-eviction-tenacity",
+        mutable: true,
+        kind: Kind::Int { min: 0, max: 100 },
+        get: |c| c.maxmemory_eviction_tenacity.to_string(),
+        set: |c, v| c.maxmemory_eviction_tenacity = v.number(),
+    },
+    Param {
+        name: "lfu-log-factor",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.lfu_log_factor.to_string(),
+        set: |c, v| c.lfu_log_factor = v.number(),
+    },
+    Param {
+        name: "lfu-decay-time",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i32::MAX as u64,
+        },
+        get: |c| c.lfu_decay_time.to_string(),
+        set: |c, v| c.lfu_decay_time = v.number(),
     },
     Param {
         name: "client-output-buffer-limit",

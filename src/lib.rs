@@ -21,6 +21,9 @@
 //! - [`config`]: every tunable, named as in redis.conf.
 //! - [`tls`]: TLS for both listeners (rustls).
 //! - [`metrics`]: Prometheus metrics on `metrics-port`.
+//! - [`maxmemory`]: the memory limit checked before each command, and eviction's
+//!   background task.
+//! - [`memory`]: the counting global allocator behind `used_memory` and `maxmemory`.
 //! - [`server`]: starts the listeners and the background cron; one shutdown path.
 //! - [`error`]: command errors with Redis's exact texts.
 
@@ -32,6 +35,8 @@ pub mod error;
 pub mod exec;
 pub mod feed;
 pub mod grpc;
+pub mod maxmemory;
+pub mod memory;
 pub mod metrics;
 pub mod monitor;
 pub mod notify;
@@ -45,6 +50,10 @@ pub mod store;
 pub mod tls;
 pub mod tracking;
 pub mod watch;
+
+/// Every allocation of the process is counted (`used_memory`, the `maxmemory` check).
+#[global_allocator]
+static ALLOCATOR: memory::CountingAllocator = memory::CountingAllocator;
 
 /// This crate's version, reported as `memorabilia_version` in `INFO`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -252,7 +252,8 @@ impl Metrics {
         }
         let expired = server.store.stats.expired_keys.load(Ordering::Relaxed);
         self.counter("memorabilia_expired_keys_total", vec![], expired);
-        self.counter("memorabilia_evicted_keys_total", vec![], 0);
+        let evicted = server.store.stats.evicted_keys.load(Ordering::Relaxed);
+        self.counter("memorabilia_evicted_keys_total", vec![], evicted);
         let memory = crate::commands::info::used_memory();
         self.gauge("memorabilia_used_memory_bytes", vec![], memory as f64);
         let blocked = server.blocking.blocked_clients();

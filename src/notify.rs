@@ -120,6 +120,7 @@ impl KeyspaceEvents {
             EventClass::SortedSet => ZSET,
             EventClass::Stream => STREAM,
             EventClass::Expired => EXPIRED,
+            EventClass::Evicted => EVICTED,
             EventClass::New => NEW,
             EventClass::KeyMiss => KEY_MISS,
         }

@@ -115,7 +115,10 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
         state.resp_port.store(addr.port() as u64, Ordering::Relaxed);
     }
     crate::persist::rewrite::spawn_ticker(&state);
-    let mut tasks = vec![tokio::spawn(cron(state.clone()))];
+    let mut tasks = vec![
+        tokio::spawn(cron(state.clone())),
+        tokio::spawn(crate::maxmemory::background(state.clone())),
+    ];
     if let Some(listener) = listeners.resp {
         tasks.push(tokio::spawn(resp::serve(listener, state.clone(), None)));
     }
@@ -221,6 +224,7 @@ async fn cron(state: Arc<ServerState>) {
                 .await;
         crate::persist::save::cron(&state);
         crate::persist::rewrite::cron(&state);
+        crate::memory::sample_peak();
         let now = std::time::Instant::now();
         let elapsed = now.duration_since(last_sample).as_secs_f64();
         if elapsed >= 1.0 {

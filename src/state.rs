@@ -54,6 +54,8 @@ pub struct ServerState {
     pub stats: ServerStats,
     /// Users, authentication and the ACL log.
     pub acl: crate::acl::Acl,
+    /// `maxmemory` and its background evictor.
+    pub memory: crate::maxmemory::MemoryLimit,
     /// Prometheus metrics, set when a metrics listener is served (`metrics-port`).
     pub metrics: std::sync::OnceLock<crate::metrics::Metrics>,
     /// Cancelled once to stop both listeners and every connection.
@@ -120,6 +122,7 @@ impl ServerState {
             functions: Default::default(),
             stats: ServerStats::new(crate::commands::all_routes().len()),
             acl: Default::default(),
+            memory: Default::default(),
             metrics: std::sync::OnceLock::new(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -166,9 +169,9 @@ impl Observer for EffectObservers {
                         continue;
                     }
                     changes += 1;
-                    // A key found expired is deleted in the log too, as Redis propagates
-                    // it, before whatever the command that found it does.
-                    if *event == crate::store::Event::Expired && self.aof.active() {
+                    // A key found expired (or evicted) is deleted in the log too, as Redis
+                    // propagates it, before whatever the command that found it does.
+                    if event.by_server() && self.aof.active() {
                         let del = vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)];
                         self.aof.append(generation, &[(*db, del)]);
                     }
@@ -222,6 +225,15 @@ impl ServerState {
             usize::try_from(config.acllog_max_len).unwrap_or(usize::MAX),
             config.acl_pubsub_default_all,
         );
+        self.store.configure_eviction(
+            crate::store::Policy::parse(&config.maxmemory_policy)
+                .unwrap_or(crate::store::Policy::NoEviction),
+            config.maxmemory_samples as usize,
+            u32::try_from(config.lfu_log_factor).unwrap_or(u32::MAX),
+            u32::try_from(config.lfu_decay_time).unwrap_or(u32::MAX),
+        );
+        self.memory
+            .configure(config.maxmemory, config.maxmemory_eviction_tenacity);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

@@ -199,18 +199,19 @@ fn proc_status_bytes(status: &str, field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// `used_memory` as INFO reports it (the resident set size, see `memory_section`).
+/// `used_memory` as INFO reports it: the bytes the process has allocated and not freed
+/// (the counting allocator of [`crate::memory`]), what `maxmemory` limits.
 pub fn used_memory() -> u64 {
-    proc_status_bytes(&read_proc("/proc/self/status"), "VmRSS")
+    crate::memory::allocated() as u64
 }
 
 fn memory_section(server: &ServerState) -> Lines {
-    // Memorabilia does no allocator accounting, so `used_memory` is the resident set size
-    // of the process (/proc/self/status VmRSS) and its peak is VmHWM: both include code and
-    // allocator overhead that Redis's figure excludes.
+    // used_memory counts allocations, as Redis's zmalloc does; the resident set size comes
+    // from /proc/self/status and also holds code, stacks and the allocator's free pages.
     let status = read_proc("/proc/self/status");
-    let used = proc_status_bytes(&status, "VmRSS");
-    let peak = proc_status_bytes(&status, "VmHWM").max(used);
+    let used = used_memory();
+    let rss = proc_status_bytes(&status, "VmRSS");
+    let peak = crate::memory::sample_peak() as u64;
     let total = proc_status_bytes(&read_proc("/proc/meminfo"), "MemTotal");
     let config = server.config.read();
     let peak_perc = if peak == 0 {
@@ -218,11 +219,16 @@ fn memory_section(server: &ServerState) -> Lines {
     } else {
         used as f64 * 100.0 / peak as f64
     };
+    let fragmentation = if used == 0 {
+        0.0
+    } else {
+        rss as f64 / used as f64
+    };
     let mut lines = vec![
         line("used_memory", used),
         line("used_memory_human", bytes_to_human(used)),
-        line("used_memory_rss", used),
-        line("used_memory_rss_human", bytes_to_human(used)),
+        line("used_memory_rss", rss),
+        line("used_memory_rss_human", bytes_to_human(rss)),
         line("used_memory_peak", peak),
         line("used_memory_peak_human", bytes_to_human(peak)),
         line("used_memory_peak_perc", format!("{peak_perc:.2}%")),
@@ -234,7 +240,7 @@ fn memory_section(server: &ServerState) -> Lines {
         line("maxmemory", config.maxmemory),
         line("maxmemory_human", bytes_to_human(config.maxmemory)),
         line("maxmemory_policy", &config.maxmemory_policy),
-        line("mem_fragmentation_ratio", "1.00"),
+        line("mem_fragmentation_ratio", format!("{fragmentation:.2}")),
         line("mem_allocator", "libc"),
         line("lazyfree_pending_objects", 0),
     ]);
@@ -373,7 +379,10 @@ fn stats_section(server: &ServerState) -> Lines {
             "expired_keys",
             server.store.stats.expired_keys.load(Ordering::Relaxed),
         ),
-        line("evicted_keys", 0),
+        line(
+            "evicted_keys",
+            server.store.stats.evicted_keys.load(Ordering::Relaxed),
+        ),
         line("keyspace_hits", hits),
         line("keyspace_misses", misses),
         line("pubsub_channels", channels),

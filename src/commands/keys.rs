@@ -260,8 +260,6 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
 
 /// `SCAN`'s default `COUNT`.
 pub const DEFAULT_SCAN_COUNT: u64 = 10;
-/// Redis's `LFU_INIT_VAL`: the counter of a key with no recorded accesses.
-const LFU_INIT_VAL: u64 = 5;
 
 /// A client word as C's `%s` prints it: up to the first NUL byte.
 fn c_str(word: &[u8]) -> String {
@@ -944,17 +942,14 @@ fn object_idletime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 fn object_freq(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let lfu = lfu_policy(ctx);
-    let clock = ctx.store().clock_secs();
+    let store = ctx.store();
     with_object(ctx, argv, |_, entry| {
         if !lfu {
             return Err(Error::err(
                 "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
             ));
         }
-        // Access counts are not tracked: report Redis's initial counter, decayed by one
-        // per idle minute (the default lfu-decay-time).
-        let idle_minutes = u64::from(clock.saturating_sub(entry.accessed_secs())) / 60;
-        Ok(Reply::integer(LFU_INIT_VAL.saturating_sub(idle_minutes)))
+        Ok(Reply::integer(i64::from(store.lfu_counter(entry))))
     })
 }
 
@@ -1813,15 +1808,28 @@ mod tests {
         // A missing key is null before the policy is checked.
         assert_eq!(h.run(&["OBJECT", "FREQ", "nokey"]), Reply::Null);
         h.server.config.write().maxmemory_policy = "allkeys-lfu".into();
+        h.server.config_changed();
+        // Keys made under an LFU policy start at Redis's LFU_INIT_VAL; a read counts
+        // (at the initial value every access does).
+        h.run(&["DEL", "k"]);
+        set(&h, "k", "v");
         assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(5));
+        h.run(&["GET", "k"]);
+        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(6));
+        // Overwriting keeps the counter, as Redis's dbSetValue.
+        set(&h, "k", "w");
+        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(6));
         assert_eq!(
             h.err(&["OBJECT", "IDLETIME", "k"]),
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
         );
         assert_eq!(h.run(&["OBJECT", "IDLETIME", "nokey"]), Reply::Null);
         h.server.config.write().maxmemory_policy = "volatile-lfu".into();
-        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(5));
+        h.server.config_changed();
+        assert_eq!(h.run(&["OBJECT", "FREQ", "k"]), int(6));
         h.server.config.write().maxmemory_policy = "allkeys-lru".into();
+        h.server.config_changed();
+        set(&h, "k", "v");
         assert_eq!(idle(&mut h, "k"), 0);
     }
 

@@ -484,6 +484,9 @@ pub struct Session {
     /// Set while the AOF is replayed: commands are obeyed as written (Redis's
     /// `mustObeyClient`), e.g. XADD's trimming ignores a LIMIT left in the log.
     pub(crate) replaying: bool,
+    /// Whether memory was over `maxmemory` with nothing left to evict when the command
+    /// began (Redis's `pre_command_oom_state`): its scripts' `denyoom` calls are refused.
+    pub(crate) oom: bool,
     /// The source of every random choice a command makes (seedable for tests).
     pub rng: SmallRng,
     /// Whether the front end delivers pushes (pub/sub messages) to this client between
@@ -509,6 +512,7 @@ impl Session {
             deny_blocking: false,
             in_script: false,
             replaying: false,
+            oom: false,
             rng: SmallRng::from_rng(&mut rand::rng()),
             pushes: false,
             after_reply: Vec::new(),

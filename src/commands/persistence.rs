@@ -22,7 +22,7 @@
 //!   `ERR Invalid TTL value, must be >= 0`, `ERR Invalid IDLETIME value, must be >= 0`,
 //!   `ERR Invalid FREQ value, must be >= 0 and <= 255`, `ERR DUMP payload version or
 //!   checksum are wrong`, `ERR Bad data format`, `ERR syntax error` (IDLETIME and FREQ
-//!   together, as in Redis). FREQ is accepted and has no effect until an LFU policy exists.
+//!   together, as in Redis). IDLETIME applies under an LRU (or no) policy, FREQ under an LFU one.
 
 use bytes::Bytes;
 
@@ -254,8 +254,6 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     // Redis's dbDelete (silent) + dbAdd (`new`), then `restore`.
     txn.add_replacing(db, key, value, expires_at);
     txn.note(db, key, Event::Restore);
-    if let Some(idle) = idle {
-        txn.set_idle(db, key, idle as u64);
-    }
+    txn.set_access(db, key, idle.map(|i| i as u64), freq.map(|f| f as u8));
     Ok(Reply::ok())
 }

@@ -510,6 +510,11 @@ mod tests {
             Reply::Map(vec![
                 (Reply::bulk("maxmemory"), Reply::bulk("0")),
                 (Reply::bulk("maxmemory-policy"), Reply::bulk("noeviction")),
+                (Reply::bulk("maxmemory-samples"), Reply::bulk("5")),
+                (
+                    Reply::bulk("maxmemory-eviction-tenacity"),
+                    Reply::bulk("10")
+                ),
             ])
         );
         assert_eq!(

@@ -101,6 +101,9 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
     if let Err(error) = check_access(server, session, route, argv) {
         return reject(server, session, Some(route), error);
     }
+    if let Err(error) = check_memory(server, session, route, argv) {
+        return reject(server, session, Some(route), error);
+    }
     // A RESP2 subscriber reads every reply as a message, so Redis lets it run only the
     // commands whose replies look like one.
     if session.protocol == Protocol::Resp2
@@ -149,6 +152,59 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
         return Reply::simple("QUEUED");
     }
     call(server, session, route, argv)
+}
+
+/// `maxmemory`, as Redis's `processCommand` applies it: over the limit, keys are evicted
+/// first; when nothing may go, the commands that may grow memory are refused (see
+/// [`denies_oom`]; for `EXEC`, one it would run), and inside `MULTI` every command but
+/// EXEC, DISCARD, QUIT and RESET, since queueing takes memory too.
+fn check_memory(
+    server: &ServerState,
+    session: &mut Session,
+    route: &Route,
+    argv: &[Bytes],
+) -> Result<()> {
+    if !out_of_memory(server, session) {
+        return Ok(());
+    }
+    let queueing = session.multi.is_some()
+        && !matches!(
+            route.full_name.as_str(),
+            "exec" | "discard" | "quit" | "reset"
+        );
+    let refused = queueing
+        || denies_oom(server, route, argv)
+        || (route.full_name == "exec"
+            && session.multi.as_ref().is_some_and(|m| {
+                m.queue
+                    .iter()
+                    .any(|(queued, argv)| denies_oom(server, queued, argv))
+            }));
+    match refused {
+        true => Err(Error::full(crate::maxmemory::OOM_ERROR)),
+        false => Ok(()),
+    }
+}
+
+/// Enforces `maxmemory` before a command (evicting what its policy allows) and tells
+/// whether memory is still over it with nothing left to evict; the command's scripts
+/// remember that (`Session::oom`). Skipped while a script runs past
+/// `busy-reply-threshold` (it holds the keys) and for the AOF's replay, as in Redis.
+fn out_of_memory(server: &ServerState, session: &mut Session) -> bool {
+    session.oom = server.memory.limit() > 0
+        && !session.replaying
+        && !server.scripts.is_busy()
+        && server.memory.enforce(&server.store) == crate::maxmemory::MemoryState::OutOfMemory;
+    session.oom
+}
+
+/// Whether Redis refuses the command when out of memory: it is flagged `denyoom`, or it
+/// runs a script that declared neither `allow-oom` nor `no-writes`.
+fn denies_oom(server: &ServerState, route: &Route, argv: &[Bytes]) -> bool {
+    match crate::scripting::declared_flags(server, route, argv) {
+        Some(flags) => flags.denies_oom(),
+        None => route.has_flag(flags::DENYOOM),
+    }
 }
 
 /// Whether a command writes (for `EXEC`: whether a queued command does).
@@ -558,6 +614,14 @@ fn transaction_as_current(
         check_access(server, session, route, argv).map_err(execabort)?;
         queued.push((*db, route, argv));
     }
+    if out_of_memory(server, session)
+        && queued
+            .iter()
+            .any(|(_, route, argv)| denies_oom(server, route, argv))
+    {
+        server.stats.commands.rejected(exec_route.id);
+        return Err(Error::full(crate::maxmemory::OOM_ERROR));
+    }
     let runs_script = queued
         .iter()
         .any(|(_, route, _)| route.has_flag(flags::SCRIPT));
@@ -643,10 +707,11 @@ pub fn typed<R, T>(
     let outer = Tracking::enter(&session.client);
     let mut named = Vec::new();
     let result = (|| {
+        let kind = session.client.kind;
         let refused = |error: Error| {
             server.stats.commands.rejected(route.id);
             if let Some(metrics) = server.metrics.get() {
-                metrics.rejected(route.id, session.client.kind);
+                metrics.rejected(route.id, kind);
             }
             error
         };
@@ -671,6 +736,9 @@ pub fn typed<R, T>(
         );
         if let Some(names) = &checked {
             check_typed(server, &session.client, route, names).map_err(refused)?;
+        }
+        if out_of_memory(server, session) && route.has_flag(flags::DENYOOM) {
+            return Err(refused(Error::full(crate::maxmemory::OOM_ERROR)));
         }
         session.client.note_command(route.id);
         let result = if plan.is_empty() {

@@ -30,7 +30,7 @@ use bytes::Bytes;
 use crate::commands::{Ctx, Reply, Route};
 use crate::persist::object;
 use crate::state::ServerState;
-use crate::store::{Effect, Event, Txn, Value};
+use crate::store::{Effect, Txn, Value};
 
 #[derive(Default)]
 struct Pending {
@@ -92,7 +92,7 @@ pub(super) fn end_command(
         Some(txn) => txn.effects()[effects_from.min(txn.effects().len())..]
             .iter()
             .any(|e| match e {
-                Effect::Key { event, .. } => event.changes() && *event != Event::Expired,
+                Effect::Key { event, .. } => event.changes() && !event.by_server(),
                 Effect::Flushed { .. } => true,
             }),
         // Keyless writes that change server state the AOF keeps: function libraries.
@@ -302,7 +302,7 @@ pub fn state_records(txn: &Txn<'_>, effects_from: usize) -> Vec<(usize, Vec<Byte
     let mut records = Vec::new();
     for effect in &txn.effects()[effects_from.min(txn.effects().len())..] {
         match effect {
-            Effect::Key { db, key, event } if event.changes() && *event != Event::Expired => {
+            Effect::Key { db, key, event } if event.changes() && !event.by_server() => {
                 let key = Bytes::copy_from_slice(key);
                 if !keys.contains(&(*db, key.clone())) {
                     keys.push((*db, key));

@@ -31,6 +31,8 @@ pub fn status_code(error: &Error) -> Code {
             "NOSCRIPT" => Code::NotFound,
             "WRONGPASS" | "NOAUTH" => Code::Unauthenticated,
             "NOPERM" | "DENIED" => Code::PermissionDenied,
+            // Over maxmemory with nothing to evict: retry once memory is freed.
+            "OOM" => Code::ResourceExhausted,
             _ => Code::FailedPrecondition,
         },
     }

@@ -105,8 +105,9 @@ impl LoadTarget for StoreTarget<'_> {
 
     fn key(&mut self, key: LoadedKey) -> bool {
         let added = self.txn.load(key.db, &key.key, key.value, key.expires_at);
-        if added && let Some(idle) = key.idle_secs {
-            self.txn.set_idle(key.db, &key.key, idle);
+        if added {
+            self.txn
+                .set_access(key.db, &key.key, key.idle_secs, key.freq);
         }
         added
     }

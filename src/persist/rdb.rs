@@ -101,6 +101,8 @@ pub struct LoadedKey {
     pub expires_at: Option<u64>,
     /// `IDLE` opcode: seconds since last access.
     pub idle_secs: Option<u64>,
+    /// `FREQ` opcode: the LFU counter.
+    pub freq: Option<u8>,
 }
 
 /// Where a load puts what it reads.
@@ -142,6 +144,7 @@ pub fn load<R: Read>(
     let mut report = LoadReport::default();
     let mut db = 0usize;
     let (mut expires_at, mut idle_secs): (Option<i64>, Option<u64>) = (None, None);
+    let mut freq: Option<u8> = None;
     loop {
         let kind = input.byte()?;
         match kind {
@@ -154,7 +157,7 @@ pub fn load<R: Read>(
                 continue;
             }
             OPCODE_FREQ => {
-                input.byte()?;
+                freq = Some(input.byte()?);
                 continue;
             }
             OPCODE_IDLE => {
@@ -215,6 +218,7 @@ pub fn load<R: Read>(
         })?;
         let expiry = expires_at.take();
         let idle = idle_secs.take();
+        let counter = freq.take();
         let Some(value) = value else {
             report.empty_keys_skipped += 1;
             continue;
@@ -233,6 +237,7 @@ pub fn load<R: Read>(
             // An expiry at or before the epoch is already past; 1 keeps it volatile.
             expires_at: expiry.map(|at| at.max(1) as u64),
             idle_secs: idle,
+            freq: counter,
         };
         if !target.key(loaded) {
             return Err(corrupt(format!(

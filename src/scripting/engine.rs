@@ -67,6 +67,12 @@ pub(super) struct Run<'a> {
     /// The client that runs the script: its user's rules apply to `redis.call`.
     pub(super) caller: Arc<ClientInfo>,
     may_write: bool,
+    /// Memory was over `maxmemory` with nothing to evict when the script's command began,
+    /// and the script did not declare `allow-oom`: `denyoom` calls are refused until it
+    /// has written (Redis's `scriptVerifyOOM`; once it wrote it cannot stop halfway).
+    oom: bool,
+    /// The script called a write command (Redis's `SCRIPT_WRITE_DIRTY`).
+    dirty: bool,
     started: Instant,
     /// When this thread next offers its async tasks to another thread (a long script).
     next_hand_over: std::time::Duration,
@@ -175,8 +181,15 @@ impl Run<'_> {
                 "Write commands are not allowed from read-only scripts.",
             ));
         }
+        if self.oom && !self.dirty && route.has_flag(flags::DENYOOM) {
+            let error = Error::full(crate::maxmemory::OOM_ERROR);
+            server.stats.commands.rejected(route.id);
+            server.stats.errors.count(&error);
+            return Err(format!("-{}", error.message()));
+        }
         if route.has_flag(flags::WRITE) {
             server.scripts.wrote();
+            self.dirty = true;
         }
         // Keys the script did not declare are locked now (see the module docs of
         // `scripting`); a script that may write locks every key for writing, so no lock
@@ -713,20 +726,28 @@ pub fn run_eval(ctx: &mut Ctx<'_>, invocation: Invocation<'_>) -> Result<Reply> 
             "Can not execute a script with write flag using *_ro command.",
         ));
     }
+    refuse_over_memory(ctx, script.flags)?;
     let may_write = script.flags.may_write(invocation.read_only);
     let sha = std::str::from_utf8(&script.sha).unwrap_or_default();
-    run_in(ctx, Kind::Eval, may_write, sha, |l, compiled| unsafe {
-        push_compiled(l, compiled, script).map_err(|m| compile_error(&m))?;
-        // On EVAL, KEYS and ARGV are globals (set raw: the globals refuse writes from
-        // scripts, not from the server).
-        push_arguments(l, &[invocation.keys, invocation.args], sha)?;
-        for name in [c"ARGV", c"KEYS"] {
-            ffi::lua_pushstring(l, name.as_ptr());
-            ffi::lua_insert(l, -2);
-            ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
-        }
-        Ok(0)
-    })
+    let oom = ctx.session.oom && !script.flags.allows_oom();
+    run_in(
+        ctx,
+        Kind::Eval,
+        (may_write, oom),
+        sha,
+        |l, compiled| unsafe {
+            push_compiled(l, compiled, script).map_err(|m| compile_error(&m))?;
+            // On EVAL, KEYS and ARGV are globals (set raw: the globals refuse writes from
+            // scripts, not from the server).
+            push_arguments(l, &[invocation.keys, invocation.args], sha)?;
+            for name in [c"ARGV", c"KEYS"] {
+                ffi::lua_pushstring(l, name.as_ptr());
+                ffi::lua_insert(l, -2);
+                ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
+            }
+            Ok(0)
+        },
+    )
 }
 
 /// Runs the function `name` (`FCALL`, `FCALL_RO`) in the txn of its command.
@@ -749,12 +770,14 @@ pub fn run_function(
             "Can not execute a script with write flag using *_ro command.",
         ));
     }
+    refuse_over_memory(ctx, flags)?;
     let name = String::from_utf8_lossy(&name).into_owned();
     let field = super::loader::function_field(name.as_bytes());
+    let oom = ctx.session.oom && !flags.allows_oom();
     run_in(
         ctx,
         Kind::Function,
-        flags.may_write(read_only),
+        (flags.may_write(read_only), oom),
         &name,
         |l, _| unsafe {
             ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, field.as_ptr());
@@ -765,6 +788,18 @@ pub fn run_function(
             Ok(2)
         },
     )
+}
+
+/// A script that may write and did not declare `allow-oom` does not start while memory is
+/// over `maxmemory` with nothing to evict (Redis's `scriptPrepareForRun`; reached when
+/// its command was let through, as inside `EXEC`).
+fn refuse_over_memory(ctx: &Ctx<'_>, flags: super::ScriptFlags) -> Result<()> {
+    if ctx.session.oom && flags.denies_oom() {
+        return Err(Error::full(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
+    }
+    Ok(())
 }
 
 /// Pushes one table per list (KEYS, ARGV).
@@ -786,7 +821,7 @@ type Compiled = std::collections::HashMap<super::Sha, c_int>;
 fn run_in(
     ctx: &mut Ctx<'_>,
     kind: Kind,
-    may_write: bool,
+    (may_write, oom): (bool, bool),
     name: &str,
     push: impl FnOnce(*mut lua_State, &mut Compiled) -> Result<c_int>,
 ) -> Result<Reply> {
@@ -804,6 +839,8 @@ fn run_in(
             session: &mut engine.session,
             caller,
             may_write,
+            oom,
+            dirty: false,
             started: Instant::now(),
             next_hand_over: LONG_SCRIPT,
         };

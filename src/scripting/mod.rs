@@ -133,11 +133,45 @@ impl ScriptFlags {
         Ok((flags, end))
     }
 
+    /// Whether running the script is refused over `maxmemory` (Redis's
+    /// `scriptFlagsToCmdFlags`: unless it declared `allow-oom` or `no-writes`).
+    pub fn denies_oom(&self) -> bool {
+        !self.compat && !self.allow_oom && !self.no_writes
+    }
+
+    /// Whether the script's `redis.call`s of `denyoom` commands are let through over
+    /// `maxmemory` (Redis's `SCRIPT_ALLOW_OOM`).
+    pub fn allows_oom(&self) -> bool {
+        !self.compat && self.allow_oom
+    }
+
     /// Whether a run of the script may write: not when it declared `no-writes`, nor when
     /// called through a `_RO` command.
     pub fn may_write(&self, read_only_command: bool) -> bool {
         !read_only_command && (self.compat || !self.no_writes)
     }
+}
+
+/// The flags a script command would run its script under (Redis's `evalGetCommandFlags`
+/// and `fcallGetCommandFlags`, before running it): those its shebang or its function
+/// declared; `None` for another command, a script without shebang or one not found.
+pub fn declared_flags(
+    server: &crate::state::ServerState,
+    route: &crate::commands::Route,
+    argv: &[bytes::Bytes],
+) -> Option<ScriptFlags> {
+    if !route.command.parent.is_empty() || argv.len() < 2 {
+        return None;
+    }
+    let flags = match route.command.name {
+        "eval" | "eval_ro" => ScriptFlags::from_shebang(&argv[1]).ok()?.0,
+        "evalsha" | "evalsha_ro" => server.scripts.get(&argv[1])?.flags,
+        "fcall" | "fcall_ro" => server
+            .functions
+            .read(|set| set.function(&argv[1]).map(|(_, f)| f.flags))?,
+        _ => return None,
+    };
+    (!flags.compat).then_some(flags)
 }
 
 /// Redis's `sdssplitargs` for a shebang line: words separated by blanks, with "double"
@@ -422,6 +456,12 @@ impl Scripts {
         self.running_client.store(0, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
         self.kill.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a script runs past `busy-reply-threshold` (Redis's
+    /// `isInsideYieldingLongCommand`).
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::Relaxed)
     }
 
     /// The running script called a write command.

@@ -23,6 +23,7 @@ pub enum EventClass {
     SortedSet,
     Stream,
     Expired,
+    Evicted,
     New,
     KeyMiss,
 }
@@ -65,6 +66,7 @@ events! {
     MoveTo => "move_to", Generic;
     Restore => "restore", Generic;
     Expired => "expired", Expired;
+    Evicted => "evicted", Evicted;
     New => "new", New;
     // A read lookup that found no key, recorded only while `keymiss` events are wanted.
     KeyMiss => "keymiss", KeyMiss;
@@ -125,8 +127,14 @@ impl Event {
     pub fn deletes(self) -> bool {
         matches!(
             self,
-            Event::Del | Event::Expired | Event::RenameFrom | Event::MoveFrom
+            Event::Del | Event::Expired | Event::Evicted | Event::RenameFrom | Event::MoveFrom
         )
+    }
+
+    /// Whether the server deleted the key on its own (expiry, eviction) rather than a
+    /// command: the append-only file logs such a deletion as a `DEL` of its own.
+    pub fn by_server(self) -> bool {
+        matches!(self, Event::Expired | Event::Evicted)
     }
 
     /// Whether the key changed (every event but `keymiss`, which only notifications see).

@@ -32,6 +32,14 @@ pub struct HashValue {
 }
 
 impl HashValue {
+    /// Roughly the heap bytes the hash holds (for eviction's accounting).
+    pub fn footprint(&self) -> usize {
+        // Each field: its two `Bytes` and hash in the entries, an index slot.
+        let slots = self.fields.capacity() * (2 * std::mem::size_of::<Bytes>() + 16);
+        let contents: usize = self.fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        slots + contents + self.fields.len() * 2 * super::value::BYTES_HEAP
+    }
+
     pub fn new() -> HashValue {
         HashValue::default()
     }

@@ -36,6 +36,17 @@ impl FromIterator<Bytes> for ListValue {
 }
 
 impl ListValue {
+    /// Roughly the heap bytes the list holds (for eviction's accounting).
+    pub fn footprint(&self) -> usize {
+        let slots = self.items.capacity() * std::mem::size_of::<Bytes>();
+        slots
+            + self
+                .items
+                .iter()
+                .map(|i| i.len() + super::value::BYTES_HEAP)
+                .sum::<usize>()
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -15,6 +15,7 @@
 pub mod clock;
 mod compact;
 pub mod effects;
+pub mod evict;
 mod expiry;
 pub mod glob;
 mod hash;
@@ -40,6 +41,7 @@ use seize::Collector;
 pub use clock::{Clock, unix_time_ms, unix_time_us};
 pub use compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use effects::{Effect, Event, EventClass, Observer};
+pub use evict::{EvictOutcome, EvictReport, Policy};
 pub use expiry::ExpireCycleReport;
 pub use indexed::{distinct_indexes, repeated_picks};
 pub use list::End;
@@ -92,12 +94,25 @@ struct Db {
     segments: Box<[Segment]>,
     /// Estimated average TTL of volatile keys in ms, maintained by the expiry cycle.
     avg_ttl: AtomicU64,
+    /// Set once a key is first added: eviction skips the databases never used without
+    /// looking at their segments.
+    populated: AtomicBool,
+}
+
+impl Db {
+    /// Notes that a key was added (after the first time, one read of a shared line).
+    fn note_key_added(&self) {
+        if !self.populated.load(Ordering::Relaxed) {
+            self.populated.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Counters the store keeps for `INFO`.
 #[derive(Debug, Default)]
 pub struct StoreStats {
     pub expired_keys: AtomicU64,
+    pub evicted_keys: AtomicU64,
 }
 
 /// Per-database numbers for `INFO keyspace`.
@@ -128,6 +143,10 @@ pub struct Store {
     /// one still runs (see [`snapshot`]); one load tells a txn both.
     snapshot_state: AtomicU64,
     snapshot_sink: parking_lot::RwLock<Option<Arc<dyn SnapshotSink>>>,
+    /// The eviction policy and access-tracking settings.
+    eviction: evict::Settings,
+    /// Keys ranked for eviction (see [`evict`]).
+    evictor: parking_lot::Mutex<evict::Pool>,
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
@@ -166,6 +185,7 @@ impl Store {
                     })
                     .collect(),
                 avg_ttl: AtomicU64::new(0),
+                populated: AtomicBool::new(false),
             })
             .collect();
         Store {
@@ -183,6 +203,8 @@ impl Store {
             escalating: AtomicBool::new(false),
             snapshot_state: AtomicU64::new(0),
             snapshot_sink: parking_lot::RwLock::new(None),
+            eviction: evict::Settings::default(),
+            evictor: parking_lot::Mutex::default(),
         }
     }
 
@@ -262,6 +284,7 @@ impl Store {
             seg.misses.store(0, Ordering::Relaxed);
         }
         self.stats.expired_keys.store(0, Ordering::Relaxed);
+        self.stats.evicted_keys.store(0, Ordering::Relaxed);
     }
 
     fn now_secs(&self, now_ms: u64) -> u32 {

@@ -27,6 +27,17 @@ pub struct SetValue {
 }
 
 impl SetValue {
+    /// Roughly the heap bytes the set holds (for eviction's accounting).
+    pub fn footprint(&self) -> usize {
+        let slots = self.members.capacity() * (std::mem::size_of::<Bytes>() + 16);
+        slots
+            + self
+                .members
+                .iter()
+                .map(|m| m.len() + super::value::BYTES_HEAP)
+                .sum::<usize>()
+    }
+
     /// An empty set, intset-encoded until a member says otherwise (Redis's `setTypeCreate`
     /// followed by the first add gives the same result).
     pub fn new() -> SetValue {

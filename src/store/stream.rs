@@ -577,6 +577,19 @@ impl<'a> Iterator for RangeIter<'a> {
 }
 
 impl StreamValue {
+    /// Roughly the heap bytes the stream holds (for eviction's accounting).
+    pub fn footprint(&self) -> usize {
+        // Per node its listpack and the tree's share; per group and pending entry a rough
+        // constant (they are small next to the entries).
+        let nodes: usize = self.nodes.values().map(|lp| lp.capacity() + 64).sum();
+        let groups: usize = self
+            .groups
+            .values()
+            .map(|g| 128 + g.pel.len() * 96 + g.consumers.len() * 128)
+            .sum();
+        nodes + groups
+    }
+
     pub fn new() -> StreamValue {
         StreamValue::default()
     }

@@ -153,6 +153,7 @@ impl Store {
             return None;
         }
         let now_ms = self.clock.at_ms(moment);
+        let lfu = self.tracks_lfu();
         let guard = self.collector.enter();
         // One load on the hot path; segments are captured only while a snapshot runs.
         let snapshot_state = self.snapshot_state();
@@ -166,6 +167,8 @@ impl Store {
             snapshot_state,
             now_ms,
             now_secs: self.now_secs(now_ms),
+            lfu,
+            fresh_access: self.fresh_access(lfu, now_ms, self.now_secs(now_ms)),
             effects: RefCell::default(),
             delivered: Cell::new(0),
         })
@@ -257,6 +260,10 @@ pub struct Txn<'s> {
     snapshot_state: u64,
     now_ms: u64,
     now_secs: u32,
+    /// Whether accesses count in LFU counters (an LFU policy) rather than set a time.
+    lfu: bool,
+    /// The access field of an entry this txn creates.
+    fresh_access: u32,
     effects: RefCell<SmallVec<[Effect; 2]>>,
     /// How many of `effects` the observer has seen ([`Txn::end_command`]).
     delivered: Cell<usize>,
@@ -493,9 +500,18 @@ impl<'s> Txn<'s> {
             return None;
         }
         if touch {
-            entry.touch(self.now_secs);
+            self.touch(entry);
         }
         Some(entry)
+    }
+
+    /// Records an access: its time, or under an LFU policy one more count.
+    fn touch(&self, entry: &Entry) {
+        if self.lfu {
+            entry.touch(self.store.lfu_accessed(entry.accessed_secs(), self.now_ms));
+        } else {
+            entry.touch(self.now_secs);
+        }
     }
 
     /// Lazy expiry. Under a shared lock other readers may race to remove the same key, so
@@ -543,7 +559,16 @@ impl<'s> Txn<'s> {
     /// one it replaces is counted and recorded as `expired`).
     fn insert(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
         let seg = self.segment_for_write(db, key);
-        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        // A value replacing another keeps its LFU counter, as Redis's `dbSetValue` does.
+        let access = match self.lfu {
+            true => seg
+                .map
+                .get(key, &self.guard)
+                .map_or(self.fresh_access, |old| old.accessed_secs()),
+            false => self.fresh_access,
+        };
+        let entry = Entry::new(value, expires_at, access, seg.next_version());
+        self.store.dbs[db].note_key_added();
         let old = seg.map.insert(Key::from(key), entry, &self.guard);
         let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
         adjust_volatile(seg, was_volatile, expires_at.is_some());
@@ -562,7 +587,8 @@ impl<'s> Txn<'s> {
     /// nobody observes a load). Returns false, changing nothing, when the key exists.
     pub fn load(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
         let seg = self.segment_for_write(db, key);
-        let entry = Entry::new(value, expires_at, self.now_secs, seg.next_version());
+        let entry = Entry::new(value, expires_at, self.fresh_access, seg.next_version());
+        self.store.dbs[db].note_key_added();
         // One lookup: a key already there is a duplicate in the file.
         if seg
             .map
@@ -584,11 +610,20 @@ impl<'s> Txn<'s> {
         }
     }
 
-    /// Makes a live key look idle for `idle_secs` seconds (`RESTORE ... IDLETIME`).
-    pub fn set_idle(&self, db: usize, key: &[u8], idle_secs: u64) {
-        if let Some(entry) = self.peek(db, key) {
-            let idle = u32::try_from(idle_secs).unwrap_or(u32::MAX);
-            entry.touch(self.now_secs.saturating_sub(idle));
+    /// Sets a live key's access data as `RESTORE ... IDLETIME | FREQ` and an RDB's
+    /// `IDLE` / `FREQ` do (Redis's `objectSetLRUOrLFU`): the counter under an LFU policy,
+    /// the idle time otherwise; the one the policy does not track is ignored.
+    pub fn set_access(&self, db: usize, key: &[u8], idle_secs: Option<u64>, freq: Option<u8>) {
+        let Some(entry) = self.peek(db, key) else {
+            return;
+        };
+        match (self.lfu, idle_secs, freq) {
+            (true, _, Some(freq)) => entry.touch(self.store.lfu_with_counter(freq, self.now_ms)),
+            (false, Some(idle), _) => {
+                let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+                entry.touch(self.now_secs.saturating_sub(idle));
+            }
+            _ => {}
         }
     }
 

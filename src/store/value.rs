@@ -33,6 +33,10 @@ pub const LISTPACK_MAX_ENTRIES: usize = 128;
 pub const LISTPACK_MAX_VALUE: usize = 64;
 pub const INTSET_MAX_ENTRIES: usize = 512;
 
+/// What a stored `Bytes` costs beyond its contents (a long string's boxed handle, an
+/// element's share of a shared buffer's header), for footprint estimates.
+pub(crate) const BYTES_HEAP: usize = 32;
+
 /// A value of one of the Redis types.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -222,6 +226,19 @@ impl Value {
         }
     }
 
+    /// Roughly the heap bytes the value holds beyond its map entry.
+    pub fn footprint(&self) -> usize {
+        match self {
+            Value::String(s) if s.len() > super::INLINE_CAPACITY => s.len() + BYTES_HEAP,
+            Value::String(_) => 0,
+            Value::List(l) => l.read().footprint(),
+            Value::Hash(h) => h.read().footprint(),
+            Value::Set(s) => s.read().footprint(),
+            Value::SortedSet(z) => z.read().footprint(),
+            Value::Stream(x) => x.read().footprint(),
+        }
+    }
+
     /// An independent copy (`COPY`): strings share their immutable bytes, collections are
     /// cloned element by element.
     pub fn deep_clone(&self) -> Value {
@@ -295,6 +312,20 @@ impl Entry {
         self.accessed.load(Ordering::Relaxed)
     }
 
+    /// Roughly the bytes this entry and `key` hold (map slot, key and value), as Redis's
+    /// eviction counts what a deletion frees. Walks a collection's elements.
+    pub fn footprint(&self, key: &[u8]) -> usize {
+        // The map's node (key and entry) and its table slot.
+        const NODE: usize = 72 + 8;
+        let key_heap = if key.len() > super::INLINE_CAPACITY {
+            key.len()
+        } else {
+            0
+        };
+        NODE + key_heap + self.value.footprint()
+    }
+
+    /// Stores a new access field (seconds since the store's epoch, or LFU data).
     pub(crate) fn touch(&self, now_secs: u32) {
         // Skip the store when unchanged so hot reads do not keep dirtying the cache line.
         if self.accessed.load(Ordering::Relaxed) != now_secs {

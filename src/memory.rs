@@ -1,0 +1,114 @@
+//! Memory accounting: the process's global allocator counts the bytes it hands out, so
+//! `used_memory` (INFO, metrics) and the `maxmemory` check measure allocated memory, as
+//! Redis's zmalloc does, not the resident set size.
+//!
+//! Each thread keeps its running difference in a thread-local cell and adds it to the
+//! shared total only once it passes [`FLUSH_BYTES`] either way: the hot path pays a
+//! thread-local add per allocation, never a shared atomic. The total is therefore exact
+//! to within `FLUSH_BYTES` per thread, which is what Redis's own per-thread counters give.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+
+/// How far a thread's unreported difference may grow before it is added to the total.
+const FLUSH_BYTES: isize = 64 * 1024;
+
+/// Bytes allocated and not yet freed, as far as the threads have reported them.
+static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
+/// The highest [`allocated`] value seen by [`sample_peak`] (`used_memory_peak`).
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // Const-initialised and without a destructor: reading it never allocates, which a
+    // global allocator must not do.
+    static UNREPORTED: Cell<isize> = const { Cell::new(0) };
+}
+
+fn account(delta: isize) {
+    let reported = UNREPORTED.try_with(|cell| {
+        let pending = cell.get() + delta;
+        if pending.abs() >= FLUSH_BYTES {
+            ALLOCATED.fetch_add(pending, Ordering::Relaxed);
+            cell.set(0);
+        } else {
+            cell.set(pending);
+        }
+    });
+    if reported.is_err() {
+        // A thread being torn down: report directly.
+        ALLOCATED.fetch_add(delta, Ordering::Relaxed);
+    }
+}
+
+/// The system allocator, counting. Installed as the global allocator in `lib.rs`.
+pub struct CountingAllocator;
+
+// Safety: every method forwards to `System` unchanged; the accounting touches only a
+// thread-local cell and an atomic.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            account(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            account(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        account(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            account(new_size as isize - layout.size() as isize);
+        }
+        new
+    }
+}
+
+/// Bytes currently allocated by the whole process (exact to within [`FLUSH_BYTES`] per
+/// thread). 0 when the counting allocator is not the global one.
+pub fn allocated() -> usize {
+    ALLOCATED.load(Ordering::Relaxed).max(0) as usize
+}
+
+/// Records the current allocation in the peak and returns the peak.
+pub fn sample_peak() -> usize {
+    let now = allocated();
+    PEAK.fetch_max(now, Ordering::Relaxed).max(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_allocations_are_counted_and_given_back() {
+        // Other test threads allocate too, so only a large difference is meaningful.
+        let before = allocated();
+        let block = vec![7u8; 64 << 20];
+        let during = allocated();
+        assert!(
+            during >= before + (48 << 20),
+            "{before} -> {during} with 64 MiB allocated"
+        );
+        drop(block);
+        let after = allocated();
+        assert!(
+            after + (48 << 20) <= during,
+            "{during} -> {after} after freeing 64 MiB"
+        );
+        assert!(sample_peak() >= after);
+    }
+}
