@@ -83,7 +83,11 @@ impl MemoryLimit {
             return MemoryState::Within;
         }
         let budget = self.budget().max(min_budget);
-        match store.evict((used - limit) as usize, budget).outcome {
+        // A little more than the excess (a thousandth of the limit): the next commands find
+        // memory under it and evict nothing, and one eviction's locking and bookkeeping
+        // serve many keys (Redis frees exactly the excess, at a lower cost per key).
+        let excess = used - limit + (limit / 1024).min(1 << 20);
+        match store.evict(excess as usize, budget).outcome {
             EvictOutcome::Freed => MemoryState::Within,
             EvictOutcome::TimedOut => MemoryState::Evicting,
             EvictOutcome::Exhausted => MemoryState::OutOfMemory,

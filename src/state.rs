@@ -56,6 +56,8 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// `maxmemory` and its background evictor.
     pub memory: crate::maxmemory::MemoryLimit,
+    /// `proto-max-bulk-len` as gRPC calls read it (each call's message limit follows it).
+    pub grpc_max_bulk_len: AtomicU64,
     /// Prometheus metrics, set when a metrics listener is served (`metrics-port`).
     pub metrics: std::sync::OnceLock<crate::metrics::Metrics>,
     /// Cancelled once to stop both listeners and every connection.
@@ -123,6 +125,7 @@ impl ServerState {
             stats: ServerStats::new(crate::commands::all_routes().len()),
             acl: Default::default(),
             memory: Default::default(),
+            grpc_max_bulk_len: AtomicU64::new(0),
             metrics: std::sync::OnceLock::new(),
             shutdown: CancellationToken::new(),
             started: Instant::now(),
@@ -234,6 +237,8 @@ impl ServerState {
         );
         self.memory
             .configure(config.maxmemory, config.maxmemory_eviction_tenacity);
+        self.grpc_max_bulk_len
+            .store(config.proto_max_bulk_len, Ordering::Relaxed);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }
@@ -522,6 +527,9 @@ impl ClientInfo {
 pub struct Clients {
     next_id: AtomicU64,
     connected: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+    /// Open gRPC connections: each counts as a client toward `maxclients`, as its streams
+    /// do (they are listed clients), though only the streams are listed.
+    grpc_connections: AtomicUsize,
 }
 
 impl Clients {
@@ -582,9 +590,40 @@ impl Clients {
         self.connected.lock().len()
     }
 
+    /// What `maxclients` limits: listed clients (RESP connections, gRPC streams) and open
+    /// gRPC connections.
+    pub fn count_toward_limit(&self) -> usize {
+        self.count() + self.grpc_connections.load(Ordering::Relaxed)
+    }
+
+    /// Whether one more client would pass `maxclients`; if so, counts the refusal
+    /// (`rejected_connections`).
+    pub fn refuse_another(&self, maxclients: u64, stats: &ServerStats) -> bool {
+        let full = self.count_toward_limit() as u64 >= maxclients;
+        if full {
+            stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        }
+        full
+    }
+
+    /// A gRPC connection opened; the count goes down when `slot` is dropped.
+    pub fn grpc_connection_opened(self: &Arc<Self>) -> GrpcConnectionSlot {
+        self.grpc_connections.fetch_add(1, Ordering::Relaxed);
+        GrpcConnectionSlot(self.clone())
+    }
+
     /// A client of no server at all, for unit tests that run commands directly.
     pub fn detached(kind: ClientKind) -> Arc<ClientInfo> {
         Clients::default().unlisted(kind, String::new(), String::new())
+    }
+}
+
+/// An open gRPC connection's place among the clients `maxclients` counts.
+pub struct GrpcConnectionSlot(Arc<Clients>);
+
+impl Drop for GrpcConnectionSlot {
+    fn drop(&mut self) {
+        self.0.grpc_connections.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

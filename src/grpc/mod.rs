@@ -10,6 +10,7 @@ pub mod auth;
 pub mod convert;
 pub mod hashes;
 pub mod keys;
+pub mod limits;
 pub mod lists;
 pub mod pubsub;
 pub mod scripting;
@@ -38,9 +39,6 @@ pub mod proto {
         tonic::include_file_descriptor_set!("memorabilia_descriptor");
 }
 
-/// Room for the rest of a message around its largest bulk value.
-const MESSAGE_OVERHEAD: usize = 64 * 1024;
-
 /// Serves gRPC on `listener` until the server shuts down; over TLS with `tls` (the
 /// `grpc-tls-port` listener).
 pub async fn serve(
@@ -48,14 +46,12 @@ pub async fn serve(
     state: Arc<ServerState>,
     tls: Option<tonic::transport::ServerTlsConfig>,
 ) {
-    // A message may carry one value as large as a RESP client may send.
-    let max_message =
-        (state.config.read().proto_max_bulk_len as usize).saturating_add(MESSAGE_OVERHEAD);
-    let service = proto::memorabilia_server::MemorabiliaServer::new(
+    // A message may carry one value as large as a RESP client may send, whatever
+    // proto-max-bulk-len is when the call comes.
+    let service = limits::SizedService::new(
         service::MemorabiliaService::new(state.clone()),
-    )
-    .max_decoding_message_size(max_message)
-    .max_encoding_message_size(max_message);
+        state.clone(),
+    );
     // Every Memorabilia RPC authenticates first; health and reflection stay open.
     let checker = state.clone();
     let service = tonic::service::interceptor::InterceptedService::new(service, move |request| {
@@ -63,9 +59,7 @@ pub async fn serve(
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<proto::memorabilia_server::MemorabiliaServer<service::MemorabiliaService>>()
-        .await;
+    health_reporter.set_serving::<limits::SizedService>().await;
     // Python grpcio's reflection client speaks v1alpha; grpcurl and newer tools speak v1.
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -82,6 +76,12 @@ pub async fn serve(
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(keepalive);
+    // Each connection counts toward maxclients while it is open.
+    let admitting = state.clone();
+    let incoming = tokio_stream::StreamExt::filter_map(incoming, move |accepted| match accepted {
+        Ok(stream) => limits::admit(&admitting, stream).map(Ok),
+        Err(error) => Some(Err(error)),
+    });
     let shutdown = state.shutdown.clone();
     let mut builder = Server::builder();
     if let Some(tls) = tls {

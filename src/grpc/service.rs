@@ -157,12 +157,26 @@ impl MemorabiliaService {
         client
     }
 
-    /// A listed client (a stream's) running as the call's user.
-    fn listed_client<T>(&self, request: &Request<T>) -> Arc<ClientInfo> {
+    /// A listed client (a stream's) running as the call's user. A stream is a client
+    /// toward `maxclients`: past it, the stream is refused as Redis refuses a connection.
+    fn listed_client<T>(
+        &self,
+        request: &Request<T>,
+    ) -> std::result::Result<Arc<ClientInfo>, Status> {
+        let maxclients = self.state.config.read().maxclients;
+        if self
+            .state
+            .clients
+            .refuse_another(maxclients, &self.state.stats)
+        {
+            return Err(Status::resource_exhausted(
+                "ERR max number of clients reached",
+            ));
+        }
         let (peer, local) = addresses(request);
         let client = self.state.clients.register(ClientKind::Grpc, peer, local);
         auth::apply(request, &self.state, &client);
-        client
+        Ok(client)
     }
 
     /// The session of one unary call's own client, and the guard that cleans up what the
@@ -202,7 +216,7 @@ impl MemorabiliaService {
         event: fn(Push) -> Option<E>,
         start: impl FnOnce(&Arc<ClientInfo>, Req) -> Result<()>,
     ) -> std::result::Result<Response<EventStream<E>>, Status> {
-        let client = self.listed_client(&request);
+        let client = self.listed_client(&request)?;
         let guard = ClientGuard::new(self.state.clone(), client.clone());
         start(&client, request.into_inner()).map_err(|e| convert::status(&e))?;
         let events = pubsub::forward(self.state.clone(), client, guard, event);
@@ -471,7 +485,7 @@ impl Memorabilia for MemorabiliaService {
         request: Request<proto::XFollowRequest>,
     ) -> std::result::Result<Response<EventStream<proto::XFollowEvent>>, Status> {
         checked_db(&self.state, request.get_ref().db).map_err(|e| convert::status(&e))?;
-        let client = self.listed_client(&request);
+        let client = self.listed_client(&request)?;
         let guard = ClientGuard::new(self.state.clone(), client.clone());
         let request = request.into_inner();
         let mut session = grpc_session(client.clone());
@@ -620,7 +634,7 @@ impl Memorabilia for MemorabiliaService {
         Response<Pin<Box<dyn Stream<Item = std::result::Result<proto::Reply, Status>> + Send>>>,
         Status,
     > {
-        let client = self.listed_client(&request);
+        let client = self.listed_client(&request)?;
         Ok(Response::new(Box::pin(PipelineReplies {
             _guard: ClientGuard::new(self.state.clone(), client.clone()),
             state: self.state.clone(),

@@ -50,11 +50,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
             .total_connections_received
             .fetch_add(1, Ordering::Relaxed);
         let maxclients = state.config.read().maxclients;
-        if state.clients.count() as u64 >= maxclients {
-            state
-                .stats
-                .rejected_connections
-                .fetch_add(1, Ordering::Relaxed);
+        if state.clients.refuse_another(maxclients, &state.stats) {
             if tls.is_none() {
                 let _ = stream
                     .write_all(b"-ERR max number of clients reached\r\n")

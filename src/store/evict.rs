@@ -378,8 +378,16 @@ impl Store {
         // Read without the segment's lock: the map is safe to read concurrently, and a
         // stale rank only makes a key skipped or evicted a little early.
         let guard = self.collector.enter();
-        let mut ranked: Vec<Candidate> = Vec::new();
-        for (key, entry) in self.dbs[db].segments[segment].map.iter(&guard) {
+        // The entries are read in a second pass, each prefetched a few steps ahead: one
+        // cache miss per entry is what a walk costs, and misses in flight together cost
+        // little more than one.
+        let entries: Vec<(&Key, &Entry)> =
+            self.dbs[db].segments[segment].map.iter(&guard).collect();
+        let mut ranked: Vec<Candidate> = Vec::with_capacity(entries.len());
+        for (i, &(key, entry)) in entries.iter().enumerate() {
+            if let Some((_, ahead)) = entries.get(i + PREFETCH_DISTANCE) {
+                prefetch(ahead);
+            }
             if entry.is_expired(now_ms) || (policy.volatile() && entry.expires_at().is_none()) {
                 continue;
             }
@@ -415,6 +423,22 @@ impl Store {
         pool.candidates = ranked;
         true
     }
+}
+
+/// How many entries ahead a segment walk prefetches.
+const PREFETCH_DISTANCE: usize = 8;
+
+/// Asks the CPU to start loading `entry` (its expiry and access fields).
+#[inline(always)]
+fn prefetch(entry: &Entry) {
+    #[cfg(target_arch = "x86_64")]
+    // Safety: a prefetch has no effect beyond the cache; the address is a live reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((entry as *const Entry).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = entry;
 }
 
 /// What a pooled key is checked against before it goes: its access field, or for
