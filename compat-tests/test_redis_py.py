@@ -1585,3 +1585,48 @@ def test_protocol_error_closes_connection():
         assert c.is_closed()
     with RawConn(PORT) as c:   # the server is still fine
         assert c.raw("PING") == b"+PONG\r\n"
+
+
+# --- client-output-buffer-limit for normal clients ------------------------------------
+
+def _received_until_closed(conn, timeout=10):
+    """Reads from a raw connection until the server closes it; returns the byte count,
+    or None when it was still open after `timeout` seconds."""
+    conn.sock.settimeout(timeout)
+    total = len(conn.buf)
+    try:
+        while True:
+            chunk = conn.sock.recv(1 << 20)
+            if not chunk:
+                return total
+            total += len(chunk)
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        return total
+
+
+@pytest.mark.parametrize("limit, closed", [
+    ("normal 1mb 0 0", True),        # the hard limit passed inside one batch of replies
+    ("normal 0 0 0", False),         # no limit (Redis's default for normal clients)
+    ("normal 4mb 0 0", False),       # under the hard limit
+])
+def test_normal_client_output_buffer_limit(r, limit, closed):
+    r.set("big", "x" * 600_000)
+    r.config_set("client-output-buffer-limit", limit)
+    try:
+        conn = RawConn(PORT)
+        # Three replies of 600 KB from one read: 1.8 MB of output at once.
+        conn.send(b"".join(encode_command("GET", "big") for _ in range(3)) +
+                  encode_command("QUIT"))
+        received = _received_until_closed(conn)
+        conn.close()
+        assert received is not None
+        if closed:
+            assert received < 3 * 600_000
+        else:
+            assert received > 3 * 600_000
+        # Everyone else is still served.
+        assert r.ping()
+    finally:
+        r.config_set("client-output-buffer-limit", "normal 0 0 0")

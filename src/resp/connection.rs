@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::decoder::{DecoderLimits, RequestDecoder};
 use super::encoder::{encode, encode_push};
 use crate::commands::{Blocked, Reply, Session};
+use crate::config::{BufferLimit, OutputLimits};
 use crate::error::Error;
 use crate::exec::execute;
 use crate::pubsub::Push;
@@ -36,6 +37,10 @@ where
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut output = BytesMut::with_capacity(READ_CHUNK);
     let mut argv = Vec::with_capacity(8);
+    let mut output_limit = OutputLimit {
+        limit: settings.output_limit(&client),
+        over_soft_since: None,
+    };
     loop {
         if settings.epoch != state.config_epoch() {
             settings = Settings::load(&state);
@@ -91,6 +96,7 @@ where
         // Run what arrived; a blocked command stops the batch until its reply comes, and
         // the commands after it then run from the buffer before anything more is read.
         let closing = loop {
+            output_limit.limit = settings.output_limit(&client);
             let outcome = run_batch(
                 &state,
                 &mut session,
@@ -99,11 +105,17 @@ where
                 &mut argv,
                 &mut pushes,
                 &mut output,
+                &mut output_limit,
             );
+            if let Outcome::OverLimit = outcome {
+                close_over_limit(&client, output.len());
+                break true;
+            }
             if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
                 break true;
             }
             match outcome {
+                Outcome::OverLimit => unreachable!("handled above"),
                 Outcome::Close => break true,
                 Outcome::Done => break false,
                 Outcome::Blocked(blocked) => {
@@ -223,6 +235,15 @@ async fn write_output(
     true
 }
 
+/// Logs, as Redis does, a client closed for passing `client-output-buffer-limit`.
+fn close_over_limit(client: &ClientInfo, pending: usize) {
+    tracing::warn!(
+        client = client.id,
+        addr = %client.addr,
+        "client closed for overcoming of output buffer limits ({pending} bytes of replies pending)"
+    );
+}
+
 /// Whether everything written has left for the socket: polls a flush once without a
 /// waker (a plain socket is always flushed; a TLS session may still hold records).
 fn is_flushed(stream: &mut (impl AsyncWrite + Unpin)) -> bool {
@@ -270,6 +291,26 @@ enum Outcome {
     Close,
     /// A command blocked; the rest of the input waits for its reply.
     Blocked(Blocked),
+    /// The replies passed `client-output-buffer-limit`: close without writing them.
+    OverLimit,
+}
+
+/// A connection's output limit and since when its output has been over the soft limit.
+/// Replies are checked as they are added, as Redis checks them; a client that stops reading
+/// is not served more commands until its replies are written (Redis goes on reading and
+/// adding replies, which is when its limits close such a client).
+struct OutputLimit {
+    limit: BufferLimit,
+    over_soft_since: Option<std::time::Instant>,
+}
+
+impl OutputLimit {
+    /// Whether `pending` bytes of replies break the limit (Redis's
+    /// `checkClientOutputBufferLimits`, checked as each reply is added).
+    fn exceeded(&mut self, pending: usize) -> bool {
+        let limit = self.limit;
+        limit.exceeded(pending, &mut self.over_soft_since, std::time::Instant::now)
+    }
 }
 
 /// Whether anything can be pushed to the client before its next command runs.
@@ -315,6 +356,7 @@ fn run_batch(
     argv: &mut Vec<bytes::Bytes>,
     pushes: &mut Vec<Push>,
     output: &mut BytesMut,
+    limit: &mut OutputLimit,
 ) -> Outcome {
     loop {
         decoder.set_unauthenticated(state.acl.requires_auth() && !session.client.authenticated());
@@ -331,6 +373,9 @@ fn run_batch(
                 take_pushes(&session.client, session.protocol, pushes, output);
                 encode(&reply, session.protocol, output);
                 write_after_reply(session, output);
+                if limit.exceeded(output.len()) {
+                    break Outcome::OverLimit;
+                }
                 if session.close_after_reply {
                     break Outcome::Close;
                 }
@@ -353,9 +398,21 @@ struct Settings {
     decoder: DecoderLimits,
     query_buffer_limit: u64,
     idle_timeout: u64,
+    /// `client-output-buffer-limit` of the normal and pub/sub classes (a subscriber's
+    /// replies count against the pub/sub one, as in Redis).
+    output_limits: OutputLimits,
 }
 
 impl Settings {
+    /// The output limit of the client's class now.
+    fn output_limit(&self, client: &ClientInfo) -> BufferLimit {
+        if client.subscribed() {
+            self.output_limits.pubsub
+        } else {
+            self.output_limits.normal
+        }
+    }
+
     fn load(state: &ServerState) -> Settings {
         let epoch = state.config_epoch();
         let config = state.config.read();
@@ -367,6 +424,7 @@ impl Settings {
             },
             query_buffer_limit: config.client_query_buffer_limit,
             idle_timeout: config.timeout,
+            output_limits: config.client_output_buffer_limit,
         }
     }
 }
