@@ -31,12 +31,11 @@ where
 {
     let mut session = Session::new(client.clone());
     session.pushes = true;
-    let mut pushes = Vec::new();
+    let mut scratch = Scratch::default();
     let mut settings = Settings::load(&state);
     let mut decoder = RequestDecoder::new(settings.decoder);
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut output = BytesMut::with_capacity(READ_CHUNK);
-    let mut argv = Vec::with_capacity(8);
     let mut output_limit = OutputLimit {
         limit: settings.output_limit(&client),
         over_soft_since: None,
@@ -74,7 +73,7 @@ where
             _ = client.outbox.notified(), if may_get_pushes(&client) => {
                 // Let the publisher finish its batch first: one write then carries all of it.
                 tokio::task::yield_now().await;
-                take_pushes(&client, session.protocol, &mut pushes, &mut output);
+                take_pushes(&client, session.protocol, &mut scratch.pushes, &mut output);
                 if !output.is_empty()
                     && !write_output(&state, &client, &mut stream, &mut output).await
                 {
@@ -102,8 +101,7 @@ where
                 &mut session,
                 &mut decoder,
                 &mut input,
-                &mut argv,
-                &mut pushes,
+                &mut scratch,
                 &mut output,
                 &mut output_limit,
             );
@@ -134,7 +132,7 @@ where
                             ) => break None,
                             // A RESP3 subscriber still gets its messages while blocked.
                             _ = client.outbox.notified(), if may_get_pushes(&client) => {
-                                take_pushes(&client, session.protocol, &mut pushes, &mut output);
+                                take_pushes(&client, session.protocol, &mut scratch.pushes, &mut output);
                                 if !output.is_empty()
                                     && !flush(&state, &client, &mut stream, &mut output).await
                                 {
@@ -146,7 +144,7 @@ where
                     let Some(reply) = reply else {
                         break true;
                     };
-                    take_pushes(&client, session.protocol, &mut pushes, &mut output);
+                    take_pushes(&client, session.protocol, &mut scratch.pushes, &mut output);
                     encode(&reply, session.protocol, &mut output);
                     write_after_reply(&mut session, &mut output);
                 }
@@ -345,6 +343,14 @@ fn write_after_reply(session: &mut Session, output: &mut BytesMut) {
     }
 }
 
+/// Buffers a connection reuses from command to command: the arguments being decoded and
+/// the pushes being written.
+#[derive(Default)]
+struct Scratch {
+    argv: Vec<bytes::Bytes>,
+    pushes: Vec<Push>,
+}
+
 /// Runs every complete command in `input`, appending the replies to `output`, until one
 /// blocks. What was pushed to the client while a command ran goes before its reply, as
 /// Redis writes a message published to a client by its own `PUBLISH`.
@@ -353,24 +359,28 @@ fn run_batch(
     session: &mut Session,
     decoder: &mut RequestDecoder,
     input: &mut BytesMut,
-    argv: &mut Vec<bytes::Bytes>,
-    pushes: &mut Vec<Push>,
+    scratch: &mut Scratch,
     output: &mut BytesMut,
     limit: &mut OutputLimit,
 ) -> Outcome {
     loop {
         decoder.set_unauthenticated(state.acl.requires_auth() && !session.client.authenticated());
-        match decoder.decode(input, argv) {
+        match decoder.decode(input, &mut scratch.argv) {
             Ok(true) => {
-                let reply = execute(state, session, argv);
-                argv.clear();
+                let reply = execute(state, session, &scratch.argv);
+                scratch.argv.clear();
                 if let Some(blocked) = session.blocked.take() {
                     break Outcome::Blocked(blocked);
                 }
                 if session.close_now {
                     break Outcome::Close;
                 }
-                take_pushes(&session.client, session.protocol, pushes, output);
+                take_pushes(
+                    &session.client,
+                    session.protocol,
+                    &mut scratch.pushes,
+                    output,
+                );
                 encode(&reply, session.protocol, output);
                 write_after_reply(session, output);
                 if limit.exceeded(output.len()) {
