@@ -243,6 +243,22 @@ impl ServerState {
         self.config_epoch.fetch_add(1, Ordering::Release);
     }
 
+    /// Whether one more client (a connection or a gRPC stream) would pass `maxclients`;
+    /// a refusal is counted in `rejected_connections`.
+    pub fn refuse_client(&self) -> bool {
+        let maxclients = self.config.read().maxclients;
+        self.clients.refuse_another(maxclients, &self.stats)
+    }
+
+    /// A new connection on either front end: counted, then admitted unless the server
+    /// already has `maxclients` clients.
+    pub fn admit_connection(&self) -> bool {
+        self.stats
+            .total_connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        !self.refuse_client()
+    }
+
     /// Sets up the users at start-up (Redis's `ACLLoadUsersAtStartup`): `requirepass`,
     /// then the config file's `user` lines or the `aclfile`, never both.
     pub fn load_acl_at_startup(&self) -> std::result::Result<(), String> {

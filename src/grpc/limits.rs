@@ -36,12 +36,7 @@ pub struct CountedConnection {
 /// one is closed at once (the caller sees the connection fail, as a RESP client sees it
 /// closed after Redis's error line).
 pub fn admit(state: &ServerState, stream: TcpStream) -> Option<CountedConnection> {
-    state
-        .stats
-        .total_connections_received
-        .fetch_add(1, Ordering::Relaxed);
-    let maxclients = state.config.read().maxclients;
-    if state.clients.refuse_another(maxclients, &state.stats) {
+    if !state.admit_connection() {
         return None;
     }
     Some(CountedConnection {

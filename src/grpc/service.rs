@@ -163,12 +163,7 @@ impl MemorabiliaService {
         &self,
         request: &Request<T>,
     ) -> std::result::Result<Arc<ClientInfo>, Status> {
-        let maxclients = self.state.config.read().maxclients;
-        if self
-            .state
-            .clients
-            .refuse_another(maxclients, &self.state.stats)
-        {
+        if self.state.refuse_client() {
             return Err(Status::resource_exhausted(
                 "ERR max number of clients reached",
             ));

@@ -45,12 +45,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>, tls: Option<T
                 continue;
             }
         };
-        state
-            .stats
-            .total_connections_received
-            .fetch_add(1, Ordering::Relaxed);
-        let maxclients = state.config.read().maxclients;
-        if state.clients.refuse_another(maxclients, &state.stats) {
+        if !state.admit_connection() {
             if tls.is_none() {
                 let _ = stream
                     .write_all(b"-ERR max number of clients reached\r\n")
