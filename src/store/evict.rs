@@ -388,10 +388,13 @@ impl Store {
             if let Some((_, ahead)) = entries.get(i + PREFETCH_DISTANCE) {
                 prefetch(ahead);
             }
-            if entry.is_expired(now_ms) || (policy.volatile() && entry.expires_at().is_none()) {
+            if policy.volatile() && entry.expires_at().is_none() {
                 continue;
             }
             let rank = match policy {
+                // An expired key goes first: looking it up reclaims it (as `expired`), so a
+                // segment of expired keys cannot keep eviction from moving on.
+                _ if entry.is_expired(now_ms) => u64::MAX,
                 Policy::AllKeysLru | Policy::VolatileLru => {
                     u64::from(now_secs.saturating_sub(entry.accessed_secs()))
                 }
@@ -409,7 +412,7 @@ impl Store {
         }
         drop(guard);
         if ranked.is_empty() {
-            // Only expired keys: let the expiry cycle have them; another segment next.
+            // Emptied since it was chosen: another segment next.
             return true;
         }
         let samples = self.eviction.samples.load(Ordering::Relaxed);
@@ -546,6 +549,23 @@ mod tests {
                     .all(|i| exists(&store, &format!("key:{i}")))
             );
         }
+    }
+
+    #[test]
+    fn expired_keys_are_reclaimed_and_do_not_stall_eviction() {
+        let store = Store::new(1);
+        store.configure_eviction(Policy::VolatileLru, 5, 10, 1);
+        store.clock.set_fixed(Some(1_000_000_000_000));
+        fill(&store, 300, |_| Some(1_000_000_001_000));
+        store.clock.set_fixed(Some(1_000_000_002_000));
+        // Every key has expired: they are reclaimed, none counts as evicted, and with
+        // nothing left the call ends (it once spun on the expired segment until its
+        // budget ran out, forever at tenacity 100).
+        let report = store.evict(usize::MAX, Duration::MAX);
+        assert_eq!(report.outcome, EvictOutcome::Exhausted);
+        assert_eq!(report.keys, 0);
+        assert_eq!(store.db_info(0).keys, 0);
+        assert_eq!(store.stats.expired_keys.load(Ordering::Relaxed), 300);
     }
 
     #[test]
