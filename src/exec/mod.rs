@@ -180,10 +180,10 @@ fn check_memory(
                     .iter()
                     .any(|(queued, argv)| denies_oom(server, queued, argv))
             }));
-    match refused {
-        true => Err(Error::full(crate::maxmemory::OOM_ERROR)),
-        false => Ok(()),
+    if refused {
+        return Err(Error::full(crate::maxmemory::OOM_ERROR));
     }
+    Ok(())
 }
 
 /// Enforces `maxmemory` before a command (evicting what its policy allows) and tells

@@ -154,6 +154,7 @@ impl Store {
         }
         let now_ms = self.clock.at_ms(moment);
         let lfu = self.tracks_lfu();
+        let now_secs = self.now_secs(now_ms);
         let guard = self.collector.enter();
         // One load on the hot path; segments are captured only while a snapshot runs.
         let snapshot_state = self.snapshot_state();
@@ -166,9 +167,9 @@ impl Store {
             guard,
             snapshot_state,
             now_ms,
-            now_secs: self.now_secs(now_ms),
+            now_secs,
             lfu,
-            fresh_access: self.fresh_access(lfu, now_ms, self.now_secs(now_ms)),
+            fresh_access: self.fresh_access(lfu, now_ms, now_secs),
             effects: RefCell::default(),
             delivered: Cell::new(0),
         })
@@ -560,12 +561,12 @@ impl<'s> Txn<'s> {
     fn insert(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
         let seg = self.segment_for_write(db, key);
         // A value replacing another keeps its LFU counter, as Redis's `dbSetValue` does.
-        let access = match self.lfu {
-            true => seg
-                .map
+        let access = if self.lfu {
+            seg.map
                 .get(key, &self.guard)
-                .map_or(self.fresh_access, |old| old.accessed_secs()),
-            false => self.fresh_access,
+                .map_or(self.fresh_access, |old| old.accessed_secs())
+        } else {
+            self.fresh_access
         };
         let entry = Entry::new(value, expires_at, access, seg.next_version());
         self.store.dbs[db].note_key_added();
