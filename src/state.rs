@@ -191,6 +191,14 @@ impl Observer for EffectObservers {
                     self.watches.flushed(*db);
                     self.blocking.signal_db(*db);
                 }
+                Effect::Swapped { a, b } => {
+                    changes += 1;
+                    self.watches
+                        .swapped(*a, *b, |db, key| store.observe_presence(db, key));
+                    // Clients blocked on keys the other database holds may be served now.
+                    self.blocking.signal_db(*a);
+                    self.blocking.signal_db(*b);
+                }
             }
         }
         if changes > 0 {

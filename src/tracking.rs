@@ -298,6 +298,8 @@ impl Tracking {
                     flushed = true;
                     self.flush(current);
                 }
+                // Redis 7.0's SWAPDB invalidates nothing.
+                Effect::Swapped { .. } => {}
             }
         }
         // Changes outside any client's command (expiry) are broadcast at once.

@@ -219,6 +219,46 @@ impl Watches {
         }
     }
 
+    /// Databases `a` and `b` exchanged their contents (Redis's `touchAllWatchedKeysInDb`
+    /// for SWAPDB). `presence(db, key)` tells what is there now: `None` absent,
+    /// `Some(expired)` present. A watched key that was in neither database is untouched;
+    /// an expired one that is now absent or still expired is no logical change.
+    pub fn swapped(&self, a: usize, b: usize, presence: impl Fn(usize, &[u8]) -> Option<bool>) {
+        if self.watching.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut registry = self.registry.lock();
+        for watches in registry.clients.values_mut() {
+            for watched in watches.keys.iter_mut() {
+                let other = match watched.db {
+                    db if db == a => b,
+                    db if db == b => a,
+                    _ => continue,
+                };
+                // What this database held before the swap is now in the other one.
+                let before = presence(other, &watched.key);
+                let now = presence(watched.db, &watched.key);
+                if before.is_none() && now.is_none() {
+                    continue;
+                }
+                if watched.seen == Seen::Expired {
+                    match now {
+                        None => {
+                            watched.seen = Seen::Absent;
+                            continue;
+                        }
+                        Some(true) => continue,
+                        Some(false) => {}
+                    }
+                } else if before.is_none() && now == Some(true) {
+                    watched.seen = Seen::Expired;
+                    continue;
+                }
+                watches.dirty = true;
+            }
+        }
+    }
+
     /// Number of clients watching keys now.
     pub fn watching_clients(&self) -> usize {
         self.watching.load(Ordering::Relaxed)

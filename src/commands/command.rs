@@ -617,6 +617,9 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
             _ => {}
         }
     }
+    if cmd.full_name() == "sort" {
+        return Ok(super::sort::sort_keys(words));
+    }
     match keys_from_specs(specs, words) {
         Some(keys) if !keys.is_empty() => Ok(keys),
         _ if cmd.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),

@@ -33,6 +33,7 @@ pub mod reply;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod sorted_sets;
 pub mod streams;
 pub mod strings;
@@ -289,6 +290,7 @@ pub static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    sort::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,

@@ -116,6 +116,14 @@ pub static COMMANDS: &[Command] = &[
             "Remove all keys from the current database.",
             "O(N) where N is the number of keys in the selected database",
         ),
+    Command::new("swapdb", 3, WRITE | FAST, NO_KEYS, swapdb)
+        .locks(Locks::Custom(plan_swapdb))
+        .doc(
+            "server",
+            "4.0.0",
+            "Swaps two Redis databases",
+            "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        ),
     Command::new("flushall", -1, WRITE, NO_KEYS, flushall)
         .locks(Locks::AllDbs(Access::Write))
         .doc(
@@ -333,6 +341,43 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
+/// SWAPDB's two database indexes, checked in Redis's order: each an integer (`invalid
+/// first DB index` / `invalid second DB index`), then both in range (`DB index is out of
+/// range`).
+fn swapdb_indexes(argv: &[Bytes], databases: usize) -> Result<(usize, usize)> {
+    let index = |arg: &[u8], which: &str| {
+        crate::store::numeric::parse_i64(arg)
+            .filter(|n| i32::try_from(*n).is_ok())
+            .ok_or_else(|| Error::err(format!("invalid {which} DB index")))
+    };
+    let a = index(&argv[1], "first")?;
+    let b = index(&argv[2], "second")?;
+    let in_range = |n: i64| usize::try_from(n).ok().filter(|&n| n < databases);
+    match (in_range(a), in_range(b)) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(Error::err("DB index is out of range")),
+    }
+}
+
+/// What SWAPDB locks: every key of both databases (nothing when the indexes are wrong:
+/// the command then fails before touching anything).
+fn plan_swapdb(ctx: &Ctx<'_>, argv: &[Bytes], _db: usize, plan: &mut crate::store::LockPlan) {
+    if let Ok((a, b)) = swapdb_indexes(argv, ctx.store().databases()) {
+        plan.db(a, Access::Write);
+        plan.db(b, Access::Write);
+    }
+}
+
+/// `SWAPDB index1 index2` → `OK`: the two databases exchange their keys; clients stay in
+/// their database, so a client blocked on a key the other database holds is served, and
+/// `WATCH`es of keys in either are dirtied (Redis's rules for expired keys included).
+/// No keyspace event. Swapping a database with itself changes nothing.
+fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let (a, b) = swapdb_indexes(argv, ctx.store().databases())?;
+    ctx.txn().swap_dbs(a, b);
+    Ok(Reply::ok())
+}
+
 fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     flush_mode(argv)?;
     let txn = ctx.txn();
@@ -528,6 +573,28 @@ mod tests {
         assert_eq!(
             h.err(&["CONFIG", "GET"]),
             "ERR wrong number of arguments for 'config|get' command"
+        );
+    }
+
+    #[test]
+    fn swapdb_exchanges_keys_with_their_ttls() {
+        let mut h = Harness::new();
+        h.run(&["SET", "a", "0"]);
+        h.run(&["SET", "t", "x", "EX", "100"]);
+        h.run(&["SELECT", "1"]);
+        h.run(&["SET", "a", "1"]);
+        assert_eq!(h.run(&["SWAPDB", "0", "1"]), Reply::ok());
+        assert_eq!(h.run(&["GET", "a"]), Reply::bulk("0"));
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(2));
+        assert!(matches!(h.run(&["TTL", "t"]), Reply::Integer(99..=100)));
+        h.run(&["SELECT", "0"]);
+        assert_eq!(h.run(&["GET", "a"]), Reply::bulk("1"));
+        assert_eq!(h.run(&["DBSIZE"]), Reply::Integer(1));
+        assert_eq!(h.err(&["SWAPDB", "x", "0"]), "ERR invalid first DB index");
+        assert_eq!(h.err(&["SWAPDB", "0", "x"]), "ERR invalid second DB index");
+        assert_eq!(
+            h.err(&["SWAPDB", "0", "16"]),
+            "ERR DB index is out of range"
         );
     }
 

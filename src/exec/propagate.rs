@@ -93,7 +93,7 @@ pub(super) fn end_command(
             .iter()
             .any(|e| match e {
                 Effect::Key { event, .. } => event.changes() && !event.by_server(),
-                Effect::Flushed { .. } => true,
+                Effect::Flushed { .. } | Effect::Swapped { .. } => true,
             }),
         // Keyless writes that change server state the AOF keeps: function libraries.
         None => result.is_ok() && logs_without_keys(route),

@@ -85,6 +85,7 @@ events! {
     LSet => "lset", List;
     LRem => "lrem", List;
     LTrim => "ltrim", List;
+    SortStore => "sortstore", List;
     // Hashes.
     HSet => "hset", Hash;
     HDel => "hdel", Hash;
@@ -185,6 +186,8 @@ pub enum Effect {
     Key { db: usize, key: Key, event: Event },
     /// Every key of database `db` was removed (`FLUSHDB`, `FLUSHALL`).
     Flushed { db: usize },
+    /// Databases `a` and `b` exchanged their contents (`SWAPDB`).
+    Swapped { a: usize, b: usize },
 }
 
 /// Who learns what each transaction changed. Called after each command that changed

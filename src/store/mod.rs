@@ -252,6 +252,13 @@ impl Store {
         Some((entry.value.value_type(), string))
     }
 
+    /// Whether a key is there at all (`Some(true)`: past its expiry, not yet reclaimed),
+    /// read without its segment's lock, like [`Store::observe_key`].
+    pub fn observe_presence(&self, db: usize, key: &[u8]) -> Option<bool> {
+        let map = self.segment(slot_of(db, key)).map.pin();
+        map.get(key).map(|entry| entry.is_expired(unix_time_ms()))
+    }
+
     /// `INFO keyspace` numbers for one database (approximate under concurrent writes, as
     /// Redis's are between commands).
     pub fn db_info(&self, db: usize) -> DbInfo {

@@ -728,6 +728,62 @@ impl<'s> Txn<'s> {
         self.store.dbs[db].avg_ttl.store(0, Ordering::Relaxed);
     }
 
+    /// Exchanges the contents of two databases (`SWAPDB`): every entry moves, keeping its
+    /// expiry and access data, with a new version (so a `WATCH` of a key that was in either
+    /// database sees a change). Requires every segment of both locked for writing. Entries
+    /// are moved one by one, O(N): a segment's map is not behind a pointer that could be
+    /// exchanged, and the snapshot and lock machinery work per segment of a database index.
+    pub fn swap_dbs(&self, a: usize, b: usize) {
+        debug_assert!((0..SEGMENTS).all(|s| {
+            [a, b]
+                .iter()
+                .all(|db| self.access_of((db * SEGMENTS + s) as u32) == Some(Access::Write))
+        }));
+        if a == b {
+            return;
+        }
+        self.record(Effect::Swapped { a, b });
+        let take = |seg: &Segment| {
+            let entries: Vec<(Key, Value, Option<u64>, u32)> = seg
+                .map
+                .iter(&self.guard)
+                .map(|(key, e)| {
+                    (
+                        key.clone(),
+                        e.value.clone(),
+                        e.expires_at(),
+                        e.accessed_secs(),
+                    )
+                })
+                .collect();
+            seg.map.clear(&self.guard);
+            seg.volatile.store(0, Ordering::Relaxed);
+            entries
+        };
+        let put = |db: usize, seg: &Segment, entries: Vec<(Key, Value, Option<u64>, u32)>| {
+            if !entries.is_empty() {
+                self.store.dbs[db].note_key_added();
+            }
+            for (key, value, expires_at, accessed) in entries {
+                adjust_volatile(seg, false, expires_at.is_some());
+                let entry = Entry::new(value, expires_at, accessed, seg.next_version());
+                seg.map.insert(key, entry, &self.guard);
+            }
+        };
+        let (dbs_a, dbs_b) = (&self.store.dbs[a], &self.store.dbs[b]);
+        for (seg_a, seg_b) in dbs_a.segments.iter().zip(dbs_b.segments.iter()) {
+            let from_a = take(seg_a);
+            let from_b = take(seg_b);
+            put(a, seg_a, from_b);
+            put(b, seg_b, from_a);
+        }
+        let ttl_a = dbs_a.avg_ttl.load(Ordering::Relaxed);
+        dbs_a
+            .avg_ttl
+            .store(dbs_b.avg_ttl.load(Ordering::Relaxed), Ordering::Relaxed);
+        dbs_b.avg_ttl.store(ttl_a, Ordering::Relaxed);
+    }
+
     /// Calls `f` for each live key of one segment (expired keys are skipped).
     pub fn for_each_in_segment(&self, db: usize, segment: usize, mut f: impl FnMut(&[u8], &Entry)) {
         let slot = (db * SEGMENTS + segment) as u32;
