@@ -119,6 +119,10 @@ pub struct Config {
     /// ... nor more than this many entries, deleted ones included; 0 unlimited
     /// (`stream-node-max-entries`).
     pub stream_node_max_entries: u64,
+    /// When hashes, sorted sets, sets and lists leave their compact encodings
+    /// (`hash-max-listpack-entries`, `zset-max-listpack-value`, `set-max-intset-entries`,
+    /// `list-max-listpack-size`, `list-compress-depth`, and the `-ziplist-` aliases).
+    pub encoding: crate::store::encoding::EncodingLimits,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -300,6 +304,7 @@ impl Default for Config {
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            encoding: crate::store::encoding::EncodingLimits::DEFAULT,
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
@@ -749,6 +754,126 @@ pub static PARAMS: &[Param] = &[
         set: |c, v| c.stream_node_max_entries = v.number(),
     },
     Param {
+        name: "hash-max-listpack-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.hash_max_listpack_entries.to_string(),
+        set: |c, v| c.encoding.hash_max_listpack_entries = v.number() as usize,
+    },
+    Param {
+        name: "hash-max-ziplist-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.hash_max_listpack_entries.to_string(),
+        set: |c, v| c.encoding.hash_max_listpack_entries = v.number() as usize,
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.hash_max_listpack_value.to_string(),
+        set: |c, v| c.encoding.hash_max_listpack_value = v.number() as usize,
+    },
+    Param {
+        name: "hash-max-ziplist-value",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.hash_max_listpack_value.to_string(),
+        set: |c, v| c.encoding.hash_max_listpack_value = v.number() as usize,
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.zset_max_listpack_entries.to_string(),
+        set: |c, v| c.encoding.zset_max_listpack_entries = v.number() as usize,
+    },
+    Param {
+        name: "zset-max-ziplist-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.zset_max_listpack_entries.to_string(),
+        set: |c, v| c.encoding.zset_max_listpack_entries = v.number() as usize,
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.zset_max_listpack_value.to_string(),
+        set: |c, v| c.encoding.zset_max_listpack_value = v.number() as usize,
+    },
+    Param {
+        name: "zset-max-ziplist-value",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.zset_max_listpack_value.to_string(),
+        set: |c, v| c.encoding.zset_max_listpack_value = v.number() as usize,
+    },
+    Param {
+        name: "set-max-intset-entries",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.encoding.set_max_intset_entries.to_string(),
+        set: |c, v| c.encoding.set_max_intset_entries = v.number() as usize,
+    },
+    Param {
+        name: "list-max-listpack-size",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            c.encoding.list_max_listpack_size = parse_int_in(v, i32::MIN as i64, i32::MAX as i64)?;
+            Ok(())
+        }),
+        get: |c| c.encoding.list_max_listpack_size.to_string(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "list-max-ziplist-size",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            c.encoding.list_max_listpack_size = parse_int_in(v, i32::MIN as i64, i32::MAX as i64)?;
+            Ok(())
+        }),
+        get: |c| c.encoding.list_max_listpack_size.to_string(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "list-compress-depth",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            c.encoding.list_compress_depth = parse_int_in(v, 0, i32::MAX as i64)?;
+            Ok(())
+        }),
+        get: |c| c.encoding.list_compress_depth.to_string(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
         name: "lua-time-limit",
         mutable: true,
         kind: Kind::Int {
@@ -914,6 +1039,19 @@ pub fn param(name: &str) -> Option<&'static Param> {
 }
 
 /// Parses a byte count with Redis's units (`memtoull`): b, k, kb, m, mb, g, gb.
+/// A signed integer parameter within `min..=max`, with Redis's error texts.
+fn parse_int_in(value: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n: i64 = value
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
 pub fn parse_memory(text: &str) -> Option<u64> {
     let lower = text.to_ascii_lowercase();
     let split = lower

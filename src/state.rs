@@ -247,6 +247,7 @@ impl ServerState {
             .configure(config.maxmemory, config.maxmemory_eviction_tenacity);
         self.grpc_max_bulk_len
             .store(config.proto_max_bulk_len, Ordering::Relaxed);
+        self.store.encoding.set(config.encoding);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

@@ -55,8 +55,10 @@ pub fn is_object_type(t: u8) -> bool {
 // Quicklist node containers.
 const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
-/// `list-max-listpack-size -2`: a node's listpack stays within 8 KB.
-const LIST_NODE_BYTES: usize = 8192;
+/// quicklist's `SIZE_SAFETY_LIMIT`: a node limited by count never passes 8 KB either.
+const LIST_NODE_SAFETY_BYTES: usize = 8192;
+/// The node sizes of `list-max-listpack-size` -1 to -5.
+const LIST_NODE_SIZE_CLASSES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 /// quicklist's `SIZE_ESTIMATE_OVERHEAD` per element.
 const LIST_ELEMENT_OVERHEAD: usize = 8;
 /// Elements this large get a node of their own, unpacked (quicklist's `packed_threshold`).
@@ -89,7 +91,22 @@ fn write_key(out: &mut Out, key: Option<&[u8]>) {
     }
 }
 
+/// Whether quicklist would add an element of `item_len` bytes to a node of `node_bytes`
+/// bytes holding `count` elements, under `list-max-listpack-size` `fill` (quicklist's
+/// `_quicklistNodeAllowInsert`, with `fill` clamped as `quicklistSetFill` does).
+fn node_allows(node_bytes: usize, count: usize, item_len: usize, fill: i64) -> bool {
+    let fill = fill.clamp(-5, 1 << 15);
+    let new_bytes = node_bytes + item_len + LIST_ELEMENT_OVERHEAD;
+    if fill < 0 {
+        if new_bytes <= LIST_NODE_SIZE_CLASSES[(-fill - 1) as usize] {
+            return true;
+        }
+    }
+    new_bytes <= LIST_NODE_SAFETY_BYTES && (count as i64) < fill
+}
+
 fn write_quicklist(out: &mut Out, list: &ListValue) {
+    let fill = crate::store::encoding::limits().list_max_listpack_size;
     let mut nodes: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut node = listpack::Writer::new();
     for item in &list.items {
@@ -100,9 +117,7 @@ fn write_quicklist(out: &mut Out, list: &ListValue) {
             nodes.push((CONTAINER_PLAIN, item.to_vec()));
             continue;
         }
-        if node.count() > 0
-            && node.bytes_len() + item.len() + LIST_ELEMENT_OVERHEAD > LIST_NODE_BYTES
-        {
+        if node.count() > 0 && !node_allows(node.bytes_len(), node.count(), item.len(), fill) {
             nodes.push((CONTAINER_PACKED, std::mem::take(&mut node).finish()));
         }
         node.push(item);

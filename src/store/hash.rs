@@ -13,13 +13,8 @@
 use bytes::Bytes;
 use indexmap::IndexMap;
 
+use super::encoding::limits;
 use super::indexed::scan_window;
-use super::value::LISTPACK_MAX_VALUE;
-
-/// `hash-max-listpack-entries` as redis-server 7.0 has it built in (512; the sample
-/// redis.conf says 128, which is what `LISTPACK_MAX_ENTRIES` in `value.rs` holds for sorted
-/// sets, whose built-in default it is).
-pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
 
 type Fields = IndexMap<Bytes, Bytes, foldhash::fast::RandomState>;
 
@@ -73,7 +68,8 @@ impl HashValue {
     /// were given before writing any, and one longer than the listpack allows converts the
     /// hash even if that pair ends up not stored.
     pub fn admit_arguments<'a>(&mut self, args: impl IntoIterator<Item = &'a [u8]>) {
-        if !self.hashtable && args.into_iter().any(|a| a.len() > LISTPACK_MAX_VALUE) {
+        let max_value = limits().hash_max_listpack_value;
+        if !self.hashtable && args.into_iter().any(|a| a.len() > max_value) {
             self.hashtable = true;
         }
     }
@@ -81,7 +77,9 @@ impl HashValue {
     /// Sets `field` to `value`; true when the field is new. An existing field keeps its
     /// position (the listpack replaces in place).
     pub fn insert(&mut self, field: &[u8], value: Bytes) -> bool {
-        if field.len() > LISTPACK_MAX_VALUE || value.len() > LISTPACK_MAX_VALUE {
+        let limits = limits();
+        let max_value = limits.hash_max_listpack_value;
+        if field.len() > max_value || value.len() > max_value {
             self.hashtable = true;
         }
         if let Some(slot) = self.fields.get_mut(field) {
@@ -89,7 +87,7 @@ impl HashValue {
             return false;
         }
         self.fields.insert(Bytes::copy_from_slice(field), value);
-        if self.fields.len() > HASH_MAX_LISTPACK_ENTRIES {
+        if self.fields.len() > limits.hash_max_listpack_entries {
             self.hashtable = true;
         }
         true

@@ -15,6 +15,7 @@
 pub mod clock;
 mod compact;
 pub mod effects;
+pub mod encoding;
 pub mod evict;
 mod expiry;
 pub mod glob;
@@ -147,6 +148,8 @@ pub struct Store {
     eviction: evict::Settings,
     /// Keys ranked for eviction (see [`evict`]).
     evictor: parking_lot::Mutex<evict::Pool>,
+    /// When collections convert to their big encodings (see [`encoding`]).
+    pub encoding: encoding::Settings,
 }
 
 /// The hasher that picks a key's segment: fixed, so a key's segment is the same in every
@@ -205,6 +208,7 @@ impl Store {
             snapshot_sink: parking_lot::RwLock::new(None),
             eviction: evict::Settings::default(),
             evictor: parking_lot::Mutex::default(),
+            encoding: encoding::Settings::default(),
         }
     }
 

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use indexmap::IndexSet;
 use rand::Rng;
 
+use super::encoding::limits;
 use super::indexed::scan_window;
 use super::numeric::parse_i64;
-use super::value::INTSET_MAX_ENTRIES;
 
 type Members = IndexSet<Bytes, foldhash::fast::RandomState>;
 
@@ -88,7 +88,7 @@ impl SetValue {
             self.hashtable = true;
         }
         self.members.insert(member);
-        if self.members.len() > INTSET_MAX_ENTRIES {
+        if self.members.len() > limits().set_max_intset_entries {
             self.hashtable = true;
         }
     }
@@ -131,7 +131,7 @@ impl SetValue {
     /// Recomputes the encoding as if the set had been rebuilt member by member, which is
     /// what Redis 7.0's SPOP does when it keeps only a few members of a set.
     pub fn rebuild_encoding(&mut self) {
-        self.hashtable = self.members.len() > INTSET_MAX_ENTRIES
+        self.hashtable = self.members.len() > limits().set_max_intset_entries
             || self.members.iter().any(|m| parse_i64(m).is_none());
     }
 

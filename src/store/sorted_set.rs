@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 // Redis 7.0's `zset-max-listpack-entries` (128) and `zset-max-listpack-value` (64).
-use super::value::{LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE};
+use super::encoding::limits;
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
@@ -230,8 +230,11 @@ impl SortedSetValue {
     pub fn from_distinct(entries: impl IntoIterator<Item = (Bytes, f64)>) -> Self {
         let entries: Vec<(Bytes, f64)> = entries.into_iter().collect();
         let mut set = SortedSetValue::new();
-        set.large = entries.len() > LISTPACK_MAX_ENTRIES
-            || entries.iter().any(|(m, _)| m.len() > LISTPACK_MAX_VALUE);
+        let limits = limits();
+        set.large = entries.len() > limits.zset_max_listpack_entries
+            || entries
+                .iter()
+                .any(|(m, _)| m.len() > limits.zset_max_listpack_value);
         set.members.reserve(entries.len());
         for (member, score) in entries {
             let score = set.storable(score);
@@ -289,7 +292,10 @@ impl SortedSetValue {
             self.update_score(id, score);
             return ScoreChange::Updated;
         }
-        if self.len() + 1 > LISTPACK_MAX_ENTRIES || member.len() > LISTPACK_MAX_VALUE {
+        let limits = limits();
+        if self.len() + 1 > limits.zset_max_listpack_entries
+            || member.len() > limits.zset_max_listpack_value
+        {
             self.large = true;
         }
         let score = self.storable(score);

@@ -152,6 +152,7 @@ impl Store {
             HOLDS_TXN.with(|held| held.set(false));
             return None;
         }
+        self.encoding.enter();
         let now_ms = self.clock.at_ms(moment);
         let lfu = self.tracks_lfu();
         let now_secs = self.now_secs(now_ms);

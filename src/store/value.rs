@@ -27,11 +27,6 @@ pub type Key = CompactKey;
 pub const SHARED_INTEGERS: i64 = 10_000;
 /// Strings up to this length are `embstr` in Redis (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
-/// Redis's listpack / intset thresholds (`*-max-listpack-entries`, `*-max-listpack-value`,
-/// `set-max-intset-entries`), used only to report the encoding Redis would choose.
-pub const LISTPACK_MAX_ENTRIES: usize = 128;
-pub const LISTPACK_MAX_VALUE: usize = 64;
-pub const INTSET_MAX_ENTRIES: usize = 512;
 
 /// What a stored `Bytes` costs beyond its contents (a long string's boxed handle, an
 /// element's share of a shared buffer's header), for footprint estimates.

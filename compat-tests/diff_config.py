@@ -1,0 +1,77 @@
+"""Differential cases for the encoding thresholds (picked up by differential.py).
+
+`hash-max-listpack-*`, `zset-max-listpack-*`, `set-max-intset-entries`,
+`list-max-listpack-size`, `list-compress-depth` and their `-ziplist-` aliases: CONFIG SET /
+GET (units, ranges, errors), several parameters in one CONFIG SET with rollback, and the
+structures converting where Redis converts (OBJECT ENCODING, and the listpack's insertion
+order where a hashtable's order would be unspecified). CLEANUP puts the defaults back.
+"""
+
+DEFAULTS = ["CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64",
+            "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
+            "set-max-intset-entries", "512", "list-max-listpack-size", "-2",
+            "list-compress-depth", "0"]
+CLEANUP = [DEFAULTS]
+
+EDGE_CASES = [
+    [["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
+     ["CONFIG", "GET", "hash-max-listpack-value"], ["CONFIG", "GET", "zset-max-ziplist-value"],
+     ["CONFIG", "GET", "zset-max-listpack-entries"], ["CONFIG", "GET", "set-max-intset-entries"],
+     ["CONFIG", "GET", "list-max-listpack-size"], ["CONFIG", "GET", "list-max-ziplist-size"],
+     ["CONFIG", "GET", "list-compress-depth"]],
+    [["CONFIG", "SET", "hash-max-ziplist-value", "1kb"], ["CONFIG", "GET", "hash-max-listpack-value"],
+     ["CONFIG", "SET", "hash-max-listpack-entries", "-1"], ["CONFIG", "SET", "zset-max-listpack-value", "x"],
+     ["CONFIG", "SET", "set-max-intset-entries", "1.5"], ["CONFIG", "SET", "list-max-listpack-size", "-6"],
+     ["CONFIG", "GET", "list-max-listpack-size"], ["CONFIG", "SET", "list-max-ziplist-size", "x"],
+     ["CONFIG", "SET", "list-max-ziplist-size", "-2147483649"], ["CONFIG", "SET", "list-compress-depth", "-1"],
+     ["CONFIG", "SET", "list-compress-depth", "3"], ["CONFIG", "GET", "list-compress-depth"], DEFAULTS],
+    # Several at once: all or nothing.
+    [["CONFIG", "SET", "set-max-intset-entries", "2", "zset-max-listpack-entries", "x"],
+     ["CONFIG", "GET", "set-max-intset-entries"],
+     ["CONFIG", "SET", "set-max-intset-entries", "2", "zset-max-listpack-entries", "1"],
+     ["CONFIG", "GET", "set-max-intset-entries"], ["CONFIG", "GET", "zset-max-listpack-entries"],
+     ["CONFIG", "SET", "set-max-intset-entries", "2", "databases", "16"],
+     ["CONFIG", "SET", "set-max-intset-entries", "3", "set-max-intset-entries", "4"], DEFAULTS],
+    # The structures follow them.
+    [["CONFIG", "SET", "set-max-intset-entries", "2"], ["SADD", "s", "1", "2"], ["OBJECT", "ENCODING", "s"],
+     ["SADD", "s", "3"], ["OBJECT", "ENCODING", "s"], ["SREM", "s", "3"], ["OBJECT", "ENCODING", "s"],
+     ["SADD", "t", "1", "2", "3"], ["OBJECT", "ENCODING", "t"], DEFAULTS],
+    [["CONFIG", "SET", "zset-max-ziplist-entries", "2", "zset-max-ziplist-value", "3"],
+     ["ZADD", "z", "1", "a", "2", "b"], ["OBJECT", "ENCODING", "z"], ["ZADD", "z", "3", "c"],
+     ["OBJECT", "ENCODING", "z"], ["ZADD", "y", "1", "abcd"], ["OBJECT", "ENCODING", "y"],
+     ["ZADD", "x", "1", "abc"], ["OBJECT", "ENCODING", "x"], ["ZUNIONSTORE", "u", "1", "z"],
+     ["OBJECT", "ENCODING", "u"], ["ZRANGESTORE", "r", "z", "0", "1"], ["OBJECT", "ENCODING", "r"],
+     ["CONFIG", "SET", "zset-max-ziplist-entries", "0"], ["ZADD", "w", "1", "a"],
+     ["OBJECT", "ENCODING", "w"], DEFAULTS],
+    [["CONFIG", "SET", "hash-max-ziplist-entries", "2", "hash-max-ziplist-value", "4"],
+     ["HSET", "h", "a", "1", "b", "2"], ["OBJECT", "ENCODING", "h"], ["HSET", "h", "c", "3"],
+     ["OBJECT", "ENCODING", "h"], ["HSET", "g", "abcde", "1"], ["OBJECT", "ENCODING", "g"],
+     ["HSET", "f", "a", "12345"], ["OBJECT", "ENCODING", "f"], ["HSET", "e", "abcd", "1234"],
+     ["OBJECT", "ENCODING", "e"], ["HGETALL", "e"], ["HSCAN", "e", "0"], DEFAULTS],
+    [["CONFIG", "SET", "list-max-ziplist-size", "1", "list-compress-depth", "1"],
+     ["RPUSH", "l", "a", "b", "c", "d"], ["OBJECT", "ENCODING", "l"], ["LRANGE", "l", "0", "-1"],
+     ["LINSERT", "l", "BEFORE", "c", "x"], ["LRANGE", "l", "0", "-1"], DEFAULTS],
+]
+
+
+def random_command(rng):
+    """Random writes under small thresholds, with their encodings checked."""
+    roll = rng.random()
+    if roll < 0.1:
+        return ["CONFIG", "SET", rng.choice(["set-max-intset-entries", "zset-max-listpack-entries",
+                                             "hash-max-listpack-entries"]),
+                str(rng.randint(0, 4))]
+    if roll < 0.15:
+        return ["CONFIG", "SET", rng.choice(["zset-max-listpack-value", "hash-max-listpack-value"]),
+                str(rng.randint(0, 4))]
+    key = rng.choice(["s", "z", "h"])
+    if roll < 0.35:
+        return ["OBJECT", "ENCODING", key]
+    if roll < 0.45:
+        return ["DEL", key]
+    member = rng.choice(["1", "2", "3", "ab", "abcdef", "x"])
+    if key == "s":
+        return [rng.choice(["SADD", "SREM"]), "s", member]
+    if key == "z":
+        return ["ZADD", "z", str(rng.randint(0, 3)), member]
+    return ["HSET", "h", member, rng.choice(["v", "value1"])]
