@@ -97,10 +97,8 @@ fn write_key(out: &mut Out, key: Option<&[u8]>) {
 fn node_allows(node_bytes: usize, count: usize, item_len: usize, fill: i64) -> bool {
     let fill = fill.clamp(-5, 1 << 15);
     let new_bytes = node_bytes + item_len + LIST_ELEMENT_OVERHEAD;
-    if fill < 0 {
-        if new_bytes <= LIST_NODE_SIZE_CLASSES[(-fill - 1) as usize] {
-            return true;
-        }
+    if fill < 0 && new_bytes <= LIST_NODE_SIZE_CLASSES[(-fill - 1) as usize] {
+        return true;
     }
     new_bytes <= LIST_NODE_SAFETY_BYTES && (count as i64) < fill
 }
