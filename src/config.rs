@@ -123,6 +123,13 @@ pub struct Config {
     /// (`hash-max-listpack-entries`, `zset-max-listpack-value`, `set-max-intset-entries`,
     /// `list-max-listpack-size`, `list-compress-depth`, and the `-ziplist-` aliases).
     pub encoding: crate::store::encoding::EncodingLimits,
+    /// Commands at least this many microseconds long go to the slow log; negative: none
+    /// (`slowlog-log-slower-than`), which keeps at most `slowlog-max-len` entries.
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: u64,
+    /// Events at least this many milliseconds long are sampled by the latency monitor;
+    /// 0 disables it (`latency-monitor-threshold`).
+    pub latency_monitor_threshold: u64,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -305,6 +312,9 @@ impl Default for Config {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
             encoding: crate::store::encoding::EncodingLimits::DEFAULT,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
@@ -872,6 +882,36 @@ pub static PARAMS: &[Param] = &[
         }),
         get: |c| c.encoding.list_compress_depth.to_string(),
         set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "slowlog-log-slower-than",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            c.slowlog_log_slower_than = parse_int_in(v, i64::MIN, i64::MAX)?;
+            Ok(())
+        }),
+        get: |c| c.slowlog_log_slower_than.to_string(),
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
+        name: "slowlog-max-len",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.slowlog_max_len.to_string(),
+        set: |c, v| c.slowlog_max_len = v.number(),
+    },
+    Param {
+        name: "latency-monitor-threshold",
+        mutable: true,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.latency_monitor_threshold.to_string(),
+        set: |c, v| c.latency_monitor_threshold = v.number(),
     },
     Param {
         name: "lua-time-limit",

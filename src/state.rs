@@ -56,6 +56,10 @@ pub struct ServerState {
     pub acl: crate::acl::Acl,
     /// `maxmemory` and its background evictor.
     pub memory: crate::maxmemory::MemoryLimit,
+    /// SLOWLOG's entries and settings.
+    pub slowlog: crate::slowlog::SlowLog,
+    /// The latency monitor (LATENCY).
+    pub latency: crate::latency::LatencyMonitor,
     /// `proto-max-bulk-len` as gRPC calls read it (each call's message limit follows it).
     pub grpc_max_bulk_len: AtomicU64,
     /// Prometheus metrics, set when a metrics listener is served (`metrics-port`).
@@ -125,6 +129,8 @@ impl ServerState {
             stats: ServerStats::new(crate::commands::all_routes().len()),
             acl: Default::default(),
             memory: Default::default(),
+            slowlog: Default::default(),
+            latency: Default::default(),
             grpc_max_bulk_len: AtomicU64::new(0),
             metrics: std::sync::OnceLock::new(),
             shutdown: CancellationToken::new(),
@@ -248,6 +254,9 @@ impl ServerState {
         self.grpc_max_bulk_len
             .store(config.proto_max_bulk_len, Ordering::Relaxed);
         self.store.encoding.set(config.encoding);
+        self.slowlog
+            .configure(config.slowlog_log_slower_than, config.slowlog_max_len);
+        self.latency.configure(config.latency_monitor_threshold);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

@@ -20,6 +20,7 @@ pub mod args;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod diagnostics;
 pub mod functions;
 pub mod hashes;
 pub mod info;
@@ -281,6 +282,7 @@ pub static FAMILIES: &[&[Command]] = &[
     acl::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    diagnostics::COMMANDS,
     persistence::COMMANDS,
     command::COMMANDS,
     transactions::COMMANDS,

@@ -372,7 +372,7 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
     let runs_script = runs_script(session, route);
     // Scripts run one at a time; the turn is taken before any lock (see `scripting`).
     let turn = match runs_script.then(|| server.scripts.enter()) {
-        Some(Err(busy)) => return finish(server, session, route, started, Err(busy)),
+        Some(Err(busy)) => return finish(server, session, route, argv, started, Err(busy)),
         Some(Ok(turn)) => Some(turn),
         None => None,
     };
@@ -404,7 +404,7 @@ fn call(server: &ServerState, session: &mut Session, route: &Route, argv: &[Byte
         }
     };
     drop(turn);
-    let reply = finish(server, session, route, started, result);
+    let reply = finish(server, session, route, argv, started, result);
     feed_monitors(server, session, route, argv);
     reply
 }
@@ -446,15 +446,27 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
     result
 }
 
-/// Step 7: statistics of a call that started at `started`.
+/// Step 7: statistics of a call that started at `started`, and the slow log and latency
+/// monitor when it was slow. Left out: a command that blocked (Redis logs it when it is
+/// served) and the commands a script runs.
 fn finish(
     server: &ServerState,
     session: &Session,
     route: &Route,
+    argv: &[Bytes],
     started: Moment,
     result: Result<Reply>,
 ) -> Reply {
     let usec = started.elapsed_us();
+    if session.blocked.is_none() && !session.in_script {
+        server.slowlog.consider(&session.client, route, argv, usec);
+        let event = if route.has_flag(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        server.latency.consider(event, usec / 1000);
+    }
     server
         .stats
         .commands
@@ -504,7 +516,7 @@ pub fn run_queued(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Reply {
     }
     let started = Moment::now();
     let result = run(ctx, route, argv);
-    let reply = finish(ctx.server, ctx.session, route, started, result);
+    let reply = finish(ctx.server, ctx.session, route, argv, started, result);
     feed_monitors(ctx.server, ctx.session, route, argv);
     reply
 }

@@ -1,0 +1,307 @@
+//! SLOWLOG and LATENCY: what the slow log ([`crate::slowlog`]) and the latency monitor
+//! ([`crate::latency`]) recorded.
+//!
+//! - `SLOWLOG GET [count]` → array of entries, newest first (10 by default, all with -1),
+//!   each `[id, unix time, microseconds, [arguments...], "ip:port", client name]`. Error:
+//!   `count should be greater than or equal to -1`.
+//! - `SLOWLOG LEN` → integer; `SLOWLOG RESET` → `OK`; `SLOWLOG HELP` → status lines.
+//! - `LATENCY LATEST` → array of `[event, unix time, latest ms, all-time max ms]`.
+//! - `LATENCY HISTORY event` → array of `[unix time, ms]`, oldest first (empty for an
+//!   unknown event).
+//! - `LATENCY RESET [event ...]` → integer: how many events were reset (all without names).
+//! - `LATENCY DOCTOR` → verbatim text: Redis's report and advice.
+//! - `LATENCY GRAPH event` → verbatim text: an ASCII sparkline. Error: `No samples
+//!   available for event '<event>'`.
+//! - `LATENCY HELP` → status lines.
+
+use bytes::Bytes;
+
+use super::command::help_reply;
+use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use crate::error::{Error, Result};
+
+const SLOWLOG_SUBS: &[Command] = &[
+    Command::new("get", -2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_get)
+        .doc(
+            "server",
+            "2.2.12",
+            "Get the slow log's entries",
+            "O(N) where N is the number of entries returned",
+        )
+        .of("slowlog"),
+    Command::new("len", 2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_len)
+        .doc("server", "2.2.12", "Get the slow log's length", "O(1)")
+        .of("slowlog"),
+    Command::new("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_reset)
+        .doc(
+            "server",
+            "2.2.12",
+            "Clear all entries from the slow log",
+            "O(N) where N is the number of entries in the slowlog",
+        )
+        .of("slowlog"),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, slowlog_help)
+        .doc(
+            "server",
+            "6.2.0",
+            "Show helpful text about the different subcommands",
+            "O(1)",
+        )
+        .of("slowlog"),
+];
+
+const LATENCY_SUBS: &[Command] = &[
+    Command::new(
+        "latest",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_latest,
+    )
+    .doc(
+        "server",
+        "2.8.13",
+        "Return the latest latency samples for all events.",
+        "O(1)",
+    )
+    .of("latency"),
+    Command::new(
+        "history",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_history,
+    )
+    .doc(
+        "server",
+        "2.8.13",
+        "Return timestamp-latency samples for the event.",
+        "O(1)",
+    )
+    .of("latency"),
+    Command::new(
+        "reset",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_reset,
+    )
+    .doc(
+        "server",
+        "2.8.13",
+        "Reset latency data for one or more events.",
+        "O(1)",
+    )
+    .of("latency"),
+    Command::new(
+        "doctor",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_doctor,
+    )
+    .doc(
+        "server",
+        "2.8.13",
+        "Return a human readable latency analysis report.",
+        "O(1)",
+    )
+    .of("latency"),
+    Command::new(
+        "graph",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_graph,
+    )
+    .doc(
+        "server",
+        "2.8.13",
+        "Return a latency graph for the event.",
+        "O(1)",
+    )
+    .of("latency"),
+    Command::new(
+        "histogram",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        latency_histogram,
+    )
+    .doc(
+        "server",
+        "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+        "O(N) where N is the number of commands with latency information being retrieved.",
+    )
+    .of("latency"),
+    Command::new("help", 2, LOADING | STALE, NO_KEYS, latency_help)
+        .doc(
+            "server",
+            "2.8.13",
+            "Show helpful text about the different subcommands.",
+            "O(1)",
+        )
+        .of("latency"),
+];
+
+pub static COMMANDS: &[Command] = &[
+    Command::container("slowlog", SLOWLOG_SUBS).doc(
+        "server",
+        "2.2.12",
+        "A container for slow log commands",
+        "Depends on subcommand.",
+    ),
+    Command::container("latency", LATENCY_SUBS).doc(
+        "server",
+        "2.8.13",
+        "A container for latency diagnostics commands",
+        "Depends on subcommand.",
+    ),
+];
+
+fn slowlog_get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    if argv.len() > 3 {
+        return Err(Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+            String::from_utf8_lossy(&argv[1])
+        )));
+    }
+    let count = match argv.get(2) {
+        None => Some(10),
+        Some(arg) => match crate::store::numeric::parse_i64(arg) {
+            Some(-1) => None,
+            Some(n) if n >= 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => {
+                return Err(Error::err("count should be greater than or equal to -1"));
+            }
+        },
+    };
+    Ok(Reply::Array(
+        ctx.server
+            .slowlog
+            .newest(count)
+            .into_iter()
+            .map(|e| {
+                Reply::Array(vec![
+                    Reply::Integer(e.id as i64),
+                    Reply::Integer(e.unix_secs as i64),
+                    Reply::Integer(e.duration_us as i64),
+                    Reply::Array(e.argv.into_iter().map(Reply::Bulk).collect()),
+                    Reply::bulk(e.peer),
+                    Reply::Bulk(e.client_name),
+                ])
+            })
+            .collect(),
+    ))
+}
+
+fn slowlog_len(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::integer(ctx.server.slowlog.len()))
+}
+
+fn slowlog_reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    ctx.server.slowlog.reset();
+    Ok(Reply::ok())
+}
+
+fn slowlog_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(help_reply(
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    ))
+}
+
+fn latency_latest(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Array(
+        ctx.server
+            .latency
+            .events()
+            .into_iter()
+            .map(|(event, series)| {
+                let (time, latest, max) = series.latest();
+                Reply::Array(vec![
+                    Reply::bulk(event),
+                    Reply::Integer(time as i64),
+                    Reply::Integer(latest as i64),
+                    Reply::Integer(max as i64),
+                ])
+            })
+            .collect(),
+    ))
+}
+
+fn latency_history(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let history = ctx
+        .server
+        .latency
+        .series(&argv[2])
+        .map_or_else(Vec::new, |s| s.history());
+    Ok(Reply::Array(
+        history
+            .into_iter()
+            .map(|(time, ms)| {
+                Reply::Array(vec![Reply::Integer(time as i64), Reply::Integer(ms as i64)])
+            })
+            .collect(),
+    ))
+}
+
+fn latency_reset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let names: Vec<&[u8]> = argv[2..].iter().map(|a| &a[..]).collect();
+    Ok(Reply::integer(ctx.server.latency.reset(&names)))
+}
+
+fn latency_doctor(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let slower_than = ctx.server.config.read().slowlog_log_slower_than;
+    Ok(Reply::text("txt", ctx.server.latency.doctor(slower_than)))
+}
+
+fn latency_graph(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let event = String::from_utf8_lossy(&argv[2]).into_owned();
+    match ctx.server.latency.series(&argv[2]) {
+        Some(series) => Ok(Reply::text("txt", crate::latency::graph(&event, &series))),
+        None => Err(Error::err(format!(
+            "No samples available for event '{event}'"
+        ))),
+    }
+}
+
+/// `LATENCY HISTOGRAM [command ...]` → a map per command with calls: Memorabilia keeps no
+/// per-command latency histograms (`latency-tracking` is not implemented), so it answers
+/// an empty map, as Redis does with latency tracking off.
+fn latency_histogram(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(Reply::Map(Vec::new()))
+}
+
+fn latency_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    Ok(help_reply(
+        "LATENCY",
+        &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    ))
+}
