@@ -119,6 +119,9 @@ pub struct Config {
     /// ... nor more than this many entries, deleted ones included; 0 unlimited
     /// (`stream-node-max-entries`).
     pub stream_node_max_entries: u64,
+    /// A sparse HyperLogLog that would grow past this many bytes (header included) turns
+    /// dense (`hll-sparse-max-bytes`).
+    pub hll_sparse_max_bytes: u64,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -300,6 +303,7 @@ impl Default for Config {
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            hll_sparse_max_bytes: 3000,
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
@@ -747,6 +751,16 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.stream_node_max_entries.to_string(),
         set: |c, v| c.stream_node_max_entries = v.number(),
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.hll_sparse_max_bytes.to_string(),
+        set: |c, v| c.hll_sparse_max_bytes = v.number(),
     },
     Param {
         name: "lua-time-limit",

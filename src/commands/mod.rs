@@ -22,6 +22,7 @@ pub mod command;
 pub mod connection;
 pub mod functions;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod lists;
@@ -289,6 +290,7 @@ pub static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    hyperloglog::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,
