@@ -184,7 +184,7 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             let value = hll_of(entry)?;
             hll::merge_into(&mut union, &value).map_err(|_| CORRUPT)?;
         }
-        return Ok(Reply::integer(hll::count_registers(&union)));
+        return Ok(Reply::Integer(hll::count_registers(&union) as i64));
     }
     let key = &argv[1];
     let Some(entry) = txn.get(db, key) else {
@@ -194,7 +194,7 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let expiry = entry.expires_at();
     if let Some(count) = hll::cached_count(&value) {
         unshare(txn, db, key, entry);
-        return Ok(Reply::integer(count));
+        return Ok(Reply::Integer(count as i64));
     }
     let Ok(count) = hll::count(&value) else {
         unshare(txn, db, key, entry);
@@ -203,7 +203,8 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let mut cached = Hll::from_value(&value);
     cached.set_cached(count);
     store(txn, db, key, cached.into_value(), expiry, Event::PfCount);
-    Ok(Reply::integer(count))
+    // Printed as a signed integer, as Redis does (2^63 shows negative).
+    Ok(Reply::Integer(count as i64))
 }
 
 /// `PFMERGE destkey [sourcekey ...]` → OK; `destkey` holds the union of all the keys.

@@ -230,7 +230,10 @@ fn sparse_histogram(value: &[u8], histogram: &mut [u64; 64]) -> u64 {
 }
 
 /// The registers of a sparse value, or `Corrupt` unless its runs cover exactly all of
-/// them (a VAL run past the end stops the walk, as Redis's does).
+/// them. A run past the last register makes the value corrupt even when the runs before
+/// it covered them all: redis-server 7.0.15 as shipped with the CVE-2025-32023 fix
+/// (Debian's 7.0.15-1~deb12u10, our reference) checks every run, where the 7.0.15 source
+/// only stopped at a VAL run.
 fn sparse_registers(
     bytes: &[u8],
     end: usize,
@@ -238,18 +241,16 @@ fn sparse_registers(
 ) -> Result<(), Corrupt> {
     let mut index = 0usize;
     for op in sparse_ops(bytes, end) {
-        match op {
-            Op::Zeros { len, .. } => index += len,
-            Op::Val { value, len } => {
-                if index + len > REGISTERS {
-                    break;
-                }
-                for i in index..index + len {
-                    each(i, value);
-                }
-                index += len;
+        let len = op.len();
+        if index + len > REGISTERS {
+            return Err(Corrupt);
+        }
+        if let Op::Val { value, .. } = op {
+            for i in index..index + len {
+                each(i, value);
             }
         }
+        index += len;
     }
     if index == REGISTERS {
         Ok(())
@@ -310,7 +311,15 @@ fn estimate(histogram: &[u64; 64]) -> u64 {
         z *= 0.5;
     }
     z += m * sigma(histogram[0] as f64 / m);
-    (ALPHA_INF * m * m / z).round() as u64
+    // Redis rounds with llroundl and converts the result through a double to u64: an
+    // estimate past i64 (registers no element can produce: a forged dense value) comes
+    // out as 2^63.
+    let rounded = (ALPHA_INF * m * m / z).round();
+    if rounded < 9_223_372_036_854_775_808.0 {
+        rounded as u64
+    } else {
+        1 << 63
+    }
 }
 
 /// The estimate of a valid HLL value; `Corrupt` when sparse runs do not cover exactly
@@ -540,18 +549,15 @@ impl Hll {
         if seq.len() > old_len && new_end as u64 > sparse_max {
             return self.promote(index, count);
         }
-        // Splice. An XZERO cut off by the end of the value spans the byte past it, so
-        // the new opcodes may end on that byte, as Redis's copy does.
-        let tail_from = (p + old_len).min(end);
-        let mut buf = Vec::with_capacity(new_end + 1);
-        buf.extend_from_slice(&self.buf[..p]);
-        buf.extend_from_slice(&seq);
-        buf.extend_from_slice(&self.buf[tail_from..end]);
-        if buf.len() == new_end {
-            buf.push(0);
+        // Splice in place. An XZERO cut off by the end of the value also covers the byte
+        // past it, so the new opcodes then end on that byte, as Redis's copy does;
+        // otherwise that byte is zero again, as Redis's string length update leaves it.
+        let cut_off = p + old_len > end;
+        self.buf.splice(p..p + old_len, seq);
+        if !cut_off {
+            self.buf[new_end] = 0;
         }
-        debug_assert_eq!(buf.len(), new_end + 1);
-        self.buf = buf;
+        debug_assert_eq!(self.buf.len(), new_end + 1);
         self.merge_vals(prev, new_end);
         Ok(true)
     }
