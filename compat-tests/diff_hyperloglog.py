@@ -249,6 +249,7 @@ def random_command(rng):
         ["PFDEBUG", "ENCODING", k], ["PFDEBUG", "DECODE", k], ["PFDEBUG", "TODENSE", k],
         ["PFDEBUG", rng.choice(["GETREG", "getreg"]), k] if rng.random() < 0.2 else ["PING"],
         ["SETRANGE", k, str(rng.randint(0, 24)), bytes([rng.randrange(256)])],
+        ["SETRANGE", k, str(rng.randint(16, 300)), bytes([rng.randrange(256)])],
         ["APPEND", k, rng.choice(["\x00", "\x7f\xff", "\x80", "x"])],
         ["SET", k, rng.choice([SPARSE_CACHED_42, SPARSE_ZEROS, DENSE_SMALL, SPARSE_TOO_FEW, "v"])],
         ["DEL", k], ["EXISTS", k], ["OBJECT", "ENCODING", k], ["TYPE", k],

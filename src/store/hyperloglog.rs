@@ -776,13 +776,11 @@ mod tests {
         overrun.extend_from_slice(&[0x7f, 0xfe, 0xff]);
         let mut cut = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
         cut.push(0x7f);
-        for value in [
-            short,
-            long,
-            overrun,
-            cut,
-            b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec(),
-        ] {
+        // All registers covered, then one more VAL run.
+        let mut tail = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+        tail.extend_from_slice(&[0x7f, 0xff, 0x80]);
+        let empty = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+        for value in [short, long, overrun, cut, tail, empty] {
             assert_eq!(count(&value), Err(Corrupt), "{value:?}");
             assert_eq!(merge_into(&mut [0; REGISTERS], &value), Err(Corrupt));
             assert_eq!(Hll::from_value(&value).to_dense(), Err(Corrupt));
