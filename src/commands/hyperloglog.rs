@@ -112,6 +112,11 @@ fn hll_of(entry: &Entry) -> Result<Bytes> {
     Ok(s.to_bytes())
 }
 
+/// An [`Hll`] to change, from bytes [`hll_of`] accepted.
+fn editable(value: &[u8]) -> Result<Hll> {
+    Hll::from_value(value).ok_or(NOT_HLL)
+}
+
 fn sparse_max(ctx: &Ctx<'_>) -> u64 {
     ctx.server.config.read().hll_sparse_max_bytes
 }
@@ -144,7 +149,10 @@ fn pfadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Some(e) => (Some(hll_of(e)?), e.expires_at()),
         None => (None, None),
     };
-    let mut value = original.as_deref().map_or_else(Hll::new, Hll::from_value);
+    let mut value = match original.as_deref() {
+        Some(bytes) => editable(bytes)?,
+        None => Hll::new(),
+    };
     let mut updated = original.is_none();
     for element in &argv[2..] {
         match value.add(element, sparse_max) {
@@ -200,7 +208,7 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         unshare(txn, db, key, entry);
         return Err(CORRUPT);
     };
-    let mut cached = Hll::from_value(&value);
+    let mut cached = editable(&value)?;
     cached.set_cached(count);
     store(txn, db, key, cached.into_value(), expiry, Event::PfCount);
     // Printed as a signed integer, as Redis does (2^63 shows negative).
@@ -224,7 +232,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     }
     let dest = &argv[1];
     let (mut merged, expiry) = match txn.get_for_write(db, dest) {
-        Some(entry) => (Hll::from_value(&hll_of(entry)?), entry.expires_at()),
+        Some(entry) => (editable(&hll_of(entry)?)?, entry.expires_at()),
         None => (Hll::new(), None),
     };
     if dense && merged.to_dense().is_err() {
@@ -253,7 +261,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     unshare(txn, db, key, entry);
     // Turns a sparse value dense for good; whether it was sparse.
     let to_dense = |value: &[u8]| -> Result<(Hll, bool)> {
-        let mut h = Hll::from_value(value);
+        let mut h = editable(value)?;
         let converted = h.to_dense().map_err(|_| CORRUPT)?;
         if converted {
             store(txn, db, key, h.bytes().to_vec(), expiry, Event::PfDebug);

@@ -13,8 +13,13 @@
 //! strings do (their terminator): Redis reads it when an opcode or register lies at the
 //! very end, and its in-place sparse rewrite may leave data there, so the same bytes come
 //! out of the same (even corrupted) inputs. Read-only functions take the value itself and
-//! read a zero past its end. Nothing here trusts the value: every run is bounded, every
-//! index checked, so corrupted input yields [`Corrupt`], never a panic or an endless loop.
+//! read a zero past its end. That byte lives as long as the [`Hll`]: Redis keeps it in its
+//! string, so a forged value whose last XZERO is cut off, once split by PFADD, reads
+//! differently in Redis's later commands than in ours (the only known difference).
+//!
+//! A sparse value decodes only when its runs add up to exactly 16384 registers. Nothing
+//! here trusts the value: every run is bounded, every index checked, so corrupted input
+//! yields [`Corrupt`], never a panic or an endless loop.
 
 /// Bytes before the registers.
 pub const HEADER_LEN: usize = 16;
@@ -326,7 +331,8 @@ fn estimate(histogram: &[u64; 64]) -> u64 {
 /// the registers.
 pub fn count(value: &[u8]) -> Result<u64, Corrupt> {
     let mut histogram = [0u64; 64];
-    if value.get(4) == Some(&DENSE) {
+    let encoding = encoding_of(value).ok_or(Corrupt)?;
+    if encoding == DENSE {
         let regs = &value[HEADER_LEN..];
         for i in 0..REGISTERS {
             histogram[usize::from(dense_get(regs, i))] += 1;
@@ -348,7 +354,7 @@ pub fn count_registers(registers: &[u8; REGISTERS]) -> u64 {
 
 /// Raises each of `max` to the matching register of the valid HLL `value`.
 pub fn merge_into(max: &mut [u8; REGISTERS], value: &[u8]) -> Result<(), Corrupt> {
-    if value.get(4) == Some(&DENSE) {
+    if encoding_of(value).ok_or(Corrupt)? == DENSE {
         let regs = &value[HEADER_LEN..];
         for (i, m) in max.iter_mut().enumerate() {
             *m = (*m).max(dense_get(regs, i));
@@ -359,8 +365,11 @@ pub fn merge_into(max: &mut [u8; REGISTERS], value: &[u8]) -> Result<(), Corrupt
     }
 }
 
-/// The registers of a dense value, one per byte.
+/// The registers of a dense value, one per byte (none for anything else).
 pub fn dense_registers(value: &[u8]) -> Vec<u8> {
+    if encoding_of(value) != Some(DENSE) {
+        return Vec::new();
+    }
     let regs = &value[HEADER_LEN..];
     (0..REGISTERS).map(|i| dense_get(regs, i)).collect()
 }
@@ -413,12 +422,13 @@ impl Hll {
         Hll { buf }
     }
 
-    /// A copy of the stored `value` (which the caller checked with [`encoding_of`]).
-    pub fn from_value(value: &[u8]) -> Hll {
+    /// A copy of the stored `value`, if Redis accepts it as an HLL ([`encoding_of`]).
+    pub fn from_value(value: &[u8]) -> Option<Hll> {
+        encoding_of(value)?;
         let mut buf = Vec::with_capacity(value.len() + 1);
         buf.extend_from_slice(value);
         buf.push(0);
-        Hll { buf }
+        Some(Hll { buf })
     }
 
     fn len(&self) -> usize {
@@ -783,8 +793,8 @@ mod tests {
         for value in [short, long, overrun, cut, tail, empty] {
             assert_eq!(count(&value), Err(Corrupt), "{value:?}");
             assert_eq!(merge_into(&mut [0; REGISTERS], &value), Err(Corrupt));
-            assert_eq!(Hll::from_value(&value).to_dense(), Err(Corrupt));
-            let mut h = Hll::from_value(&value);
+            assert_eq!(Hll::from_value(&value).unwrap().to_dense(), Err(Corrupt));
+            let mut h = Hll::from_value(&value).unwrap();
             for i in 0..50 {
                 let _ = h.add(format!("x{i}").as_bytes(), 3000);
             }
@@ -799,7 +809,7 @@ mod tests {
         // ends past the value (redis-server 7.0.15: SET, PFADD a, GET).
         let mut v = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
         v.push(0x7f);
-        let mut h = Hll::from_value(&v);
+        let mut h = Hll::from_value(&v).unwrap();
         assert_eq!(h.add(b"a", 3000), Ok(true));
         assert_eq!(&h.bytes()[16..], b"q\xa6\x84M");
         assert_eq!(h.buf.last(), Some(&0x58));
