@@ -119,6 +119,9 @@ pub struct Config {
     /// ... nor more than this many entries, deleted ones included; 0 unlimited
     /// (`stream-node-max-entries`).
     pub stream_node_max_entries: u64,
+    /// A sparse HyperLogLog that would grow past this many bytes (header included) turns
+    /// dense (`hll-sparse-max-bytes`).
+    pub hll_sparse_max_bytes: u64,
     /// When hashes, sorted sets, sets and lists leave their compact encodings
     /// (`hash-max-listpack-entries`, `zset-max-listpack-value`, `set-max-intset-entries`,
     /// `list-max-listpack-size`, `list-compress-depth`, and the `-ziplist-` aliases).
@@ -311,6 +314,7 @@ impl Default for Config {
             busy_reply_threshold: 5000,
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            hll_sparse_max_bytes: 3000,
             encoding: crate::store::encoding::EncodingLimits::DEFAULT,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
@@ -912,6 +916,16 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.latency_monitor_threshold.to_string(),
         set: |c, v| c.latency_monitor_threshold = v.number(),
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        kind: Kind::Memory {
+            min: 0,
+            max: i64::MAX as u64,
+        },
+        get: |c| c.hll_sparse_max_bytes.to_string(),
+        set: |c, v| c.hll_sparse_max_bytes = v.number(),
     },
     Param {
         name: "lua-time-limit",

@@ -123,6 +123,7 @@ impl KeyspaceEvents {
             EventClass::Evicted => EVICTED,
             EventClass::New => NEW,
             EventClass::KeyMiss => KEY_MISS,
+            EventClass::Unpublished => 0,
         }
     }
 }

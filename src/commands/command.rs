@@ -288,7 +288,10 @@ fn flag_names(cmd: &Command) -> Vec<&'static str> {
     let meta = redis_meta::find(&cmd.full_name());
     let mut names: Vec<&'static str> = NAMES
         .iter()
-        .filter(|(bit, name)| cmd.flags & bit != 0 && *name != "sentinel")
+        // Redis never prints `sentinel`, and hides `may_replicate` on purpose.
+        .filter(|(bit, name)| {
+            cmd.flags & bit != 0 && !matches!(*name, "sentinel" | "may_replicate")
+        })
         .map(|(_, name)| *name)
         .collect();
     if let Some(meta) = meta {

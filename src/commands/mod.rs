@@ -23,6 +23,7 @@ pub mod connection;
 pub mod diagnostics;
 pub mod functions;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod lists;
@@ -293,6 +294,7 @@ pub static FAMILIES: &[&[Command]] = &[
     sets::COMMANDS,
     sorted_sets::COMMANDS,
     sort::COMMANDS,
+    hyperloglog::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,

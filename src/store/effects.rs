@@ -26,6 +26,8 @@ pub enum EventClass {
     Evicted,
     New,
     KeyMiss,
+    /// Never published: changes Redis makes without a keyspace notification.
+    Unpublished,
 }
 
 macro_rules! events {
@@ -76,6 +78,17 @@ events! {
     Append => "append", String;
     IncrBy => "incrby", String;
     IncrByFloat => "incrbyfloat", String;
+    // HyperLogLogs (strings). PFMERGE announces `pfadd` too, as Redis does.
+    PfAdd => "pfadd", String;
+    // PFCOUNT writing its cached cardinality back: Redis signals the key as modified and
+    // propagates the command, but publishes nothing.
+    PfCount => "pfcount", Unpublished;
+    // PFDEBUG turning a value dense: propagated, neither signalled nor published.
+    PfDebug => "pfdebug", Unpublished;
+    // A value rewritten with no trace at all: Redis changed it in place without telling
+    // anyone (its encoding when a command unshares it, the registers a failing PFADD had
+    // already raised).
+    Unsignalled => "unsignalled", Unpublished;
     // Lists.
     LPush => "lpush", List;
     RPush => "rpush", List;
@@ -138,20 +151,22 @@ impl Event {
         matches!(self, Event::Expired | Event::Evicted)
     }
 
-    /// Whether the key changed (every event but `keymiss`, which only notifications see).
+    /// Whether the key changed (every event but `keymiss`, which only notifications see,
+    /// and the changes Redis makes without a trace).
     pub fn changes(self) -> bool {
-        self != Event::KeyMiss
+        !matches!(self, Event::KeyMiss | Event::Unsignalled)
     }
 
     /// Whether the change may serve clients blocked on the key (Redis's
     /// `signalKeyAsReady`): everything but the stream changes that add no entry and remove
     /// no group, which Redis does not signal (a blocked XREADGROUP is not served by an
-    /// XGROUP SETID that moves its group back).
+    /// XGROUP SETID that moves its group back), and PFDEBUG's silent conversion.
     pub fn readies(self) -> bool {
         self.changes()
             && !matches!(
                 self,
-                Event::XTrim
+                Event::PfDebug
+                    | Event::XTrim
                     | Event::XDel
                     | Event::XSetId
                     | Event::XGroupCreate
@@ -164,12 +179,13 @@ impl Event {
     /// Whether the change is one Redis signals as a modification of the key
     /// (`signalModifiedKey`: WATCH, client-side caching, change feeds see it). A stream's
     /// consumer-group bookkeeping and XSETID change the key without that signal in Redis
-    /// 7.0, so a WATCH of the stream survives them.
+    /// 7.0, so a WATCH of the stream survives them; so does PFDEBUG's conversion to dense.
     pub fn modifies(self) -> bool {
         self.changes()
             && !matches!(
                 self,
-                Event::XSetId
+                Event::PfDebug
+                    | Event::XSetId
                     | Event::XGroupCreate
                     | Event::XGroupCreateConsumer
                     | Event::XGroupDelConsumer

@@ -20,6 +20,7 @@ pub mod evict;
 mod expiry;
 pub mod glob;
 mod hash;
+pub mod hyperloglog;
 mod indexed;
 pub mod list;
 pub mod listpack;
