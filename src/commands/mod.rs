@@ -21,6 +21,7 @@ pub mod client;
 pub mod command;
 pub mod connection;
 pub mod functions;
+pub mod geo;
 pub mod hashes;
 pub mod info;
 pub mod keys;
@@ -289,6 +290,7 @@ pub static FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    geo::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,

@@ -10,7 +10,7 @@ use crate::commands::{Protocol, Reply};
 #[cfg(test)]
 use crate::pubsub::Published;
 use crate::pubsub::Push;
-use crate::store::numeric::format_double;
+use crate::store::numeric::{format_double, format_human_double};
 
 /// Appends the encoding of `reply` to `out`.
 pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
@@ -55,6 +55,14 @@ pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
         }
         Reply::Double(d) => {
             let text = format_double(*d);
+            if resp3 {
+                line(out, b',', text.as_bytes());
+            } else {
+                bulk(out, text.as_bytes());
+            }
+        }
+        Reply::HumanDouble(d) => {
+            let text = format_human_double(*d);
             if resp3 {
                 line(out, b',', text.as_bytes());
             } else {

@@ -17,6 +17,7 @@ mod compact;
 pub mod effects;
 pub mod evict;
 mod expiry;
+pub mod geohash;
 pub mod glob;
 mod hash;
 mod indexed;
