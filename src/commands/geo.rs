@@ -145,7 +145,14 @@ pub static COMMANDS: &[Command] = &[
          of a box or a circle.",
         SEARCH_COMPLEXITY,
     ),
-    Command::new("geosearchstore", -8, WRITE | DENYOOM, keys(1, 2, 1), geosearchstore).doc(
+    Command::new(
+        "geosearchstore",
+        -8,
+        WRITE | DENYOOM,
+        keys(1, 2, 1),
+        geosearchstore,
+    )
+    .doc(
         "geo",
         "6.2.0",
         "Query a sorted set representing a geospatial index to fetch members inside an area \
@@ -336,28 +343,28 @@ fn geodist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// Which search command runs: where its centre comes from and what it may store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Search {
+enum Form {
     /// GEORADIUS(_RO): centre and radius at fixed positions.
     Radius { store: bool },
     /// GEORADIUSBYMEMBER(_RO): a member and a radius at fixed positions.
     RadiusByMember { store: bool },
     /// GEOSEARCH / GEOSEARCHSTORE: everything in options.
-    Search { store: bool },
+    GeoSearch { store: bool },
 }
 
-impl Search {
+impl Form {
     /// Where the options begin.
     fn options_at(self) -> usize {
         match self {
-            Search::Radius { .. } => 6,
-            Search::RadiusByMember { .. } => 5,
-            Search::Search { store: false } => 2,
-            Search::Search { store: true } => 3,
+            Form::Radius { .. } => 6,
+            Form::RadiusByMember { .. } => 5,
+            Form::GeoSearch { store: false } => 2,
+            Form::GeoSearch { store: true } => 3,
         }
     }
 
     fn source_at(self) -> usize {
-        if self == (Search::Search { store: true }) {
+        if self == (Form::GeoSearch { store: true }) {
             2
         } else {
             1
@@ -368,12 +375,12 @@ impl Search {
     fn takes_store_key(self) -> bool {
         matches!(
             self,
-            Search::Radius { store: true } | Search::RadiusByMember { store: true }
+            Form::Radius { store: true } | Form::RadiusByMember { store: true }
         )
     }
 
     fn is_geosearch(self) -> bool {
-        matches!(self, Search::Search { .. })
+        matches!(self, Form::GeoSearch { .. })
     }
 }
 
@@ -404,7 +411,7 @@ struct Query<'a> {
 /// source skips.
 fn parse_search<'a>(
     argv: &'a [Bytes],
-    search: Search,
+    search: Form,
     set: Option<&SortedSetValue>,
 ) -> Result<Query<'a>> {
     let mut query = Query {
@@ -424,13 +431,13 @@ fn parse_search<'a>(
         store_dist: false,
     };
     match search {
-        Search::Radius { .. } => {
+        Form::Radius { .. } => {
             [query.shape.lon, query.shape.lat] = lon_lat(&argv[2], &argv[3])?;
             let (r, conversion) = radius(&argv[4], &argv[5])?;
             query.shape.kind = ShapeKind::Radius(r);
             query.shape.conversion = conversion;
         }
-        Search::RadiusByMember { .. } => {
+        Form::RadiusByMember { .. } => {
             if let Some(set) = set {
                 [query.shape.lon, query.shape.lat] = member_position(set, &argv[2])?;
                 let (r, conversion) = radius(&argv[3], &argv[4])?;
@@ -438,14 +445,15 @@ fn parse_search<'a>(
                 query.shape.conversion = conversion;
             }
         }
-        Search::Search { store } => {
+        Form::GeoSearch { store } => {
             if store {
                 query.store = Some(&argv[1]);
             }
         }
     }
     let geosearch = search.is_geosearch();
-    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) = (false, false, false, false);
+    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) =
+        (false, false, false, false);
     let mut i = search.options_at();
     while i < argv.len() {
         let word = &argv[i];
@@ -475,7 +483,7 @@ fn parse_search<'a>(
             query.store = Some(&argv[i + 1]);
             query.store_dist = opt(word, "STOREDIST");
             i += 1;
-        } else if opt(word, "STOREDIST") && search == (Search::Search { store: true }) {
+        } else if opt(word, "STOREDIST") && search == (Form::GeoSearch { store: true }) {
             query.store_dist = true;
         } else if opt(word, "FROMMEMBER") && after >= 1 && geosearch && !from_lonlat {
             if let Some(set) = set {
@@ -643,7 +651,13 @@ fn merge_sort(items: &mut [usize], cmp: &impl Fn(usize, usize) -> i32) {
 }
 
 /// The median of three positions, by Redis's `med3`.
-fn median_of_three(v: &[usize], a: usize, b: usize, c: usize, cmp: &impl Fn(usize, usize) -> i32) -> usize {
+fn median_of_three(
+    v: &[usize],
+    a: usize,
+    b: usize,
+    c: usize,
+    cmp: &impl Fn(usize, usize) -> i32,
+) -> usize {
     if cmp(v[a], v[b]) < 0 {
         if cmp(v[b], v[c]) < 0 {
             b
@@ -683,7 +697,9 @@ fn partial_sort_from(
     cmp: &impl Fn(usize, usize) -> i32,
 ) {
     // Whether `start..start + len` holds none of `lo..=hi`.
-    let outside = |start: usize, len: usize| (lo < start && hi < start) || (lo >= start + len && hi >= start + len);
+    let outside = |start: usize, len: usize| {
+        (lo < start && hi < start) || (lo >= start + len && hi >= start + len)
+    };
     loop {
         if n < 7 {
             for m in base + 1..base + n {
@@ -802,7 +818,7 @@ fn run_query(set: &SortedSetValue, query: &Query<'_>) -> Vec<Found> {
 
 /// The shared body of GEORADIUS, GEORADIUSBYMEMBER, their `_RO` forms, GEOSEARCH and
 /// GEOSEARCHSTORE (Redis's `georadiusGeneric`).
-fn search_command(ctx: &mut Ctx<'_>, argv: &[Bytes], search: Search) -> Result<Reply> {
+fn search_command(ctx: &mut Ctx<'_>, argv: &[Bytes], search: Form) -> Result<Reply> {
     let db = ctx.db();
     let txn = ctx.txn();
     let shared = zset_at(txn.get(db, &argv[search.source_at()]))?;
@@ -859,27 +875,27 @@ fn search_command(ctx: &mut Ctx<'_>, argv: &[Bytes], search: Search) -> Result<R
 }
 
 fn georadius(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::Radius { store: true })
+    search_command(ctx, argv, Form::Radius { store: true })
 }
 
 fn georadius_ro(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::Radius { store: false })
+    search_command(ctx, argv, Form::Radius { store: false })
 }
 
 fn georadiusbymember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::RadiusByMember { store: true })
+    search_command(ctx, argv, Form::RadiusByMember { store: true })
 }
 
 fn georadiusbymember_ro(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::RadiusByMember { store: false })
+    search_command(ctx, argv, Form::RadiusByMember { store: false })
 }
 
 fn geosearch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::Search { store: false })
+    search_command(ctx, argv, Form::GeoSearch { store: false })
 }
 
 fn geosearchstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
-    search_command(ctx, argv, Search::Search { store: true })
+    search_command(ctx, argv, Form::GeoSearch { store: true })
 }
 
 /// GEORADIUS(BYMEMBER)'s destination is the key after its last STORE or STOREDIST; the
@@ -900,4 +916,523 @@ fn plan_georadius(_ctx: &Ctx<'_>, argv: &[Bytes], db: usize, plan: &mut LockPlan
 
 fn plan_georadiusbymember(_ctx: &Ctx<'_>, argv: &[Bytes], db: usize, plan: &mut LockPlan) {
     plan_radius_store(argv, 5, db, plan);
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected replies and error texts were taken from redis-server 7.0.15.
+    use super::*;
+    use crate::commands::lookup;
+    use crate::commands::test_support::Harness;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::bulk(s)
+    }
+
+    fn coords(lon: f64, lat: f64) -> Reply {
+        Reply::Array(vec![Reply::HumanDouble(lon), Reply::HumanDouble(lat)])
+    }
+
+    fn sicily() -> Harness {
+        let mut h = Harness::new();
+        let add = [
+            "GEOADD",
+            "Sicily",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+        ];
+        assert_eq!(h.run(&add), Reply::Integer(2));
+        h
+    }
+
+    #[test]
+    fn table_rows_match_redis_command_info() {
+        // (name, arity, first, last, step, flags) from COMMAND INFO on redis 7.0.15.
+        let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
+            ("geoadd", -5, 1, 1, 1, WRITE | DENYOOM),
+            ("geodist", -4, 1, 1, 1, READONLY),
+            ("geohash", -2, 1, 1, 1, READONLY),
+            ("geopos", -2, 1, 1, 1, READONLY),
+            ("georadius", -6, 1, 1, 1, WRITE | DENYOOM),
+            ("georadius_ro", -6, 1, 1, 1, READONLY),
+            ("georadiusbymember", -5, 1, 1, 1, WRITE | DENYOOM),
+            ("georadiusbymember_ro", -5, 1, 1, 1, READONLY),
+            ("geosearch", -7, 1, 1, 1, READONLY),
+            ("geosearchstore", -8, 1, 2, 1, WRITE | DENYOOM),
+        ];
+        assert_eq!(rows.len(), COMMANDS.len());
+        for &(name, arity, first, last, step, flags) in rows {
+            let c = lookup(name.as_bytes()).unwrap().command;
+            assert_eq!(c.arity, arity, "{name}");
+            assert_eq!(c.keys, keys(first, last, step), "{name}");
+            assert_eq!(c.flags, flags, "{name}");
+            assert_eq!(c.group, "geo");
+        }
+    }
+
+    #[test]
+    fn positions_hashes_and_distances() {
+        let mut h = sicily();
+        assert_eq!(
+            h.run(&["GEOPOS", "Sicily", "Palermo", "nope"]),
+            Reply::Array(vec![
+                coords(13.361389338970184, 38.1155563954963),
+                Reply::NullArray
+            ])
+        );
+        assert_eq!(
+            h.run(&["GEOHASH", "Sicily", "Catania", "nope"]),
+            Reply::Array(vec![bulk("sqdtr74hyu0"), Reply::Null])
+        );
+        assert_eq!(
+            h.run(&["GEODIST", "Sicily", "Palermo", "Catania", "km"]),
+            bulk("166.2742")
+        );
+        assert_eq!(h.run(&["GEODIST", "nokey", "a", "b"]), Reply::Null);
+        assert_eq!(
+            h.err(&["GEODIST", "nokey", "a", "b", "yd"]),
+            "ERR unsupported unit provided. please use M, KM, FT, MI"
+        );
+        assert_eq!(
+            h.err(&["GEODIST", "Sicily", "a", "b", "m", "x"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.err(&["GEOADD", "Sicily", "181", "1e-7", "x"]),
+            "ERR invalid longitude,latitude pair 181.000000,0.000000"
+        );
+        assert_eq!(
+            h.err(&["GEOADD", "Sicily", "NX", "XX", "1", "2", "x"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.err(&["GEOADD", "Sicily", "CH", "CH", "CH"]),
+            "ERR syntax error"
+        );
+        assert_eq!(
+            h.run(&[
+                "GEOADD", "Sicily", "XX", "CH", "13", "38", "Palermo", "1", "1", "new"
+            ]),
+            Reply::Integer(1)
+        );
+    }
+
+    #[test]
+    fn searches_reply_as_redis() {
+        let mut h = sicily();
+        let catania = Reply::Array(vec![
+            bulk("Catania"),
+            bulk("56.4413"),
+            Reply::Integer(3479447370796909),
+            coords(15.087267458438873, 37.50266842333162),
+        ]);
+        assert_eq!(
+            h.run(&[
+                "GEORADIUS",
+                "Sicily",
+                "15",
+                "37",
+                "200",
+                "km",
+                "WITHCOORD",
+                "WITHHASH",
+                "WITHDIST",
+                "COUNT",
+                "1"
+            ]),
+            Reply::Array(vec![catania])
+        );
+        assert_eq!(
+            h.run(&[
+                "GEOSEARCH",
+                "Sicily",
+                "FROMMEMBER",
+                "Palermo",
+                "BYBOX",
+                "400",
+                "400",
+                "km",
+                "DESC"
+            ]),
+            Reply::Array(vec![bulk("Catania"), bulk("Palermo")])
+        );
+        assert_eq!(
+            h.run(&["GEORADIUSBYMEMBER", "nokey", "m", "x", "yd"]),
+            Reply::Array(vec![])
+        );
+        let errors: &[(&[&str], &str)] = &[
+            (
+                &["GEORADIUS", "Sicily", "15", "37", "x", "km"],
+                "ERR need numeric radius",
+            ),
+            (
+                &["GEORADIUS", "Sicily", "15", "37", "-1", "km"],
+                "ERR radius cannot be negative",
+            ),
+            (
+                &["GEORADIUS", "Sicily", "15", "37", "1", "km", "COUNT", "0"],
+                "ERR COUNT must be > 0",
+            ),
+            (
+                &["GEORADIUS", "Sicily", "15", "37", "1", "km", "ANY"],
+                "ERR the ANY argument requires COUNT argument",
+            ),
+            (
+                &[
+                    "GEORADIUS_RO",
+                    "Sicily",
+                    "15",
+                    "37",
+                    "1",
+                    "km",
+                    "STORE",
+                    "d",
+                ],
+                "ERR syntax error",
+            ),
+            (
+                &[
+                    "GEORADIUS",
+                    "Sicily",
+                    "15",
+                    "37",
+                    "1",
+                    "km",
+                    "STORE",
+                    "d",
+                    "WITHHASH",
+                ],
+                "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+            ),
+            (
+                &["GEORADIUSBYMEMBER", "Sicily", "nope", "1", "km"],
+                "ERR could not decode requested zset member",
+            ),
+            (
+                &["geosearch", "Sicily", "BYRADIUS", "1", "km", "ASC", "ASC"],
+                "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch",
+            ),
+            (
+                &["GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "ASC", "ASC"],
+                "ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH",
+            ),
+            (
+                &[
+                    "GEOSEARCHSTORE",
+                    "d",
+                    "Sicily",
+                    "FROMLONLAT",
+                    "1",
+                    "1",
+                    "BYBOX",
+                    "1",
+                    "-1",
+                    "m",
+                ],
+                "ERR height or width cannot be negative",
+            ),
+        ];
+        for (words, message) in errors {
+            assert_eq!(h.err(words), *message, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_store_key_is_locked_and_written() {
+        // The key specs find the keys after the first STORE and the first STOREDIST (a,
+        // c); Redis writes the one after the last (d): without the planner, the debug
+        // build's txn would refuse that write.
+        let mut h = sicily();
+        let words = [
+            "GEORADIUS",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "STORE",
+            "a",
+            "STOREDIST",
+            "c",
+            "STORE",
+            "b",
+            "STOREDIST",
+            "d",
+        ];
+        assert_eq!(h.run(&words), Reply::Integer(2));
+        assert_eq!(h.run(&["EXISTS", "a", "b", "c", "d"]), Reply::Integer(1));
+        assert_eq!(
+            h.run(&["ZSCORE", "d", "Catania"]),
+            Reply::Double(56.4412578701582)
+        );
+        // An empty result deletes the destination.
+        h.run(&["SET", "b", "x"]);
+        let words = [
+            "GEORADIUSBYMEMBER",
+            "Sicily",
+            "Palermo",
+            "1",
+            "m",
+            "STORE",
+            "x",
+            "STORE",
+            "b",
+        ];
+        assert_eq!(h.run(&words), Reply::Integer(1));
+        let words = [
+            "GEORADIUS",
+            "nokey",
+            "15",
+            "37",
+            "1",
+            "m",
+            "STORE",
+            "x",
+            "STORE",
+            "b",
+        ];
+        assert_eq!(h.run(&words), Reply::Integer(0));
+        assert_eq!(h.run(&["EXISTS", "b"]), Reply::Integer(0));
+    }
+
+    #[test]
+    fn hostile_arguments_never_panic() {
+        let mut h = sicily();
+        h.run(&[
+            "ZADD", "Sicily", "-inf", "a", "inf", "b", "-1", "c", "1e300", "d",
+        ]);
+        for words in [
+            &[
+                "GEORADIUS",
+                "Sicily",
+                "0",
+                "0",
+                "inf",
+                "km",
+                "WITHHASH",
+                "WITHCOORD",
+                "ASC",
+            ][..],
+            &[
+                "GEORADIUS",
+                "Sicily",
+                "180",
+                "85.05112878",
+                "1e308",
+                "mi",
+                "COUNT",
+                "9223372036854775807",
+                "ANY",
+            ],
+            &[
+                "GEOSEARCH",
+                "Sicily",
+                "FROMMEMBER",
+                "a",
+                "BYBOX",
+                "inf",
+                "0",
+                "m",
+                "WITHDIST",
+            ],
+            &[
+                "GEOSEARCH",
+                "Sicily",
+                "FROMMEMBER",
+                "d",
+                "BYRADIUS",
+                "5e-324",
+                "m",
+                "WITHDIST",
+            ],
+            &["GEOPOS", "Sicily", "a", "b", "c", "d"],
+            &["GEOHASH", "Sicily", "a", "b", "c", "d"],
+            &["GEODIST", "Sicily", "a", "b"],
+        ] {
+            assert!(
+                matches!(h.run(words), Reply::Array(_) | Reply::Bulk(_)),
+                "{words:?}"
+            );
+        }
+    }
+
+    /// The distances of Redis's sort test harness: a 32-bit LCG, five distinct values.
+    fn lcg_distances(case: u32, n: usize) -> Vec<f64> {
+        let mut s: u32 = 12345 + case;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1103515245).wrapping_add(12345);
+                f64::from((s >> 16) % 5)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sorts_leave_equal_distances_where_redis_does() {
+        // Outputs of Redis's pqsort.c and glibc 2.36's qsort on the same inputs.
+        // (case, descending, kept, the order left by Redis pqsort.c)
+        let partial: &[(u32, bool, usize, &[usize])] = &[
+            (
+                0,
+                false,
+                5,
+                &[
+                    7, 52, 21, 8, 65, 4, 2, 26, 45, 44, 43, 64, 31, 5, 14, 58, 35, 17, 54, 38, 37,
+                    36, 66, 1, 0, 16, 18, 22, 23, 49, 48, 41, 33, 68, 10, 11, 13, 40, 47, 50, 53,
+                    61, 63, 29, 28, 27, 46, 12, 25, 24, 9, 51, 20, 6, 19, 55, 56, 57, 15, 59, 60,
+                    67, 62, 34, 32, 39, 3, 30, 42,
+                ],
+            ),
+            (
+                0,
+                true,
+                5,
+                &[
+                    6, 29, 9, 67, 60, 19, 20, 39, 34, 32, 24, 25, 27, 28, 3, 59, 57, 56, 62, 12,
+                    30, 55, 15, 51, 46, 42, 68, 10, 11, 13, 40, 47, 50, 53, 61, 63, 36, 37, 38, 21,
+                    0, 41, 18, 43, 44, 45, 17, 64, 48, 49, 65, 16, 52, 66, 54, 14, 8, 7, 58, 5, 4,
+                    1, 2, 26, 31, 23, 33, 22, 35,
+                ],
+            ),
+            (
+                1,
+                false,
+                20,
+                &[
+                    25, 33, 30, 31, 32, 8, 9, 43, 4, 36, 15, 20, 5, 12, 27, 28, 22, 1, 35, 17, 41,
+                    18, 19, 37, 34, 21, 44, 2, 6, 11, 13, 23, 26, 42, 24, 16, 14, 10, 38, 39, 40,
+                    7, 0, 3, 29,
+                ],
+            ),
+            (
+                1,
+                true,
+                20,
+                &[
+                    16, 39, 29, 24, 7, 38, 3, 10, 40, 14, 0, 44, 2, 6, 11, 13, 23, 26, 42, 19, 21,
+                    22, 1, 12, 27, 28, 34, 35, 37, 41, 17, 18, 32, 20, 33, 5, 4, 36, 25, 43, 15, 8,
+                    9, 30, 31,
+                ],
+            ),
+            (2, false, 3, &[4, 2, 3, 7, 0, 5, 6, 1]),
+            (2, true, 3, &[6, 1, 5, 0, 2, 3, 7, 4]),
+            (
+                3,
+                false,
+                41,
+                &[
+                    20, 83, 72, 45, 12, 0, 58, 78, 3, 68, 64, 85, 8, 4, 48, 36, 19, 21, 87, 37, 61,
+                    63, 40, 42, 57, 56, 53, 51, 13, 16, 18, 74, 24, 25, 98, 28, 69, 96, 34, 99, 5,
+                    6, 15, 17, 26, 27, 32, 33, 35, 44, 49, 55, 62, 65, 66, 71, 75, 82, 90, 94, 95,
+                    39, 91, 38, 31, 92, 93, 67, 30, 29, 70, 2, 23, 73, 22, 1, 76, 77, 14, 79, 80,
+                    81, 7, 11, 84, 10, 86, 9, 88, 89, 50, 52, 47, 54, 97, 46, 43, 41, 59, 60,
+                ],
+            ),
+            (
+                3,
+                true,
+                41,
+                &[
+                    81, 52, 23, 79, 11, 60, 2, 76, 91, 43, 31, 7, 92, 14, 97, 10, 41, 39, 86, 46,
+                    47, 38, 59, 54, 50, 89, 88, 93, 84, 80, 22, 77, 1, 29, 30, 73, 9, 70, 67, 75,
+                    5, 6, 15, 17, 26, 27, 32, 33, 35, 44, 49, 55, 62, 65, 66, 71, 82, 90, 94, 95,
+                    99, 61, 12, 63, 64, 8, 4, 37, 68, 69, 36, 3, 72, 34, 74, 0, 28, 25, 78, 24, 21,
+                    20, 98, 83, 19, 85, 18, 87, 16, 13, 51, 48, 53, 45, 96, 56, 57, 58, 42, 40,
+                ],
+            ),
+        ];
+        let full: &[(u32, bool, &[usize])] = &[
+            (
+                0,
+                false,
+                &[
+                    2, 4, 5, 7, 8, 14, 17, 21, 26, 31, 35, 43, 44, 45, 52, 54, 58, 64, 65, 0, 1,
+                    16, 18, 22, 23, 33, 36, 37, 38, 41, 48, 49, 66, 10, 11, 13, 40, 47, 50, 53, 61,
+                    63, 68, 3, 12, 15, 30, 42, 46, 51, 55, 56, 57, 59, 62, 6, 9, 19, 20, 24, 25,
+                    27, 28, 29, 32, 34, 39, 60, 67,
+                ],
+            ),
+            (
+                0,
+                true,
+                &[
+                    6, 9, 19, 20, 24, 25, 27, 28, 29, 32, 34, 39, 60, 67, 3, 12, 15, 30, 42, 46,
+                    51, 55, 56, 57, 59, 62, 10, 11, 13, 40, 47, 50, 53, 61, 63, 68, 0, 1, 16, 18,
+                    22, 23, 33, 36, 37, 38, 41, 48, 49, 66, 2, 4, 5, 7, 8, 14, 17, 21, 26, 31, 35,
+                    43, 44, 45, 52, 54, 58, 64, 65,
+                ],
+            ),
+            (
+                1,
+                false,
+                &[
+                    4, 5, 8, 9, 15, 20, 25, 30, 31, 32, 33, 36, 43, 1, 12, 17, 18, 19, 21, 22, 27,
+                    28, 34, 35, 37, 41, 2, 6, 11, 13, 23, 26, 42, 44, 0, 3, 7, 10, 14, 38, 40, 16,
+                    24, 29, 39,
+                ],
+            ),
+            (
+                1,
+                true,
+                &[
+                    16, 24, 29, 39, 0, 3, 7, 10, 14, 38, 40, 2, 6, 11, 13, 23, 26, 42, 44, 1, 12,
+                    17, 18, 19, 21, 22, 27, 28, 34, 35, 37, 41, 4, 5, 8, 9, 15, 20, 25, 30, 31, 32,
+                    33, 36, 43,
+                ],
+            ),
+            (2, false, &[4, 0, 2, 3, 7, 1, 5, 6]),
+            (2, true, &[6, 1, 5, 0, 2, 3, 7, 4]),
+            (
+                3,
+                false,
+                &[
+                    0, 3, 4, 8, 12, 19, 20, 21, 36, 45, 48, 58, 64, 68, 72, 78, 83, 85, 13, 16, 18,
+                    24, 25, 28, 34, 37, 40, 42, 51, 53, 56, 57, 61, 63, 69, 74, 87, 96, 98, 5, 6,
+                    15, 17, 26, 27, 32, 33, 35, 44, 49, 55, 62, 65, 66, 71, 75, 82, 90, 94, 95, 99,
+                    1, 9, 22, 29, 30, 38, 50, 54, 59, 67, 70, 73, 77, 80, 84, 88, 89, 93, 2, 7, 10,
+                    11, 14, 23, 31, 39, 41, 43, 46, 47, 52, 60, 76, 79, 81, 86, 91, 92, 97,
+                ],
+            ),
+            (
+                3,
+                true,
+                &[
+                    2, 7, 10, 11, 14, 23, 31, 39, 41, 43, 46, 47, 52, 60, 76, 79, 81, 86, 91, 92,
+                    97, 1, 9, 22, 29, 30, 38, 50, 54, 59, 67, 70, 73, 77, 80, 84, 88, 89, 93, 5, 6,
+                    15, 17, 26, 27, 32, 33, 35, 44, 49, 55, 62, 65, 66, 71, 75, 82, 90, 94, 95, 99,
+                    13, 16, 18, 24, 25, 28, 34, 37, 40, 42, 51, 53, 56, 57, 61, 63, 69, 74, 87, 96,
+                    98, 0, 3, 4, 8, 12, 19, 20, 21, 36, 45, 48, 58, 64, 68, 72, 78, 83, 85,
+                ],
+            ),
+        ];
+        let sizes = [69, 45, 8, 100];
+        for &(case, desc, keep, want) in partial {
+            let dist = lcg_distances(case, sizes[case as usize]);
+            let order = if desc {
+                Order::Descending
+            } else {
+                Order::Ascending
+            };
+            let mut v: Vec<usize> = (0..dist.len()).collect();
+            partial_sort(&mut v, 0, keep - 1, &|a, b| {
+                compare(dist[a], dist[b], order)
+            });
+            assert_eq!(v, want, "pqsort case {case} desc {desc}");
+        }
+        for &(case, desc, want) in full {
+            let dist = lcg_distances(case, sizes[case as usize]);
+            let order = if desc {
+                Order::Descending
+            } else {
+                Order::Ascending
+            };
+            let mut v: Vec<usize> = (0..dist.len()).collect();
+            merge_sort(&mut v, &|a, b| compare(dist[a], dist[b], order));
+            assert_eq!(v, want, "qsort case {case} desc {desc}");
+        }
+    }
 }

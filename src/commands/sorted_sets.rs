@@ -412,7 +412,13 @@ fn changed(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue, event: Ev
 
 /// Stores a computed result in `dst` (replacing any value and TTL) as `event`, or deletes
 /// `dst` when the result is empty, as Redis's Z*STORE commands do; the result's size.
-pub(crate) fn store_result(txn: &Txn<'_>, db: usize, dst: &[u8], set: SortedSetValue, event: Event) -> usize {
+pub(crate) fn store_result(
+    txn: &Txn<'_>,
+    db: usize,
+    dst: &[u8],
+    set: SortedSetValue,
+    event: Event,
+) -> usize {
     let len = set.len();
     if len == 0 {
         txn.remove(db, dst, Event::Del);

@@ -132,7 +132,7 @@ fn c_u32(v: f64) -> u32 {
 /// "integer indefinite" `i64::MIN` for NaN and anything out of range.
 pub fn c_i64(v: f64) -> i64 {
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-    if v.is_nan() || v >= LIMIT || v < -LIMIT {
+    if !(-LIMIT..LIMIT).contains(&v) {
         i64::MIN
     } else {
         v as i64
@@ -154,7 +154,15 @@ pub fn c_u64(v: f64) -> u64 {
 
 /// The cell of `step` bits per coordinate holding a position, over the given ranges;
 /// `None` for a position outside them (or Redis's limits), or an unusable step.
-pub fn encode(lon_range: Range, lat_range: Range, lon: f64, lat: f64, step: u8) -> Option<HashBits> {
+// Comparisons rather than ranges: C lets a NaN through them (callers never pass one).
+#[allow(clippy::manual_range_contains)]
+pub fn encode(
+    lon_range: Range,
+    lat_range: Range,
+    lon: f64,
+    lat: f64,
+    step: u8,
+) -> Option<HashBits> {
     if step > 32 || step == 0 || lat_range.is_zero() || lon_range.is_zero() {
         return None;
     }
@@ -372,9 +380,10 @@ impl Shape {
     pub fn bounding_box(&self) -> [f64; 4] {
         let (height, width) = match self.kind {
             ShapeKind::Radius(r) => (self.conversion * r, self.conversion * r),
-            ShapeKind::Box { width, height } => {
-                (self.conversion * (height / 2.0), self.conversion * (width / 2.0))
-            }
+            ShapeKind::Box { width, height } => (
+                self.conversion * (height / 2.0),
+                self.conversion * (width / 2.0),
+            ),
         };
         let lat_delta = rad_deg(height / EARTH_RADIUS_M);
         let lon_delta_top = rad_deg(width / EARTH_RADIUS_M / deg_rad(self.lat + lat_delta).cos());
@@ -412,8 +421,12 @@ impl Shape {
         match self.kind {
             ShapeKind::Radius(r) => {
                 let d = distance(self.lon, self.lat, lon, lat);
-                // `!(d > r)`: a NaN distance (rounding past the antipode) is inside.
-                (!(d > r * self.conversion)).then_some((xy, d))
+                // Only "farther than" excludes: a NaN distance (rounding past the
+                // antipode) is inside, as in Redis.
+                match d.partial_cmp(&(r * self.conversion)) {
+                    Some(std::cmp::Ordering::Greater) => None,
+                    _ => Some((xy, d)),
+                }
             }
             ShapeKind::Box { width, height } => {
                 let (width_m, height_m) = (width * self.conversion, height * self.conversion);
@@ -520,7 +533,13 @@ mod tests {
 
     #[test]
     fn interleaving_round_trips() {
-        for (x, y) in [(0, 0), (1, 0), (0, 1), (0xFFFF_FFFF, 0), (0x1234_5678, 0x9abc_def0)] {
+        for (x, y) in [
+            (0, 0),
+            (1, 0),
+            (0, 1),
+            (0xFFFF_FFFF, 0),
+            (0x1234_5678, 0x9abc_def0),
+        ] {
             let v = interleave(x, y);
             assert_eq!(deinterleave(v), u64::from(x) | (u64::from(y) << 32));
         }
@@ -536,7 +555,7 @@ mod tests {
         assert_eq!(score_of(-180.0, -85.05112878), 0.0);
         let [lon, lat] = decode_score(3479099956230698.0);
         assert_eq!(lon, 13.361389338970184);
-        assert_eq!(lat, 38.115556395496299);
+        assert_eq!(lat, 38.1155563954963);
     }
 
     #[test]
@@ -565,7 +584,14 @@ mod tests {
         assert_eq!(c_i64(f64::INFINITY), i64::MIN);
         assert_eq!(c_i64(-1.5), -1);
         // Any score decodes to a position within the limits.
-        for score in [-1.0, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300, 5e-324] {
+        for score in [
+            -1.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e300,
+            -1e300,
+            5e-324,
+        ] {
             let [lon, lat] = decode_score(score);
             assert!((LON_MIN..=LON_MAX).contains(&lon), "{score}");
             assert!((LAT_MIN..=LAT_MAX).contains(&lat), "{score}");
