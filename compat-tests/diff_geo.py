@@ -349,6 +349,9 @@ EDGE_CASES = [
 CLEANUP = [["CONFIG", "SET", "notify-keyspace-events", ""]]
 
 
+HOT_SPOTS = [("11", "41"), ("11.0001", "41"), ("-179.5", "84.9"), ("179.9", "-84.5")]
+
+
 def _pick(rng, items):
     return rng.choice(items)
 
@@ -414,7 +417,11 @@ def random_command(rng):
     if rng.random() < 0.3:
         triples = []
         for _ in range(rng.randint(1, 6)):
-            triples += [_lon(rng), _lat(rng), _pick(rng, MEMBERS)]
+            if rng.random() < 0.3:
+                # A few shared positions: equal distances, whose order is the sorts' own.
+                triples += list(_pick(rng, HOT_SPOTS)) + [_pick(rng, MEMBERS)]
+            else:
+                triples += [_lon(rng), _lat(rng), _pick(rng, MEMBERS)]
         opts = []
         if rng.random() < 0.2:
             opts = [_pick(rng, ["NX", "XX", "CH", "CH"])]
