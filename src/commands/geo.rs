@@ -844,7 +844,9 @@ fn search_command(ctx: &mut Ctx<'_>, argv: &[Bytes], search: Form) -> Result<Rep
             };
             (f.member, score)
         });
-        let set = SortedSetValue::from_distinct(entries);
+        // A NaN distance (haversine rounding past 1 at an exact antipode; not seen in
+        // practice) would trip Redis's own assertion; a sorted set must never hold one.
+        let set = SortedSetValue::from_distinct(entries.filter(|(_, score)| !score.is_nan()));
         return Ok(Reply::integer(store_result(txn, db, dst, set, event)));
     }
     let Some(found) = found else {

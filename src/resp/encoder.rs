@@ -242,7 +242,10 @@ mod tests {
         assert_eq!(enc(&Reply::Double(1.5), Protocol::Resp3), ",1.5\r\n");
         let human = Reply::HumanDouble(13.361389338970184);
         assert_eq!(enc(&human, Protocol::Resp3), ",13.36138933897018433\r\n");
-        assert_eq!(enc(&human, Protocol::Resp2), "$20\r\n13.36138933897018433\r\n");
+        assert_eq!(
+            enc(&human, Protocol::Resp2),
+            "$20\r\n13.36138933897018433\r\n"
+        );
         assert_eq!(enc(&Reply::Double(1.5), Protocol::Resp2), "$3\r\n1.5\r\n");
         assert_eq!(
             enc(&Reply::Double(f64::INFINITY), Protocol::Resp3),
