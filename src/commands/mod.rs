@@ -22,6 +22,7 @@ pub mod command;
 pub mod connection;
 pub mod diagnostics;
 pub mod functions;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod info;
@@ -295,6 +296,7 @@ pub static FAMILIES: &[&[Command]] = &[
     sorted_sets::COMMANDS,
     sort::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,

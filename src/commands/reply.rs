@@ -41,6 +41,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     Set(Vec<Reply>),
     Double(f64),
+    /// A double as Redis's `addReplyHumanLongDouble` writes it (GEOPOS, WITHCOORD): in
+    /// `%.17Lf` without trailing zeros, a bulk string in RESP2 and a double in RESP3.
+    HumanDouble(f64),
     Boolean(bool),
     BigNumber(String),
     /// Verbatim text with its three-letter format (`txt`, `mkd`).

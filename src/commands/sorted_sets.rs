@@ -401,7 +401,7 @@ fn zset_of(entry: &Entry) -> Result<&Shared> {
 }
 
 /// The sorted set at a looked-up key (`None` when missing), or WRONGTYPE.
-fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
+pub(crate) fn zset_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
     entry.map(zset_of).transpose()
 }
 
@@ -412,7 +412,13 @@ fn changed(txn: &Txn<'_>, db: usize, key: &[u8], set: &SortedSetValue, event: Ev
 
 /// Stores a computed result in `dst` (replacing any value and TTL) as `event`, or deletes
 /// `dst` when the result is empty, as Redis's Z*STORE commands do; the result's size.
-fn store_result(txn: &Txn<'_>, db: usize, dst: &[u8], set: SortedSetValue, event: Event) -> usize {
+pub(crate) fn store_result(
+    txn: &Txn<'_>,
+    db: usize,
+    dst: &[u8],
+    set: SortedSetValue,
+    event: Event,
+) -> usize {
     let len = set.len();
     if len == 0 {
         txn.remove(db, dst, Event::Del);

@@ -110,7 +110,7 @@ pub fn reply(reply: Reply) -> proto::Reply {
                 })
                 .collect(),
         }),
-        Reply::Double(d) => Kind::Double(d),
+        Reply::Double(d) | Reply::HumanDouble(d) => Kind::Double(d),
         Reply::Boolean(b) => Kind::Boolean(b),
         Reply::BigNumber(n) => Kind::BigNumber(n),
         Reply::Verbatim(format, text) => Kind::Verbatim(proto::Verbatim {

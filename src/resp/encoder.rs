@@ -10,7 +10,7 @@ use crate::commands::{Protocol, Reply};
 #[cfg(test)]
 use crate::pubsub::Published;
 use crate::pubsub::Push;
-use crate::store::numeric::format_double;
+use crate::store::numeric::{format_double, format_human_double};
 
 /// Appends the encoding of `reply` to `out`.
 pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
@@ -55,6 +55,14 @@ pub fn encode(reply: &Reply, protocol: Protocol, out: &mut BytesMut) {
         }
         Reply::Double(d) => {
             let text = format_double(*d);
+            if resp3 {
+                line(out, b',', text.as_bytes());
+            } else {
+                bulk(out, text.as_bytes());
+            }
+        }
+        Reply::HumanDouble(d) => {
+            let text = format_human_double(*d);
             if resp3 {
                 line(out, b',', text.as_bytes());
             } else {
@@ -232,6 +240,12 @@ mod tests {
         assert_eq!(enc(&Reply::Boolean(true), Protocol::Resp2), ":1\r\n");
         assert_eq!(enc(&Reply::Boolean(false), Protocol::Resp3), "#f\r\n");
         assert_eq!(enc(&Reply::Double(1.5), Protocol::Resp3), ",1.5\r\n");
+        let human = Reply::HumanDouble(13.361389338970184);
+        assert_eq!(enc(&human, Protocol::Resp3), ",13.36138933897018433\r\n");
+        assert_eq!(
+            enc(&human, Protocol::Resp2),
+            "$20\r\n13.36138933897018433\r\n"
+        );
         assert_eq!(enc(&Reply::Double(1.5), Protocol::Resp2), "$3\r\n1.5\r\n");
         assert_eq!(
             enc(&Reply::Double(f64::INFINITY), Protocol::Resp3),

@@ -19,7 +19,7 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 use super::engine::current_run;
 use crate::commands::{Protocol, Reply};
 use crate::error::Error;
-use crate::store::numeric::format_double;
+use crate::store::numeric::{format_double, format_human_double};
 
 /// The deepest a returned table may nest before its conversion stops (Redis stops where
 /// the Lua stack does, at about this depth; a limit keeps the reply's encoding and drop
@@ -766,6 +766,18 @@ unsafe fn push_reply(l: *mut lua_State, reply: &Reply, resp3: bool) {
             Reply::Double(d) => {
                 let text = format_double_stack(*d);
                 push_bytes(l, text.as_bytes());
+            }
+            Reply::HumanDouble(d) => {
+                // Redis hands the script what it would send: the number as printed.
+                let text = format_human_double(*d);
+                if resp3 {
+                    ffi::lua_createtable(l, 0, 1);
+                    ffi::lua_pushstring(l, c"double".as_ptr());
+                    ffi::lua_pushnumber(l, text.parse().unwrap_or(*d));
+                    ffi::lua_settable(l, -3);
+                } else {
+                    push_bytes(l, text.as_bytes());
+                }
             }
             Reply::Boolean(b) if resp3 => ffi::lua_pushboolean(l, *b as c_int),
             Reply::Boolean(b) => ffi::lua_pushnumber(l, *b as i64 as f64),

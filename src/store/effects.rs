@@ -124,6 +124,8 @@ events! {
     ZInterStore => "zinterstore", SortedSet;
     ZDiffStore => "zdiffstore", SortedSet;
     ZRangeStore => "zrangestore", SortedSet;
+    GeoRadiusStore => "georadiusstore", SortedSet;
+    GeoSearchStore => "geosearchstore", SortedSet;
     // Streams.
     XAdd => "xadd", Stream;
     XTrim => "xtrim", Stream;

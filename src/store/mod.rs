@@ -18,6 +18,7 @@ pub mod effects;
 pub mod encoding;
 pub mod evict;
 mod expiry;
+pub mod geohash;
 pub mod glob;
 mod hash;
 pub mod hyperloglog;

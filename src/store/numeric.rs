@@ -289,6 +289,60 @@ pub fn format_double(v: f64) -> String {
     out
 }
 
+/// A double as Redis's `addReplyHumanLongDouble` prints it (GEOPOS coordinates): `%.17Lf`
+/// of the value (exact, as a `long double` holds every double), trailing zeros and a
+/// bare point dropped, `-0` as `0`. Rust's fixed-precision formatting is exact and rounds
+/// ties to even, as glibc's does.
+pub fn format_human_double(v: f64) -> String {
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    if v.is_nan() {
+        return "nan".to_owned();
+    }
+    let mut text = format!("{v:.17}");
+    let trimmed = text.trim_end_matches('0').trim_end_matches('.').len();
+    text.truncate(trimmed);
+    if text == "-0" {
+        text = "0".to_owned();
+    }
+    text
+}
+
+/// Redis's `fixedpoint_d2string(v, digits)` (GEODIST and WITHDIST use 4 digits): `v`
+/// scaled by `10^digits`, rounded by `llrint` (ties to even; NaN and anything out of
+/// range become `LLONG_MIN`, which prints as `-922337203685477.5808` with 4 digits), then
+/// printed with exactly `digits` fractional digits.
+pub fn format_fixed_point(v: f64, digits: usize) -> String {
+    debug_assert!((1..=17).contains(&digits));
+    if v == 0.0 {
+        return format!("0.{}", "0".repeat(digits));
+    }
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    // Every power up to 10^17 is exact in a double, as in Redis's table.
+    const POWERS: [f64; 18] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17,
+    ];
+    let scaled = (v * POWERS[digits.min(17)]).round_ties_even();
+    let rounded = if scaled.is_nan() || !(-LIMIT..LIMIT).contains(&scaled) {
+        i64::MIN
+    } else {
+        scaled as i64
+    };
+    let mut text = String::with_capacity(24);
+    if rounded < 0 {
+        text.push('-');
+    }
+    let magnitude = rounded.unsigned_abs().to_string();
+    let padded = format!("{magnitude:0>width$}", width = digits + 1);
+    let (int, frac) = padded.split_at(padded.len() - digits);
+    text.push_str(int);
+    text.push('.');
+    text.push_str(frac);
+    text
+}
+
 /// Appends `.frac` without trailing zeros, or nothing if that leaves no
 /// digits (`%g` without the `#` flag).
 fn push_fraction(out: &mut String, frac: &str) {
@@ -395,6 +449,35 @@ pub fn timeout_ms(s: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_and_fixed_point_formats_match_redis() {
+        // GEOPOS / GEODIST of redis-server 7.0.15, and C's printf on the same doubles.
+        assert_eq!(
+            format_human_double(13.361389338970184),
+            "13.36138933897018433"
+        );
+        assert_eq!(
+            format_human_double(38.1155563954963),
+            "38.11555639549629859"
+        );
+        assert_eq!(format_human_double(-0.0), "0");
+        assert_eq!(format_human_double(-1e-20), "0");
+        assert_eq!(format_human_double(180.0), "180");
+        assert_eq!(format_human_double(0.5), "0.5");
+        assert_eq!(format_human_double(f64::NEG_INFINITY), "-inf");
+        assert_eq!(format_fixed_point(166274.15156960033, 4), "166274.1516");
+        assert_eq!(format_fixed_point(0.0, 4), "0.0000");
+        assert_eq!(format_fixed_point(-0.0, 4), "0.0000");
+        assert_eq!(format_fixed_point(6.06429515983917e-5, 4), "0.0001");
+        assert_eq!(format_fixed_point(1e-9, 4), "0.0000");
+        assert_eq!(format_fixed_point(-1e-9, 4), "0.0000");
+        assert_eq!(format_fixed_point(0.00005, 4), "0.0000");
+        assert_eq!(format_fixed_point(-12.34567, 4), "-12.3457");
+        assert_eq!(format_fixed_point(f64::NAN, 4), "-922337203685477.5808");
+        assert_eq!(format_fixed_point(1e300, 4), "-922337203685477.5808");
+        assert_eq!(format_fixed_point(0.7750, 4), "0.7750");
+    }
 
     #[test]
     fn parse_i64_matches_redis() {
