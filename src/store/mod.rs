@@ -48,8 +48,9 @@ pub use list::End;
 pub use snapshot::SnapshotSink;
 pub use txn::{LockPlan, Txn};
 pub use value::{
-    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringOrigin,
-    StringValue, Value, ValueType,
+    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringBytes,
+    StringOrigin, StringValue, Value, ValueType, grow_string_zeroed, reserve_string,
+    zeroed_string,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.
@@ -246,7 +247,7 @@ impl Store {
             return None;
         }
         let string = match &entry.value {
-            Value::String(s) => Some(bytes::Bytes::copy_from_slice(s.as_bytes())),
+            Value::String(s) => Some(bytes::Bytes::copy_from_slice(&s.as_bytes())),
             _ => None,
         };
         Some((entry.value.value_type(), string))
