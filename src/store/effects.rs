@@ -76,6 +76,8 @@ events! {
     Append => "append", String;
     IncrBy => "incrby", String;
     IncrByFloat => "incrbyfloat", String;
+    // Bitmaps (Redis counts them as string events).
+    SetBit => "setbit", String;
     // Lists.
     LPush => "lpush", List;
     RPush => "rpush", List;

@@ -12,6 +12,7 @@
 //! unit of work. Each segment stamps the entries it changes with a version (a per-segment
 //! counter), so a key's version changes whenever the key does.
 
+pub mod bits;
 pub mod clock;
 mod compact;
 pub mod effects;
