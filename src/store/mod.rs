@@ -380,6 +380,55 @@ mod tests {
     }
 
     #[test]
+    fn strings_are_edited_in_place_after_one_copy() {
+        let store = Store::new(1);
+        let far = unix_time_ms() + 100_000;
+        let txn = store.txn(Access::Write, 0, [&b"k"[..], &b"n"[..], &b"missing"[..]]);
+        txn.set(0, b"k", string(&"x".repeat(30)), Some(far), Event::Set);
+        let version = txn.get(0, b"k").unwrap().version();
+        // The first edit replaces the immutable string quietly: same expiry and version.
+        let len = txn.edit_string(0, b"k", |buf| {
+            buf.extend_from_slice(b"yz");
+            buf.len()
+        });
+        assert_eq!(len, Some(32));
+        let entry = txn.get(0, b"k").unwrap();
+        assert_eq!((entry.version(), entry.expires_at()), (version, Some(far)));
+        let Value::String(s) = &entry.value else {
+            panic!("not a string")
+        };
+        assert!(s.is_growable());
+        assert_eq!(s.encoding(), "raw");
+        let before = s.as_bytes().as_ptr();
+        // Later edits change that buffer where it is.
+        txn.edit_string(0, b"k", |buf| buf[0] = b'!');
+        let entry = txn.get(0, b"k").unwrap();
+        let Value::String(s) = &entry.value else {
+            panic!("not a string")
+        };
+        assert_eq!(s.as_bytes().as_ptr(), before);
+        assert_eq!(&s.as_bytes()[..2], b"!x");
+        // `new` and `set`: the edits recorded nothing themselves.
+        assert_eq!(txn.effects().len(), 2);
+        txn.modified(0, b"k", Event::Append);
+        assert_ne!(txn.get(0, b"k").unwrap().version(), version);
+        // Short results stay inline; other types and missing keys are left alone.
+        txn.set(0, b"n", string("12"), None, Event::Set);
+        txn.edit_string(0, b"n", |buf| buf.push(b'3'));
+        assert_eq!(get_str_in(&txn, b"n").as_deref(), Some(&b"123"[..]));
+        assert_eq!(txn.edit_string(0, b"missing", |_| ()), None);
+        drop(txn);
+        assert_eq!(store.db_info(0).expires, 1);
+    }
+
+    fn get_str_in(txn: &Txn<'_>, key: &[u8]) -> Option<Bytes> {
+        txn.get(0, key).map(|e| match &e.value {
+            Value::String(s) => s.to_bytes(),
+            _ => panic!("not a string"),
+        })
+    }
+
+    #[test]
     fn multi_key_txn_locks_each_segment_once() {
         let store = Store::new(1);
         // Many keys, many of them in the same segment: must not self-deadlock.
