@@ -93,7 +93,14 @@ pub static COMMANDS: &[Command] = &[
         "Perform arbitrary bitfield integer operations on strings",
         "O(1) for each subcommand specified",
     ),
-    Command::new("bitfield_ro", -2, READONLY | FAST, keys(1, 1, 1), bitfield_ro).doc(
+    Command::new(
+        "bitfield_ro",
+        -2,
+        READONLY | FAST,
+        keys(1, 1, 1),
+        bitfield_ro,
+    )
+    .doc(
         "bitmap",
         "6.0.0",
         "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
@@ -289,7 +296,10 @@ fn bitop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
                 None => None,
             });
         }
-        let slices: Vec<&[u8]> = sources.iter().map(|s| s.as_deref().unwrap_or(&[])).collect();
+        let slices: Vec<&[u8]> = sources
+            .iter()
+            .map(|s| s.as_deref().unwrap_or(&[]))
+            .collect();
         combine(op, &slices)?
     };
     let len = result.len();
@@ -314,9 +324,7 @@ fn combine(op: BitOp, sources: &[&[u8]]) -> Result<Vec<u8>> {
         BitOp::Not => out.iter_mut().for_each(|b| *b = !*b),
         BitOp::And => {
             for src in &sources[1..] {
-                out.iter_mut()
-                    .zip(src.iter())
-                    .for_each(|(o, s)| *o &= *s);
+                out.iter_mut().zip(src.iter()).for_each(|(o, s)| *o &= *s);
                 // Past a shorter source its bytes are zero.
                 let from = src.len().min(len);
                 out[from..].fill(0);
@@ -490,9 +498,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], read_only: bool) -> Resul
         ));
     };
     if read_only {
-        return Err(Error::err(
-            "BITFIELD_RO only supports the GET subcommand",
-        ));
+        return Err(Error::err("BITFIELD_RO only supports the GET subcommand"));
     }
     edit_bits(ctx, &argv[1], max_bit, |buf, grew| {
         let mut changed = false;

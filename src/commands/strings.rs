@@ -902,9 +902,7 @@ pub fn getrange_op(ctx: &Ctx<'_>, key: &[u8], start: i64, end: i64) -> Result<By
     // A string changed in place is borrowed, so only the range is copied.
     let bytes = s.as_bytes();
     Ok(match clamp_range(start, end, bytes.len()) {
-        Some((from, to)) if s.is_growable() => {
-            Bytes::copy_from_slice(&bytes[from..=to])
-        }
+        Some((from, to)) if s.is_growable() => Bytes::copy_from_slice(&bytes[from..=to]),
         Some((from, to)) => s.to_bytes().slice(from..=to),
         None => Bytes::new(),
     })

@@ -357,7 +357,11 @@ mod tests {
                 }
                 let (s, e) = (s.max(0), e.max(0).min(total - 1));
                 let slow = (s..=e).filter(|&i| bit_at(&data, i as usize)).count() as u64;
-                assert_eq!(count(&data, Some((start, end, Unit::Bit))), slow, "{start} {end}");
+                assert_eq!(
+                    count(&data, Some((start, end, Unit::Bit))),
+                    slow,
+                    "{start} {end}"
+                );
             }
         }
     }
@@ -388,11 +392,26 @@ mod tests {
         assert_eq!(position(&ones, false, range(0, Some(-1), Unit::Bit)), -1);
         assert_eq!(position(&ones, true, range(1, None, Unit::Byte)), 8);
         assert_eq!(position(&[0, 0, 0], true, None), -1);
-        assert_eq!(position(&[0x00, 0xFF, 0xF0], true, range(2, Some(-1), Unit::Byte)), 16);
-        assert_eq!(position(&[0x00, 0xFF, 0xF0], false, range(8, Some(19), Unit::Bit)), -1);
-        assert_eq!(position(&[0x00, 0xFF, 0xF0], false, range(8, Some(20), Unit::Bit)), 20);
-        assert_eq!(position(&[0x00, 0xFF, 0xF0], true, range(3, Some(3), Unit::Bit)), -1);
-        assert_eq!(position(&[0x00, 0xFF, 0xF0], true, range(7, Some(9), Unit::Bit)), 8);
+        assert_eq!(
+            position(&[0x00, 0xFF, 0xF0], true, range(2, Some(-1), Unit::Byte)),
+            16
+        );
+        assert_eq!(
+            position(&[0x00, 0xFF, 0xF0], false, range(8, Some(19), Unit::Bit)),
+            -1
+        );
+        assert_eq!(
+            position(&[0x00, 0xFF, 0xF0], false, range(8, Some(20), Unit::Bit)),
+            20
+        );
+        assert_eq!(
+            position(&[0x00, 0xFF, 0xF0], true, range(3, Some(3), Unit::Bit)),
+            -1
+        );
+        assert_eq!(
+            position(&[0x00, 0xFF, 0xF0], true, range(7, Some(9), Unit::Bit)),
+            8
+        );
         assert_eq!(position(&[0x10], true, range(5, Some(2), Unit::Bit)), -1);
         assert_eq!(position(&[], false, range(0, None, Unit::Byte)), -1);
         // Every bit range, against a bit-by-bit search.
@@ -407,7 +426,7 @@ mod tests {
                     if e < 0 {
                         e += 32;
                     }
-                    let (s, e) = (s.max(0), e.max(0).min(31));
+                    let (s, e) = (s.max(0), e.clamp(0, 31));
                     let slow = (s..=e)
                         .find(|&i| bit_at(&data, i as usize) == bit)
                         .unwrap_or(-1);

@@ -514,10 +514,7 @@ mod tests {
         assert_eq!(s("0123").encoding(), "embstr");
         assert_eq!(s(&"a".repeat(44)).encoding(), "embstr");
         assert_eq!(s(&"a".repeat(45)).encoding(), "raw");
-        assert_eq!(
-            StringValue::modified(b"12".to_vec()).encoding(),
-            "raw"
-        );
+        assert_eq!(StringValue::modified(b"12".to_vec()).encoding(), "raw");
         assert_eq!(s("99999999999999999999").encoding(), "embstr");
         let float = StringValue::plain(Bytes::from_static(b"3"));
         assert_eq!((float.encoding(), float.refcount()), ("embstr", 1));
