@@ -9,8 +9,11 @@
 //!
 //! Values written whole (SET, MSET, INCR, ...) are stored with [`StringValue::new`] so they
 //! report `int`/`embstr`/`raw` like Redis's `tryObjectEncoding`; APPEND and SETRANGE modify
-//! in place in Redis and so store [`StringValue::modified`] (`raw`); INCRBYFLOAT's result
-//! skips the integer encoding in Redis and is stored with [`StringValue::plain`].
+//! in place, as in Redis: through `Txn::edit_string`, which turns the string into a
+//! [`StringValue::modified`] one (`raw`) once and then grows its buffer where it is, so a
+//! long string is never copied per call; INCRBYFLOAT's result skips the integer encoding
+//! in Redis and is stored with [`StringValue::plain`]. The bit commands that write strings
+//! are in `bitmaps`.
 //!
 //! The commands the typed gRPC RPCs share (GET, SET and its variants, GETDEL, GETEX, MGET,
 //! MSET, MSETNX, INCR*/DECR*, INCRBYFLOAT, APPEND, STRLEN, GETRANGE, SETRANGE) are split in
