@@ -21,7 +21,7 @@ use crate::monitor::Monitors;
 use crate::notify::Notifier;
 use crate::persist::Persistence;
 use crate::pubsub::{Outbox, PubSub, Subscriptions};
-use crate::store::{Effect, Observer, Store, unix_time_ms};
+use crate::store::{Effect, Event, Observer, Store, unix_time_ms};
 use crate::tracking::{ClientTracking, Tracking};
 use crate::watch::Watches;
 
@@ -177,7 +177,11 @@ impl Observer for EffectObservers {
                     if !event.changes() {
                         continue;
                     }
-                    changes += 1;
+                    // Redis's `dbAdd` leaves `server.dirty` to the command, whose own event
+                    // follows (or, in BITFIELD's failed writes, never comes).
+                    if *event != Event::New {
+                        changes += 1;
+                    }
                     // A key found expired (or evicted) is deleted in the log too, as Redis
                     // propagates it, before whatever the command that found it does.
                     if event.by_server() && self.aof.active() {

@@ -106,7 +106,7 @@ fn hll_of(entry: &Entry) -> Result<Bytes> {
     let Value::String(s) = &entry.value else {
         return Err(Error::WrongType);
     };
-    if hll::encoding_of(s.as_bytes()).is_none() {
+    if hll::encoding_of(&s.as_bytes()).is_none() {
         return Err(NOT_HLL);
     }
     Ok(s.to_bytes())
@@ -124,7 +124,7 @@ fn sparse_max(ctx: &Ctx<'_>) -> u64 {
 /// Stores an HLL's new bytes at `key` (a `raw` string, as Redis builds them), with
 /// `expiry`, recording `event`.
 fn store(txn: &Txn<'_>, db: usize, key: &[u8], value: Vec<u8>, expiry: Option<u64>, event: Event) {
-    let value = Value::String(StringValue::modified(Bytes::from(value)));
+    let value = Value::String(StringValue::modified(value));
     txn.set(db, key, value, expiry, event);
 }
 

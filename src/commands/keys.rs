@@ -1707,7 +1707,7 @@ mod tests {
         h.put(
             0,
             "mod",
-            Value::String(StringValue::modified(Bytes::from_static(b"12"))),
+            Value::String(StringValue::modified(b"12".to_vec())),
             None,
         );
         h.put(0, "l", list(&["a"]), None);

@@ -17,6 +17,7 @@
 
 pub mod acl;
 pub mod args;
+pub mod bitmaps;
 pub mod client;
 pub mod command;
 pub mod connection;
@@ -289,6 +290,7 @@ pub static FAMILIES: &[&[Command]] = &[
     command::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    bitmaps::COMMANDS,
     keys::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,

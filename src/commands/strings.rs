@@ -9,8 +9,11 @@
 //!
 //! Values written whole (SET, MSET, INCR, ...) are stored with [`StringValue::new`] so they
 //! report `int`/`embstr`/`raw` like Redis's `tryObjectEncoding`; APPEND and SETRANGE modify
-//! in place in Redis and so store [`StringValue::modified`] (`raw`); INCRBYFLOAT's result
-//! skips the integer encoding in Redis and is stored with [`StringValue::plain`].
+//! in place, as in Redis: through `Txn::edit_string`, which turns the string into a
+//! [`StringValue::modified`] one (`raw`) once and then grows its buffer where it is, so a
+//! long string is never copied per call; INCRBYFLOAT's result skips the integer encoding
+//! in Redis and is stored with [`StringValue::plain`]. The bit commands that write strings
+//! are in `bitmaps`.
 //!
 //! The commands the typed gRPC RPCs share (GET, SET and its variants, GETDEL, GETEX, MGET,
 //! MSET, MSETNX, INCR*/DECR*, INCRBYFLOAT, APPEND, STRLEN, GETRANGE, SETRANGE) are split in
@@ -71,7 +74,9 @@ use super::args::{self, opt};
 use super::{Command, Ctx, Reply, flags::*, keys};
 use crate::error::{Error, Result};
 use crate::store::numeric::{FloatIncrError, incr_by_float};
-use crate::store::{Entry, Event, StringValue, Txn, Value};
+use crate::store::{
+    Entry, Event, StringValue, Value, grow_string_zeroed, reserve_string, zeroed_string,
+};
 
 pub static COMMANDS: &[Command] = &[
     Command::new("get", 2, READONLY | FAST, keys(1, 1, 1), get).doc(
@@ -229,7 +234,7 @@ const RANGE_COMPLEXITY: &str = "O(N) where N is the length of the returned strin
 // ---------------------------------------------------------------------------------------
 
 /// The bytes of a string value, or WRONGTYPE.
-fn string_of(entry: &Entry) -> Result<&StringValue> {
+pub(super) fn string_of(entry: &Entry) -> Result<&StringValue> {
     match &entry.value {
         Value::String(s) => Ok(s),
         _ => Err(Error::WrongType),
@@ -249,7 +254,7 @@ fn whole(arg: &[u8]) -> Value {
 }
 
 /// Redis's `checkStringLength`: a string may not grow past `proto-max-bulk-len`.
-fn check_string_length(size: u64, append: u64, limit: u64) -> Result<()> {
+pub(super) fn check_string_length(size: u64, append: u64, limit: u64) -> Result<()> {
     match size.checked_add(append) {
         Some(total) if total <= limit => Ok(()),
         _ => Err(Error::err(
@@ -258,8 +263,13 @@ fn check_string_length(size: u64, append: u64, limit: u64) -> Result<()> {
     }
 }
 
-fn proto_max_bulk_len(ctx: &Ctx<'_>) -> u64 {
+pub(super) fn proto_max_bulk_len(ctx: &Ctx<'_>) -> u64 {
     ctx.server.config.read().proto_max_bulk_len
+}
+
+/// A string the allocator refused to grow: Redis would abort; this answers instead.
+pub(super) fn out_of_memory() -> Error {
+    Error::full("OOM command not allowed when used memory > 'maxmemory'.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -732,7 +742,7 @@ pub fn incr_by_op(ctx: &Ctx<'_>, key: &[u8], by: i64) -> Result<i64> {
     let db = ctx.db();
     let txn = ctx.txn();
     let (current, expiry) = match txn.get_for_write(db, key) {
-        Some(e) => (args::int(string_of(e)?.as_bytes())?, e.expires_at()),
+        Some(e) => (args::int(&string_of(e)?.as_bytes())?, e.expires_at()),
         None => (0, None),
     };
     let value = current.checked_add(by).ok_or(Error::Overflow)?;
@@ -818,7 +828,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// APPEND: appends `suffix` to the string at `key` (created when missing), keeping the
-/// TTL; the new length.
+/// TTL; the new length. The string grows in place (amortized O(1) per append).
 pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
@@ -828,13 +838,17 @@ pub fn append_op(ctx: &Ctx<'_>, key: &[u8], suffix: &[u8]) -> Result<usize> {
         txn.set(db, key, whole(suffix), None, Event::Append);
         return Ok(suffix.len());
     };
-    let old = string_of(entry)?.as_bytes();
-    check_string_length(old.len() as u64, suffix.len() as u64, limit)?;
-    let mut joined = Vec::with_capacity(old.len() + suffix.len());
-    joined.extend_from_slice(old);
-    joined.extend_from_slice(suffix);
-    let expiry = entry.expires_at();
-    Ok(store_modified(txn, db, key, joined, expiry, Event::Append))
+    let old_len = string_of(entry)?.len();
+    check_string_length(old_len as u64, suffix.len() as u64, limit)?;
+    let len = txn
+        .edit_string(db, key, |buf| {
+            reserve_string(buf, old_len + suffix.len()).map_err(|_| out_of_memory())?;
+            buf.extend_from_slice(suffix);
+            Ok(buf.len())
+        })
+        .ok_or(Error::WrongType)??;
+    txn.modified(db, key, Event::Append);
+    Ok(len)
 }
 
 /// `APPEND key value` → the new length; TTL kept.
@@ -844,7 +858,11 @@ fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 
 /// STRLEN: the length of the string at `key`, 0 when missing.
 pub fn strlen_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<usize> {
-    Ok(get_op(ctx, key)?.map_or(0, |s| s.len()))
+    let db = ctx.db();
+    Ok(match ctx.txn().get(db, key) {
+        Some(e) => string_of(e)?.len(),
+        None => 0,
+    })
 }
 
 /// `STRLEN key` → the length, 0 when missing.
@@ -879,11 +897,16 @@ fn clamp_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize
 /// GETRANGE: bytes `start..=end` of the string at `key` (negative indexes count from the
 /// end); empty when the range is or the key is missing.
 pub fn getrange_op(ctx: &Ctx<'_>, key: &[u8], start: i64, end: i64) -> Result<Bytes> {
-    let Some(s) = get_op(ctx, key)? else {
+    let db = ctx.db();
+    let Some(entry) = ctx.txn().get(db, key) else {
         return Ok(Bytes::new());
     };
-    Ok(match clamp_range(start, end, s.len()) {
-        Some((from, to)) => s.slice(from..=to),
+    let s = string_of(entry)?;
+    // A string changed in place is borrowed, so only the range is copied.
+    let bytes = s.as_bytes();
+    Ok(match clamp_range(start, end, bytes.len()) {
+        Some((from, to)) if s.is_growable() => Bytes::copy_from_slice(&bytes[from..=to]),
+        Some((from, to)) => s.to_bytes().slice(from..=to),
         None => Bytes::new(),
     })
 }
@@ -906,44 +929,35 @@ pub fn setrange_op(ctx: &Ctx<'_>, key: &[u8], offset: i64, patch: &[u8]) -> Resu
     let limit = proto_max_bulk_len(ctx);
     let db = ctx.db();
     let txn = ctx.txn();
-    let entry = txn.get_for_write(db, key);
-    let (old, expiry) = match entry {
-        Some(e) => (string_of(e)?.to_bytes(), e.expires_at()),
-        None => (Bytes::new(), None),
+    let Some(entry) = txn.get_for_write(db, key) else {
+        if patch.is_empty() {
+            return Ok(0);
+        }
+        check_string_length(offset, patch.len() as u64, limit)?;
+        let offset = offset as usize;
+        let mut bytes = zeroed_string(offset + patch.len()).ok_or_else(out_of_memory)?;
+        bytes[offset..].copy_from_slice(patch);
+        let len = bytes.len();
+        let value = Value::String(StringValue::modified(bytes));
+        txn.set(db, key, value, None, Event::SetRange);
+        return Ok(len);
     };
+    let old_len = string_of(entry)?.len();
     if patch.is_empty() {
-        return Ok(old.len());
+        return Ok(old_len);
     }
     check_string_length(offset, patch.len() as u64, limit)?;
     let offset = offset as usize;
-    let mut bytes = old.to_vec();
-    let end = offset + patch.len();
-    if bytes.len() < end {
-        bytes.resize(end, 0);
-    }
-    bytes[offset..end].copy_from_slice(patch);
-    Ok(store_modified(txn, db, key, bytes, expiry, Event::SetRange))
-}
-
-/// Stores a string changed in place (`APPEND`, `SETRANGE`: Redis's `raw` encoding), keeping
-/// `expiry`; returns its new length.
-fn store_modified(
-    txn: &Txn<'_>,
-    db: usize,
-    key: &[u8],
-    bytes: Vec<u8>,
-    expiry: Option<u64>,
-    event: Event,
-) -> usize {
-    let len = bytes.len();
-    txn.set(
-        db,
-        key,
-        Value::String(StringValue::modified(Bytes::from(bytes))),
-        expiry,
-        event,
-    );
-    len
+    let len = txn
+        .edit_string(db, key, |buf| {
+            let end = offset + patch.len();
+            grow_string_zeroed(buf, end).map_err(|_| out_of_memory())?;
+            buf[offset..end].copy_from_slice(patch);
+            Ok(buf.len())
+        })
+        .ok_or(Error::WrongType)??;
+    txn.modified(db, key, Event::SetRange);
+    Ok(len)
 }
 
 /// `SETRANGE key offset value` → the new length; zero-pads; TTL kept.

@@ -663,7 +663,7 @@ fn transaction_as_current(
         done.held.push(match &p.check {
             Check::Exists(wanted) => entry.is_some() == *wanted,
             Check::ValueEquals(value) => entry.is_some_and(|e| {
-                matches!(&e.value, crate::store::Value::String(s) if s.as_bytes() == &value[..])
+                matches!(&e.value, crate::store::Value::String(s) if *s.as_bytes() == value[..])
             }),
             Check::Version(version) => u64::from(entry.map_or(0, |e| e.version())) == *version,
         });

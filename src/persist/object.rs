@@ -71,7 +71,7 @@ pub fn write_object(out: &mut Out, key: Option<&[u8]>, value: &Value) {
         Value::String(s) => {
             out.byte(TYPE_STRING);
             write_key(out, key);
-            out.string(s.as_bytes());
+            out.string(&s.as_bytes());
         }
         Value::List(list) => {
             out.byte(TYPE_LIST_QUICKLIST_2);

@@ -89,6 +89,8 @@ events! {
     // anyone (its encoding when a command unshares it, the registers a failing PFADD had
     // already raised).
     Unsignalled => "unsignalled", Unpublished;
+    // Bitmaps (Redis counts them as string events).
+    SetBit => "setbit", String;
     // Lists.
     LPush => "lpush", List;
     RPush => "rpush", List;

@@ -12,6 +12,7 @@
 //! unit of work. Each segment stamps the entries it changes with a version (a per-segment
 //! counter), so a key's version changes whenever the key does.
 
+pub mod bits;
 pub mod clock;
 mod compact;
 pub mod effects;
@@ -51,8 +52,8 @@ pub use list::End;
 pub use snapshot::SnapshotSink;
 pub use txn::{LockPlan, Txn};
 pub use value::{
-    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringOrigin,
-    StringValue, Value, ValueType,
+    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringBytes,
+    StringOrigin, StringValue, Value, ValueType, grow_string_zeroed, reserve_string, zeroed_string,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.
@@ -252,7 +253,7 @@ impl Store {
             return None;
         }
         let string = match &entry.value {
-            Value::String(s) => Some(bytes::Bytes::copy_from_slice(s.as_bytes())),
+            Value::String(s) => Some(bytes::Bytes::copy_from_slice(&s.as_bytes())),
             _ => None,
         };
         Some((entry.value.value_type(), string))
@@ -388,6 +389,55 @@ mod tests {
         drop(txn);
         assert_eq!(store.db_info(0).expires, 0);
         assert_eq!(store.db_info(0).keys, 2);
+    }
+
+    #[test]
+    fn strings_are_edited_in_place_after_one_copy() {
+        let store = Store::new(1);
+        let far = unix_time_ms() + 100_000;
+        let txn = store.txn(Access::Write, 0, [&b"k"[..], &b"n"[..], &b"missing"[..]]);
+        txn.set(0, b"k", string(&"x".repeat(30)), Some(far), Event::Set);
+        let version = txn.get(0, b"k").unwrap().version();
+        // The first edit replaces the immutable string quietly: same expiry and version.
+        let len = txn.edit_string(0, b"k", |buf| {
+            buf.extend_from_slice(b"yz");
+            buf.len()
+        });
+        assert_eq!(len, Some(32));
+        let entry = txn.get(0, b"k").unwrap();
+        assert_eq!((entry.version(), entry.expires_at()), (version, Some(far)));
+        let Value::String(s) = &entry.value else {
+            panic!("not a string")
+        };
+        assert!(s.is_growable());
+        assert_eq!(s.encoding(), "raw");
+        let before = s.as_bytes().as_ptr();
+        // Later edits change that buffer where it is.
+        txn.edit_string(0, b"k", |buf| buf[0] = b'!');
+        let entry = txn.get(0, b"k").unwrap();
+        let Value::String(s) = &entry.value else {
+            panic!("not a string")
+        };
+        assert_eq!(s.as_bytes().as_ptr(), before);
+        assert_eq!(&s.as_bytes()[..2], b"!x");
+        // `new` and `set`: the edits recorded nothing themselves.
+        assert_eq!(txn.effects().len(), 2);
+        txn.modified(0, b"k", Event::Append);
+        assert_ne!(txn.get(0, b"k").unwrap().version(), version);
+        // Short results stay inline; other types and missing keys are left alone.
+        txn.set(0, b"n", string("12"), None, Event::Set);
+        txn.edit_string(0, b"n", |buf| buf.push(b'3'));
+        assert_eq!(get_str_in(&txn, b"n").as_deref(), Some(&b"123"[..]));
+        assert_eq!(txn.edit_string(0, b"missing", |_| ()), None);
+        drop(txn);
+        assert_eq!(store.db_info(0).expires, 1);
+    }
+
+    fn get_str_in(txn: &Txn<'_>, key: &[u8]) -> Option<Bytes> {
+        txn.get(0, key).map(|e| match &e.value {
+            Value::String(s) => s.to_bytes(),
+            _ => panic!("not a string"),
+        })
     }
 
     #[test]

@@ -30,7 +30,7 @@ use smallvec::SmallVec;
 
 use super::clock::Moment;
 use super::effects::{Effect, Event};
-use super::{Access, Entry, Key, SEGMENTS, Segment, Store, Value, slot_of};
+use super::{Access, Entry, Key, SEGMENTS, Segment, Store, StringValue, Value, slot_of};
 
 /// The segment locks a unit of work needs: built by the execution path from a command's
 /// keys (or whole databases), then taken at once by [`Store::lock`].
@@ -689,6 +689,43 @@ impl<'s> Txn<'s> {
             entry.set_version(seg.next_version());
         }
         self.record_key(db, key, event);
+    }
+
+    /// Changes the string at the live key `key` in place: `edit` gets its bytes to change
+    /// (growing them with `value::reserve_string` / `grow_string_zeroed`). `None`, running
+    /// nothing, when the key holds no string.
+    ///
+    /// A string written whole is immutable, so it is first replaced by a modified copy
+    /// (once; Redis's `dbUnshareStringValue`), keeping its expiry, access data and version:
+    /// that alone is no change anyone observes, and Redis turns the string `raw` even when
+    /// the command then changes nothing. Records nothing: the caller records its event
+    /// with [`Txn::modified`] when something changed. An entry looked up before is stale
+    /// afterwards (look it up again to read the value).
+    pub fn edit_string<R>(
+        &self,
+        db: usize,
+        key: &[u8],
+        edit: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> Option<R> {
+        let seg = self.segment_for_write(db, key);
+        let entry = seg.map.get(key, &self.guard)?;
+        let Value::String(s) = &entry.value else {
+            return None;
+        };
+        if let Some(mut buf) = s.growable() {
+            return Some(edit(&mut buf));
+        }
+        let mut buf = s.as_bytes().to_vec();
+        let out = edit(&mut buf);
+        let value = Value::String(StringValue::modified(buf));
+        let replacement = Entry::new(
+            value,
+            entry.expires_at(),
+            entry.accessed_secs(),
+            entry.version(),
+        );
+        seg.map.insert(Key::from(key), replacement, &self.guard);
+        Some(out)
     }
 
     /// Records that the collection at `key` was changed in place as `event`; when the change

@@ -1,18 +1,21 @@
 //! The typed values the store holds: one enum over the five Redis types, and the per-key
 //! [`Entry`] that carries a value with its expiry and access time.
 //!
-//! Strings are immutable [`Bytes`] (a `GET` hands out a reference-counted clone, never a
-//! copy). Collections live behind their own lock inside an `Arc`, so a write to a large
+//! Strings written whole are immutable [`Bytes`] (a `GET` hands out a reference-counted
+//! clone, never a copy); strings changed in place grow in a buffer of their own (see
+//! [`StringValue`]). Collections live behind their own lock inside an `Arc`, so a write to a large
 //! collection mutates it in place instead of copying it into a new map entry, and `RENAME`
 //! moves the `Arc` rather than the elements.
 
+use std::collections::TryReserveError;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::Bytes;
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::compact::{CompactKey, CompactValue};
+use super::compact::{CompactKey, CompactValue, INLINE_CAPACITY};
 pub use super::hash::HashValue;
 pub use super::list::ListValue;
 use super::numeric::parse_i64;
@@ -83,10 +86,26 @@ impl ValueType {
 
 /// A string value, with how Redis would have built the object holding it: that decides
 /// what `OBJECT ENCODING` and `OBJECT REFCOUNT` report, never what commands see.
+///
+/// A string written whole is immutable (inline, or a shared `Bytes` that `GET` hands out
+/// without copying). A string that a command changes in place (APPEND, SETRANGE, SETBIT,
+/// BITFIELD: Redis's `raw` strings) becomes [`StringData::Growable`] once it outgrows the
+/// inline bytes, so the next change edits it where it is instead of copying all of it.
+/// Cloning shares a growable buffer, as it shares a collection: [`StringValue::copied`]
+/// makes an independent copy.
 #[derive(Debug, Clone)]
 pub struct StringValue {
-    data: CompactValue,
+    data: StringData,
     pub origin: StringOrigin,
+}
+
+#[derive(Debug, Clone)]
+enum StringData {
+    Fixed(CompactValue),
+    /// Behind an `Arc` because moving a value (`RENAME`, `MOVE`) clones the entry's value,
+    /// and behind a lock because the map only hands out shared references: a writer holds
+    /// its segment's exclusive lock, so this lock is never contended by another writer.
+    Growable(Arc<RwLock<Vec<u8>>>),
 }
 
 /// How a string object came to be, in Redis's terms.
@@ -96,15 +115,103 @@ pub enum StringOrigin {
     Stored,
     /// A copy of a stored string (`COPY`): same encoding, but a private object.
     Copied,
-    /// Modified in place (`APPEND`, `SETRANGE`): always `raw`.
+    /// Modified in place (`APPEND`, `SETRANGE`, `SETBIT`, `BITFIELD`, `BITOP`'s result):
+    /// always `raw`.
     Modified,
     /// Stored as created, without trying the integer encoding (`INCRBYFLOAT`'s result).
     Plain,
 }
 
+/// A string's bytes, borrowed: straight from an immutable string, or under the read lock
+/// of a growable one (held only while the borrow lives).
+pub enum StringBytes<'a> {
+    Fixed(&'a [u8]),
+    Locked(RwLockReadGuard<'a, Vec<u8>>),
+}
+
+impl Deref for StringBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            StringBytes::Fixed(bytes) => bytes,
+            StringBytes::Locked(guard) => guard,
+        }
+    }
+}
+
+impl std::fmt::Debug for StringBytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", Bytes::copy_from_slice(self))
+    }
+}
+
+impl PartialEq for StringBytes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<[u8]> for StringBytes<'_> {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for StringBytes<'_> {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+/// What a growable string's buffer costs beyond its capacity (the `Arc`'s counts, the lock
+/// and the `Vec` header, with the allocator's rounding), for footprint estimates.
+const GROWABLE_HEAP: usize = 64;
+
+/// Below this a growing string doubles its capacity; above it, it gains this much more
+/// (Redis's `SDS_MAX_PREALLOC`): appends stay amortized O(1) while a large string wastes
+/// at most 1 MB, where plain doubling could waste as much as the string holds.
+const MAX_PREALLOC: usize = 1024 * 1024;
+
+/// Makes room in a modified string's buffer for `len` bytes, with Redis's greedy policy
+/// (`sdsMakeRoomFor`). Fails, changing nothing, when the allocator cannot provide it.
+pub fn reserve_string(buf: &mut Vec<u8>, len: usize) -> Result<(), TryReserveError> {
+    if len <= buf.capacity() {
+        return Ok(());
+    }
+    let target = if len < MAX_PREALLOC {
+        len.saturating_mul(2)
+    } else {
+        len.saturating_add(MAX_PREALLOC)
+    };
+    // The greedy target may be refused where the exact size is not.
+    buf.try_reserve_exact(target - buf.len())
+        .or_else(|_| buf.try_reserve_exact(len - buf.len()))
+}
+
+/// Pads a modified string with zero bytes up to `len` (never shortens it).
+pub fn grow_string_zeroed(buf: &mut Vec<u8>, len: usize) -> Result<(), TryReserveError> {
+    if len > buf.len() {
+        reserve_string(buf, len)?;
+        buf.resize(len, 0);
+    }
+    Ok(())
+}
+
+/// A zero-filled buffer of exactly `len` bytes for a new modified string (Redis creates
+/// those at their exact size), or `None` when it cannot be allocated.
+pub fn zeroed_string(len: usize) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len).ok()?;
+    buf.resize(len, 0);
+    Some(buf)
+}
+
 impl StringValue {
     fn with_origin(data: CompactValue, origin: StringOrigin) -> Self {
-        StringValue { data, origin }
+        StringValue {
+            data: StringData::Fixed(data),
+            origin,
+        }
     }
 
     /// A string written whole (SET, MSET, INCR...). `bytes` is kept as given when long: pass
@@ -118,9 +225,19 @@ impl StringValue {
         Self::with_origin(CompactValue::copy_from_slice(bytes), StringOrigin::Stored)
     }
 
-    /// A string built by an in-place modification (`APPEND`, `SETRANGE`).
-    pub fn modified(bytes: Bytes) -> Self {
-        Self::with_origin(CompactValue::new(bytes), StringOrigin::Modified)
+    /// A string built or changed in place (`raw`): inline while short (copying a few
+    /// bytes per change costs less than a buffer of its own), else growable in place.
+    pub fn modified(bytes: Vec<u8>) -> Self {
+        if bytes.len() <= INLINE_CAPACITY {
+            return Self::with_origin(
+                CompactValue::copy_from_slice(&bytes),
+                StringOrigin::Modified,
+            );
+        }
+        StringValue {
+            data: StringData::Growable(Arc::new(RwLock::new(bytes))),
+            origin: StringOrigin::Modified,
+        }
     }
 
     /// A string stored as created, without the integer encoding (`INCRBYFLOAT`).
@@ -128,30 +245,79 @@ impl StringValue {
         Self::with_origin(CompactValue::new(bytes), StringOrigin::Plain)
     }
 
-    /// An independent copy, as Redis's `dupStringObject` makes for `COPY`.
+    /// An independent copy, as Redis's `dupStringObject` makes for `COPY` (a growable
+    /// buffer is copied at its length: Redis's copy has no spare room either).
     pub fn copied(&self) -> Self {
-        let origin = match self.origin {
-            StringOrigin::Stored => StringOrigin::Copied,
-            other => other,
-        };
-        Self::with_origin(self.data.clone(), origin)
+        match &self.data {
+            StringData::Fixed(data) => {
+                let origin = match self.origin {
+                    StringOrigin::Stored => StringOrigin::Copied,
+                    other => other,
+                };
+                Self::with_origin(data.clone(), origin)
+            }
+            StringData::Growable(buf) => StringValue {
+                data: StringData::Growable(Arc::new(RwLock::new(buf.read_recursive().clone()))),
+                origin: self.origin,
+            },
+        }
     }
 
-    pub fn as_bytes(&self) -> &[u8] {
-        self.data.as_slice()
+    /// The bytes, borrowed. A growable string stays read-locked while the borrow lives:
+    /// drop it before changing that string. (`read_recursive`: a command may read one key
+    /// twice, as `BITOP` does with a repeated source.)
+    pub fn as_bytes(&self) -> StringBytes<'_> {
+        match &self.data {
+            StringData::Fixed(data) => StringBytes::Fixed(data.as_slice()),
+            StringData::Growable(buf) => StringBytes::Locked(buf.read_recursive()),
+        }
     }
 
-    /// The bytes as an owned handle (a copy when short, shared when long).
+    /// The bytes as an owned handle: a copy when short, shared when long and immutable, and
+    /// a copy of a growable string (as Redis copies every reply into its output buffer).
     pub fn to_bytes(&self) -> Bytes {
-        self.data.to_bytes()
+        match &self.data {
+            StringData::Fixed(data) => data.to_bytes(),
+            StringData::Growable(buf) => Bytes::copy_from_slice(&buf.read_recursive()),
+        }
+    }
+
+    /// The buffer of a string that is changed in place, locked for writing; `None` for a
+    /// string written whole, which must first be replaced by a [`StringValue::modified`]
+    /// copy (see `Txn::edit_string`).
+    pub fn growable(&self) -> Option<RwLockWriteGuard<'_, Vec<u8>>> {
+        match &self.data {
+            StringData::Fixed(_) => None,
+            StringData::Growable(buf) => Some(buf.write()),
+        }
+    }
+
+    /// Whether this string is changed in place (its bytes are copied, not shared, by
+    /// [`StringValue::to_bytes`]).
+    pub fn is_growable(&self) -> bool {
+        matches!(self.data, StringData::Growable(_))
     }
 
     pub fn len(&self) -> usize {
-        self.as_bytes().len()
+        match &self.data {
+            StringData::Fixed(data) => data.as_slice().len(),
+            StringData::Growable(buf) => buf.read_recursive().len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Heap bytes held beyond the map entry.
+    fn footprint(&self) -> usize {
+        match &self.data {
+            StringData::Fixed(data) if data.as_slice().len() > INLINE_CAPACITY => {
+                data.as_slice().len() + BYTES_HEAP
+            }
+            StringData::Fixed(_) => 0,
+            StringData::Growable(buf) => buf.read_recursive().capacity() + GROWABLE_HEAP,
+        }
     }
 
     /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
@@ -160,7 +326,7 @@ impl StringValue {
         if !may_be_int || self.len() > 20 {
             return None;
         }
-        parse_i64(self.as_bytes())
+        parse_i64(&self.as_bytes())
     }
 
     pub fn encoding(&self) -> &'static str {
@@ -224,8 +390,7 @@ impl Value {
     /// Roughly the heap bytes the value holds beyond its map entry.
     pub fn footprint(&self) -> usize {
         match self {
-            Value::String(s) if s.len() > super::INLINE_CAPACITY => s.len() + BYTES_HEAP,
-            Value::String(_) => 0,
+            Value::String(s) => s.footprint(),
             Value::List(l) => l.read().footprint(),
             Value::Hash(h) => h.read().footprint(),
             Value::Set(s) => s.read().footprint(),
@@ -234,8 +399,8 @@ impl Value {
         }
     }
 
-    /// An independent copy (`COPY`): strings share their immutable bytes, collections are
-    /// cloned element by element.
+    /// An independent copy (`COPY`): immutable strings share their bytes, growable ones
+    /// and collections are copied.
     pub fn deep_clone(&self) -> Value {
         match self {
             Value::String(s) => Value::String(s.copied()),
@@ -344,10 +509,7 @@ mod tests {
         assert_eq!(s("0123").encoding(), "embstr");
         assert_eq!(s(&"a".repeat(44)).encoding(), "embstr");
         assert_eq!(s(&"a".repeat(45)).encoding(), "raw");
-        assert_eq!(
-            StringValue::modified(Bytes::from_static(b"12")).encoding(),
-            "raw"
-        );
+        assert_eq!(StringValue::modified(b"12".to_vec()).encoding(), "raw");
         assert_eq!(s("99999999999999999999").encoding(), "embstr");
         let float = StringValue::plain(Bytes::from_static(b"3"));
         assert_eq!((float.encoding(), float.refcount()), ("embstr", 1));
@@ -357,8 +519,42 @@ mod tests {
     fn copies_of_shared_integers_are_private() {
         let copy = s("5").copied();
         assert_eq!((copy.encoding(), copy.refcount()), ("int", 1));
-        let raw = StringValue::modified(Bytes::from_static(b"5")).copied();
+        let raw = StringValue::modified(b"5".to_vec()).copied();
         assert_eq!(raw.encoding(), "raw");
+    }
+
+    #[test]
+    fn modified_strings_grow_in_place_and_copy_apart() {
+        let short = StringValue::modified(b"abc".to_vec());
+        assert!(short.growable().is_none());
+        assert_eq!(short.encoding(), "raw");
+        let long = StringValue::modified(vec![b'x'; 30]);
+        let copy = long.copied();
+        long.growable().unwrap().extend_from_slice(b"yz");
+        assert_eq!(long.len(), 32);
+        assert_eq!(&*copy.as_bytes(), &[b'x'; 30][..]);
+        // A clone (RENAME moving the value) shares the buffer; a copy (COPY) does not.
+        let moved = long.clone();
+        long.growable().unwrap().push(b'!');
+        assert_eq!(moved.to_bytes().len(), 33);
+        assert_eq!((copy.encoding(), copy.refcount()), ("raw", 1));
+        assert!(Value::String(long).footprint() >= 33 + GROWABLE_HEAP);
+    }
+
+    #[test]
+    fn growth_follows_redis_greedy_policy() {
+        let mut buf = Vec::new();
+        grow_string_zeroed(&mut buf, 100).unwrap();
+        assert_eq!((buf.len(), buf.capacity()), (100, 200));
+        grow_string_zeroed(&mut buf, 150).unwrap();
+        assert_eq!(buf.capacity(), 200);
+        grow_string_zeroed(&mut buf, 50).unwrap();
+        assert_eq!(buf.len(), 150);
+        let mut big = Vec::new();
+        reserve_string(&mut big, 2 * MAX_PREALLOC).unwrap();
+        assert_eq!(big.capacity(), 3 * MAX_PREALLOC);
+        assert!(reserve_string(&mut big, usize::MAX).is_err());
+        assert_eq!(zeroed_string(3), Some(vec![0, 0, 0]));
     }
 
     #[test]
