@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::notify::KeyspaceEvents;
 
+pub mod rewrite;
+
 /// The server's configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {

@@ -11,6 +11,11 @@
 //!   include `can't set immutable config`, `can't set protected config` (`dir` and
 //!   `dbfilename` unless `enable-protected-configs` allows) and `duplicate parameter`).
 //! - `CONFIG RESETSTAT` → `OK`: zeroes the `INFO stats` counters and keyspace hits/misses.
+//! - `CONFIG REWRITE` → `OK`: the running configuration (and, without an `aclfile`, the
+//!   users) written into the config file as Redis's `rewriteConfig` writes it (see
+//!   [`crate::config::rewrite`]). Errors: `ERR The server is running without a config
+//!   file`; `ERR Rewriting config file: <strerror>` when the file cannot be read or
+//!   replaced.
 //! - `CONFIG HELP` → array of status lines.
 //! - `DBSIZE` → integer: keys in the selected database.
 //! - `FLUSHDB [ASYNC|SYNC]`, `FLUSHALL [ASYNC|SYNC]` → `OK` (both modes free synchronously).
@@ -76,6 +81,20 @@ const CONFIG_SUBS: &[Command] = &[
         config_resetstat,
     )
     .doc("server", "2.0.0", "Resets the server's statistics.", "O(1)")
+    .of("config"),
+    Command::new(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+        config_rewrite,
+    )
+    .doc(
+        "server",
+        "2.8.0",
+        "Persists the effective configuration to file.",
+        "O(1)",
+    )
     .of("config"),
     Command::new("help", 2, LOADING | STALE, NO_KEYS, config_help)
         .doc(
@@ -293,6 +312,30 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
+/// `CONFIG REWRITE`: the running configuration and the users written into the config file
+/// the server was started with (see [`crate::config::rewrite`]).
+fn config_rewrite(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
+    let config = ctx.server.config.read().clone();
+    let Some(path) = config.config_file.clone() else {
+        return Err(Error::err("The server is running without a config file"));
+    };
+    let users = ctx.server.acl.list();
+    crate::config::rewrite::rewrite_file(std::path::Path::new(&path), &config, &users).map_err(
+        |e| {
+            tracing::warn!(
+                "CONFIG REWRITE failed: {}",
+                crate::config::rewrite::strerror(&e)
+            );
+            Error::err(format!(
+                "Rewriting config file: {}",
+                crate::config::rewrite::strerror(&e)
+            ))
+        },
+    )?;
+    tracing::info!("CONFIG REWRITE executed with success.");
+    Ok(Reply::ok())
+}
+
 fn config_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(help_reply(
         "CONFIG",
@@ -303,6 +346,8 @@ fn config_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     ))
 }
@@ -660,10 +705,14 @@ mod tests {
         let Reply::Array(lines) = h.run(&["CONFIG", "HELP"]) else {
             panic!()
         };
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 11);
         assert_eq!(
             h.err(&["CONFIG", "foo"]),
             "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+        );
+        assert_eq!(
+            h.err(&["CONFIG", "REWRITE"]),
+            "ERR The server is running without a config file"
         );
     }
 
