@@ -92,7 +92,7 @@ const CONFIG_SUBS: &[Command] = &[
     .doc(
         "server",
         "2.8.0",
-        "Persists the effective configuration to file.",
+        "Rewrite the configuration file with the in memory configuration",
         "O(1)",
     )
     .of("config"),
