@@ -107,7 +107,7 @@ async fn rewrite_keeps_comments_and_loads_back() {
     let probe = dir.join("probe");
     std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
+        .create_new(true)
         .mode(0o644)
         .open(&probe)
         .unwrap();

@@ -266,8 +266,13 @@ fn rewrite_param(state: &mut State, p: &Param, config: &Config, default: &Config
             }
             state.mark_processed(name);
         }
-        // The working directory, absolute, always written (its default is NULL in Redis).
-        "dir" => state.rewrite_line(name, quoted(name, &value), true),
+        // The directory, absolute, always written (its default is NULL in Redis). When it
+        // cannot be resolved (it was removed), its lines go, as Redis does when `getcwd`
+        // fails.
+        "dir" => match std::fs::canonicalize(&config.dir) {
+            Ok(dir) => state.rewrite_line(name, quoted(name, &dir.display().to_string()), true),
+            Err(_) => state.mark_processed(name),
+        },
         "bind" => {
             // At its default the `bind` lines go; else the addresses, unquoted.
             if !force {
@@ -450,10 +455,12 @@ mod tests {
 
     #[test]
     fn comments_duplicates_aliases_and_unknown_lines() {
-        let mut config = Config::default();
-        config.maxclients = 50;
+        let mut config = Config {
+            maxclients: 50,
+            busy_reply_threshold: 5000,
+            ..Config::default()
+        };
         config.encoding.hash_max_listpack_entries = 100;
-        config.busy_reply_threshold = 5000;
         let old = "# my server\n\n\n  port 7000\nmaxclients 10\n# again\nmaxclients 20\n\
                    hash-max-ziplist-entries 7\nlua-time-limit 100\nnosuch-option 1\n\
                    bad \"quote\nrename-command FLUSHALL \"\"\n";
@@ -494,14 +501,16 @@ mod tests {
 
     #[test]
     fn values_as_redis_writes_them() {
-        let mut config = Config::default();
-        config.maxmemory = 1 << 30;
-        config.proto_max_bulk_len = 3 * 1024 * 1024 + 1;
-        config.hll_sparse_max_bytes = 2048;
-        config.dbfilename = "my \"db\"\n.rdb".into();
-        config.loglevel = "warning".into();
-        config.slowlog_log_slower_than = -1;
-        config.requirepass = "secret".into();
+        let config = Config {
+            maxmemory: 1 << 30,
+            proto_max_bulk_len: 3 * 1024 * 1024 + 1,
+            hll_sparse_max_bytes: 2048,
+            dbfilename: "my \"db\"\n.rdb".into(),
+            loglevel: "warning".into(),
+            slowlog_log_slower_than: -1,
+            requirepass: "secret".into(),
+            ..Config::default()
+        };
         let out = render_str("requirepass old\ntls-cert-file x\n", &config);
         for line in [
             "requirepass \"secret\"\n",
@@ -524,8 +533,10 @@ mod tests {
 
     #[test]
     fn save_and_client_output_buffer_limit_forms() {
-        let mut config = Config::default();
-        config.save = String::new();
+        let mut config = Config {
+            save: String::new(),
+            ..Config::default()
+        };
         config.client_output_buffer_limit.pubsub.hard = 64 << 20;
         let old = "save 900 1\nsave 300 10\nclient-output-buffer-limit normal 0 0 0\n";
         let out = render_str(old, &config);
@@ -555,8 +566,10 @@ mod tests {
 
     #[test]
     fn users_are_dropped_with_an_aclfile() {
-        let mut config = Config::default();
-        config.aclfile = "/tmp/users.acl".into();
+        let config = Config {
+            aclfile: "/tmp/users.acl".into(),
+            ..Config::default()
+        };
         let out = render_str("user alice on nopass\naclfile /x\n", &config);
         assert!(out.starts_with("\naclfile \"/tmp/users.acl\"\n"), "{out}");
         assert!(!out.contains("user "), "{out}");
