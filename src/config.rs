@@ -553,7 +553,7 @@ pub static PARAMS: &[Param] = &[
         name: "dbfilename",
         mutable: true,
         kind: Kind::Custom(|c, v| {
-            if v.contains('/') {
+            if !is_base_name(v) {
                 return Err("dbfilename can't be a path, just a filename".into());
             }
             c.dbfilename = v.to_string();
@@ -615,7 +615,10 @@ pub static PARAMS: &[Param] = &[
         name: "appenddirname",
         mutable: false,
         kind: Kind::Custom(|c, v| {
-            if v.is_empty() || v.contains('/') {
+            if v.is_empty() {
+                return Err("appenddirname can't be empty".into());
+            }
+            if !is_base_name(v) {
                 return Err("appenddirname can't be a path, just a dirname".into());
             }
             c.appenddirname = v.to_string();
@@ -628,7 +631,10 @@ pub static PARAMS: &[Param] = &[
         name: "appendfilename",
         mutable: false,
         kind: Kind::Custom(|c, v| {
-            if v.is_empty() || v.contains('/') {
+            if v.is_empty() {
+                return Err("appendfilename can't be empty".into());
+            }
+            if !is_base_name(v) {
                 return Err("appendfilename can't be a path, just a filename".into());
             }
             c.appendfilename = v.to_string();
@@ -1051,6 +1057,11 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+/// Redis's `pathIsBaseName`: neither a slash nor a backslash.
+fn is_base_name(name: &str) -> bool {
+    !name.contains(['/', '\\'])
+}
+
 fn yes_no(b: bool) -> String {
     if b { "yes".into() } else { "no".into() }
 }
@@ -1310,6 +1321,15 @@ mod tests {
                 .is_err()
         );
         assert!(param("appendfilename").unwrap().set(&mut c, "a/b").is_err());
+        // `\\` makes a path too, as Redis's pathIsBaseName says.
+        assert_eq!(
+            param("dbfilename").unwrap().set(&mut c, "a\\b"),
+            Err("dbfilename can't be a path, just a filename".into())
+        );
+        assert_eq!(
+            param("appendfilename").unwrap().set(&mut c, ""),
+            Err("appendfilename can't be empty".into())
+        );
         assert!(param("save").unwrap().set(&mut c, "10").is_err());
         param("save").unwrap().set(&mut c, " 10  1 ").unwrap();
         assert_eq!(c.save_points(), [(10, 1)]);
