@@ -1,4 +1,5 @@
-"""Differential cases for the encoding thresholds (picked up by differential.py).
+"""Differential cases for the encoding thresholds and CONFIG REWRITE's metadata (picked up by
+differential.py).
 
 `hash-max-listpack-*`, `zset-max-listpack-*`, `set-max-intset-entries`,
 `list-max-listpack-size`, `list-compress-depth` and their `-ziplist-` aliases: CONFIG SET /
@@ -14,6 +15,10 @@ DEFAULTS = ["CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listp
 CLEANUP = [DEFAULTS]
 
 EDGE_CASES = [
+    # CONFIG REWRITE's help line, arity and command metadata (a rewrite itself would write
+    # the servers' config files: tests/config_rewrite.rs covers it).
+    [["CONFIG", "HELP"], ["CONFIG", "REWRITE", "x"], ["COMMAND", "INFO", "config|rewrite"],
+     ["COMMAND", "DOCS", "config|rewrite"]],
     [["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
      ["CONFIG", "GET", "hash-max-listpack-value"], ["CONFIG", "GET", "zset-max-ziplist-value"],
      ["CONFIG", "GET", "zset-max-listpack-entries"], ["CONFIG", "GET", "set-max-intset-entries"],
