@@ -135,6 +135,9 @@ pub struct Config {
     /// Events at least this many milliseconds long are sampled by the latency monitor;
     /// 0 disables it (`latency-monitor-threshold`).
     pub latency_monitor_threshold: u64,
+    /// Whether each command keeps a histogram of its durations (`latency-tracking`,
+    /// `LATENCY HISTOGRAM`).
+    pub latency_tracking: bool,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -321,6 +324,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
@@ -914,6 +918,13 @@ pub static PARAMS: &[Param] = &[
         },
         get: |c| c.slowlog_max_len.to_string(),
         set: |c, v| c.slowlog_max_len = v.number(),
+    },
+    Param {
+        name: "latency-tracking",
+        mutable: true,
+        kind: Kind::Enum(YES_NO),
+        get: |c| yes_no(c.latency_tracking),
+        set: |c, v| c.latency_tracking = v.text() == "yes",
     },
     Param {
         name: "latency-monitor-threshold",

@@ -261,6 +261,9 @@ impl ServerState {
         self.slowlog
             .configure(config.slowlog_log_slower_than, config.slowlog_max_len);
         self.latency.configure(config.latency_monitor_threshold);
+        self.stats
+            .commands
+            .set_latency_tracking(config.latency_tracking);
         drop(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
     }

@@ -12,6 +12,7 @@
 //! - `LATENCY DOCTOR` → verbatim text: Redis's report and advice.
 //! - `LATENCY GRAPH event` → verbatim text: an ASCII sparkline. Error: `No samples
 //!   available for event '<event>'`.
+//! - `LATENCY HISTOGRAM [command ...]` → map of command → `{calls, histogram_usec}`.
 //! - `LATENCY HELP` → status lines.
 
 use bytes::Bytes;
@@ -277,11 +278,62 @@ fn latency_graph(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     }
 }
 
-/// `LATENCY HISTOGRAM [command ...]` → a map per command with calls: Memorabilia keeps no
-/// per-command latency histograms (`latency-tracking` is not implemented), so it answers
-/// an empty map, as Redis does with latency tracking off.
-fn latency_histogram(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    Ok(Reply::Map(Vec::new()))
+/// `LATENCY HISTOGRAM [command ...]` → a map: each command (or subcommand, `config|get`)
+/// that has calls, or each named one (a container names its subcommands; unknown names
+/// are skipped), → `{calls, histogram_usec}`, the histogram as bucket bound (µs) →
+/// cumulative calls, only where the count grows (Redis's log-2 CDF).
+fn latency_histogram(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut routes: Vec<&'static super::Route> = Vec::new();
+    if argv.len() == 2 {
+        routes.extend(super::all_routes().iter().copied());
+    } else {
+        for name in &argv[2..] {
+            let Some(route) = super::route(&String::from_utf8_lossy(name).to_ascii_lowercase())
+            else {
+                continue;
+            };
+            if route.subcommands.is_empty() {
+                routes.push(route);
+            } else {
+                routes.extend(route.subcommands.iter());
+            }
+        }
+    }
+    let stats = &ctx.server.stats.commands;
+    let mut out = Vec::new();
+    for route in routes {
+        if out
+            .iter()
+            .any(|(name, _): &(Reply, Reply)| *name == Reply::bulk(route.full_name.clone()))
+        {
+            continue;
+        }
+        let buckets = stats.latency_histogram(route.id);
+        let calls: u64 = buckets.iter().sum();
+        if calls == 0 {
+            continue;
+        }
+        let mut cumulative = 0;
+        let mut cdf = Vec::new();
+        for (k, n) in buckets.iter().enumerate() {
+            if *n > 0 {
+                cumulative += n;
+                let bound = crate::exec::stats::bucket_upper_ns(k) / 1000;
+                cdf.push((
+                    Reply::Integer(bound as i64),
+                    Reply::Integer(cumulative as i64),
+                ));
+            }
+        }
+        out.push((
+            Reply::bulk(route.full_name.clone()),
+            Reply::Map(vec![
+                (Reply::bulk("calls"), Reply::Integer(calls as i64)),
+                (Reply::bulk("histogram_usec"), Reply::Map(cdf)),
+            ]),
+        ));
+    }
+    Ok(Reply::Map(out))
 }
 
 fn latency_help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {

@@ -1,7 +1,10 @@
 //! Statistics the execution path keeps, once for both front ends: per command (`INFO
 //! commandstats`: calls, microseconds, rejected and failed calls; their sum is
 //! `total_commands_processed`) and per error code (`INFO errorstats`,
-//! `total_error_replies`).
+//! `total_error_replies`). With `latency-tracking` on, each command also keeps a histogram
+//! of its durations in power-of-two buckets, the ones `LATENCY HISTOGRAM` reports (Redis
+//! keeps an HDR histogram and reports it through a log-2 iterator from 1024 ns: the same
+//! bucket bounds).
 //!
 //! Command counters are per thread: each thread that runs commands owns a shard and bumps
 //! it with plain stores, so the hot path pays no atomic read-modify-write and no cache
@@ -19,6 +22,22 @@ use smallvec::SmallVec;
 
 use crate::error::Error;
 
+/// Latency buckets per command: bucket `k` holds durations up to
+/// [`bucket_upper_ns`]`(k)`, the last one everything longer.
+pub const LATENCY_BUCKETS: usize = 32;
+
+/// The upper bound of latency bucket `k` in nanoseconds: the highest value an HDR
+/// histogram with 2 significant digits files under 1024·2^k ns (1031, 2063, 4127, ...).
+pub fn bucket_upper_ns(k: usize) -> u64 {
+    (1032u64 << k) - 1
+}
+
+/// The bucket of a duration of `usec` microseconds.
+fn latency_bucket(usec: u64) -> usize {
+    let q = usec.saturating_mul(1000) / 1032;
+    ((64 - q.leading_zeros()) as usize).min(LATENCY_BUCKETS - 1)
+}
+
 /// One command's counters.
 #[derive(Debug, Default)]
 struct Counters {
@@ -26,6 +45,7 @@ struct Counters {
     usec: AtomicU64,
     rejected: AtomicU64,
     failed: AtomicU64,
+    latency: [AtomicU64; LATENCY_BUCKETS],
 }
 
 /// A snapshot of one command's counters.
@@ -58,6 +78,9 @@ pub struct CommandStats {
     commands: usize,
     shards: Mutex<Vec<Arc<Shard>>>,
     baseline: Mutex<Vec<CommandCounts>>,
+    latency_baseline: Mutex<Vec<[u64; LATENCY_BUCKETS]>>,
+    /// `latency-tracking`.
+    track_latency: std::sync::atomic::AtomicBool,
 }
 
 static INSTANCES: AtomicU64 = AtomicU64::new(0);
@@ -86,6 +109,8 @@ impl CommandStats {
             commands,
             shards: Mutex::new(Vec::new()),
             baseline: Mutex::new(vec![CommandCounts::default(); commands]),
+            latency_baseline: Mutex::new(vec![[0; LATENCY_BUCKETS]; commands]),
+            track_latency: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -108,13 +133,37 @@ impl CommandStats {
     /// A call of command `id` that took `usec` microseconds; `failed` when it answered an
     /// error.
     pub fn called(&self, id: usize, usec: u64, failed: bool) {
+        let track = self.track_latency.load(Ordering::Relaxed);
         self.with_counters(id, |c| {
             bump(&c.calls, 1);
             bump(&c.usec, usec);
             if failed {
                 bump(&c.failed, 1);
             }
+            if track {
+                bump(&c.latency[latency_bucket(usec)], 1);
+            }
         });
+    }
+
+    /// `latency-tracking yes|no`.
+    pub fn set_latency_tracking(&self, on: bool) {
+        self.track_latency.store(on, Ordering::Relaxed);
+    }
+
+    /// Command `id`'s latency histogram since the last reset: calls per bucket.
+    pub fn latency_histogram(&self, id: usize) -> [u64; LATENCY_BUCKETS] {
+        let mut total = [0u64; LATENCY_BUCKETS];
+        for shard in self.shards.lock().iter() {
+            for (t, b) in total.iter_mut().zip(shard[id].latency.iter()) {
+                *t += b.load(Ordering::Relaxed);
+            }
+        }
+        let base = self.latency_baseline.lock()[id];
+        for (t, b) in total.iter_mut().zip(base) {
+            *t = t.saturating_sub(b);
+        }
+        total
     }
 
     /// A call of command `id`, counted when it blocked, that ended in an error later.
@@ -165,6 +214,15 @@ impl CommandStats {
     pub fn reset(&self) {
         let now = self.raw();
         *self.baseline.lock() = now;
+        let mut latency = vec![[0u64; LATENCY_BUCKETS]; self.commands];
+        for shard in self.shards.lock().iter() {
+            for (total, c) in latency.iter_mut().zip(shard.iter()) {
+                for (t, b) in total.iter_mut().zip(c.latency.iter()) {
+                    *t += b.load(Ordering::Relaxed);
+                }
+            }
+        }
+        *self.latency_baseline.lock() = latency;
     }
 }
 
@@ -225,6 +283,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn latency_buckets_follow_redis_bounds() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(1), 0);
+        assert_eq!(latency_bucket(2), 1);
+        assert_eq!(latency_bucket(3), 2);
+        assert_eq!(latency_bucket(33), 5);
+        assert_eq!(latency_bucket(34), 6);
+        let labels: Vec<u64> = (0..7).map(|k| bucket_upper_ns(k) / 1000).collect();
+        assert_eq!(labels, vec![1, 2, 4, 8, 16, 33, 66]);
+        assert_eq!(latency_bucket(u64::MAX), LATENCY_BUCKETS - 1);
+    }
+
+    #[test]
     fn counts_sum_over_threads_and_reset_to_a_baseline() {
         let stats = Arc::new(CommandStats::new(3));
         stats.called(1, 10, false);
@@ -258,6 +329,7 @@ mod tests {
         assert_eq!(stats.get(1), CommandCounts::default());
         stats.called(1, 3, false);
         assert_eq!(stats.get(1).calls, 1);
+        assert_eq!(stats.latency_histogram(1).iter().sum::<u64>(), 1);
         assert_eq!(stats.total_calls(), 1);
     }
 

@@ -291,6 +291,10 @@ pub(crate) const EXCLUDED: &[(&str, &str)] = &[
     ("waitaof", "blocks on fsync"),
     ("client|pause", "stalls every client"),
     ("client|reply", "suppresses replies"),
+    (
+        "pfselftest",
+        "takes no input and runs Redis's HLL self test for seconds (11 s in a debug build)",
+    ),
 ];
 
 /// `CONFIG SET` parameters that would close or refuse the harness's connections, with
