@@ -282,3 +282,24 @@ def test_client_list_output_of_a_client_that_does_not_read(raw):
         assert wait_for(recent_max_output)
     finally:
         s.close()
+
+
+def test_info_counts_blocked_clients_with_a_timeout(raw):
+    def clients():
+        return dict(line.split(":", 1) for line in text(raw.cmd("INFO", "clients")).split("\r\n")
+                    if line and not line.startswith("#"))
+
+    before = int(clients()["clients_in_timeout_table"])
+    forever, timed = named_socket("forever"), named_socket("timed")
+    try:
+        forever.sendall(b"BLPOP somelist 0\r\n")
+        timed.sendall(b"BLPOP somelist 30\r\n")
+        assert wait_for(lambda: int(clients()["blocked_clients"]) >= 2)
+        # Only the wait with a timeout is in Redis's timeout table.
+        assert int(clients()["clients_in_timeout_table"]) == before + 1
+        assert raw.cmd("CLIENT", "UNBLOCK", client_line(raw, "timed")["id"]) == 1
+        assert timed.recv(100) == b"*-1\r\n"
+        assert wait_for(lambda: int(clients()["clients_in_timeout_table"]) == before)
+    finally:
+        forever.close()
+        timed.close()

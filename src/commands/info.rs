@@ -191,8 +191,7 @@ fn clients_section(server: &ServerState) -> Lines {
         line("client_recent_max_output_buffer", max_output),
         line("blocked_clients", server.blocking.blocked_clients()),
         line("tracking_clients", server.tracking.tracking_clients()),
-        // Blocked clients with a timeout are not kept apart here.
-        line("clients_in_timeout_table", 0),
+        line("clients_in_timeout_table", server.blocking.with_timeout()),
         line("total_blocking_keys", server.blocking.blocking_keys()),
         line("total_blocking_keys_on_nokey", 0),
     ]

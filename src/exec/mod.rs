@@ -973,7 +973,7 @@ where
         ctx.server
             .blocking
             .register(ctx.session.client.id, ctx.db(), &keys, Box::new(waiter));
-    Wait::new(registration, receiver, on.timeout)
+    Wait::new(registration, receiver, on.timeout).counted_in(&ctx.server.blocking)
 }
 
 /// A blocked command waiting to be served.
