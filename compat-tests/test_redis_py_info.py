@@ -266,9 +266,11 @@ def test_client_list_output_of_a_client_that_does_not_read(raw):
         s.sendall(b"CLIENT SETNAME slow\r\n")
         assert s.recv(100) == b"+OK\r\n"
         assert client_line(raw, "slow")["omem"] == "0"
+        assert client_line(raw, "slow")["events"] == "r"
         s.sendall(b"GET big\r\n" * 5)
         assert wait_for(lambda: int(client_line(raw, "slow")["omem"]) > 500000)
         fields = client_line(raw, "slow")
+        assert fields["events"] == "rw"
         assert int(fields["oll"]) > 0
         assert int(fields["tot-mem"]) > int(fields["omem"])
 

@@ -291,7 +291,7 @@ pub fn client_line(server: &ServerState, client: &ClientInfo, running: Option<&[
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} \
-         oll={} omem={} tot-mem={} events=r cmd={} user={} redir={} resp={} lib-name={} \
+         oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={} lib-name={} \
          lib-ver={}",
         client.id,
         client.addr,
@@ -316,6 +316,8 @@ pub fn client_line(server: &ServerState, client: &ClientInfo, running: Option<&[
         mem.output_list,
         mem.output_memory,
         mem.total,
+        // Redis also waits to write (`w`) to a client whose replies are not all taken.
+        if mem.output_buffer > 0 { "rw" } else { "r" },
         client.last_command().map_or("NULL", |id| {
             crate::commands::all_routes()[id].full_name.as_str()
         }),
