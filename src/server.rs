@@ -211,8 +211,8 @@ async fn cron(state: Arc<ServerState>) {
     let mut last_commands = state.stats.commands.total_calls();
     let net = |s: &ServerState| {
         (
-            s.stats.total_net_input_bytes.load(Ordering::Relaxed),
-            s.stats.total_net_output_bytes.load(Ordering::Relaxed),
+            s.stats.net.total_net_input_bytes.load(Ordering::Relaxed),
+            s.stats.net.total_net_output_bytes.load(Ordering::Relaxed),
         )
     };
     let mut last_net = net(&state);

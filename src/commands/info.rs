@@ -440,10 +440,13 @@ fn stats_section(server: &ServerState) -> Lines {
             "instantaneous_ops_per_sec",
             load(&stats.instantaneous_ops_per_sec),
         ),
-        line("total_net_input_bytes", load(&stats.total_net_input_bytes)),
+        line(
+            "total_net_input_bytes",
+            load(&stats.net.total_net_input_bytes),
+        ),
         line(
             "total_net_output_bytes",
-            load(&stats.total_net_output_bytes),
+            load(&stats.net.total_net_output_bytes),
         ),
         zero("total_net_repl_input_bytes"),
         zero("total_net_repl_output_bytes"),
@@ -500,10 +503,13 @@ fn stats_section(server: &ServerState) -> Lines {
         line("total_error_replies", stats.errors.total()),
         // RESTORE payloads are checked in full whatever sanitize-dump-payload says.
         zero("dump_payload_sanitizations"),
-        line("total_reads_processed", load(&stats.total_reads_processed)),
+        line(
+            "total_reads_processed",
+            load(&stats.net.total_reads_processed),
+        ),
         line(
             "total_writes_processed",
-            load(&stats.total_writes_processed),
+            load(&stats.net.total_writes_processed),
         ),
         zero("io_threaded_reads_processed"),
         zero("io_threaded_writes_processed"),

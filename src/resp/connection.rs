@@ -92,9 +92,13 @@ where
             Ok(n) => {
                 let stats = &state.stats;
                 stats
+                    .net
                     .total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
-                stats.total_reads_processed.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .net
+                    .total_reads_processed
+                    .fetch_add(1, Ordering::Relaxed);
             }
         }
         client.note_interaction();
@@ -246,9 +250,13 @@ async fn write_output(
     }
     let stats = &state.stats;
     stats
+        .net
         .total_net_output_bytes
         .fetch_add(output.len() as u64, Ordering::Relaxed);
-    stats.total_writes_processed.fetch_add(1, Ordering::Relaxed);
+    stats
+        .net
+        .total_writes_processed
+        .fetch_add(1, Ordering::Relaxed);
     output.clear();
     if output.capacity() > KEEP_OUTPUT_CAPACITY {
         *output = BytesMut::with_capacity(READ_CHUNK);
@@ -295,10 +303,10 @@ async fn watch_disconnect(
         match stream.read_buf(input).await {
             Ok(0) | Err(_) => return,
             Ok(n) => {
-                state
-                    .stats
-                    .total_net_input_bytes
+                let net = &state.stats.net;
+                net.total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
+                net.total_reads_processed.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
