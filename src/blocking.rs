@@ -133,6 +133,18 @@ pub struct Blocking<E> {
     registry: Mutex<Registry<E>>,
     /// Held while serving and while a waiter leaves (see the module docs).
     serving: Mutex<()>,
+    /// Waits with a timeout (`INFO` `clients_in_timeout_table`), counted by their
+    /// [`TimedWait`] guards.
+    timed: Arc<AtomicUsize>,
+}
+
+/// Counts a wait with a timeout while it lasts.
+pub struct TimedWait(Arc<AtomicUsize>);
+
+impl Drop for TimedWait {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl<E> Default for Blocking<E> {
@@ -148,6 +160,7 @@ impl<E> Default for Blocking<E> {
                 ready: VecDeque::new(),
             }),
             serving: Mutex::new(()),
+            timed: Arc::default(),
         }
     }
 }
@@ -203,6 +216,11 @@ impl<E: 'static> Blocking<E> {
             return 0;
         }
         self.registry.lock().queues.len()
+    }
+
+    /// Number of waits with a timeout (Redis's clients in its timeout table).
+    pub fn with_timeout(&self) -> usize {
+        self.timed.load(Ordering::Relaxed)
     }
 
     /// Whether a client is blocked now (`CLIENT LIST` flag `b`).
@@ -419,6 +437,8 @@ pub struct Wait<T> {
     registration: Registration,
     receiver: oneshot::Receiver<Outcome<T>>,
     deadline: Option<Instant>,
+    /// Set when the wait has a deadline and counts in its registry.
+    timed: Option<TimedWait>,
 }
 
 impl<T> Wait<T> {
@@ -433,7 +453,17 @@ impl<T> Wait<T> {
             registration,
             receiver,
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+            timed: None,
         }
+    }
+
+    /// Counts the wait, while it lasts, among `blocking`'s waits with a timeout.
+    pub fn counted_in<E>(mut self, blocking: &Blocking<E>) -> Wait<T> {
+        if self.deadline.is_some() && self.timed.is_none() {
+            blocking.timed.fetch_add(1, Ordering::Relaxed);
+            self.timed = Some(TimedWait(blocking.timed.clone()));
+        }
+        self
     }
 
     /// Waits until the client is served, unblocked, or its timeout passes.

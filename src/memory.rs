@@ -83,6 +83,20 @@ pub fn allocated() -> usize {
     ALLOCATED.load(Ordering::Relaxed).max(0) as usize
 }
 
+/// What the server had allocated once started, before loading data (Redis's
+/// `used_memory_startup`).
+static STARTUP: AtomicUsize = AtomicUsize::new(0);
+
+/// Records the allocation now as the start-up baseline.
+pub fn mark_startup() {
+    STARTUP.store(allocated(), Ordering::Relaxed);
+}
+
+/// The start-up baseline ([`mark_startup`]).
+pub fn startup() -> usize {
+    STARTUP.load(Ordering::Relaxed)
+}
+
 /// Records the current allocation in the peak and returns the peak.
 pub fn sample_peak() -> usize {
     let now = allocated();

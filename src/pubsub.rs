@@ -322,6 +322,12 @@ impl Outbox {
         self.pending.load(Ordering::Relaxed) != 0
     }
 
+    /// `(pushes queued, bytes pending)`, for `CLIENT LIST`'s `oll` and `omem`.
+    pub fn backlog(&self) -> (usize, usize) {
+        let queued = self.queue.lock().pushes.len();
+        (queued, self.pending.load(Ordering::Relaxed))
+    }
+
     /// Takes every queued push; returns their size, to pass to [`Outbox::written`] once
     /// they are written.
     pub fn take(&self, into: &mut Vec<Push>) -> usize {

@@ -103,6 +103,7 @@ pub fn start_on(config: Config, listeners: Listeners) -> std::io::Result<Running
     if let Err(error) = crate::scripting::engine::prepare(&state) {
         tracing::warn!("Lua interpreters not built at start-up: {error}");
     }
+    crate::memory::mark_startup();
     // Redis refuses to start on a file it cannot load rather than serve without its data.
     if let Err(error) = crate::persist::load::load_at_startup(&state) {
         let path = crate::persist::save::rdb_path(&state);
@@ -208,6 +209,13 @@ async fn shutdown_signal() {
 /// quarter of each period, like Redis) and the ops/sec sample.
 async fn cron(state: Arc<ServerState>) {
     let mut last_commands = state.stats.commands.total_calls();
+    let net = |s: &ServerState| {
+        (
+            s.stats.net.total_net_input_bytes.load(Ordering::Relaxed),
+            s.stats.net.total_net_output_bytes.load(Ordering::Relaxed),
+        )
+    };
+    let mut last_net = net(&state);
     let mut last_sample = std::time::Instant::now();
     loop {
         let hz = state.config.read().hz.max(1);
@@ -235,6 +243,18 @@ async fn cron(state: Arc<ServerState>) {
                 .instantaneous_ops_per_sec
                 .store(rate as u64, Ordering::Relaxed);
             last_commands = commands;
+            let (input, output) = net(&state);
+            let kbps = |now: u64, before: u64| {
+                (now.saturating_sub(before) as f64 / elapsed / 1024.0).to_bits()
+            };
+            let stats = &state.stats;
+            stats
+                .instantaneous_input_kbps
+                .store(kbps(input, last_net.0), Ordering::Relaxed);
+            stats
+                .instantaneous_output_kbps
+                .store(kbps(output, last_net.1), Ordering::Relaxed);
+            last_net = (input, output);
             last_sample = now;
             if let Some(metrics) = state.metrics.get() {
                 metrics.upkeep();

@@ -321,15 +321,30 @@ impl ServerState {
     }
 }
 
+/// Network counters every RESP read or write adds to, in one cache line: a read's second
+/// count (`total_reads_processed`) then costs no other line than its byte count's.
+#[repr(C, align(64))]
+#[derive(Default)]
+pub struct NetCounters {
+    pub total_net_input_bytes: AtomicU64,
+    /// Socket reads that returned bytes.
+    pub total_reads_processed: AtomicU64,
+    pub total_net_output_bytes: AtomicU64,
+    /// Writes of a batch of replies (or pushes) to a socket.
+    pub total_writes_processed: AtomicU64,
+}
+
 /// Counters for `INFO stats`, `commandstats` and `errorstats`, reset by `CONFIG
 /// RESETSTAT`.
 pub struct ServerStats {
     pub total_connections_received: AtomicU64,
     pub rejected_connections: AtomicU64,
-    pub total_net_input_bytes: AtomicU64,
-    pub total_net_output_bytes: AtomicU64,
+    pub net: NetCounters,
     /// Commands per second, sampled by the server's background task.
     pub instantaneous_ops_per_sec: AtomicU64,
+    /// Network KB/s in and out (an `f64`'s bits), sampled with the commands per second.
+    pub instantaneous_input_kbps: AtomicU64,
+    pub instantaneous_output_kbps: AtomicU64,
     /// Per command; their calls add up to `total_commands_processed`.
     pub commands: CommandStats,
     pub errors: ErrorStats,
@@ -340,9 +355,10 @@ impl ServerStats {
         ServerStats {
             total_connections_received: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
-            total_net_input_bytes: AtomicU64::new(0),
-            total_net_output_bytes: AtomicU64::new(0),
+            net: NetCounters::default(),
             instantaneous_ops_per_sec: AtomicU64::new(0),
+            instantaneous_input_kbps: AtomicU64::new(0),
+            instantaneous_output_kbps: AtomicU64::new(0),
             commands: CommandStats::new(commands),
             errors: ErrorStats::default(),
         }
@@ -354,9 +370,13 @@ impl ServerStats {
         for counter in [
             &self.total_connections_received,
             &self.rejected_connections,
-            &self.total_net_input_bytes,
-            &self.total_net_output_bytes,
+            &self.net.total_net_input_bytes,
+            &self.net.total_net_output_bytes,
+            &self.net.total_reads_processed,
+            &self.net.total_writes_processed,
             &self.instantaneous_ops_per_sec,
+            &self.instantaneous_input_kbps,
+            &self.instantaneous_output_kbps,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -414,7 +434,87 @@ pub struct ClientInfo {
     user: parking_lot::RwLock<Option<Arc<crate::acl::UserHandle>>>,
     /// Whether it authenticated (or connected while the default user needed no password).
     authenticated: AtomicBool,
+    /// Its buffers as its front end last published them (`CLIENT LIST` memory fields).
+    buffers: ClientBuffers,
 }
+
+/// Buffer sizes a connection publishes for `CLIENT LIST` and `INFO`, read from other
+/// threads. The front end stores a value only when it changed, so a client whose batches
+/// leave nothing behind stores nothing (rule 5).
+#[derive(Default)]
+struct ClientBuffers {
+    /// The query buffer after the last batch: unparsed bytes (low 32 bits) and free
+    /// capacity (high 32 bits), each saturating.
+    query: AtomicU64,
+    /// The reply buffer: its capacity (low 32 bits) and the largest batch of replies it
+    /// held since it was last shrunk (high 32 bits).
+    reply: AtomicU64,
+    /// Reply bytes a write that would block still holds (a client that does not read).
+    stalled_output: AtomicU64,
+    /// Argument bytes of the command the client is blocked in (0 when not blocked).
+    blocked_argv: AtomicU64,
+    /// What its open `MULTI` queue holds: argument bytes plus a pointer per argument, as
+    /// Redis's `mstate.argv_len_sums` counts.
+    multi: AtomicU64,
+}
+
+/// Packs two sizes into one word so one relaxed store publishes both.
+fn pack(low: usize, high: usize) -> u64 {
+    let sat = |n: usize| n.min(u32::MAX as usize) as u64;
+    sat(low) | (sat(high) << 32)
+}
+
+fn unpack(word: u64) -> (u64, u64) {
+    (word & u64::from(u32::MAX), word >> 32)
+}
+
+/// A client's memory as `CLIENT LIST` shows it (Redis's field names). Redis's reply has a
+/// 16 KiB static buffer (`obl`) followed by a list of blocks (`oll`, `omem`); here the
+/// reply bytes held past the first 16 KiB count as `omem` in 16 KiB blocks, and pushes
+/// waiting in the outbox (pub/sub messages, invalidations) as one block each.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ClientMemory {
+    /// `qbuf`: bytes read and not yet parsed into a command.
+    pub query_buffer: u64,
+    /// `qbuf-free`: the query buffer's free capacity.
+    pub query_free: u64,
+    /// `argv-mem`: argument bytes of the command it runs or is blocked in.
+    pub argv: u64,
+    /// `multi-mem`: what its queued `MULTI` commands hold.
+    pub multi: u64,
+    /// `rbs`: the reply buffer's capacity.
+    pub reply_size: u64,
+    /// `rbp`: the largest batch of replies since the reply buffer was last shrunk.
+    pub reply_peak: u64,
+    /// `obl`, `oll`, `omem`: replies waiting to be written (see above).
+    pub output_buffer: u64,
+    pub output_list: u64,
+    pub output_memory: u64,
+    /// `tot-mem`: all of the above, the buffers' capacities and the client's own record.
+    pub total: u64,
+}
+
+impl ClientMemory {
+    /// `tot-mem`, as Redis's `getClientMemoryUsage` adds it up: output, the query
+    /// buffer's allocation, the client record, the reply buffer, arguments, `MULTI`.
+    pub fn totalled(&self) -> u64 {
+        self.output_memory
+            + self.query_buffer
+            + self.query_free
+            + std::mem::size_of::<ClientInfo>() as u64
+            + self.reply_size
+            + self.argv
+            + self.multi
+    }
+}
+
+/// Argument bytes of a command (Redis's `argv_len_sum`).
+pub fn argv_mem(argv: &[Bytes]) -> u64 {
+    argv.iter().map(|a| a.len() as u64).sum()
+}
+
+/// Redis's static reply buffer size (`PROTO_REPLY_CHUNK_BYTES`).
+const REPLY_CHUNK: u64 = 16 * 1024;
 
 impl ClientInfo {
     pub fn fd(&self) -> i64 {
@@ -450,6 +550,76 @@ impl ClientInfo {
     pub fn set_multi(&self, queued: Option<usize>) {
         self.multi
             .store(queued.map_or(-1, |n| n as i64), Ordering::Relaxed);
+        if queued.is_none_or(|n| n == 0) {
+            self.buffers.multi.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds a command queued by `MULTI` to `multi-mem`.
+    pub fn note_queued(&self, argv: &[Bytes]) {
+        self.buffers
+            .multi
+            .fetch_add(argv_mem(argv) + 8 * argv.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Publishes the query buffer after a batch: `len` bytes unparsed, `free` spare.
+    /// Returns the word stored, which the caller compares to skip unchanged stores.
+    pub fn publish_query_buffer(&self, len: usize, free: usize, last: u64) -> u64 {
+        let word = pack(len, free);
+        if word != last {
+            self.buffers.query.store(word, Ordering::Relaxed);
+        }
+        word
+    }
+
+    /// Publishes the reply buffer's capacity and peak (see [`ClientMemory::reply_peak`]),
+    /// when they changed from `last`; returns the word.
+    pub fn publish_reply_buffer(&self, capacity: usize, peak: usize, last: u64) -> u64 {
+        let word = pack(capacity, peak);
+        if word != last {
+            self.buffers.reply.store(word, Ordering::Relaxed);
+        }
+        word
+    }
+
+    /// Records reply bytes held by a write that would block (0 once written).
+    pub fn set_stalled_output(&self, bytes: usize) {
+        self.buffers
+            .stalled_output
+            .store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// Records the arguments of the command the client blocks in (empty when it unblocks).
+    pub fn set_blocked_argv(&self, argv: &[Bytes]) {
+        self.buffers
+            .blocked_argv
+            .store(argv_mem(argv), Ordering::Relaxed);
+    }
+
+    /// The client's memory as `CLIENT LIST` shows it (as last published: see
+    /// [`ClientBuffers`]).
+    pub fn memory(&self) -> ClientMemory {
+        let b = &self.buffers;
+        let (query_buffer, query_free) = unpack(b.query.load(Ordering::Relaxed));
+        let (reply_size, reply_peak) = unpack(b.reply.load(Ordering::Relaxed));
+        let stalled = b.stalled_output.load(Ordering::Relaxed);
+        let (pushes, pushed_bytes) = self.outbox.backlog();
+        let beyond = stalled.saturating_sub(REPLY_CHUNK);
+        let output_memory = beyond + pushed_bytes as u64;
+        let mut memory = ClientMemory {
+            query_buffer,
+            query_free,
+            argv: b.blocked_argv.load(Ordering::Relaxed),
+            multi: b.multi.load(Ordering::Relaxed),
+            reply_size,
+            reply_peak,
+            output_buffer: stalled.min(REPLY_CHUNK),
+            output_list: beyond.div_ceil(REPLY_CHUNK) + pushes as u64,
+            output_memory,
+            total: 0,
+        };
+        memory.total = memory.totalled();
+        memory
     }
 
     /// Commands queued by an open `MULTI`, -1 outside one.
@@ -600,6 +770,7 @@ impl Clients {
             last_interaction_ms: AtomicU64::new(unix_time_ms()),
             last_command: AtomicUsize::new(usize::MAX),
             multi: AtomicI64::new(-1),
+            buffers: ClientBuffers::default(),
             kill: CancellationToken::new(),
             subscriptions: Mutex::default(),
             subscription_counts: Default::default(),

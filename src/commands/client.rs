@@ -20,8 +20,9 @@
 //! - `CLIENT HELP` → array of status lines.
 //!
 //! A client with a pub/sub subscription is of type `pubsub` (flag `P`), any other of type
-//! `normal`. Memorabilia keeps no per-client buffer accounting, so those `CLIENT LIST`
-//! fields are constant (`qbuf=0`, `omem=0`, ...); the only user is `default`.
+//! `normal`. The memory fields (`qbuf` ... `tot-mem`) are what the connection last
+//! published (see [`crate::state::ClientMemory`]); the caller's own line counts its
+//! running command as Redis does: still in its query buffer, and as its `argv-mem`.
 
 use std::fmt::Write as _;
 
@@ -243,7 +244,7 @@ fn setinfo(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// One `CLIENT LIST` line (without its "\n"), in Redis 7.2's field order. The flags are
 /// Redis's, in its order: `P` subscribed (pub/sub), `x` in `MULTI`, `b` blocked (BLPOP and
 /// the like), `d` a watched key changed, `N` none of them.
-pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
+pub fn client_line(server: &ServerState, client: &ClientInfo, running: Option<&[Bytes]>) -> String {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     let mut flags = String::new();
     let (sub, psub, ssub) = client.subscription_counts();
@@ -275,12 +276,23 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     if flags.is_empty() {
         flags.push('N');
     }
+    let mut mem = client.memory();
+    if let Some(argv) = running {
+        mem.argv = crate::state::argv_mem(argv);
+        if client.kind == crate::state::ClientKind::Resp {
+            let capacity = mem.query_buffer + mem.query_free;
+            mem.query_buffer += resp_size(argv);
+            mem.query_free = capacity.saturating_sub(mem.query_buffer);
+        }
+        mem.total = mem.totalled();
+    }
     let mut line = String::with_capacity(320);
     let _ = write!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-         ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 \
-         omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} \
+         oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={} lib-name={} \
+         lib-ver={}",
         client.id,
         client.addr,
         client.laddr,
@@ -294,6 +306,18 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
         psub,
         ssub,
         client.multi(),
+        mem.query_buffer,
+        mem.query_free,
+        mem.argv,
+        mem.multi,
+        mem.reply_size,
+        mem.reply_peak,
+        mem.output_buffer,
+        mem.output_list,
+        mem.output_memory,
+        mem.total,
+        // Redis also waits to write (`w`) to a client whose replies are not all taken.
+        if mem.output_buffer > 0 { "rw" } else { "r" },
         client.last_command().map_or("NULL", |id| {
             crate::commands::all_routes()[id].full_name.as_str()
         }),
@@ -306,8 +330,19 @@ pub fn client_line(server: &ServerState, client: &ClientInfo) -> String {
     line
 }
 
-fn info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    let mut text = client_line(ctx.server, &ctx.session.client);
+/// Bytes of `argv` as a RESP multibulk request: what the running command occupies in its
+/// client's query buffer.
+fn resp_size(argv: &[Bytes]) -> u64 {
+    let header = |n: usize| 3 + n.to_string().len() as u64;
+    header(argv.len())
+        + argv
+            .iter()
+            .map(|a| header(a.len()) + a.len() as u64 + 2)
+            .sum::<u64>()
+}
+
+fn info(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    let mut text = client_line(ctx.server, &ctx.session.client, Some(argv));
     text.push('\n');
     Ok(Reply::text("txt", text))
 }
@@ -351,8 +386,10 @@ fn client_type(name: &[u8]) -> Result<ClientType> {
 fn list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let clients = ctx.server.clients.list();
     let mut text = String::new();
+    let me = ctx.session.client.id;
     let mut add = |c: &ClientInfo| {
-        text.push_str(&client_line(ctx.server, c));
+        let running = (c.id == me).then_some(argv);
+        text.push_str(&client_line(ctx.server, c, running));
         text.push('\n');
     };
     if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {
@@ -795,12 +832,15 @@ mod tests {
         h.run(&["CLIENT", "SETNAME", "me"]);
         let line = text(h.run(&["CLIENT", "INFO"]));
         let id = h.session.client.id;
+        // The running CLIENT INFO is in the query buffer (26 bytes of RESP) and its
+        // arguments are its argv-mem, as in Redis; no connection published buffers here.
+        let total = 26 + 10 + std::mem::size_of::<ClientInfo>();
         assert_eq!(
             line,
             format!(
                 "id={id} addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=-1 name=me age=0 idle=0 \
-                 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 \
-                 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
+                 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=0 argv-mem=10 \
+                 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem={total} events=r \
                  cmd=client|info user=default redir=-1 resp=2 lib-name= lib-ver=\n"
             )
         );

@@ -3,11 +3,14 @@
 //! asked in.
 //!
 //! Sections: server, clients, memory, persistence, stats, replication, cpu, modules,
-//! commandstats, errorstats, cluster, keyspace. No argument and `default` select all but
-//! commandstats, `all` and `everything` all of them, as in Redis; an unknown name selects
-//! nothing. Fields are Redis's where Memorabilia has the number; Redis fields that only
-//! describe Redis's internals (allocator, fork, Lua, replication buffers) are left out.
-//! `latencystats` (per-command latency percentiles) is not kept, so not printed.
+//! commandstats, errorstats, latencystats, cluster, keyspace. No argument and `default`
+//! select all but commandstats and latencystats, `all` and `everything` all of them, as in
+//! Redis 7.0; an unknown name selects nothing. Every field of Redis 7.0.15 is printed, in
+//! its order: measured here where Memorabilia has the number, and otherwise the value Redis
+//! shows in the equivalent state (a master without replicas, no fork, no defrag, no I/O
+//! threads). Additions: `memorabilia_version`, and Redis 7.2's `listener0` and
+//! `total_blocking_keys*` (we report 7.2.4). `latencystats` is printed empty, as Redis does
+//! with `latency-tracking no`: per-command percentiles are not kept.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -30,13 +33,17 @@ const SECTIONS: &[&str] = &[
     "modules",
     "commandstats",
     "errorstats",
+    "latencystats",
     "cluster",
     "keyspace",
 ];
 
 /// The sections `INFO` and `INFO default` print: all but the per-command statistics.
 fn default_sections() -> impl Iterator<Item = &'static str> {
-    SECTIONS.iter().copied().filter(|s| *s != "commandstats")
+    SECTIONS
+        .iter()
+        .copied()
+        .filter(|s| !matches!(*s, "commandstats" | "latencystats"))
 }
 
 /// Which sections the `INFO` arguments select.
@@ -130,10 +137,16 @@ fn server_section(server: &ServerState) -> Lines {
         line("memorabilia_version", crate::VERSION),
         line("redis_git_sha1", "00000000"),
         line("redis_git_dirty", 0),
+        line("redis_build_id", build_id()),
         line("redis_mode", "standalone"),
         line("os", os.trim()),
         line("arch_bits", usize::BITS),
+        // std's Instant on Linux; what Redis prints without its TSC clock.
+        line("monotonic_clock", "POSIX clock_gettime"),
         line("multiplexing_api", "epoll"),
+        line("atomicvar_api", "c11-builtin"),
+        // Redis prints 0.0.0 when not built by GCC.
+        line("gcc_version", "0.0.0"),
         line("process_id", std::process::id()),
         line("process_supervised", "no"),
         line("run_id", &server.run_id),
@@ -155,16 +168,30 @@ fn server_section(server: &ServerState) -> Lines {
     ]
 }
 
+/// Redis's build id: a hex hash of what built it; ours hashes our version.
+fn build_id() -> String {
+    let digest = sha1_smol::Sha1::from(crate::VERSION).digest().to_string();
+    digest[..15].to_string()
+}
+
 fn clients_section(server: &ServerState) -> Lines {
+    // Redis keeps the largest query and output buffers of the last few seconds, sampled
+    // by its cron; here they are the largest now.
+    let (max_input, max_output) = server
+        .clients
+        .list()
+        .iter()
+        .map(|c| (c.memory().query_buffer, c.memory().output_memory))
+        .fold((0, 0), |(i, o), (qi, qo)| (i.max(qi), o.max(qo)));
     vec![
         line("connected_clients", server.clients.count()),
         line("cluster_connections", 0),
         line("maxclients", server.config.read().maxclients),
-        line("client_recent_max_input_buffer", 0),
-        line("client_recent_max_output_buffer", 0),
+        line("client_recent_max_input_buffer", max_input),
+        line("client_recent_max_output_buffer", max_output),
         line("blocked_clients", server.blocking.blocked_clients()),
         line("tracking_clients", server.tracking.tracking_clients()),
-        line("clients_in_timeout_table", 0),
+        line("clients_in_timeout_table", server.blocking.with_timeout()),
         line("total_blocking_keys", server.blocking.blocking_keys()),
         line("total_blocking_keys_on_nokey", 0),
     ]
@@ -211,19 +238,34 @@ fn memory_section(server: &ServerState) -> Lines {
     let status = read_proc("/proc/self/status");
     let used = used_memory();
     let rss = proc_status_bytes(&status, "VmRSS");
-    let peak = crate::memory::sample_peak() as u64;
+    let peak = crate::memory::sample_peak().max(used as usize) as u64;
     let total = proc_status_bytes(&read_proc("/proc/meminfo"), "MemTotal");
+    let startup = crate::memory::startup() as u64;
+    let clients: u64 = server.clients.list().iter().map(|c| c.memory().total).sum();
+    let aof_buffer = server.aof.buffered();
+    let (scripting, scripts_total) = scripting_memory_lines(server);
+    // Redis's overhead also counts its key tables' buckets, which papaya does not report.
+    let overhead = startup + clients + aof_buffer + scripts_total;
+    let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(startup).max(1);
     let config = server.config.read();
-    let peak_perc = if peak == 0 {
-        0.0
-    } else {
-        used as f64 * 100.0 / peak as f64
+    let perc = |part: u64, whole: u64| {
+        if whole == 0 {
+            "0.00%".to_string()
+        } else {
+            format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+        }
     };
-    let fragmentation = if used == 0 {
-        0.0
-    } else {
-        rss as f64 / used as f64
+    let ratio = |a: u64, b: u64| {
+        if b == 0 {
+            "0.00".to_string()
+        } else {
+            format!("{:.2}", a as f64 / b as f64)
+        }
     };
+    // The system allocator tells nothing of its pages (Redis's libc build prints zeros and
+    // NaN ratios): its allocated and active bytes are what we count, resident is the RSS.
+    let (allocated, active, resident) = (used, used, rss);
     let mut lines = vec![
         line("used_memory", used),
         line("used_memory_human", bytes_to_human(used)),
@@ -231,25 +273,51 @@ fn memory_section(server: &ServerState) -> Lines {
         line("used_memory_rss_human", bytes_to_human(rss)),
         line("used_memory_peak", peak),
         line("used_memory_peak_human", bytes_to_human(peak)),
-        line("used_memory_peak_perc", format!("{peak_perc:.2}%")),
+        line("used_memory_peak_perc", perc(used, peak)),
+        line("used_memory_overhead", overhead),
+        line("used_memory_startup", startup),
+        line("used_memory_dataset", dataset),
+        line("used_memory_dataset_perc", perc(dataset, net)),
+        line("allocator_allocated", allocated),
+        line("allocator_active", active),
+        line("allocator_resident", resident),
         line("total_system_memory", total),
         line("total_system_memory_human", bytes_to_human(total)),
     ];
-    lines.extend(scripting_memory_lines(server));
+    lines.extend(scripting);
     lines.extend([
         line("maxmemory", config.maxmemory),
         line("maxmemory_human", bytes_to_human(config.maxmemory)),
         line("maxmemory_policy", &config.maxmemory_policy),
-        line("mem_fragmentation_ratio", format!("{fragmentation:.2}")),
+        line("allocator_frag_ratio", ratio(active, allocated)),
+        line("allocator_frag_bytes", active - allocated),
+        line("allocator_rss_ratio", ratio(resident, active)),
+        line("allocator_rss_bytes", resident as i64 - active as i64),
+        line("rss_overhead_ratio", ratio(rss, resident)),
+        line("rss_overhead_bytes", rss as i64 - resident as i64),
+        line("mem_fragmentation_ratio", ratio(rss, used)),
+        line("mem_fragmentation_bytes", rss as i64 - used as i64),
+        // maxmemory counts every allocation, the AOF buffer too.
+        line("mem_not_counted_for_evict", 0),
+        line("mem_replication_backlog", 0),
+        line("mem_total_replication_buffers", 0),
+        line("mem_clients_slaves", 0),
+        line("mem_clients_normal", clients),
+        line("mem_cluster_links", 0),
+        line("mem_aof_buffer", aof_buffer),
         line("mem_allocator", "libc"),
+        line("active_defrag_running", 0),
+        // Values are freed where they are dropped: nothing waits for a lazy-free thread.
         line("lazyfree_pending_objects", 0),
+        line("lazyfreed_objects", 0),
     ]);
     lines
 }
 
 /// INFO memory's scripting fields, in Redis 7.0's order: the two interpreters' memory (as
-/// of their last periodic GC step) and what the cached scripts and libraries hold.
-fn scripting_memory_lines(server: &ServerState) -> Lines {
+/// of their last periodic GC step) and what the cached scripts and libraries hold; and
+/// that last total (`used_memory_scripts`).
+fn scripting_memory_lines(server: &ServerState) -> (Lines, u64) {
     use crate::scripting::ScriptKind;
     let eval_vm = server.scripts.vm_bytes(ScriptKind::Eval);
     let functions_vm = server.scripts.vm_bytes(ScriptKind::Function);
@@ -259,7 +327,7 @@ fn scripting_memory_lines(server: &ServerState) -> Lines {
         (set.functions.len(), set.libraries.len(), code)
     });
     let scripts_total = (scripts_bytes + functions_bytes) as u64;
-    vec![
+    let lines = vec![
         line("used_memory_lua", eval_vm),
         line("used_memory_vm_eval", eval_vm),
         line("used_memory_lua_human", bytes_to_human(eval_vm)),
@@ -276,7 +344,8 @@ fn scripting_memory_lines(server: &ServerState) -> Lines {
         line("used_memory_functions", functions_bytes),
         line("used_memory_scripts", scripts_total),
         line("used_memory_scripts_human", bytes_to_human(scripts_total)),
-    ]
+    ];
+    (lines, scripts_total)
 }
 
 fn persistence_section(server: &ServerState) -> Lines {
@@ -357,8 +426,10 @@ fn ok_err(ok: bool) -> &'static str {
 fn stats_section(server: &ServerState) -> Lines {
     let stats = &server.stats;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let kbps = |c: &std::sync::atomic::AtomicU64| format!("{:.2}", f64::from_bits(load(c)));
     let (hits, misses) = server.store.hits_and_misses();
     let (channels, patterns, shard_channels) = server.pubsub.sizes();
+    let zero = |name: &str| line(name, 0);
     vec![
         line(
             "total_connections_received",
@@ -369,30 +440,81 @@ fn stats_section(server: &ServerState) -> Lines {
             "instantaneous_ops_per_sec",
             load(&stats.instantaneous_ops_per_sec),
         ),
-        line("total_net_input_bytes", load(&stats.total_net_input_bytes)),
+        line(
+            "total_net_input_bytes",
+            load(&stats.net.total_net_input_bytes),
+        ),
         line(
             "total_net_output_bytes",
-            load(&stats.total_net_output_bytes),
+            load(&stats.net.total_net_output_bytes),
         ),
+        zero("total_net_repl_input_bytes"),
+        zero("total_net_repl_output_bytes"),
+        line(
+            "instantaneous_input_kbps",
+            kbps(&stats.instantaneous_input_kbps),
+        ),
+        line(
+            "instantaneous_output_kbps",
+            kbps(&stats.instantaneous_output_kbps),
+        ),
+        line("instantaneous_input_repl_kbps", "0.00"),
+        line("instantaneous_output_repl_kbps", "0.00"),
         line("rejected_connections", load(&stats.rejected_connections)),
+        zero("sync_full"),
+        zero("sync_partial_ok"),
+        zero("sync_partial_err"),
         line(
             "expired_keys",
             server.store.stats.expired_keys.load(Ordering::Relaxed),
         ),
+        // The active expiry cycle's own figures are not kept.
+        line("expired_stale_perc", "0.00"),
+        zero("expired_time_cap_reached_count"),
+        zero("expire_cycle_cpu_milliseconds"),
         line(
             "evicted_keys",
             server.store.stats.evicted_keys.load(Ordering::Relaxed),
         ),
+        // maxmemory-clients is not implemented: no client is evicted.
+        zero("evicted_clients"),
+        zero("total_eviction_exceeded_time"),
+        zero("current_eviction_exceeded_time"),
         line("keyspace_hits", hits),
         line("keyspace_misses", misses),
         line("pubsub_channels", channels),
         line("pubsub_patterns", patterns),
         line("pubsubshard_channels", shard_channels),
+        // Snapshots are written by a thread, never a fork.
+        zero("latest_fork_usec"),
+        zero("total_forks"),
+        zero("migrate_cached_sockets"),
+        zero("slave_expires_tracked_keys"),
+        zero("active_defrag_hits"),
+        zero("active_defrag_misses"),
+        zero("active_defrag_key_hits"),
+        zero("active_defrag_key_misses"),
+        zero("total_active_defrag_time"),
+        zero("current_active_defrag_time"),
         line("tracking_total_keys", server.tracking.total_keys()),
         line("tracking_total_items", server.tracking.total_items()),
         line("tracking_total_prefixes", server.tracking.total_prefixes()),
-        line("unexpected_error_replies", 0),
+        zero("unexpected_error_replies"),
         line("total_error_replies", stats.errors.total()),
+        // RESTORE payloads are checked in full whatever sanitize-dump-payload says.
+        zero("dump_payload_sanitizations"),
+        line(
+            "total_reads_processed",
+            load(&stats.net.total_reads_processed),
+        ),
+        line(
+            "total_writes_processed",
+            load(&stats.net.total_writes_processed),
+        ),
+        zero("io_threaded_reads_processed"),
+        zero("io_threaded_writes_processed"),
+        zero("reply_buffer_shrinks"),
+        zero("reply_buffer_expands"),
     ]
 }
 
@@ -451,10 +573,11 @@ fn replication_section(server: &ServerState) -> Lines {
     ]
 }
 
-fn cpu_section() -> Lines {
-    // utime and stime are fields 14 and 15 of /proc/self/stat, in USER_HZ ticks (100 a
-    // second on Linux). The command name (field 2) may contain spaces: count after its ')'.
-    let stat = read_proc("/proc/self/stat");
+/// `(system, user)` CPU time in Redis's `seconds.micros` form from a /proc `stat` file.
+fn cpu_times(path: &str) -> (String, String) {
+    // utime and stime are fields 14 and 15, in USER_HZ ticks (100 a second on Linux). The
+    // command name (field 2) may contain spaces: count after its ')'.
+    let stat = read_proc(path);
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
@@ -468,11 +591,20 @@ fn cpu_section() -> Lines {
     // Field 14 is the 12th after the ')' (field 3 is the first).
     let (user, sys) = (ticks(11), ticks(12));
     let secs = |t: u64| format!("{}.{:06}", t / 100, (t % 100) * 10_000);
+    (secs(sys), secs(user))
+}
+
+fn cpu_section() -> Lines {
+    let (sys, user) = cpu_times("/proc/self/stat");
+    // Redis's main thread is the one that runs commands; here, the worker running INFO.
+    let (thread_sys, thread_user) = cpu_times("/proc/thread-self/stat");
     vec![
-        line("used_cpu_sys", secs(sys)),
-        line("used_cpu_user", secs(user)),
+        line("used_cpu_sys", sys),
+        line("used_cpu_user", user),
         line("used_cpu_sys_children", "0.000000"),
         line("used_cpu_user_children", "0.000000"),
+        line("used_cpu_sys_main_thread", thread_sys),
+        line("used_cpu_user_main_thread", thread_user),
     ]
 }
 
@@ -517,7 +649,7 @@ mod tests {
         let defaults: Vec<_> = SECTIONS
             .iter()
             .copied()
-            .filter(|s| *s != "commandstats")
+            .filter(|s| !["commandstats", "latencystats"].contains(s))
             .collect();
         assert_eq!(selected(&[]), defaults);
         assert_eq!(selected(&args(&["default"])), defaults);

@@ -561,6 +561,7 @@ mod tests {
         // The default sections are all but the per-command statistics, as in Redis.
         let mut everything = headers(&text(h.run(&["INFO", "everything"])));
         assert_eq!(everything.remove(8), "# Commandstats");
+        assert_eq!(everything.remove(9), "# Latencystats");
         assert_eq!(everything, headers(&all));
         assert_eq!(headers(&all).len(), 11);
         assert_eq!(headers(&all)[8], "# Errorstats");

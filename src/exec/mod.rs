@@ -148,6 +148,7 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
             let owned = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
             multi.queue.push((route, owned));
             session.client.set_multi(Some(multi.queue.len()));
+            session.client.note_queued(argv);
         }
         return Reply::simple("QUEUED");
     }
@@ -329,7 +330,7 @@ pub fn log_denial(
         object,
         username: username.clone(),
         ctime_ms: Moment::now().unix_ms(),
-        client_info: commands::client::client_line(server, client),
+        client_info: commands::client::client_line(server, client, None),
     });
 }
 
@@ -972,7 +973,7 @@ where
         ctx.server
             .blocking
             .register(ctx.session.client.id, ctx.db(), &keys, Box::new(waiter));
-    Wait::new(registration, receiver, on.timeout)
+    Wait::new(registration, receiver, on.timeout).counted_in(&ctx.server.blocking)
 }
 
 /// A blocked command waiting to be served.

@@ -40,6 +40,11 @@ where
         limit: settings.output_limit(&client),
         over_soft_since: None,
     };
+    // What `CLIENT LIST` was last told of the buffers (stores happen only on a change),
+    // and the largest batch of replies since the output buffer last shrank (`rbp`).
+    let mut published_query = client.publish_query_buffer(0, input.capacity(), 0);
+    let mut published_reply = client.publish_reply_buffer(output.capacity(), 0, 0);
+    let mut reply_peak = 0;
     loop {
         if settings.epoch != state.config_epoch() {
             settings = Settings::load(&state);
@@ -85,10 +90,15 @@ where
         match read {
             Ok(0) | Err(_) => break,
             Ok(n) => {
-                state
-                    .stats
+                let stats = &state.stats;
+                stats
+                    .net
                     .total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
+                stats
+                    .net
+                    .total_reads_processed
+                    .fetch_add(1, Ordering::Relaxed);
             }
         }
         client.note_interaction();
@@ -109,8 +119,13 @@ where
                 close_over_limit(&client, output.len());
                 break true;
             }
+            reply_peak = reply_peak.max(output.len());
             if !output.is_empty() && !flush(&state, &client, &mut stream, &mut output).await {
                 break true;
+            }
+            if output.capacity() < reply_peak {
+                // The buffer shrank back after a large batch (see `write_output`).
+                reply_peak = 0;
             }
             match outcome {
                 Outcome::OverLimit => unreachable!("handled above"),
@@ -144,6 +159,7 @@ where
                     let Some(reply) = reply else {
                         break true;
                     };
+                    client.set_blocked_argv(&[]);
                     take_pushes(&client, session.protocol, &mut scratch.pushes, &mut output);
                     encode(&reply, session.protocol, &mut output);
                     write_after_reply(&mut session, &mut output);
@@ -168,6 +184,13 @@ where
             .unwrap_or(0)
             .max(READ_CHUNK / 4);
         input.reserve(wanted.min(query_limit as usize));
+        published_query = client.publish_query_buffer(
+            input.len(),
+            input.capacity() - input.len(),
+            published_query,
+        );
+        published_reply =
+            client.publish_reply_buffer(output.capacity(), reply_peak, published_reply);
     }
     let _ = stream.shutdown().await;
 }
@@ -209,6 +232,8 @@ async fn write_output(
         }
     };
     if done < output.len() || !is_flushed(stream) {
+        // The client is not reading: what it has not taken is its pending output.
+        client.set_stalled_output(output.len() - done);
         // A TLS session may also hold encrypted bytes the socket did not take yet.
         let written = tokio::select! {
             written = async {
@@ -218,14 +243,20 @@ async fn write_output(
             _ = client.kill.cancelled() => false,
             _ = state.shutdown.cancelled() => false,
         };
+        client.set_stalled_output(0);
         if !written {
             return false;
         }
     }
-    state
-        .stats
+    let stats = &state.stats;
+    stats
+        .net
         .total_net_output_bytes
         .fetch_add(output.len() as u64, Ordering::Relaxed);
+    stats
+        .net
+        .total_writes_processed
+        .fetch_add(1, Ordering::Relaxed);
     output.clear();
     if output.capacity() > KEEP_OUTPUT_CAPACITY {
         *output = BytesMut::with_capacity(READ_CHUNK);
@@ -272,10 +303,10 @@ async fn watch_disconnect(
         match stream.read_buf(input).await {
             Ok(0) | Err(_) => return,
             Ok(n) => {
-                state
-                    .stats
-                    .total_net_input_bytes
+                let net = &state.stats.net;
+                net.total_net_input_bytes
                     .fetch_add(n as u64, Ordering::Relaxed);
+                net.total_reads_processed.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -368,10 +399,13 @@ fn run_batch(
         match decoder.decode(input, &mut scratch.argv) {
             Ok(true) => {
                 let reply = execute(state, session, &scratch.argv);
-                scratch.argv.clear();
                 if let Some(blocked) = session.blocked.take() {
+                    // A blocked command keeps its arguments (`CLIENT LIST` `argv-mem`).
+                    session.client.set_blocked_argv(&scratch.argv);
+                    scratch.argv.clear();
                     break Outcome::Blocked(blocked);
                 }
+                scratch.argv.clear();
                 if session.close_now {
                     break Outcome::Close;
                 }
