@@ -103,6 +103,43 @@ pub fn sample_peak() -> usize {
     PEAK.fetch_max(now, Ordering::Relaxed).max(now)
 }
 
+/// The allocation high mark since memory was last given back (see [`give_back`]).
+static HIGH_MARK: AtomicUsize = AtomicUsize::new(0);
+
+/// Gives memory the allocator keeps but no longer uses back to the system after a large
+/// drop in allocated memory (FLUSHALL, FLUSHDB, UNLINK or eviction of many keys): glibc's
+/// malloc keeps freed heap for reuse and its RSS would stay at the high mark, where Redis's
+/// jemalloc purges. Called by the cron; trims only when allocation fell by at least a
+/// quarter and 16 MB below the high mark since the last trim, so a steady server never
+/// pays for it. Returns whether it trimmed.
+pub fn give_back() -> bool {
+    let now = allocated();
+    let high = HIGH_MARK.fetch_max(now, Ordering::Relaxed).max(now);
+    let dropped = high - now;
+    if dropped < 16 << 20 || dropped < high / 4 {
+        return false;
+    }
+    HIGH_MARK.store(now, Ordering::Relaxed);
+    trim();
+    true
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    unsafe extern "C" {
+        /// glibc: releases free memory at the top of the heap and, since 2.8, free pages
+        /// inside every arena (`madvise(MADV_DONTNEED)`).
+        fn malloc_trim(pad: usize) -> std::ffi::c_int;
+    }
+    // SAFETY: malloc_trim only walks glibc's own arenas under their locks.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,7 +206,8 @@ async fn shutdown_signal() {
 }
 
 /// The periodic background work, `hz` times a second: active expiry (given up to a
-/// quarter of each period, like Redis) and the ops/sec sample.
+/// quarter of each period, like Redis), memory given back after large frees, and the
+/// ops/sec sample.
 async fn cron(state: Arc<ServerState>) {
     let mut last_commands = state.stats.commands.total_calls();
     let net = |s: &ServerState| {
@@ -226,10 +227,14 @@ async fn cron(state: Arc<ServerState>) {
         }
         // The cycle takes segment locks and may run for milliseconds: keep it off the
         // workers that serve clients.
+        // Then freed memory goes back to the system once deleted values are reclaimed (a
+        // few periods after a flush; the trim walks the heap, so it runs here too).
         let expiry_state = state.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || expiry_state.store.active_expire_cycle(period / 4))
-                .await;
+        let _ = tokio::task::spawn_blocking(move || {
+            expiry_state.store.active_expire_cycle(period / 4);
+            crate::memory::give_back();
+        })
+        .await;
         crate::persist::save::cron(&state);
         crate::persist::rewrite::cron(&state);
         crate::memory::sample_peak();
