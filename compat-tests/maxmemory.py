@@ -207,6 +207,8 @@ def lfu_and_config(ports):
     oracle.delete("payload")
     commands = [
         ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+        # Every access counts at log factor 0, so the counters below are deterministic.
+        ["CONFIG", "SET", "lfu-log-factor", "0"],
         ["SET", "f", "v"],
         ["OBJECT", "FREQ", "f"],
         ["GET", "f"],

@@ -465,9 +465,11 @@ pub fn set_op(
     let needs_existing = args.return_old
         || args.condition != SetCondition::Always
         || matches!(args.ttl, SetTtl::Keep);
+    // Under an LFU policy the lookup counts: Redis's SET always looks the key up for
+    // writing, one more access on the counter the new value keeps.
     let existing = if args.return_old {
         txn.get(db, key)
-    } else if needs_existing {
+    } else if needs_existing || txn.tracks_lfu() {
         txn.get_for_write(db, key)
     } else {
         None

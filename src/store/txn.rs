@@ -478,6 +478,11 @@ impl<'s> Txn<'s> {
         entry
     }
 
+    /// Whether the eviction policy counts accesses (LFU) rather than timing them.
+    pub fn tracks_lfu(&self) -> bool {
+        self.lfu
+    }
+
     /// Looks a key up to modify it: updates its access time, counts no hit or miss.
     pub fn get_for_write(&self, db: usize, key: &[u8]) -> Option<&Entry> {
         self.lookup(db, key, true)
