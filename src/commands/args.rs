@@ -21,11 +21,16 @@ pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// A client word as C sees it: up to its first NUL byte (Redis compares options with
+/// `strcasecmp`, searches with `strchr`, prints with `%s`).
+pub fn c_str(arg: &[u8]) -> &[u8] {
+    &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())]
+}
+
 /// Whether `arg` is the option `word` as Redis compares options: C's `strcasecmp` on the
 /// argument, which ends at its first NUL byte (`LEFT\0x` is `LEFT`).
 pub fn opt(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    is(&arg[..end], word)
+    is(c_str(arg), word)
 }
 
 /// `numkeys key [key ...] <end> [COUNT count]` from `argv[numkeys_at..]`, the tail of LMPOP,

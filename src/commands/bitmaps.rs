@@ -370,8 +370,7 @@ fn field_type(arg: &[u8]) -> Result<(bool, u32)> {
              supported but i64 is.",
         )
     };
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    let (signed, digits) = match arg[..end].split_first() {
+    let (signed, digits) = match args::c_str(arg).split_first() {
         Some((b'i', rest)) => (true, rest),
         Some((b'u', rest)) => (false, rest),
         _ => return Err(bad()),

@@ -302,8 +302,7 @@ fn pfdebug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// A word as Redis's `%s` prints it in an error: up to its first NUL, line breaks as
 /// spaces.
 fn c_string(word: &[u8]) -> String {
-    let end = word.iter().position(|&b| b == 0).unwrap_or(word.len());
-    String::from_utf8_lossy(&word[..end]).replace(['\r', '\n'], " ")
+    String::from_utf8_lossy(super::args::c_str(word)).replace(['\r', '\n'], " ")
 }
 
 /// `PFSELFTEST` → OK, or `ERR TESTFAILED ...`.

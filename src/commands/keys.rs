@@ -263,8 +263,7 @@ pub const DEFAULT_SCAN_COUNT: u64 = 10;
 
 /// A client word as C's `%s` prints it: up to the first NUL byte.
 fn c_str(word: &[u8]) -> String {
-    let end = word.iter().position(|&b| b == 0).unwrap_or(word.len());
-    String::from_utf8_lossy(&word[..end]).into_owned()
+    String::from_utf8_lossy(args::c_str(word)).into_owned()
 }
 
 /// An expiry as a signed Unix ms time (the store never holds one above `i64::MAX`).
@@ -702,10 +701,10 @@ fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
             pattern = Some(argv[i + 1].as_ref());
         } else if is(opt, "TYPE") && has_value {
             // Compared like C's strcasecmp, which stops at a NUL byte.
-            let t = argv[i + 1].as_ref();
-            let end = t.iter().position(|&b| b == 0).unwrap_or(t.len());
-            type_filter =
-                Some(ValueType::from_name(&t[..end]).map_or(ScanType::Unknown, ScanType::Of));
+            type_filter = Some(
+                ValueType::from_name(args::c_str(&argv[i + 1]))
+                    .map_or(ScanType::Unknown, ScanType::Of),
+            );
         } else {
             return Err(Error::Syntax);
         }

@@ -723,8 +723,8 @@ impl<'k> BlockOn<'k> {
 /// Redis prints at most `max` bytes of a client-supplied word in an error (`%.128s`), and
 /// stops at a NUL byte like C's `%s`.
 fn truncated(word: &[u8], max: usize) -> String {
-    let end = word.iter().position(|&b| b == 0).unwrap_or(word.len());
-    String::from_utf8_lossy(&word[..end.min(max)]).into_owned()
+    let word = args::c_str(word);
+    String::from_utf8_lossy(&word[..word.len().min(max)]).into_owned()
 }
 
 fn unknown_command(argv: &[Bytes]) -> Error {

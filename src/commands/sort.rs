@@ -32,7 +32,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::RwLock;
 
-use super::args::{self, opt};
+use super::args::{self, c_str, opt};
 use super::{Command, Ctx, Locks, Reply, flags::*, keys, lookup};
 use crate::error::{Error, Result};
 use crate::store::{Access, Entry, Event, ListValue, LockPlan, Txn, Value};
@@ -69,11 +69,6 @@ struct SortOptions<'a> {
     /// not sort).
     dont_sort: bool,
     gets: Vec<&'a [u8]>,
-}
-
-/// `s` as C sees it: up to its first NUL byte.
-fn c_str(s: &[u8]) -> &[u8] {
-    &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())]
 }
 
 fn has_star(pattern: &[u8]) -> bool {
