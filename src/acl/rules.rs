@@ -53,7 +53,9 @@ static ROUTE_CATEGORIES: LazyLock<Vec<u32>> = LazyLock::new(|| {
     commands::all_routes()
         .iter()
         .map(|route| {
-            commands::command::acl_categories(route.command)
+            route
+                .meta
+                .acl_categories
                 .iter()
                 .filter_map(|c| category_bit(c.trim_start_matches('@').as_bytes()))
                 .fold(0, |bits, bit| bits | bit)
@@ -619,7 +621,7 @@ impl KeyCache {
                     .any(|a| a.eq_ignore_ascii_case(b"get"));
                 keys.push((1, if get { READ | WRITE } else { WRITE }));
             } else if !route.key_specs.is_empty() {
-                commands::redis_meta::find_keys(&route.key_specs, argv, |pos, spec| {
+                commands::meta::find_keys(route.key_specs, argv, |pos, spec| {
                     keys.push((pos, spec_permissions(route.key_specs[spec].flags)));
                 });
             }

@@ -30,137 +30,29 @@ use bytes::Bytes;
 use rand::RngCore;
 
 use super::command::help_reply;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use super::{Command, Ctx, Reply};
 use crate::acl::rules::{CATEGORIES, category_bit, has_spaces, route_categories};
 use crate::acl::{Denied, User, UserHandle};
 use crate::error::{Error, Result};
 use crate::store::numeric::parse_i64;
 
-const ADMIN_SUB: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
-const PLAIN_SUB: u32 = NOSCRIPT | LOADING | STALE;
-
-macro_rules! sub {
-    ($name:literal, $arity:expr, $flags:expr, $handler:ident, $summary:literal, $complexity:literal) => {
-        Command::new($name, $arity, $flags, NO_KEYS, $handler)
-            .doc("server", "6.0.0", $summary, $complexity)
-            .of("acl")
-    };
-}
-
 const SUBS: &[Command] = &[
-    sub!(
-        "cat",
-        -2,
-        PLAIN_SUB,
-        cat,
-        "List the ACL categories or the commands inside a category",
-        "O(1) since the categories and commands are a fixed set."
-    ),
-    sub!(
-        "deluser",
-        -3,
-        ADMIN_SUB,
-        deluser,
-        "Remove the specified ACL users and the associated rules",
-        "O(1) amortized time considering the typical user."
-    ),
-    Command::new("dryrun", -4, ADMIN_SUB, NO_KEYS, dryrun)
-        .doc(
-            "server",
-            "7.0.0",
-            "Returns whether the user can execute the given command without executing the \
-             command.",
-            "O(1).",
-        )
-        .of("acl"),
-    sub!(
-        "genpass",
-        -2,
-        PLAIN_SUB,
-        genpass,
-        "Generate a pseudorandom secure password to use for ACL users",
-        "O(1)"
-    ),
-    sub!(
-        "getuser",
-        3,
-        ADMIN_SUB,
-        getuser,
-        "Get the rules for a specific ACL user",
-        "O(N). Where N is the number of password, command and pattern rules that the user has."
-    ),
-    sub!(
-        "help",
-        2,
-        LOADING | STALE,
-        help,
-        "Show helpful text about the different subcommands",
-        "O(1)"
-    ),
-    sub!(
-        "list",
-        2,
-        ADMIN_SUB,
-        list,
-        "List the current ACL rules in ACL config file format",
-        "O(N). Where N is the number of configured users."
-    ),
-    sub!(
-        "load",
-        2,
-        ADMIN_SUB,
-        load,
-        "Reload the ACLs from the configured ACL file",
-        "O(N). Where N is the number of configured users."
-    ),
-    sub!(
-        "log",
-        -2,
-        ADMIN_SUB,
-        log,
-        "List latest events denied because of ACLs in place",
-        "O(N) with N being the number of entries shown."
-    ),
-    sub!(
-        "save",
-        2,
-        ADMIN_SUB,
-        save,
-        "Save the current ACL rules in the configured ACL file",
-        "O(N). Where N is the number of configured users."
-    ),
-    sub!(
-        "setuser",
-        -3,
-        ADMIN_SUB,
-        setuser,
-        "Modify or create the rules for a specific ACL user",
-        "O(N). Where N is the number of rules provided."
-    ),
-    sub!(
-        "users",
-        2,
-        ADMIN_SUB,
-        users,
-        "List the username of all the configured ACL rules",
-        "O(N). Where N is the number of configured users."
-    ),
-    sub!(
-        "whoami",
-        2,
-        PLAIN_SUB,
-        whoami,
-        "Return the name of the user associated to the current connection",
-        "O(1)"
-    ),
+    Command::new("cat", cat).of("acl"),
+    Command::new("deluser", deluser).of("acl"),
+    Command::new("dryrun", dryrun).of("acl"),
+    Command::new("genpass", genpass).of("acl"),
+    Command::new("getuser", getuser).of("acl"),
+    Command::new("help", help).of("acl"),
+    Command::new("list", list).of("acl"),
+    Command::new("load", load).of("acl"),
+    Command::new("log", log).of("acl"),
+    Command::new("save", save).of("acl"),
+    Command::new("setuser", setuser).of("acl"),
+    Command::new("users", users).of("acl"),
+    Command::new("whoami", whoami).of("acl"),
 ];
 
-pub static COMMANDS: &[Command] = &[Command::container("acl", SUBS).doc(
-    "server",
-    "6.0.0",
-    "A container for Access List Control commands ",
-    "Depends on subcommand.",
-)];
+pub static COMMANDS: &[Command] = &[Command::container("acl", SUBS)];
 
 fn setuser(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let name = &argv[2];

@@ -50,62 +50,20 @@ use bytes::Bytes;
 
 use super::args::{self, opt};
 use super::strings::{out_of_memory, proto_max_bulk_len, string_of};
-use super::{Command, Ctx, Reply, flags::*, keys};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::store::bits::{self, BitposRange, Overflow, Unit};
 use crate::store::numeric::parse_i64;
 use crate::store::{Event, StringValue, Value, grow_string_zeroed, zeroed_string};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("setbit", 4, WRITE | DENYOOM, keys(1, 1, 1), setbit).doc(
-        "bitmap",
-        "2.2.0",
-        "Sets or clears the bit at offset in the string value stored at key",
-        "O(1)",
-    ),
-    Command::new("getbit", 3, READONLY | FAST, keys(1, 1, 1), getbit).doc(
-        "bitmap",
-        "2.2.0",
-        "Returns the bit value at offset in the string value stored at key",
-        "O(1)",
-    ),
-    Command::new("bitcount", -2, READONLY, keys(1, 1, 1), bitcount).doc(
-        "bitmap",
-        "2.6.0",
-        "Count set bits in a string",
-        "O(N)",
-    ),
-    Command::new("bitpos", -3, READONLY, keys(1, 1, 1), bitpos).doc(
-        "bitmap",
-        "2.8.7",
-        "Find first bit set or clear in a string",
-        "O(N)",
-    ),
-    Command::new("bitop", -4, WRITE | DENYOOM, keys(2, -1, 1), bitop).doc(
-        "bitmap",
-        "2.6.0",
-        "Perform bitwise operations between strings",
-        "O(N)",
-    ),
-    Command::new("bitfield", -2, WRITE | DENYOOM, keys(1, 1, 1), bitfield).doc(
-        "bitmap",
-        "3.2.0",
-        "Perform arbitrary bitfield integer operations on strings",
-        "O(1) for each subcommand specified",
-    ),
-    Command::new(
-        "bitfield_ro",
-        -2,
-        READONLY | FAST,
-        keys(1, 1, 1),
-        bitfield_ro,
-    )
-    .doc(
-        "bitmap",
-        "6.0.0",
-        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-        "O(1) for each subcommand specified",
-    ),
+    Command::new("setbit", setbit),
+    Command::new("getbit", getbit),
+    Command::new("bitcount", bitcount),
+    Command::new("bitpos", bitpos),
+    Command::new("bitop", bitop),
+    Command::new("bitfield", bitfield),
+    Command::new("bitfield_ro", bitfield_ro),
 ];
 
 const BAD_OFFSET: &str = "bit offset is not an integer or out of range";

@@ -30,151 +30,29 @@ use bytes::Bytes;
 
 use super::args;
 use super::command::help_reply;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use super::{Command, Ctx, Reply};
 use crate::blocking::UnblockMode;
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
 use crate::tracking::TrackingOptions;
 
 const SUBS: &[Command] = &[
-    Command::new("id", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, id)
-        .doc(
-            "connection",
-            "5.0.0",
-            "Returns the unique client ID of the connection.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new("setname", 3, NOSCRIPT | LOADING | STALE, NO_KEYS, setname)
-        .doc("connection", "2.6.9", "Sets the connection name.", "O(1)")
-        .of("client"),
-    Command::new("getname", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, getname)
-        .doc(
-            "connection",
-            "2.6.9",
-            "Returns the name of the connection.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new("setinfo", 4, NOSCRIPT | LOADING | STALE, NO_KEYS, setinfo)
-        .doc(
-            "connection",
-            "7.2.0",
-            "Sets information specific to the client or connection.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new("info", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, info)
-        .doc(
-            "connection",
-            "6.2.0",
-            "Returns information about the connection.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new(
-        "list",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        list,
-    )
-    .doc(
-        "connection",
-        "2.4.0",
-        "Lists open connections.",
-        "O(N) where N is the number of client connections",
-    )
-    .of("client"),
-    Command::new(
-        "kill",
-        -3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        kill,
-    )
-    .doc(
-        "connection",
-        "2.4.0",
-        "Terminates open connections.",
-        "O(N) where N is the number of client connections",
-    )
-    .of("client"),
-    Command::new(
-        "unblock",
-        -3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        unblock,
-    )
-    .doc(
-        "connection",
-        "5.0.0",
-        "Unblock a client blocked in a blocking command from a different connection",
-        "O(log N) where N is the number of client connections",
-    )
-    .of("client"),
-    Command::new(
-        "tracking",
-        -3,
-        NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        tracking,
-    )
-    .doc(
-        "connection",
-        "6.0.0",
-        "Controls server-assisted client-side caching for the connection.",
-        "O(1). Some options may introduce additional complexity.",
-    )
-    .of("client"),
-    Command::new("caching", 3, NOSCRIPT | LOADING | STALE, NO_KEYS, caching)
-        .doc(
-            "connection",
-            "6.0.0",
-            "Instructs the server whether to track the keys in the next request.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new("getredir", 2, NOSCRIPT | LOADING | STALE, NO_KEYS, getredir)
-        .doc(
-            "connection",
-            "6.0.0",
-            "Returns the client ID to which the connection's tracking notifications are \
-             redirected.",
-            "O(1)",
-        )
-        .of("client"),
-    Command::new(
-        "trackinginfo",
-        2,
-        NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        trackinginfo,
-    )
-    .doc(
-        "connection",
-        "6.2.0",
-        "Returns information about server-assisted client-side caching for the connection.",
-        "O(1)",
-    )
-    .of("client"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
-        .doc(
-            "connection",
-            "5.0.0",
-            "Returns helpful text about the different subcommands.",
-            "O(1)",
-        )
-        .of("client"),
+    Command::new("id", id).of("client"),
+    Command::new("setname", setname).of("client"),
+    Command::new("getname", getname).of("client"),
+    Command::new("setinfo", setinfo).of("client"),
+    Command::new("info", info).of("client"),
+    Command::new("list", list).of("client"),
+    Command::new("kill", kill).of("client"),
+    Command::new("unblock", unblock).of("client"),
+    Command::new("tracking", tracking).of("client"),
+    Command::new("caching", caching).of("client"),
+    Command::new("getredir", getredir).of("client"),
+    Command::new("trackinginfo", trackinginfo).of("client"),
+    Command::new("help", help).of("client"),
 ];
 
-pub static COMMANDS: &[Command] = &[Command::container("client", SUBS).doc(
-    "connection",
-    "2.4.0",
-    "A container for client connection commands.",
-    "Depends on subcommand.",
-)];
+pub static COMMANDS: &[Command] = &[Command::container("client", SUBS)];
 
 fn id(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::integer(ctx.session.client.id))

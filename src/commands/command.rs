@@ -1,9 +1,8 @@
 //! The `COMMAND` family: introspection of the command table, in redis-server 7's shapes.
 //!
-//! Everything here is built from the rows of [`super::all_commands`] (name, arity, flags, key
-//! positions, docs) plus [`super::redis_meta`] (Redis's tips, key specs and the flags we have
-//! no constant for). ACL categories are derived from flags and group as Redis does
-//! (`setImplicitACLCategories`), with a short table of the categories Redis declares by hand.
+//! Everything here is read from the routes of [`super::all_commands`]: the commands this
+//! server binds, each with its row of Redis's generated metadata table ([`super::meta`]:
+//! arity, flags, key positions, ACL categories, tips, key specs, docs).
 //!
 //! - `COMMAND` → array of command entries, one per top-level command.
 //! - `COMMAND COUNT` → integer.
@@ -12,7 +11,7 @@
 //!   tips (set), key specs (set of maps), subcommands (array of entries, or empty set)]`.
 //! - `COMMAND DOCS [name ...]` → map name → `{summary, since, group, complexity
 //!   [, doc_flags, deprecated_since, replaced_by, history, arguments, subcommands]}`;
-//!   unknown names are skipped. The extras come from [`super::redis_docs`].
+//!   unknown names are skipped.
 //! - `COMMAND LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p]` → array of full names,
 //!   subcommands included.
 //! - `COMMAND GETKEYS cmd arg ...` → array of keys; `COMMAND GETKEYSANDFLAGS` → array of
@@ -23,83 +22,23 @@
 
 use bytes::Bytes;
 
-use super::redis_docs::{self, ArgDoc};
-use super::redis_meta::{self, Begin, Find, KeySpecMeta};
-use super::{Command, Ctx, NO_KEYS, Reply, all_commands, flags::*, lookup};
+use super::meta::{self, ArgDoc, Begin, Find, KeySpecMeta};
+use super::{Command, Ctx, Reply, Route, all_commands, flags::*, lookup};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 
 const SUBS: &[Command] = &[
-    Command::new("count", 2, LOADING | STALE, NO_KEYS, count)
-        .doc("server", "2.8.13", "Returns a count of commands.", "O(1)")
-        .of("command"),
-    Command::new("info", -2, LOADING | STALE, NO_KEYS, info)
-        .doc(
-            "server",
-            "2.8.13",
-            "Returns information about one, multiple or all commands.",
-            "O(N) where N is the number of commands to look up",
-        )
-        .of("command"),
-    Command::new("docs", -2, LOADING | STALE, NO_KEYS, docs)
-        .doc(
-            "server",
-            "7.0.0",
-            "Returns documentary information about one, multiple or all commands.",
-            "O(N) where N is the number of commands to look up",
-        )
-        .of("command"),
-    Command::new("list", -2, LOADING | STALE, NO_KEYS, list)
-        .doc(
-            "server",
-            "7.0.0",
-            "Returns a list of command names.",
-            "O(N) where N is the total number of Redis commands",
-        )
-        .of("command"),
-    Command::new("getkeys", -4, LOADING | STALE, NO_KEYS, getkeys)
-        .doc(
-            "server",
-            "2.8.13",
-            "Extracts the key names from an arbitrary command.",
-            "O(N) where N is the number of arguments to the command",
-        )
-        .of("command"),
-    Command::new(
-        "getkeysandflags",
-        -4,
-        LOADING | STALE,
-        NO_KEYS,
-        getkeysandflags,
-    )
-    .doc(
-        "server",
-        "7.0.0",
-        "Extracts the key names and access flags for an arbitrary command.",
-        "O(N) where N is the number of arguments to the command",
-    )
-    .of("command"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
-        .doc(
-            "server",
-            "5.0.0",
-            "Returns helpful text about the different subcommands.",
-            "O(1)",
-        )
-        .of("command"),
+    Command::new("count", count).of("command"),
+    Command::new("info", info).of("command"),
+    Command::new("docs", docs).of("command"),
+    Command::new("list", list).of("command"),
+    Command::new("getkeys", getkeys).of("command"),
+    Command::new("getkeysandflags", getkeysandflags).of("command"),
+    Command::new("help", help).of("command"),
 ];
 
 /// `COMMAND` is a container that also runs without a subcommand (arity -1, as in Redis).
-pub static COMMANDS: &[Command] = &[
-    Command::new("command", -1, LOADING | STALE, NO_KEYS, command)
-        .with_subcommands(SUBS)
-        .doc(
-            "server",
-            "2.8.13",
-            "Returns detailed information about all commands.",
-            "O(N) where N is the total number of Redis commands",
-        ),
-];
+pub static COMMANDS: &[Command] = &[Command::new("command", command).with_subcommands(SUBS)];
 
 /// `COMMAND` alone: the entries of all commands.
 fn command(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
@@ -126,7 +65,7 @@ fn docs(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if argv.len() == 2 {
         return Ok(Reply::Map(
             all_commands()
-                .map(|c| (Reply::bulk(c.full_name()), docs_entry(c)))
+                .map(|c| (Reply::bulk(c.full_name.clone()), docs_entry(c)))
                 .collect(),
         ));
     }
@@ -134,7 +73,7 @@ fn docs(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         argv[2..]
             .iter()
             .filter_map(|name| find_by_full_name(name))
-            .map(|c| (Reply::bulk(c.full_name()), docs_entry(c)))
+            .map(|c| (Reply::bulk(c.full_name.clone()), docs_entry(c)))
             .collect(),
     ))
 }
@@ -162,18 +101,18 @@ fn list(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         }
         _ => return Err(Error::Syntax),
     };
-    let keep = |c: &Command| match &filter {
+    let keep = |c: &Route| match &filter {
         Filter::All => true,
         // No modules: nothing belongs to one.
         Filter::Module => false,
-        Filter::AclCat(cat) => acl_categories(c).contains(&cat.as_str()),
-        Filter::Pattern(p) => glob_match(p, c.full_name().as_bytes(), true),
+        Filter::AclCat(cat) => c.meta.acl_categories.contains(&cat.as_str()),
+        Filter::Pattern(p) => glob_match(p, c.full_name.as_bytes(), true),
     };
     let mut names = Vec::new();
     for c in all_commands() {
-        for c in std::iter::once(c).chain(c.subcommands) {
+        for c in std::iter::once(c).chain(&c.subcommands) {
             if keep(c) {
-                names.push(Reply::bulk(c.full_name()));
+                names.push(Reply::bulk(c.full_name.clone()));
             }
         }
     }
@@ -246,207 +185,45 @@ fn is(arg: &[u8], word: &str) -> bool {
 }
 
 /// Looks a command up by `name` or `container|sub`, case-insensitively.
-pub fn find_by_full_name(name: &[u8]) -> Option<&'static Command> {
+pub fn find_by_full_name(name: &[u8]) -> Option<&'static Route> {
     let mut parts = name.split(|&b| b == b'|');
     let base = lookup(parts.next()?)?;
     match (parts.next(), parts.next()) {
-        (None, _) => Some(base.command),
-        (Some(sub), None) => base.subcommand(sub).map(|r| r.command),
+        (None, _) => Some(base),
+        (Some(sub), None) => base.subcommand(sub),
         _ => None,
     }
 }
 
-/// Redis's flag names in the order `COMMAND INFO` prints them, including the flags only
-/// [`redis_meta`] supplies.
-const FLAG_ORDER: &[&str] = &[
-    "write",
-    "readonly",
-    "denyoom",
-    "module",
-    "admin",
-    "pubsub",
-    "noscript",
-    "blocking",
-    "loading",
-    "stale",
-    "skip_monitor",
-    "skip_slowlog",
-    "asking",
-    "fast",
-    "no_auth",
-    "may_replicate",
-    "sentinel",
-    "no_mandatory_keys",
-    "protected",
-    "no_async_loading",
-    "no_multi",
-    "movablekeys",
-    "allow_busy",
-];
-
-fn flag_names(cmd: &Command) -> Vec<&'static str> {
-    let meta = redis_meta::find(&cmd.full_name());
-    let mut names: Vec<&'static str> = NAMES
+/// The flag names `COMMAND INFO` prints for a command, in Redis's order.
+fn flag_names(route: &Route) -> Vec<&'static str> {
+    NAMES
         .iter()
-        // Redis never prints `sentinel`, and hides `may_replicate` on purpose.
-        .filter(|(bit, name)| {
-            cmd.flags & bit != 0 && !matches!(*name, "sentinel" | "may_replicate")
-        })
+        .filter(|(bit, _)| route.meta.flags & bit != 0)
         .map(|(_, name)| *name)
-        .collect();
-    if let Some(meta) = meta {
-        names.extend(meta.extra_flags.iter().copied());
-    }
-    names.sort_by_key(|n| FLAG_ORDER.iter().position(|o| o == n));
-    names.dedup();
-    names
+        .collect()
 }
 
-/// ACL categories in the order Redis lists them.
-const CATEGORY_ORDER: &[&str] = &[
-    "@keyspace",
-    "@read",
-    "@write",
-    "@set",
-    "@sortedset",
-    "@list",
-    "@hash",
-    "@string",
-    "@bitmap",
-    "@hyperloglog",
-    "@geo",
-    "@stream",
-    "@pubsub",
-    "@admin",
-    "@fast",
-    "@slow",
-    "@blocking",
-    "@dangerous",
-    "@connection",
-    "@transaction",
-    "@scripting",
-];
-
-/// The categories Redis declares by hand beyond what flags and group imply:
-/// (full name, added, removed).
-const CATEGORY_EXCEPTIONS: &[(&str, &[&str], &[&str])] = &[
-    ("asking", &["@connection"], &[]),
-    ("dbsize", &["@keyspace"], &[]),
-    ("flushall", &["@keyspace", "@dangerous"], &[]),
-    ("flushdb", &["@keyspace", "@dangerous"], &[]),
-    ("info", &["@dangerous"], &[]),
-    ("keys", &["@dangerous"], &[]),
-    ("lastsave", &["@admin", "@dangerous"], &[]),
-    ("migrate", &["@dangerous"], &[]),
-    ("pubsub|help", &[], &["@pubsub"]),
-    ("readonly", &["@connection"], &[]),
-    ("readwrite", &["@connection"], &[]),
-    ("restore", &["@dangerous"], &[]),
-    ("restore-asking", &["@keyspace", "@dangerous"], &[]),
-    ("role", &["@admin", "@dangerous"], &[]),
-    (
-        "sort",
-        &["@set", "@sortedset", "@list", "@dangerous"],
-        &["@keyspace"],
-    ),
-    (
-        "sort_ro",
-        &["@set", "@sortedset", "@list", "@dangerous"],
-        &["@keyspace"],
-    ),
-    ("swapdb", &["@keyspace", "@dangerous"], &[]),
-    ("wait", &["@connection"], &["@keyspace"]),
-];
-
-fn group_category(group: &str) -> Option<&'static str> {
-    Some(match group {
-        "string" => "@string",
-        "generic" => "@keyspace",
-        "connection" => "@connection",
-        "list" => "@list",
-        "hash" => "@hash",
-        "set" => "@set",
-        "sorted-set" | "sorted_set" => "@sortedset",
-        "bitmap" => "@bitmap",
-        "hyperloglog" => "@hyperloglog",
-        "geo" => "@geo",
-        "stream" => "@stream",
-        "pubsub" => "@pubsub",
-        "transactions" => "@transaction",
-        "scripting" => "@scripting",
-        _ => return None,
-    })
-}
-
-/// A command's ACL categories, as Redis 7 derives them: the group's category (containers
-/// have none), categories implied by flags, hand-declared exceptions, and `@slow` for
-/// everything not `@fast`.
-pub fn acl_categories(cmd: &Command) -> Vec<&'static str> {
-    let full = cmd.full_name();
-    let flags = flag_names(cmd);
-    let has = |f: &str| flags.contains(&f);
-    let mut cats: Vec<&'static str> = Vec::new();
-    let is_container = !cmd.subcommands.is_empty();
-    if !is_container && let Some(cat) = group_category(cmd.group) {
-        cats.push(cat);
-    }
-    if cmd.parent == "command" || full == "command" {
-        cats.push("@connection");
-    }
-    if has("write") {
-        cats.push("@write");
-    }
-    if has("readonly") && !cats.contains(&"@scripting") {
-        cats.push("@read");
-    }
-    if has("admin") {
-        cats.extend(["@admin", "@dangerous"]);
-    }
-    if has("pubsub") {
-        cats.push("@pubsub");
-    }
-    if has("fast") {
-        cats.push("@fast");
-    }
-    if has("blocking") {
-        cats.push("@blocking");
-    }
-    if let Some((_, add, remove)) = CATEGORY_EXCEPTIONS.iter().find(|(n, _, _)| *n == full) {
-        cats.extend(add.iter().copied());
-        cats.retain(|c| !remove.contains(c));
-    }
-    if !cats.contains(&"@fast") {
-        cats.push("@slow");
-    }
-    cats.sort_by_key(|c| CATEGORY_ORDER.iter().position(|o| o == c));
-    cats.dedup();
-    cats
-}
-
-/// A command's key specs, as the execution path finds its keys with them.
-fn key_specs(cmd: &Command) -> Vec<KeySpecMeta> {
-    super::route(&cmd.full_name()).map_or_else(Vec::new, |r| r.key_specs.clone())
-}
-
-fn info_entry(cmd: &'static Command) -> Reply {
+fn info_entry(route: &Route) -> Reply {
     let status =
         |names: Vec<&'static str>| Reply::Set(names.into_iter().map(Reply::simple).collect());
-    let tips = redis_meta::find(&cmd.full_name()).map_or(&[][..], |m| m.tips);
-    let subcommands = if cmd.subcommands.is_empty() {
+    let meta = route.meta;
+    let subcommands = if route.subcommands.is_empty() {
         Reply::Set(Vec::new())
     } else {
-        Reply::Array(cmd.subcommands.iter().map(info_entry).collect())
+        Reply::Array(route.subcommands.iter().map(info_entry).collect())
     };
+    let (first, last, step) = meta.legacy_keys;
     Reply::Array(vec![
-        Reply::bulk(cmd.full_name()),
-        Reply::Integer(cmd.arity.into()),
-        status(flag_names(cmd)),
-        Reply::Integer(cmd.keys.first.into()),
-        Reply::Integer(cmd.keys.last.into()),
-        Reply::Integer(cmd.keys.step.into()),
-        status(acl_categories(cmd)),
-        Reply::Set(tips.iter().copied().map(Reply::bulk_static).collect()),
-        Reply::Set(key_specs(cmd).iter().map(key_spec_entry).collect()),
+        Reply::bulk(route.full_name.clone()),
+        Reply::Integer(meta.arity.into()),
+        status(flag_names(route)),
+        Reply::Integer(first.into()),
+        Reply::Integer(last.into()),
+        Reply::Integer(step.into()),
+        status(meta.acl_categories.to_vec()),
+        Reply::Set(meta.tips.iter().copied().map(Reply::bulk_static).collect()),
+        Reply::Set(meta.key_specs.iter().map(key_spec_entry).collect()),
         subcommands,
     ])
 }
@@ -503,52 +280,55 @@ fn key_spec_entry(spec: &KeySpecMeta) -> Reply {
     Reply::Map(fields)
 }
 
-fn docs_entry(cmd: &'static Command) -> Reply {
+/// `addReplyCommandDocs`: the fields a command has, in Redis's order.
+fn docs_entry(route: &Route) -> Reply {
+    let meta = route.meta;
     let text = |k: &'static str, v: &'static str| (Reply::bulk_static(k), Reply::bulk_static(v));
+    let set_of = |names: &'static [&'static str]| {
+        Reply::Set(names.iter().copied().map(Reply::simple).collect())
+    };
     let mut fields = vec![
-        text("summary", cmd.summary),
-        text("since", cmd.since),
-        text("group", cmd.group),
+        text("summary", meta.summary),
+        text("since", meta.since),
+        text("group", meta.group),
     ];
-    // Redis leaves the field out for commands without one (`MONITOR`).
-    if !cmd.complexity.is_empty() {
-        fields.push(text("complexity", cmd.complexity));
+    // Redis leaves out the fields a command has no value for (MONITOR has no complexity).
+    if !meta.complexity.is_empty() {
+        fields.push(text("complexity", meta.complexity));
     }
-    if let Some(doc) = redis_docs::find(&cmd.full_name()) {
-        if !doc.doc_flags.is_empty() {
-            fields.push((
-                Reply::bulk_static("doc_flags"),
-                Reply::Set(doc.doc_flags.iter().copied().map(Reply::simple).collect()),
-            ));
-        }
-        if !doc.deprecated_since.is_empty() {
-            fields.push(text("deprecated_since", doc.deprecated_since));
-            fields.push(text("replaced_by", doc.replaced_by));
-        }
-        if !doc.history.is_empty() {
-            let history = doc
-                .history
-                .iter()
-                .map(|(version, what)| {
-                    Reply::Array(vec![Reply::bulk_static(version), Reply::bulk_static(what)])
-                })
-                .collect();
-            fields.push((Reply::bulk_static("history"), Reply::Set(history)));
-        }
-        if !doc.arguments.is_empty() {
-            fields.push((
-                Reply::bulk_static("arguments"),
-                Reply::Array(doc.arguments.iter().map(arg_entry).collect()),
-            ));
-        }
+    if !meta.doc_flags.is_empty() {
+        fields.push((Reply::bulk_static("doc_flags"), set_of(meta.doc_flags)));
     }
-    if !cmd.subcommands.is_empty() {
+    if !meta.deprecated_since.is_empty() {
+        fields.push(text("deprecated_since", meta.deprecated_since));
+    }
+    if !meta.replaced_by.is_empty() {
+        fields.push(text("replaced_by", meta.replaced_by));
+    }
+    if !meta.history.is_empty() {
+        let history = meta
+            .history
+            .iter()
+            .map(|(version, what)| {
+                Reply::Array(vec![Reply::bulk_static(version), Reply::bulk_static(what)])
+            })
+            .collect();
+        fields.push((Reply::bulk_static("history"), Reply::Set(history)));
+    }
+    if !meta.arguments.is_empty() {
+        fields.push((
+            Reply::bulk_static("arguments"),
+            Reply::Array(meta.arguments.iter().map(arg_entry).collect()),
+        ));
+    }
+    if !route.subcommands.is_empty() {
         fields.push((
             Reply::bulk_static("subcommands"),
             Reply::Map(
-                cmd.subcommands
+                route
+                    .subcommands
                     .iter()
-                    .map(|s| (Reply::bulk(s.full_name()), docs_entry(s)))
+                    .map(|s| (Reply::bulk(s.full_name.clone()), docs_entry(s)))
                     .collect(),
             ),
         ));
@@ -600,13 +380,13 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
         base.subcommand(&words[1])
             .ok_or_else(|| Error::err("Invalid command specified"))?
     };
-    let cmd = route.command;
-    let specs = &route.key_specs;
+    let specs = route.key_specs;
     if specs.iter().all(|s| s.flags.contains(&"not_key")) {
         return Err(Error::err("The command has no key arguments"));
     }
     let argc = words.len() as i32;
-    if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
+    let arity = route.meta.arity;
+    if (arity > 0 && arity != argc) || argc < -arity {
         return Err(Error::err(
             "Invalid number of arguments specified for command",
         ));
@@ -614,18 +394,18 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
     // Key flags that depend on the arguments come from the command's own key finder in
     // Redis; these are the two built-in commands with such specs.
     if specs.iter().any(|s| s.flags.contains(&"variable_flags")) {
-        match cmd.full_name().as_str() {
+        match route.full_name.as_str() {
             "set" => return Ok(vec![(1, set_key_flags(words))]),
             "bitfield" => return Ok(vec![(1, bitfield_key_flags(words))]),
             _ => {}
         }
     }
-    if cmd.full_name() == "sort" {
+    if route.full_name == "sort" {
         return Ok(super::sort::sort_keys(words));
     }
     match keys_from_specs(specs, words) {
         Some(keys) if !keys.is_empty() => Ok(keys),
-        _ if cmd.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),
+        _ if route.has_flag(NO_MANDATORY_KEYS) => Ok(Vec::new()),
         // A key count that is not one (`ZUNIONSTORE d x a`): Redis's own key finder for such
         // commands finds no key either.
         _ if specs.iter().any(|s| matches!(s.find, Find::Keynum(..))) => {
@@ -634,7 +414,7 @@ fn keys_of(words: &[Bytes]) -> Result<Vec<(usize, &'static [&'static str])>> {
         // Specs Redis cannot follow (movable keys found by code): fall back to the table's
         // legacy key positions.
         _ => {
-            let legacy: Vec<_> = legacy_positions(cmd, words.len())
+            let legacy: Vec<_> = legacy_positions(route.meta.legacy_keys, words.len())
                 .into_iter()
                 .map(|p| (p, specs[0].flags))
                 .collect();
@@ -674,31 +454,31 @@ fn bitfield_key_flags(words: &[Bytes]) -> &'static [&'static str] {
     &["RO", "access"]
 }
 
-fn legacy_positions(cmd: &Command, argc: usize) -> Vec<usize> {
-    let k = cmd.keys;
-    if k.first <= 0 || k.step <= 0 {
+/// The argument positions of `COMMAND INFO`'s (first, last, step) in `argc` words.
+fn legacy_positions((first, last, step): (i32, i32, i32), argc: usize) -> Vec<usize> {
+    if first <= 0 || step <= 0 {
         return Vec::new();
     }
     let argc = argc as i32;
-    let last = if k.last < 0 {
-        argc + k.last
+    let last = if last < 0 {
+        argc + last
     } else {
-        k.last.min(argc - 1)
+        last.min(argc - 1)
     };
-    (k.first..=last)
-        .step_by(k.step as usize)
+    (first..=last)
+        .step_by(step as usize)
         .map(|p| p as usize)
         .collect()
 }
 
-/// Redis's `getKeysUsingKeySpecs` (see [`redis_meta::find_keys`]): `None` when a spec
+/// Redis's `getKeysUsingKeySpecs` (see [`meta::find_keys`]): `None` when a spec
 /// cannot be followed.
 fn keys_from_specs(
     specs: &[KeySpecMeta],
     words: &[Bytes],
 ) -> Option<Vec<(usize, &'static [&'static str])>> {
     let mut keys = Vec::new();
-    redis_meta::find_keys(specs, words, |i, spec| keys.push((i, specs[spec].flags))).then_some(keys)
+    meta::find_keys(specs, words, |i, spec| keys.push((i, specs[spec].flags))).then_some(keys)
 }
 
 #[cfg(test)]
@@ -738,63 +518,6 @@ mod tests {
         );
     }
 
-    /// Redis's `populateCommandLegacyRangeSpec` (server.c) and the conversion `COMMAND INFO`
-    /// applies: the (first, last, step) a command's key specs imply.
-    fn legacy_range(specs: &[KeySpecMeta]) -> crate::commands::KeySpec {
-        let none = crate::commands::NO_KEYS;
-        let printed = |first: i32, lastkey: i32, step: i32| crate::commands::KeySpec {
-            first,
-            last: if lastkey >= 0 {
-                first + lastkey
-            } else {
-                lastkey
-            },
-            step,
-        };
-        if let [spec] = specs
-            && let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (spec.begin, spec.find)
-        {
-            return printed(pos, lastkey, step);
-        }
-        let (mut first, mut last, mut prev_last) = (i32::MAX, 0i32, 0i32);
-        for spec in specs {
-            let (Begin::Index(pos), Find::Range(lastkey, step, _)) = (spec.begin, spec.find) else {
-                continue;
-            };
-            if step != 1 || (prev_last != 0 && prev_last != pos - 1) {
-                continue;
-            }
-            first = first.min(pos);
-            let absolute = if lastkey >= 0 { lastkey + pos } else { lastkey };
-            // Redis compares as unsigned, so a negative (from the end) wins.
-            last = if (last as u32) >= (absolute as u32) {
-                last
-            } else {
-                absolute
-            };
-            prev_last = last;
-        }
-        if first == i32::MAX {
-            return none;
-        }
-        let lastkey = if last < 0 { last } else { last - first };
-        printed(first, lastkey, 1)
-    }
-
-    /// The key positions a row prints in `COMMAND INFO` are the ones its key specs imply,
-    /// as Redis derives them: keys are found from the specs alone.
-    #[test]
-    fn legacy_key_positions_follow_the_key_specs() {
-        for route in crate::commands::all_routes() {
-            assert_eq!(
-                route.command.keys,
-                legacy_range(&route.key_specs),
-                "{}",
-                route.full_name
-            );
-        }
-    }
-
     #[test]
     fn count_matches_the_table() {
         let mut h = Harness::new();
@@ -818,22 +541,30 @@ mod tests {
 
     #[test]
     fn key_specs_and_categories_follow_redis() {
-        let ping = lookup(b"ping").unwrap().command;
-        assert_eq!(acl_categories(ping), ["@fast", "@connection"]);
-        let flushall = lookup(b"flushall").unwrap().command;
+        let categories = |name: &[u8]| find_by_full_name(name).unwrap().meta.acl_categories;
+        assert_eq!(categories(b"ping"), ["@fast", "@connection"]);
         assert_eq!(
-            acl_categories(flushall),
+            categories(b"flushall"),
             ["@keyspace", "@write", "@slow", "@dangerous"]
         );
-        let client_list = find_by_full_name(b"CLIENT|list").unwrap();
         assert_eq!(
-            acl_categories(client_list),
+            categories(b"CLIENT|list"),
             ["@admin", "@slow", "@dangerous", "@connection"]
         );
+        assert_eq!(categories(b"client"), ["@slow"]);
+        // Declared by hand in Redis's JSON beyond what flags imply.
         assert_eq!(
-            acl_categories(lookup(b"client").unwrap().command),
-            ["@slow"]
+            categories(b"sort"),
+            [
+                "@write",
+                "@set",
+                "@sortedset",
+                "@list",
+                "@slow",
+                "@dangerous"
+            ]
         );
+        assert_eq!(categories(b"pubsub|help"), ["@slow"]);
         let get_like = KeySpecMeta {
             notes: "",
             flags: &["RO", "access"],
@@ -991,7 +722,7 @@ mod tests {
         let reply = h.run(&["COMMAND", "DOCS", "client|setname", "nosuch"]);
         assert_eq!(
             flat(&reply, Protocol::Resp2),
-            "*2 $14 client|setname *10 $7 summary $25 Sets the connection name. $5 since \
+            "*2 $14 client|setname *10 $7 summary $31 Set the current connection name $5 since \
              $5 2.6.9 $5 group $10 connection $10 complexity $4 O(1) $9 arguments *1 *4 \
              $4 name $15 connection-name $4 type $6 string "
         );

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::client::{check_name, set_name};
-use super::{Command, Ctx, NO_KEYS, Protocol, Reply, flags::*};
+use super::{Command, Ctx, Protocol, Reply, flags};
 use crate::acl;
 use crate::error::{Error, Result};
 use crate::store::numeric::parse_i64;
@@ -29,53 +29,15 @@ use crate::store::numeric::parse_i64;
 /// follows.
 pub const REDIS_VERSION: &str = "7.2.4";
 
-/// Flags Redis gives the commands a client may send before authenticating.
-const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
-
 pub static COMMANDS: &[Command] = &[
-    Command::new("ping", -1, FAST, NO_KEYS, ping).doc(
-        "connection",
-        "1.0.0",
-        "Returns the server's liveliness response.",
-        "O(1)",
-    ),
-    Command::new("echo", 2, LOADING | STALE | FAST, NO_KEYS, echo).doc(
-        "connection",
-        "1.0.0",
-        "Returns the given string.",
-        "O(1)",
-    ),
-    Command::new("hello", -1, HANDSHAKE, NO_KEYS, hello).doc(
-        "connection",
-        "6.0.0",
-        "Handshakes with the Redis server.",
-        "O(1)",
-    ),
-    Command::new("auth", -2, HANDSHAKE, NO_KEYS, auth).doc(
-        "connection",
-        "1.0.0",
-        "Authenticates the connection.",
-        "O(N) where N is the number of passwords defined for the user",
-    ),
+    Command::new("ping", ping),
+    Command::new("echo", echo),
+    Command::new("hello", hello),
+    Command::new("auth", auth),
     // QUIT and RESET run at once inside MULTI (never queued), as in Redis.
-    Command::new("quit", -1, HANDSHAKE | TXN_CONTROL, NO_KEYS, quit).doc(
-        "connection",
-        "1.0.0",
-        "Closes the connection.",
-        "O(1)",
-    ),
-    Command::new("reset", 1, HANDSHAKE | TXN_CONTROL, NO_KEYS, reset).doc(
-        "connection",
-        "6.2.0",
-        "Resets the connection.",
-        "O(1)",
-    ),
-    Command::new("select", 2, LOADING | STALE | FAST, NO_KEYS, select).doc(
-        "connection",
-        "1.0.0",
-        "Changes the selected database.",
-        "O(1)",
-    ),
+    Command::new("quit", quit).internal(flags::TXN_CONTROL),
+    Command::new("reset", reset).internal(flags::TXN_CONTROL),
+    Command::new("select", select),
 ];
 
 fn ping(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {

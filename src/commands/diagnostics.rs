@@ -18,147 +18,29 @@
 use bytes::Bytes;
 
 use super::command::help_reply;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 
 const SLOWLOG_SUBS: &[Command] = &[
-    Command::new("get", -2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_get)
-        .doc(
-            "server",
-            "2.2.12",
-            "Get the slow log's entries",
-            "O(N) where N is the number of entries returned",
-        )
-        .of("slowlog"),
-    Command::new("len", 2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_len)
-        .doc("server", "2.2.12", "Get the slow log's length", "O(1)")
-        .of("slowlog"),
-    Command::new("reset", 2, ADMIN | LOADING | STALE, NO_KEYS, slowlog_reset)
-        .doc(
-            "server",
-            "2.2.12",
-            "Clear all entries from the slow log",
-            "O(N) where N is the number of entries in the slowlog",
-        )
-        .of("slowlog"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, slowlog_help)
-        .doc(
-            "server",
-            "6.2.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        )
-        .of("slowlog"),
+    Command::new("get", slowlog_get).of("slowlog"),
+    Command::new("len", slowlog_len).of("slowlog"),
+    Command::new("reset", slowlog_reset).of("slowlog"),
+    Command::new("help", slowlog_help).of("slowlog"),
 ];
 
 const LATENCY_SUBS: &[Command] = &[
-    Command::new(
-        "latest",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_latest,
-    )
-    .doc(
-        "server",
-        "2.8.13",
-        "Return the latest latency samples for all events.",
-        "O(1)",
-    )
-    .of("latency"),
-    Command::new(
-        "history",
-        3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_history,
-    )
-    .doc(
-        "server",
-        "2.8.13",
-        "Return timestamp-latency samples for the event.",
-        "O(1)",
-    )
-    .of("latency"),
-    Command::new(
-        "reset",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_reset,
-    )
-    .doc(
-        "server",
-        "2.8.13",
-        "Reset latency data for one or more events.",
-        "O(1)",
-    )
-    .of("latency"),
-    Command::new(
-        "doctor",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_doctor,
-    )
-    .doc(
-        "server",
-        "2.8.13",
-        "Return a human readable latency analysis report.",
-        "O(1)",
-    )
-    .of("latency"),
-    Command::new(
-        "graph",
-        3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_graph,
-    )
-    .doc(
-        "server",
-        "2.8.13",
-        "Return a latency graph for the event.",
-        "O(1)",
-    )
-    .of("latency"),
-    Command::new(
-        "histogram",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        latency_histogram,
-    )
-    .doc(
-        "server",
-        "7.0.0",
-        "Return the cumulative distribution of latencies of a subset of commands or all.",
-        "O(N) where N is the number of commands with latency information being retrieved.",
-    )
-    .of("latency"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, latency_help)
-        .doc(
-            "server",
-            "2.8.13",
-            "Show helpful text about the different subcommands.",
-            "O(1)",
-        )
-        .of("latency"),
+    Command::new("latest", latency_latest).of("latency"),
+    Command::new("history", latency_history).of("latency"),
+    Command::new("reset", latency_reset).of("latency"),
+    Command::new("doctor", latency_doctor).of("latency"),
+    Command::new("graph", latency_graph).of("latency"),
+    Command::new("histogram", latency_histogram).of("latency"),
+    Command::new("help", latency_help).of("latency"),
 ];
 
 pub static COMMANDS: &[Command] = &[
-    Command::container("slowlog", SLOWLOG_SUBS).doc(
-        "server",
-        "2.2.12",
-        "A container for slow log commands",
-        "Depends on subcommand.",
-    ),
-    Command::container("latency", LATENCY_SUBS).doc(
-        "server",
-        "2.8.13",
-        "A container for latency diagnostics commands",
-        "Depends on subcommand.",
-    ),
+    Command::container("slowlog", SLOWLOG_SUBS),
+    Command::container("latency", LATENCY_SUBS),
 ];
 
 fn slowlog_get(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {

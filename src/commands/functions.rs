@@ -29,106 +29,28 @@
 use bytes::Bytes;
 
 use super::scripting::split_keys;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use super::{Command, Ctx, Reply, flags};
 use crate::error::{Error, Result};
 use crate::scripting::functions::{self, Library, LibrarySet};
 use crate::scripting::{ScriptKind, engine};
 use crate::store::glob;
 
-const FCALL_FLAGS: u32 =
-    NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE | SCRIPT;
-const FCALL_RO_FLAGS: u32 = NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY | SCRIPT;
-
 pub static COMMANDS: &[Command] = &[
-    Command::new("fcall", -3, FCALL_FLAGS, NO_KEYS, fcall).doc(
-        "scripting",
-        "7.0.0",
-        "Invoke a function",
-        "Depends on the function that is executed.",
-    ),
-    Command::new("fcall_ro", -3, FCALL_RO_FLAGS, NO_KEYS, fcall_ro).doc(
-        "scripting",
-        "7.0.0",
-        "Invoke a read-only function",
-        "Depends on the function that is executed.",
-    ),
-    Command::container("function", FUNCTION_SUBCOMMANDS).doc(
-        "scripting",
-        "7.0.0",
-        "A container for function commands",
-        "Depends on subcommand.",
-    ),
+    Command::new("fcall", fcall).internal(flags::SCRIPT),
+    Command::new("fcall_ro", fcall_ro).internal(flags::SCRIPT),
+    Command::container("function", FUNCTION_SUBCOMMANDS),
 ];
 
 static FUNCTION_SUBCOMMANDS: &[Command] = &[
-    Command::new("delete", 3, NOSCRIPT | WRITE, NO_KEYS, delete)
-        .of("function")
-        .doc("scripting", "7.0.0", "Delete a function by name", "O(1)"),
-    Command::new("dump", 2, NOSCRIPT, NO_KEYS, dump)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Dump all functions into a serialized binary payload",
-            "O(N) where N is the number of functions",
-        ),
-    Command::new("flush", -2, NOSCRIPT | WRITE, NO_KEYS, flush)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Deleting all functions",
-            "O(N) where N is the number of functions deleted",
-        ),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        ),
-    Command::new("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, kill)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Kill the function currently in execution.",
-            "O(1)",
-        ),
-    Command::new("list", -2, NOSCRIPT, NO_KEYS, list)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "List information about all the functions",
-            "O(N) where N is the number of functions",
-        ),
-    Command::new("load", -3, NOSCRIPT | WRITE | DENYOOM, NO_KEYS, load)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Create a function with the given arguments (name, code, description)",
-            "O(1) (considering compilation time is redundant)",
-        ),
-    Command::new("restore", -3, NOSCRIPT | WRITE | DENYOOM, NO_KEYS, restore)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Restore all the functions on the given payload",
-            "O(N) where N is the number of functions on the payload",
-        ),
-    Command::new("stats", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, stats)
-        .of("function")
-        .doc(
-            "scripting",
-            "7.0.0",
-            "Return information about the function currently running (name, description, \
-             duration)",
-            "O(1)",
-        ),
+    Command::new("delete", delete).of("function"),
+    Command::new("dump", dump).of("function"),
+    Command::new("flush", flush).of("function"),
+    Command::new("help", help).of("function"),
+    Command::new("kill", kill).of("function"),
+    Command::new("list", list).of("function"),
+    Command::new("load", load).of("function"),
+    Command::new("restore", restore).of("function"),
+    Command::new("stats", stats).of("function"),
 ];
 
 fn call(ctx: &mut Ctx<'_>, argv: &[Bytes], read_only: bool) -> Result<Reply> {

@@ -40,58 +40,17 @@ use bytes::Bytes;
 use rand::Rng;
 
 use super::args::opt;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::store::hyperloglog::{self as hll, DENSE, Hll, REGISTERS, SPARSE, SelfTestFailure};
 use crate::store::{Entry, Event, StringValue, Txn, Value};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("pfadd", -2, WRITE | DENYOOM | FAST, keys(1, 1, 1), pfadd).doc(
-        "hyperloglog",
-        "2.8.9",
-        "Adds the specified elements to the specified HyperLogLog.",
-        "O(1) to add every element.",
-    ),
-    Command::new(
-        "pfcount",
-        -2,
-        READONLY | MAY_REPLICATE,
-        keys(1, -1, 1),
-        pfcount,
-    )
-    .doc(
-        "hyperloglog",
-        "2.8.9",
-        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-        "O(1) with a very small average constant time when called with a single key. O(N) \
-         with N being the number of keys, and much bigger constant times, when called with \
-         multiple keys.",
-    ),
-    Command::new("pfmerge", -2, WRITE | DENYOOM, keys(1, -1, 1), pfmerge).doc(
-        "hyperloglog",
-        "2.8.9",
-        "Merge N different HyperLogLogs into a single one.",
-        "O(N) to merge N HyperLogLogs, but with high constant times.",
-    ),
-    Command::new(
-        "pfdebug",
-        3,
-        WRITE | DENYOOM | ADMIN,
-        keys(2, 2, 1),
-        pfdebug,
-    )
-    .doc(
-        "hyperloglog",
-        "2.8.9",
-        "Internal commands for debugging HyperLogLog values",
-        "N/A",
-    ),
-    Command::new("pfselftest", 1, ADMIN, NO_KEYS, pfselftest).doc(
-        "hyperloglog",
-        "2.8.9",
-        "An internal command for testing HyperLogLog values",
-        "N/A",
-    ),
+    Command::new("pfadd", pfadd),
+    Command::new("pfcount", pfcount),
+    Command::new("pfmerge", pfmerge),
+    Command::new("pfdebug", pfdebug),
+    Command::new("pfselftest", pfselftest),
 ];
 
 const NOT_HLL: Error = Error::full("WRONGTYPE Key is not a valid HyperLogLog string value.");

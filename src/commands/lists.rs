@@ -53,174 +53,35 @@ use bytes::Bytes;
 use parking_lot::RwLock;
 
 use super::args::{self, is, opt};
-use super::{BlockOn, Command, Ctx, NO_KEYS, Reply, flags::*, keys};
+use super::{BlockOn, Command, Ctx, Reply};
 use crate::blocking::{BlockTimeout, parse_timeout};
 use crate::error::{Error, Result};
 use crate::store::{End, Entry, Event, ListValue, Txn, Value, ValueType};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("lpush", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), lpush).doc(
-        "list",
-        "1.0.0",
-        "Prepend one or multiple elements to a list",
-        PUSH_COMPLEXITY,
-    ),
-    Command::new("rpush", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), rpush).doc(
-        "list",
-        "1.0.0",
-        "Append one or multiple elements to a list",
-        PUSH_COMPLEXITY,
-    ),
-    Command::new("lpushx", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), lpushx).doc(
-        "list",
-        "2.2.0",
-        "Prepend an element to a list, only if the list exists",
-        PUSH_COMPLEXITY,
-    ),
-    Command::new("rpushx", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), rpushx).doc(
-        "list",
-        "2.2.0",
-        "Append an element to a list, only if the list exists",
-        PUSH_COMPLEXITY,
-    ),
-    Command::new("lpop", -2, WRITE | FAST, keys(1, 1, 1), lpop).doc(
-        "list",
-        "1.0.0",
-        "Remove and get the first elements in a list",
-        "O(N) where N is the number of elements returned",
-    ),
-    Command::new("rpop", -2, WRITE | FAST, keys(1, 1, 1), rpop).doc(
-        "list",
-        "1.0.0",
-        "Remove and get the last elements in a list",
-        "O(N) where N is the number of elements returned",
-    ),
-    Command::new("llen", 2, READONLY | FAST, keys(1, 1, 1), llen).doc(
-        "list",
-        "1.0.0",
-        "Get the length of a list",
-        "O(1)",
-    ),
-    Command::new("lrange", 4, READONLY, keys(1, 1, 1), lrange).doc(
-        "list",
-        "1.0.0",
-        "Get a range of elements from a list",
-        "O(S+N) where S is the distance of start offset from HEAD for small lists, from \
-         nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the \
-         specified range.",
-    ),
-    Command::new("lindex", 3, READONLY, keys(1, 1, 1), lindex).doc(
-        "list",
-        "1.0.0",
-        "Get an element from a list by its index",
-        "O(N) where N is the number of elements to traverse to get to the element at index. \
-         This makes asking for the first or the last element of the list O(1).",
-    ),
-    Command::new("lset", 4, WRITE | DENYOOM, keys(1, 1, 1), lset).doc(
-        "list",
-        "1.0.0",
-        "Set the value of an element in a list by its index",
-        "O(N) where N is the length of the list. Setting either the first or the last \
-         element of the list is O(1).",
-    ),
-    Command::new("linsert", 5, WRITE | DENYOOM, keys(1, 1, 1), linsert).doc(
-        "list",
-        "2.2.0",
-        "Insert an element before or after another element in a list",
-        "O(N) where N is the number of elements to traverse before seeing the value pivot. \
-         This means that inserting somewhere on the left end on the list (head) can be \
-         considered O(1) and inserting somewhere on the right end (tail) is O(N).",
-    ),
-    Command::new("lrem", 4, WRITE, keys(1, 1, 1), lrem).doc(
-        "list",
-        "1.0.0",
-        "Remove elements from a list",
-        "O(N+M) where N is the length of the list and M is the number of elements removed.",
-    ),
-    Command::new("ltrim", 4, WRITE, keys(1, 1, 1), ltrim).doc(
-        "list",
-        "1.0.0",
-        "Trim a list to the specified range",
-        "O(N) where N is the number of elements to be removed by the operation.",
-    ),
-    Command::new("lpos", -3, READONLY, keys(1, 1, 1), lpos).doc(
-        "list",
-        "6.0.6",
-        "Return the index of matching elements on a list",
-        "O(N) where N is the number of elements in the list, for the average case. When \
-         searching for elements near the head or the tail of the list, or when the MAXLEN \
-         option is provided, the command may run in constant time.",
-    ),
-    Command::new("rpoplpush", 3, WRITE | DENYOOM, keys(1, 2, 1), rpoplpush).doc(
-        "list",
-        "1.2.0",
-        "Remove the last element in a list, prepend it to another list and return it",
-        "O(1)",
-    ),
-    Command::new("lmove", 5, WRITE | DENYOOM, keys(1, 2, 1), lmove).doc(
-        "list",
-        "6.2.0",
-        "Pop an element from a list, push it to another list and return it",
-        "O(1)",
-    ),
-    Command::new("lmpop", -4, WRITE, NO_KEYS, lmpop).doc(
-        "list",
-        "7.0.0",
-        "Pop elements from a list",
-        MPOP_COMPLEXITY,
-    ),
-    Command::new("blpop", -3, WRITE | NOSCRIPT, keys(1, -2, 1), blpop).doc(
-        "list",
-        "2.0.0",
-        "Remove and get the first element in a list, or block until one is available",
-        "O(N) where N is the number of provided keys.",
-    ),
-    Command::new("brpop", -3, WRITE | NOSCRIPT, keys(1, -2, 1), brpop).doc(
-        "list",
-        "2.0.0",
-        "Remove and get the last element in a list, or block until one is available",
-        "O(N) where N is the number of provided keys.",
-    ),
-    Command::new(
-        "brpoplpush",
-        4,
-        WRITE | DENYOOM | NOSCRIPT,
-        keys(1, 2, 1),
-        brpoplpush,
-    )
-    .doc(
-        "list",
-        "2.2.0",
-        "Pop an element from a list, push it to another list and return it; or block until \
-         one is available",
-        "O(1)",
-    ),
-    Command::new(
-        "blmove",
-        6,
-        WRITE | DENYOOM | NOSCRIPT,
-        keys(1, 2, 1),
-        blmove,
-    )
-    .doc(
-        "list",
-        "6.2.0",
-        "Pop an element from a list, push it to another list and return it; or block until \
-         one is available",
-        "O(1)",
-    ),
-    Command::new("blmpop", -5, WRITE, NO_KEYS, blmpop).doc(
-        "list",
-        "7.0.0",
-        "Pop elements from a list, or block until one is available",
-        MPOP_COMPLEXITY,
-    ),
+    Command::new("lpush", lpush),
+    Command::new("rpush", rpush),
+    Command::new("lpushx", lpushx),
+    Command::new("rpushx", rpushx),
+    Command::new("lpop", lpop),
+    Command::new("rpop", rpop),
+    Command::new("llen", llen),
+    Command::new("lrange", lrange),
+    Command::new("lindex", lindex),
+    Command::new("lset", lset),
+    Command::new("linsert", linsert),
+    Command::new("lrem", lrem),
+    Command::new("ltrim", ltrim),
+    Command::new("lpos", lpos),
+    Command::new("rpoplpush", rpoplpush),
+    Command::new("lmove", lmove),
+    Command::new("lmpop", lmpop),
+    Command::new("blpop", blpop),
+    Command::new("brpop", brpop),
+    Command::new("brpoplpush", brpoplpush),
+    Command::new("blmove", blmove),
+    Command::new("blmpop", blmpop),
 ];
-
-const PUSH_COMPLEXITY: &str = "O(1) for each element added, so O(N) to add N elements when \
-     the command is called with multiple arguments.";
-const MPOP_COMPLEXITY: &str = "O(N+M) where N is the number of provided keys and M is the \
-     number of elements returned.";
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers

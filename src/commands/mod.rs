@@ -1,11 +1,13 @@
 //! Protocol-neutral commands and the command table.
 //!
 //! Each family file (`strings.rs`, `keys.rs`, ...) implements its commands as handlers
-//! `fn(&mut Ctx, &[Bytes]) -> Result<Reply>` and lists them in its `COMMANDS` slice with
-//! name, arity, flags, what to lock ([`Locks`]; by default the keys of Redis's key specs,
-//! see [`redis_meta`]) and docs. [`FAMILIES`] gathers those slices into one table of
-//! [`Route`]s; `COMMAND`, argument-count checks, key finding and statistics all read it.
-//! Adding a command means one handler and one row in its family's slice.
+//! `fn(&mut Ctx, &[Bytes]) -> Result<Reply>` and binds them to names in its `COMMANDS`
+//! slice, with what to lock when Redis's key specs do not say it ([`Locks`]). Everything
+//! Redis states about a command (arity, flags, key specs, ACL categories, docs) comes from
+//! the generated table in [`meta`]. [`FAMILIES`] gathers the slices into one table of
+//! [`Route`]s (row + metadata); `COMMAND`, argument-count checks, key finding and
+//! statistics all read it. Adding a command means one handler and one row in its family's
+//! slice.
 //!
 //! Handlers never lock anything: the execution path ([`crate::exec`]) finds the command's
 //! keys, opens the txn over them and hands it in through [`Ctx::txn`], so several commands
@@ -29,10 +31,9 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod meta;
 pub mod persistence;
 pub mod pubsub;
-pub mod redis_docs;
-pub mod redis_meta;
 pub mod reply;
 pub mod scripting;
 pub mod server;
@@ -57,12 +58,12 @@ use crate::blocking::{BlockTimeout, Outcome, Wait};
 use crate::error::{Error, Result};
 use crate::state::{ClientInfo, ServerState};
 use crate::store::{Access, LockPlan, Store, Txn, ValueType};
-use redis_meta::{Begin, Find, KeySpecMeta};
+use meta::{KeySpecMeta, RedisCommand};
 
 /// A command handler: parses `argv` (command name included), runs, and replies.
 pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> Result<Reply>;
 
-/// Command flags, as `COMMAND INFO` names them.
+/// Command flags: Redis's `CMD_*` (from [`meta`]) and two of our own.
 pub mod flags {
     pub const WRITE: u32 = 1 << 0;
     pub const READONLY: u32 = 1 << 1;
@@ -80,55 +81,47 @@ pub mod flags {
     pub const NO_MANDATORY_KEYS: u32 = 1 << 13;
     pub const SKIP_SLOWLOG: u32 = 1 << 14;
     pub const SKIP_MONITOR: u32 = 1 << 15;
+    pub const PUBSUB: u32 = 1 << 16;
+    pub const BLOCKING: u32 = 1 << 17;
+    pub const ASKING: u32 = 1 << 18;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 19;
+    /// Derived from the key specs (`populateCommandLegacyRangeSpec`).
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
+    pub const PROTECTED: u32 = 1 << 21;
+    pub const ONLY_SENTINEL: u32 = 1 << 22;
+    pub const TOUCHES_ARBITRARY_KEYS: u32 = 1 << 23;
     /// Not a Redis flag (never printed): runs at once inside `MULTI` instead of being
     /// queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET, as in Redis's `processCommand`).
-    pub const TXN_CONTROL: u32 = 1 << 24;
+    pub const TXN_CONTROL: u32 = 1 << 30;
     /// Not a Redis flag (never printed): runs a script, so it takes the one-script-at-a-
     /// time turn before its locks, and gets a txn even when it declares no key (see
     /// `crate::scripting`).
-    pub const SCRIPT: u32 = 1 << 25;
+    pub const SCRIPT: u32 = 1 << 31;
 
-    /// Names in the order Redis prints them.
+    /// The names `COMMAND INFO` prints, in its order (`addReplyFlagsForCommand`); Redis
+    /// hides `may_replicate`, `sentinel`, `only_sentinel`, `protected` and
+    /// `touches_arbitrary_keys` on purpose.
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
         (DENYOOM, "denyoom"),
         (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
         (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
         (LOADING, "loading"),
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
-        (SENTINEL, "sentinel"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
     ];
-}
-
-/// Legacy key positions (`first`, `last`, `step`), as in `COMMAND INFO`: 1-based argument
-/// indexes; a negative `last` counts from the end; all zero when the command takes no key.
-/// Only printed: keys are found from the key specs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeySpec {
-    pub first: i32,
-    pub last: i32,
-    pub step: i32,
-}
-
-/// A command that takes no key.
-pub const NO_KEYS: KeySpec = KeySpec {
-    first: 0,
-    last: 0,
-    step: 0,
-};
-
-/// Keys at `first..=last` every `step`.
-pub const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
-    KeySpec { first, last, step }
 }
 
 /// Adds what a command locks, for the arguments `argv`, run in database `db`, to a plan.
@@ -150,21 +143,15 @@ pub enum Locks {
     Custom(Planner),
 }
 
-/// One row of the command table.
+/// One row of the command table: a name bound to its handler. What Redis states about the
+/// command comes from [`meta`] by its full name.
 #[derive(Debug)]
 pub struct Command {
     /// Lower-case name; for a subcommand, its own word (`setname`).
     pub name: &'static str,
-    /// Redis arity: exact argument count (name included) when positive, minimum when negative.
-    pub arity: i32,
-    pub flags: u32,
-    pub keys: KeySpec,
+    /// Our own flags ([`flags::TXN_CONTROL`], [`flags::SCRIPT`]), added to Redis's.
+    pub internal_flags: u32,
     pub locks: Locks,
-    /// Documentation group (`string`, `generic`, `connection`, `server`).
-    pub group: &'static str,
-    pub since: &'static str,
-    pub summary: &'static str,
-    pub complexity: &'static str,
     /// `None` only for pure containers (CLIENT), which always dispatch to `subcommands`.
     pub handler: Option<Handler>,
     pub subcommands: &'static [Command],
@@ -173,24 +160,12 @@ pub struct Command {
 }
 
 impl Command {
-    /// A command with a handler; documentation is added with [`Command::doc`].
-    pub const fn new(
-        name: &'static str,
-        arity: i32,
-        flags: u32,
-        keys: KeySpec,
-        handler: Handler,
-    ) -> Command {
+    /// A command run by `handler`.
+    pub const fn new(name: &'static str, handler: Handler) -> Command {
         Command {
             name,
-            arity,
-            flags,
-            keys,
+            internal_flags: 0,
             locks: Locks::Keys,
-            group: "",
-            since: "",
-            summary: "",
-            complexity: "",
             handler: Some(handler),
             subcommands: &[],
             parent: "",
@@ -201,32 +176,12 @@ impl Command {
     pub const fn container(name: &'static str, subcommands: &'static [Command]) -> Command {
         Command {
             name,
-            arity: -2,
-            flags: 0,
-            keys: NO_KEYS,
+            internal_flags: 0,
             locks: Locks::Keys,
-            group: "",
-            since: "",
-            summary: "",
-            complexity: "",
             handler: None,
             subcommands,
             parent: "",
         }
-    }
-
-    pub const fn doc(
-        mut self,
-        group: &'static str,
-        since: &'static str,
-        summary: &'static str,
-        complexity: &'static str,
-    ) -> Command {
-        self.group = group;
-        self.since = since;
-        self.summary = summary;
-        self.complexity = complexity;
-        self
     }
 
     /// Marks a subcommand as belonging to `parent`.
@@ -248,33 +203,18 @@ impl Command {
         self
     }
 
+    /// Adds our own flags ([`flags::TXN_CONTROL`], [`flags::SCRIPT`]).
+    pub const fn internal(mut self, flags: u32) -> Command {
+        self.internal_flags |= flags;
+        self
+    }
+
     /// The name Redis uses in errors and `COMMAND`: `get`, `client|setname`.
     pub fn full_name(&self) -> String {
         if self.parent.is_empty() {
             self.name.to_string()
         } else {
             format!("{}|{}", self.parent, self.name)
-        }
-    }
-
-    pub fn has_flag(&self, flag: u32) -> bool {
-        self.flags & flag != 0
-    }
-
-    /// Finds a subcommand by name, case-insensitively.
-    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
-        self.subcommands
-            .iter()
-            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-    }
-
-    fn arity_ok(&self, argc: usize) -> bool {
-        let argc = argc as i64;
-        let arity = self.arity as i64;
-        if arity >= 0 {
-            argc == arity
-        } else {
-            argc >= -arity
         }
     }
 }
@@ -305,33 +245,41 @@ pub static FAMILIES: &[&[Command]] = &[
     functions::COMMANDS,
 ];
 
-/// A command of the table as the server runs it: the row, its key specs (Redis's, from
-/// [`redis_meta`], with the access each grants), and a dense id for its statistics.
+/// A command of the table as the server runs it: the row, Redis's metadata of it (from
+/// [`meta`]), the flags and key access the execution path checks, and a dense id for its
+/// statistics.
 #[derive(Debug)]
 pub struct Route {
     pub command: &'static Command,
+    pub meta: &'static RedisCommand,
     pub id: usize,
     pub full_name: String,
-    /// Redis 7.0's key specs of the command; for a command Redis does not have, one range
-    /// spec made from the table's key positions.
-    pub key_specs: Vec<KeySpecMeta>,
+    /// Redis's flags and the row's own ([`Command::internal`]).
+    pub flags: u32,
+    /// Redis 7.0's key specs of the command.
+    pub key_specs: &'static [KeySpecMeta],
     /// For each key spec: whether its keys are only read.
     pub key_access: Vec<Access>,
     pub subcommands: Vec<Route>,
 }
 
 impl Route {
+    /// Panics when Redis's table has no such command: every bound name must be described
+    /// (a test builds every route).
     fn build(command: &'static Command, next_id: &mut usize) -> Route {
         let id = *next_id;
         *next_id += 1;
-        let key_specs = key_specs_of(command);
-        let key_access = key_specs.iter().map(spec_access).collect();
+        let full_name = command.full_name();
+        let meta = meta::find(&full_name)
+            .unwrap_or_else(|| panic!("{full_name} has no row in src/commands/redis-json"));
         Route {
             command,
+            meta,
             id,
-            full_name: command.full_name(),
-            key_specs,
-            key_access,
+            flags: meta.flags | command.internal_flags,
+            key_specs: meta.key_specs,
+            key_access: meta.key_specs.iter().map(spec_access).collect(),
+            full_name,
             subcommands: command
                 .subcommands
                 .iter()
@@ -348,32 +296,18 @@ impl Route {
     }
 
     pub fn has_flag(&self, flag: u32) -> bool {
-        self.command.has_flag(flag)
+        self.flags & flag != 0
     }
-}
 
-/// A command's key specs: Redis's when it has the command, otherwise one range spec made
-/// from the table's key positions.
-fn key_specs_of(cmd: &Command) -> Vec<KeySpecMeta> {
-    if let Some(meta) = redis_meta::find(&cmd.full_name()) {
-        return meta.key_specs.to_vec();
+    fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.meta.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
     }
-    let k = cmd.keys;
-    if k.first <= 0 {
-        return Vec::new();
-    }
-    let flags: &'static [&'static str] = if cmd.has_flag(flags::WRITE) {
-        &["RW", "update"]
-    } else {
-        &["RO", "access"]
-    };
-    let lastkey = if k.last < 0 { k.last } else { k.last - k.first };
-    vec![KeySpecMeta {
-        notes: "",
-        flags,
-        begin: Begin::Index(k.first),
-        find: Find::Range(lastkey, k.step, 0),
-    }]
 }
 
 /// Keys of a spec flagged only `RO` are read; `RW`, `OW` and `RM` keys are written.
@@ -411,9 +345,13 @@ static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     Routes { by_name, by_id }
 });
 
-/// All top-level commands.
-pub fn all_commands() -> impl Iterator<Item = &'static Command> {
-    FAMILIES.iter().flat_map(|f| f.iter())
+/// All top-level commands, in table order.
+pub fn all_commands() -> impl Iterator<Item = &'static Route> {
+    ROUTES
+        .by_id
+        .iter()
+        .copied()
+        .filter(|r| r.command.parent.is_empty())
 }
 
 /// Every route, subcommands included, in id order.
@@ -467,7 +405,7 @@ pub fn resolve(
             )
         })?
     };
-    if !route.command.arity_ok(argv.len()) {
+    if !route.arity_ok(argv.len()) {
         return Err((Some(route), Error::WrongArity(route.full_name.clone())));
     }
     Ok(route)
@@ -855,27 +793,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_command_is_well_formed() {
-        for command in all_commands() {
+    fn every_row_binds_a_described_command() {
+        // Building the routes looks every row up in Redis's table (and panics on a name
+        // it does not describe).
+        let routes = all_routes();
+        assert!(routes.len() > 250);
+        for route in all_commands() {
+            let command = route.command;
             assert_eq!(command.name, command.name.to_ascii_lowercase());
-            assert!(!command.group.is_empty(), "{} has no group", command.name);
-            assert!(
-                !command.summary.is_empty(),
-                "{} has no summary",
-                command.name
-            );
             assert!(command.name.len() <= 32);
-            for sub in command.subcommands {
-                assert_eq!(sub.parent, command.name, "{} parent", sub.name);
-                assert!(sub.handler.is_some());
-                assert!(
-                    !sub.summary.is_empty(),
-                    "{}|{} has no summary",
-                    command.name,
-                    sub.name
+            assert_eq!(route.meta.name, route.full_name);
+            // A container without a handler of its own has subcommands, and they say so.
+            assert!(command.handler.is_some() || !command.subcommands.is_empty());
+            for sub in &route.subcommands {
+                assert_eq!(sub.command.parent, command.name, "{} parent", sub.full_name);
+                assert!(sub.command.handler.is_some());
+                assert_eq!(
+                    sub.meta.name,
+                    format!("{}|{}", command.name, sub.command.name)
                 );
             }
         }
+    }
+
+    #[test]
+    fn routes_carry_redis_metadata() {
+        let get = lookup(b"get").unwrap();
+        assert_eq!(get.meta.arity, 2);
+        assert_eq!(get.flags, flags::READONLY | flags::FAST);
+        assert_eq!(get.meta.legacy_keys, (1, 1, 1));
+        assert_eq!(get.meta.acl_categories, ["@read", "@string", "@fast"]);
+        let exec = lookup(b"exec").unwrap();
+        assert!(exec.has_flag(flags::TXN_CONTROL));
+        assert!(
+            lookup(b"eval")
+                .unwrap()
+                .has_flag(flags::SCRIPT | flags::MAY_REPLICATE)
+        );
+        assert_eq!(
+            route("client|list").unwrap().meta.tips,
+            ["nondeterministic_output"]
+        );
+        // Movable keys and the legacy range come from the key specs, as in Redis.
+        let zunion = lookup(b"zunionstore").unwrap();
+        assert!(zunion.has_flag(flags::MOVABLE_KEYS));
+        assert_eq!(zunion.meta.legacy_keys, (1, 1, 1));
+        assert_eq!(lookup(b"mset").unwrap().meta.legacy_keys, (1, -1, 2));
+        assert_eq!(lookup(b"blpop").unwrap().meta.legacy_keys, (1, -2, 1));
+        assert_eq!(lookup(b"eval").unwrap().meta.legacy_keys, (0, 0, 0));
+        assert_eq!(lookup(b"smove").unwrap().meta.legacy_keys, (1, 2, 1));
     }
 
     #[test]

@@ -27,7 +27,7 @@
 use bytes::Bytes;
 
 use super::args;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys as spec};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::persist::object::{self, PayloadError};
 use crate::persist::rewrite;
@@ -36,48 +36,12 @@ use crate::store::Event;
 use std::sync::atomic::Ordering;
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("save", 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS, save_cmd).doc(
-        "server",
-        "1.0.0",
-        "Synchronously save the dataset to disk",
-        "O(N) where N is the total number of keys in all databases",
-    ),
-    Command::new("bgsave", -1, ADMIN | NOSCRIPT, NO_KEYS, bgsave).doc(
-        "server",
-        "1.0.0",
-        "Asynchronously save the dataset to disk",
-        "O(1)",
-    ),
-    Command::new("bgrewriteaof", 1, ADMIN | NOSCRIPT, NO_KEYS, bgrewriteaof).doc(
-        "server",
-        "1.0.0",
-        "Asynchronously rewrite the append-only file",
-        "O(1)",
-    ),
-    Command::new("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, lastsave).doc(
-        "server",
-        "1.0.0",
-        "Get the UNIX time stamp of the last successful save to disk",
-        "O(1)",
-    ),
-    Command::new("dump", 2, READONLY, spec(1, 1, 1), dump).doc(
-        "generic",
-        "2.6.0",
-        "Return a serialized version of the value stored at the specified key.",
-        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number \
-         of Redis objects composing the value and M their average size. For small string \
-         values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-    ),
-    Command::new("restore", -4, WRITE | DENYOOM, spec(1, 1, 1), restore).doc(
-        "generic",
-        "2.6.0",
-        "Create a key using the provided serialized value, previously obtained using DUMP.",
-        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized \
-         value, where N is the number of Redis objects composing the value and M their \
-         average size. For small string values the time complexity is thus O(1)+O(1*M) \
-         where M is small, so simply O(1). However for sorted set values the complexity is \
-         O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
-    ),
+    Command::new("save", save_cmd),
+    Command::new("bgsave", bgsave),
+    Command::new("bgrewriteaof", bgrewriteaof),
+    Command::new("lastsave", lastsave),
+    Command::new("dump", dump),
+    Command::new("restore", restore),
 ];
 
 fn save_error(e: SaveError) -> Error {

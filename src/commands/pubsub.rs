@@ -29,168 +29,32 @@
 
 use bytes::Bytes;
 
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::pubsub::{Confirm, Kind, Push};
 
-const SUBSCRIBING: u32 = NOSCRIPT | LOADING | STALE;
-
 pub static COMMANDS: &[Command] = &[
-    Command::new("subscribe", -2, SUBSCRIBING | SENTINEL, NO_KEYS, subscribe).doc(
-        "pubsub",
-        "2.0.0",
-        "Listen for messages published to the given channels",
-        "O(N) where N is the number of channels to subscribe to.",
-    ),
-    Command::new(
-        "unsubscribe",
-        -1,
-        SUBSCRIBING | SENTINEL,
-        NO_KEYS,
-        unsubscribe,
-    )
-    .doc(
-        "pubsub",
-        "2.0.0",
-        "Stop listening for messages posted to the given channels",
-        "O(N) where N is the number of clients already subscribed to a channel.",
-    ),
-    Command::new(
-        "psubscribe",
-        -2,
-        SUBSCRIBING | SENTINEL,
-        NO_KEYS,
-        psubscribe,
-    )
-    .doc(
-        "pubsub",
-        "2.0.0",
-        "Listen for messages published to channels matching the given patterns",
-        "O(N) where N is the number of patterns the client is already subscribed to.",
-    ),
-    Command::new(
-        "punsubscribe",
-        -1,
-        SUBSCRIBING | SENTINEL,
-        NO_KEYS,
-        punsubscribe,
-    )
-    .doc(
-        "pubsub",
-        "2.0.0",
-        "Stop listening for messages posted to channels matching the given patterns",
-        "O(N+M) where N is the number of patterns the client is already subscribed and M is \
-         the number of total patterns subscribed in the system (by any client).",
-    ),
+    Command::new("subscribe", subscribe),
+    Command::new("unsubscribe", unsubscribe),
+    Command::new("psubscribe", psubscribe),
+    Command::new("punsubscribe", punsubscribe),
     // Shard channels are not keys (nothing is locked for them), but Redis prints their
     // positions as keys' in `COMMAND INFO`, for cluster clients to route them.
-    Command::new("ssubscribe", -2, SUBSCRIBING, keys(1, -1, 1), ssubscribe).doc(
-        "pubsub",
-        "7.0.0",
-        "Listen for messages published to the given shard channels",
-        "O(N) where N is the number of shard channels to subscribe to.",
-    ),
-    Command::new(
-        "sunsubscribe",
-        -1,
-        SUBSCRIBING,
-        keys(1, -1, 1),
-        sunsubscribe,
-    )
-    .doc(
-        "pubsub",
-        "7.0.0",
-        "Stop listening for messages posted to the given shard channels",
-        "O(N) where N is the number of clients already subscribed to a shard channel.",
-    ),
-    Command::new(
-        "publish",
-        3,
-        LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL,
-        NO_KEYS,
-        publish,
-    )
-    .doc(
-        "pubsub",
-        "2.0.0",
-        "Post a message to a channel",
-        "O(N+M) where N is the number of clients subscribed to the receiving channel and M \
-         is the total number of subscribed patterns (by any client).",
-    ),
-    Command::new(
-        "spublish",
-        3,
-        LOADING | STALE | FAST | MAY_REPLICATE,
-        keys(1, 1, 1),
-        spublish,
-    )
-    .doc(
-        "pubsub",
-        "7.0.0",
-        "Post a message to a shard channel",
-        "O(N) where N is the number of clients subscribed to the receiving shard channel.",
-    ),
-    Command::container("pubsub", PUBSUB_SUBCOMMANDS).doc(
-        "pubsub",
-        "2.8.0",
-        "A container for Pub/Sub commands",
-        "Depends on subcommand.",
-    ),
+    Command::new("ssubscribe", ssubscribe),
+    Command::new("sunsubscribe", sunsubscribe),
+    Command::new("publish", publish),
+    Command::new("spublish", spublish),
+    Command::container("pubsub", PUBSUB_SUBCOMMANDS),
 ];
 
 static PUBSUB_SUBCOMMANDS: &[Command] = &[
     // In the order redis-server 7.0 lists them (`COMMAND INFO`, `COMMAND DOCS`).
-    Command::new("shardnumsub", -2, LOADING | STALE, NO_KEYS, shardnumsub)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Get the count of subscribers for shard channels",
-            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard \
-             channels",
-        ),
-    Command::new("channels", -2, LOADING | STALE, NO_KEYS, channels)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "2.8.0",
-            "List active channels",
-            "O(N) where N is the number of active channels, and assuming constant time \
-             pattern matching (relatively short channels and patterns)",
-        ),
-    Command::new("numsub", -2, LOADING | STALE, NO_KEYS, numsub)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "2.8.0",
-            "Get the count of subscribers for channels",
-            "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
-        ),
-    Command::new("shardchannels", -2, LOADING | STALE, NO_KEYS, shardchannels)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "List active shard channels",
-            "O(N) where N is the number of active shard channels, and assuming constant \
-             time pattern matching (relatively short shard channels).",
-        ),
-    Command::new("numpat", 2, LOADING | STALE, NO_KEYS, numpat)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "2.8.0",
-            "Get the count of unique patterns pattern subscriptions",
-            "O(1)",
-        ),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, help)
-        .of("pubsub")
-        .doc(
-            "pubsub",
-            "6.2.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        ),
+    Command::new("shardnumsub", shardnumsub).of("pubsub"),
+    Command::new("channels", channels).of("pubsub"),
+    Command::new("numsub", numsub).of("pubsub"),
+    Command::new("shardchannels", shardchannels).of("pubsub"),
+    Command::new("numpat", numpat).of("pubsub"),
+    Command::new("help", help).of("pubsub"),
 ];
 
 /// Commands a RESP2 client in subscribed mode may still run (Redis's `processCommand`).

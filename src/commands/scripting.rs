@@ -35,99 +35,26 @@
 
 use bytes::Bytes;
 
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*};
+use super::{Command, Ctx, Reply, flags};
 use crate::error::{Error, Result};
 use crate::scripting::{ScriptKind, engine};
 use crate::store::numeric::parse_i64;
 
-const EVAL_FLAGS: u32 =
-    NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE | SCRIPT;
-const EVAL_RO_FLAGS: u32 = NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY | SCRIPT;
-const EVAL_COMPLEXITY: &str = "Depends on the script that is executed.";
-
 pub static COMMANDS: &[Command] = &[
-    Command::new("eval", -3, EVAL_FLAGS, NO_KEYS, eval).doc(
-        "scripting",
-        "2.6.0",
-        "Execute a Lua script server side",
-        EVAL_COMPLEXITY,
-    ),
-    Command::new("evalsha", -3, EVAL_FLAGS, NO_KEYS, evalsha).doc(
-        "scripting",
-        "2.6.0",
-        "Execute a Lua script server side",
-        EVAL_COMPLEXITY,
-    ),
-    Command::new("eval_ro", -3, EVAL_RO_FLAGS, NO_KEYS, eval_ro).doc(
-        "scripting",
-        "7.0.0",
-        "Execute a read-only Lua script server side",
-        EVAL_COMPLEXITY,
-    ),
-    Command::new("evalsha_ro", -3, EVAL_RO_FLAGS, NO_KEYS, evalsha_ro).doc(
-        "scripting",
-        "7.0.0",
-        "Execute a read-only Lua script server side",
-        EVAL_COMPLEXITY,
-    ),
-    Command::container("script", SCRIPT_SUBCOMMANDS).doc(
-        "scripting",
-        "2.6.0",
-        "A container for Lua scripts management commands",
-        "Depends on subcommand.",
-    ),
+    Command::new("eval", eval).internal(flags::SCRIPT),
+    Command::new("evalsha", evalsha).internal(flags::SCRIPT),
+    Command::new("eval_ro", eval_ro).internal(flags::SCRIPT),
+    Command::new("evalsha_ro", evalsha_ro).internal(flags::SCRIPT),
+    Command::container("script", SCRIPT_SUBCOMMANDS),
 ];
 
 static SCRIPT_SUBCOMMANDS: &[Command] = &[
-    Command::new("debug", 3, NOSCRIPT, NO_KEYS, script_debug)
-        .of("script")
-        .doc(
-            "scripting",
-            "3.2.0",
-            "Set the debug mode for executed scripts.",
-            "O(1)",
-        ),
-    Command::new("exists", -3, NOSCRIPT, NO_KEYS, script_exists)
-        .of("script")
-        .doc(
-            "scripting",
-            "2.6.0",
-            "Check existence of scripts in the script cache.",
-            "O(N) with N being the number of scripts to check (so checking a single script \
-             is an O(1) operation).",
-        ),
-    Command::new("flush", -2, NOSCRIPT, NO_KEYS, script_flush)
-        .of("script")
-        .doc(
-            "scripting",
-            "2.6.0",
-            "Remove all the scripts from the script cache.",
-            "O(N) with N being the number of scripts in cache",
-        ),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, script_help)
-        .of("script")
-        .doc(
-            "scripting",
-            "5.0.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        ),
-    Command::new("kill", 2, NOSCRIPT | ALLOW_BUSY, NO_KEYS, script_kill)
-        .of("script")
-        .doc(
-            "scripting",
-            "2.6.0",
-            "Kill the script currently in execution.",
-            "O(1)",
-        ),
-    Command::new("load", 3, NOSCRIPT | STALE, NO_KEYS, script_load)
-        .of("script")
-        .doc(
-            "scripting",
-            "2.6.0",
-            "Load the specified Lua script into the script cache.",
-            "O(N) with N being the length in bytes of the script body.",
-        ),
+    Command::new("debug", script_debug).of("script"),
+    Command::new("exists", script_exists).of("script"),
+    Command::new("flush", script_flush).of("script"),
+    Command::new("help", script_help).of("script"),
+    Command::new("kill", script_kill).of("script"),
+    Command::new("load", script_load).of("script"),
 ];
 
 /// The keys and arguments of `EVAL`-like commands: `numkeys` checked as Redis checks it.

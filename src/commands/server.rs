@@ -38,152 +38,30 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::command::help_reply;
-use super::{Command, Ctx, Locks, NO_KEYS, Reply, flags::*, info};
+use super::{Command, Ctx, Locks, Reply, info};
 use crate::config::{PARAMS, PROTECTED, Param, param};
 use crate::error::{Error, Result};
 use crate::store::Access;
 use crate::store::glob::glob_match;
 
 const CONFIG_SUBS: &[Command] = &[
-    Command::new(
-        "get",
-        -3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        config_get,
-    )
-    .doc(
-        "server",
-        "2.0.0",
-        "Returns the effective values of configuration parameters.",
-        "O(N) when N is the number of configuration parameters provided",
-    )
-    .of("config"),
-    Command::new(
-        "set",
-        -4,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        config_set,
-    )
-    .doc(
-        "server",
-        "2.0.0",
-        "Sets configuration parameters in-flight.",
-        "O(N) when N is the number of configuration parameters provided",
-    )
-    .of("config"),
-    Command::new(
-        "resetstat",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        config_resetstat,
-    )
-    .doc("server", "2.0.0", "Resets the server's statistics.", "O(1)")
-    .of("config"),
-    Command::new(
-        "rewrite",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        config_rewrite,
-    )
-    .doc(
-        "server",
-        "2.8.0",
-        "Rewrite the configuration file with the in memory configuration",
-        "O(1)",
-    )
-    .of("config"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, config_help)
-        .doc(
-            "server",
-            "5.0.0",
-            "Returns helpful text about the different subcommands.",
-            "O(1)",
-        )
-        .of("config"),
+    Command::new("get", config_get).of("config"),
+    Command::new("set", config_set).of("config"),
+    Command::new("resetstat", config_resetstat).of("config"),
+    Command::new("rewrite", config_rewrite).of("config"),
+    Command::new("help", config_help).of("config"),
 ];
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("info", -1, LOADING | STALE, NO_KEYS, info).doc(
-        "server",
-        "1.0.0",
-        "Returns information and statistics about the server.",
-        "O(1)",
-    ),
-    Command::container("config", CONFIG_SUBS).doc(
-        "server",
-        "2.0.0",
-        "A container for server configuration commands.",
-        "Depends on subcommand.",
-    ),
-    Command::new("dbsize", 1, READONLY | FAST, NO_KEYS, dbsize)
-        .locks(Locks::Db(Access::Read))
-        .doc(
-            "server",
-            "1.0.0",
-            "Returns the number of keys in the database.",
-            "O(1)",
-        ),
-    Command::new("flushdb", -1, WRITE, NO_KEYS, flushdb)
-        .locks(Locks::Db(Access::Write))
-        .doc(
-            "server",
-            "1.0.0",
-            "Remove all keys from the current database.",
-            "O(N) where N is the number of keys in the selected database",
-        ),
-    Command::new("swapdb", 3, WRITE | FAST, NO_KEYS, swapdb)
-        .locks(Locks::Custom(plan_swapdb))
-        .doc(
-            "server",
-            "4.0.0",
-            "Swaps two Redis databases",
-            "O(N) where N is the count of clients watching or blocking on keys from both databases.",
-        ),
-    Command::new("flushall", -1, WRITE, NO_KEYS, flushall)
-        .locks(Locks::AllDbs(Access::Write))
-        .doc(
-            "server",
-            "1.0.0",
-            "Removes all keys from all databases.",
-            "O(N) where N is the total number of keys in all databases",
-        ),
-    Command::new("time", 1, LOADING | STALE | FAST, NO_KEYS, time).doc(
-        "server",
-        "2.6.0",
-        "Returns the server time.",
-        "O(1)",
-    ),
-    Command::new(
-        "monitor",
-        1,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-        monitor,
-    )
-    .doc(
-        "server",
-        "1.0.0",
-        "Listens for all requests received by the server in real-time.",
-        "",
-    ),
-    Command::new(
-        "shutdown",
-        -1,
-        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
-        NO_KEYS,
-        shutdown,
-    )
-    .doc(
-        "server",
-        "1.0.0",
-        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-        "O(N) when saving, where N is the total number of keys in all databases when saving \
-         data, otherwise O(1)",
-    ),
+    Command::new("info", info),
+    Command::container("config", CONFIG_SUBS),
+    Command::new("dbsize", dbsize).locks(Locks::Db(Access::Read)),
+    Command::new("flushdb", flushdb).locks(Locks::Db(Access::Write)),
+    Command::new("swapdb", swapdb).locks(Locks::Custom(plan_swapdb)),
+    Command::new("flushall", flushall).locks(Locks::AllDbs(Access::Write)),
+    Command::new("time", time),
+    Command::new("monitor", monitor),
+    Command::new("shutdown", shutdown),
 ];
 
 fn monitor(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {

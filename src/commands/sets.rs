@@ -52,114 +52,29 @@ use rand::rngs::SmallRng;
 use super::args::{self, is};
 use super::hashes::{collection_scan_options, insufficient_memory, random_count, scan_reply};
 use super::keys::parse_cursor;
-use super::{Command, Ctx, NO_KEYS, Reply, flags::*, keys};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Event, SetValue, Txn, Value, distinct_indexes, repeated_picks};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("sadd", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), sadd).doc(
-        "set",
-        "1.0.0",
-        "Add one or more members to a set",
-        "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
-    ),
-    Command::new("srem", -3, WRITE | FAST, keys(1, 1, 1), srem).doc(
-        "set",
-        "1.0.0",
-        "Remove one or more members from a set",
-        "O(N) where N is the number of members to be removed.",
-    ),
-    Command::new("scard", 2, READONLY | FAST, keys(1, 1, 1), scard).doc(
-        "set",
-        "1.0.0",
-        "Get the number of members in a set",
-        "O(1)",
-    ),
-    Command::new("sismember", 3, READONLY | FAST, keys(1, 1, 1), sismember).doc(
-        "set",
-        "1.0.0",
-        "Determine if a given value is a member of a set",
-        "O(1)",
-    ),
-    Command::new("smismember", -3, READONLY | FAST, keys(1, 1, 1), smismember).doc(
-        "set",
-        "6.2.0",
-        "Returns the membership associated with the given elements for a set",
-        "O(N) where N is the number of elements being checked for membership",
-    ),
-    Command::new("smembers", 2, READONLY, keys(1, 1, 1), smembers).doc(
-        "set",
-        "1.0.0",
-        "Get all the members in a set",
-        "O(N) where N is the set cardinality.",
-    ),
-    Command::new("spop", -2, WRITE | FAST, keys(1, 1, 1), spop).doc(
-        "set",
-        "1.0.0",
-        "Remove and return one or multiple random members from a set",
-        "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
-    ),
-    Command::new("srandmember", -2, READONLY, keys(1, 1, 1), srandmember).doc(
-        "set",
-        "1.0.0",
-        "Get one or multiple random members from a set",
-        "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
-    ),
-    Command::new("smove", 4, WRITE | FAST, keys(1, 2, 1), smove).doc(
-        "set",
-        "1.0.0",
-        "Move a member from one set to another",
-        "O(1)",
-    ),
-    Command::new("sinter", -2, READONLY, keys(1, -1, 1), sinter).doc(
-        "set",
-        "1.0.0",
-        "Intersect multiple sets",
-        "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-    ),
-    Command::new("sintercard", -3, READONLY, NO_KEYS, sintercard).doc(
-        "set",
-        "7.0.0",
-        "Intersect multiple sets and return the cardinality of the result",
-        "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-    ),
-    Command::new("sinterstore", -3, WRITE | DENYOOM, keys(1, -1, 1), sinterstore).doc(
-        "set",
-        "1.0.0",
-        "Intersect multiple sets and store the resulting set in a key",
-        "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-    ),
-    Command::new("sunion", -2, READONLY, keys(1, -1, 1), sunion).doc(
-        "set",
-        "1.0.0",
-        "Add multiple sets",
-        "O(N) where N is the total number of elements in all given sets.",
-    ),
-    Command::new("sunionstore", -3, WRITE | DENYOOM, keys(1, -1, 1), sunionstore).doc(
-        "set",
-        "1.0.0",
-        "Add multiple sets and store the resulting set in a key",
-        "O(N) where N is the total number of elements in all given sets.",
-    ),
-    Command::new("sdiff", -2, READONLY, keys(1, -1, 1), sdiff).doc(
-        "set",
-        "1.0.0",
-        "Subtract multiple sets",
-        "O(N) where N is the total number of elements in all given sets.",
-    ),
-    Command::new("sdiffstore", -3, WRITE | DENYOOM, keys(1, -1, 1), sdiffstore).doc(
-        "set",
-        "1.0.0",
-        "Subtract multiple sets and store the resulting set in a key",
-        "O(N) where N is the total number of elements in all given sets.",
-    ),
-    Command::new("sscan", -3, READONLY, keys(1, 1, 1), sscan).doc(
-        "set",
-        "2.8.0",
-        "Incrementally iterate Set elements",
-        "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
-    ),
+    Command::new("sadd", sadd),
+    Command::new("srem", srem),
+    Command::new("scard", scard),
+    Command::new("sismember", sismember),
+    Command::new("smismember", smismember),
+    Command::new("smembers", smembers),
+    Command::new("spop", spop),
+    Command::new("srandmember", srandmember),
+    Command::new("smove", smove),
+    Command::new("sinter", sinter),
+    Command::new("sintercard", sintercard),
+    Command::new("sinterstore", sinterstore),
+    Command::new("sunion", sunion),
+    Command::new("sunionstore", sunionstore),
+    Command::new("sdiff", sdiff),
+    Command::new("sdiffstore", sdiffstore),
+    Command::new("sscan", sscan),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -717,7 +632,6 @@ fn sscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 mod tests {
     //! Expected replies and error texts were taken from redis-server 7.0.15.
     use super::*;
-    use crate::commands::lookup;
     use crate::commands::test_support::Harness;
 
     fn bulk(s: &str) -> Reply {
@@ -749,38 +663,6 @@ mod tests {
     }
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-    #[test]
-    fn table_rows_match_redis_command_info() {
-        // (name, arity, first, last, step, flags) from COMMAND INFO on redis 7.0.15.
-        let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
-            ("sadd", -3, 1, 1, 1, WRITE | DENYOOM | FAST),
-            ("srem", -3, 1, 1, 1, WRITE | FAST),
-            ("scard", 2, 1, 1, 1, READONLY | FAST),
-            ("sismember", 3, 1, 1, 1, READONLY | FAST),
-            ("smismember", -3, 1, 1, 1, READONLY | FAST),
-            ("smembers", 2, 1, 1, 1, READONLY),
-            ("spop", -2, 1, 1, 1, WRITE | FAST),
-            ("srandmember", -2, 1, 1, 1, READONLY),
-            ("smove", 4, 1, 2, 1, WRITE | FAST),
-            ("sinter", -2, 1, -1, 1, READONLY),
-            ("sintercard", -3, 0, 0, 0, READONLY),
-            ("sinterstore", -3, 1, -1, 1, WRITE | DENYOOM),
-            ("sunion", -2, 1, -1, 1, READONLY),
-            ("sunionstore", -3, 1, -1, 1, WRITE | DENYOOM),
-            ("sdiff", -2, 1, -1, 1, READONLY),
-            ("sdiffstore", -3, 1, -1, 1, WRITE | DENYOOM),
-            ("sscan", -3, 1, 1, 1, READONLY),
-        ];
-        assert_eq!(rows.len(), COMMANDS.len());
-        for &(name, arity, first, last, step, flags) in rows {
-            let c = lookup(name.as_bytes()).unwrap().command;
-            assert_eq!(c.arity, arity, "{name}");
-            assert_eq!(c.keys, keys(first, last, step), "{name}");
-            assert_eq!(c.flags, flags, "{name}");
-            assert_eq!(c.group, "set");
-        }
-    }
 
     #[test]
     fn membership_commands() {

@@ -33,27 +33,13 @@ use bytes::Bytes;
 use parking_lot::RwLock;
 
 use super::args::{self, c_str, opt};
-use super::{Command, Ctx, Locks, Reply, flags::*, keys, lookup};
+use super::{Command, Ctx, Locks, Reply, lookup};
 use crate::error::{Error, Result};
 use crate::store::{Access, Entry, Event, ListValue, LockPlan, Txn, Value};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("sort", -2, WRITE | DENYOOM, keys(1, 1, 1), sort)
-        .locks(Locks::Custom(plan_sort))
-        .doc(
-            "generic",
-            "1.0.0",
-            "Sort the elements in a list, set or sorted set",
-            "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
-        ),
-    Command::new("sort_ro", -2, READONLY, keys(1, 1, 1), sort_ro)
-        .locks(Locks::Custom(plan_sort))
-        .doc(
-            "generic",
-            "7.0.0",
-            "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-            "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
-        ),
+    Command::new("sort", sort).locks(Locks::Custom(plan_sort)),
+    Command::new("sort_ro", sort_ro).locks(Locks::Custom(plan_sort)),
 ];
 
 /// The options of one SORT, as parsed (Redis's order of checks).

@@ -71,7 +71,7 @@
 use bytes::Bytes;
 
 use super::args::{self, opt};
-use super::{Command, Ctx, Reply, flags::*, keys};
+use super::{Command, Ctx, Reply};
 use crate::error::{Error, Result};
 use crate::store::numeric::{FloatIncrError, incr_by_float};
 use crate::store::{
@@ -79,155 +79,29 @@ use crate::store::{
 };
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("get", 2, READONLY | FAST, keys(1, 1, 1), get).doc(
-        "string",
-        "1.0.0",
-        "Get the value of a key",
-        "O(1)",
-    ),
-    Command::new("set", -3, WRITE | DENYOOM, keys(1, 1, 1), set).doc(
-        "string",
-        "1.0.0",
-        "Set the string value of a key",
-        "O(1)",
-    ),
-    Command::new("setnx", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), setnx).doc(
-        "string",
-        "1.0.0",
-        "Set the value of a key, only if the key does not exist",
-        "O(1)",
-    ),
-    Command::new("setex", 4, WRITE | DENYOOM, keys(1, 1, 1), setex).doc(
-        "string",
-        "2.0.0",
-        "Set the value and expiration of a key",
-        "O(1)",
-    ),
-    Command::new("psetex", 4, WRITE | DENYOOM, keys(1, 1, 1), psetex).doc(
-        "string",
-        "2.6.0",
-        "Set the value and expiration in milliseconds of a key",
-        "O(1)",
-    ),
-    Command::new("getset", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), getset).doc(
-        "string",
-        "1.0.0",
-        "Set the string value of a key and return its old value",
-        "O(1)",
-    ),
-    Command::new("getdel", 2, WRITE | FAST, keys(1, 1, 1), getdel).doc(
-        "string",
-        "6.2.0",
-        "Get the value of a key and delete the key",
-        "O(1)",
-    ),
-    Command::new("getex", -2, WRITE | FAST, keys(1, 1, 1), getex).doc(
-        "string",
-        "6.2.0",
-        "Get the value of a key and optionally set its expiration",
-        "O(1)",
-    ),
-    Command::new("mget", -2, READONLY | FAST, keys(1, -1, 1), mget).doc(
-        "string",
-        "1.0.0",
-        "Get the values of all the given keys",
-        "O(N) where N is the number of keys to retrieve.",
-    ),
-    Command::new("mset", -3, WRITE | DENYOOM, keys(1, -1, 2), mset).doc(
-        "string",
-        "1.0.1",
-        "Set multiple keys to multiple values",
-        "O(N) where N is the number of keys to set.",
-    ),
-    Command::new("msetnx", -3, WRITE | DENYOOM, keys(1, -1, 2), msetnx).doc(
-        "string",
-        "1.0.1",
-        "Set multiple keys to multiple values, only if none of the keys exist",
-        "O(N) where N is the number of keys to set.",
-    ),
-    Command::new("incr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), incr).doc(
-        "string",
-        "1.0.0",
-        "Increment the integer value of a key by one",
-        "O(1)",
-    ),
-    Command::new("decr", 2, WRITE | DENYOOM | FAST, keys(1, 1, 1), decr).doc(
-        "string",
-        "1.0.0",
-        "Decrement the integer value of a key by one",
-        "O(1)",
-    ),
-    Command::new("incrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), incrby).doc(
-        "string",
-        "1.0.0",
-        "Increment the integer value of a key by the given amount",
-        "O(1)",
-    ),
-    Command::new("decrby", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), decrby).doc(
-        "string",
-        "1.0.0",
-        "Decrement the integer value of a key by the given number",
-        "O(1)",
-    ),
-    Command::new(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        keys(1, 1, 1),
-        incrbyfloat,
-    )
-    .doc(
-        "string",
-        "2.6.0",
-        "Increment the float value of a key by the given amount",
-        "O(1)",
-    ),
-    Command::new("append", 3, WRITE | DENYOOM | FAST, keys(1, 1, 1), append).doc(
-        "string",
-        "2.0.0",
-        "Append a value to a key",
-        "O(1). The amortized time complexity is O(1) assuming the appended value is small \
-         and the already present value is of any size, since the dynamic string library used \
-         by Redis will double the free space available on every reallocation.",
-    ),
-    Command::new("strlen", 2, READONLY | FAST, keys(1, 1, 1), strlen).doc(
-        "string",
-        "2.2.0",
-        "Get the length of the value stored in a key",
-        "O(1)",
-    ),
-    Command::new("getrange", 4, READONLY, keys(1, 1, 1), getrange).doc(
-        "string",
-        "2.4.0",
-        "Get a substring of the string stored at a key",
-        RANGE_COMPLEXITY,
-    ),
-    Command::new("substr", 4, READONLY, keys(1, 1, 1), getrange).doc(
-        "string",
-        "1.0.0",
-        "Get a substring of the string stored at a key",
-        RANGE_COMPLEXITY,
-    ),
-    Command::new("setrange", 4, WRITE | DENYOOM, keys(1, 1, 1), setrange).doc(
-        "string",
-        "2.2.0",
-        "Overwrite part of a string at key starting at the specified offset",
-        "O(1), not counting the time taken to copy the new string in place. Usually, this \
-         string is very small so the amortized complexity is O(1). Otherwise, complexity is \
-         O(M) with M being the length of the value argument.",
-    ),
-    Command::new("lcs", -3, READONLY, keys(1, 2, 1), lcs).doc(
-        "string",
-        "7.0.0",
-        "Find longest common substring",
-        "O(N*M) where N and M are the lengths of s1 and s2, respectively",
-    ),
+    Command::new("get", get),
+    Command::new("set", set),
+    Command::new("setnx", setnx),
+    Command::new("setex", setex),
+    Command::new("psetex", psetex),
+    Command::new("getset", getset),
+    Command::new("getdel", getdel),
+    Command::new("getex", getex),
+    Command::new("mget", mget),
+    Command::new("mset", mset),
+    Command::new("msetnx", msetnx),
+    Command::new("incr", incr),
+    Command::new("decr", decr),
+    Command::new("incrby", incrby),
+    Command::new("decrby", decrby),
+    Command::new("incrbyfloat", incrbyfloat),
+    Command::new("append", append),
+    Command::new("strlen", strlen),
+    Command::new("getrange", getrange),
+    Command::new("substr", getrange),
+    Command::new("setrange", setrange),
+    Command::new("lcs", lcs),
 ];
-
-const RANGE_COMPLEXITY: &str = "O(N) where N is the length of the returned string. The \
-     complexity is ultimately determined by the returned length, but because creating a \
-     substring from an existing string is very cheap, it can be considered O(1) for small \
-     strings.";
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers

@@ -1,7 +1,7 @@
 //! Expected replies and error texts were taken from redis-server 7.0.15.
 use super::*;
+use crate::commands::Protocol;
 use crate::commands::test_support::Harness;
-use crate::commands::{Protocol, lookup};
 use crate::store::Access;
 
 fn bulk(s: &str) -> Reply {
@@ -74,43 +74,6 @@ fn encoding(h: &Harness, key: &str) -> &'static str {
 fn is_list(h: &Harness, key: &str) -> bool {
     let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
     matches!(txn.peek(0, key.as_bytes()).unwrap().value, Value::List(_))
-}
-
-#[test]
-fn table_rows_match_redis_command_info() {
-    // (name, arity, first, last, step) from COMMAND INFO on redis 7.0.15.
-    let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
-        ("get", 2, 1, 1, 1, READONLY | FAST),
-        ("set", -3, 1, 1, 1, WRITE | DENYOOM),
-        ("setnx", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("setex", 4, 1, 1, 1, WRITE | DENYOOM),
-        ("psetex", 4, 1, 1, 1, WRITE | DENYOOM),
-        ("getset", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("getdel", 2, 1, 1, 1, WRITE | FAST),
-        ("getex", -2, 1, 1, 1, WRITE | FAST),
-        ("mget", -2, 1, -1, 1, READONLY | FAST),
-        ("mset", -3, 1, -1, 2, WRITE | DENYOOM),
-        ("msetnx", -3, 1, -1, 2, WRITE | DENYOOM),
-        ("incr", 2, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("decr", 2, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("incrby", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("decrby", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("incrbyfloat", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("append", 3, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("strlen", 2, 1, 1, 1, READONLY | FAST),
-        ("getrange", 4, 1, 1, 1, READONLY),
-        ("substr", 4, 1, 1, 1, READONLY),
-        ("setrange", 4, 1, 1, 1, WRITE | DENYOOM),
-        ("lcs", -3, 1, 2, 1, READONLY),
-    ];
-    assert_eq!(rows.len(), COMMANDS.len());
-    for &(name, arity, first, last, step, flags) in rows {
-        let c = lookup(name.as_bytes()).unwrap().command;
-        assert_eq!(c.arity, arity, "{name}");
-        assert_eq!(c.keys, keys(first, last, step), "{name}");
-        assert_eq!(c.flags, flags, "{name}");
-        assert_eq!(c.group, "string");
-    }
 }
 
 #[test]

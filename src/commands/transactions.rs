@@ -26,61 +26,21 @@
 
 use bytes::Bytes;
 
-use super::{Command, Ctx, Locks, NO_KEYS, Reply, flags::*, keys};
+use super::{Command, Ctx, Locks, Reply, flags};
 use crate::error::{Error, Result};
 use crate::exec::{plan_queued, run_queued};
 use crate::store::{Access, LockPlan};
 use crate::watch::Seen;
 
-const TXN: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY | TXN_CONTROL;
-
 pub static COMMANDS: &[Command] = &[
-    Command::new("multi", 1, TXN, NO_KEYS, multi).doc(
-        "transactions",
-        "1.2.0",
-        "Mark the start of a transaction block",
-        "O(1)",
-    ),
-    Command::new(
-        "exec",
-        1,
-        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | TXN_CONTROL,
-        NO_KEYS,
-        exec,
-    )
-    .locks(Locks::Custom(plan_exec))
-    .doc(
-        "transactions",
-        "1.2.0",
-        "Execute all commands issued after MULTI",
-        "Depends on commands in the transaction",
-    ),
-    Command::new("discard", 1, TXN, NO_KEYS, discard).doc(
-        "transactions",
-        "2.0.0",
-        "Discard all commands issued after MULTI",
-        "O(N), when N is the number of queued commands",
-    ),
-    Command::new("watch", -2, TXN, keys(1, -1, 1), watch).doc(
-        "transactions",
-        "2.2.0",
-        "Watch the given keys to determine execution of the MULTI/EXEC block",
-        "O(1) for every key.",
-    ),
+    Command::new("multi", multi).internal(flags::TXN_CONTROL),
+    Command::new("exec", exec)
+        .locks(Locks::Custom(plan_exec))
+        .internal(flags::TXN_CONTROL),
+    Command::new("discard", discard).internal(flags::TXN_CONTROL),
+    Command::new("watch", watch).internal(flags::TXN_CONTROL),
     // Unlike WATCH, UNWATCH is queued inside MULTI (Redis's `processCommand`).
-    Command::new(
-        "unwatch",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
-        NO_KEYS,
-        unwatch,
-    )
-    .doc(
-        "transactions",
-        "2.2.0",
-        "Forget about all watched keys",
-        "O(1)",
-    ),
+    Command::new("unwatch", unwatch),
 ];
 
 /// `MULTI` → OK.

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use crate::commands::redis_meta::find_keys;
+use crate::commands::meta::find_keys;
 use crate::commands::{Ctx, Locks, Route, flags};
 use crate::store::{Access, LockPlan};
 
@@ -25,7 +25,7 @@ pub fn command(ctx: &Ctx<'_>, route: &Route, argv: &[Bytes], db: usize, plan: &m
 /// whose row locks something else than its keys).
 pub fn for_each_key<'a>(route: &Route, argv: &'a [Bytes], mut f: impl FnMut(&'a Bytes)) {
     if matches!(route.command.locks, Locks::Keys) {
-        find_keys(&route.key_specs, argv, |i, _| f(&argv[i]));
+        find_keys(route.key_specs, argv, |i, _| f(&argv[i]));
     }
 }
 
@@ -36,7 +36,7 @@ fn keys(route: &Route, argv: &[Bytes], db: usize, plan: &mut LockPlan) {
     if route.key_specs.is_empty() {
         return;
     }
-    let complete = find_keys(&route.key_specs, argv, |i, spec| {
+    let complete = find_keys(route.key_specs, argv, |i, spec| {
         plan.key(db, &argv[i], route.key_access[spec]);
     });
     if !complete {

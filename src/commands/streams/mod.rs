@@ -69,7 +69,7 @@ use parking_lot::RwLock;
 
 use super::args::{self, opt};
 use super::command::help_reply;
-use super::{BlockOn, Command, Ctx, NO_KEYS, Protocol, Reply, flags::*, keys};
+use super::{BlockOn, Command, Ctx, Protocol, Reply};
 use crate::error::{Error, Result};
 use crate::exec::propagate;
 use crate::store::numeric::parse_i64;
@@ -80,172 +80,37 @@ use crate::store::stream::{
 use crate::store::{Entry, Event, Txn, Value, ValueType};
 
 pub static COMMANDS: &[Command] = &[
-    Command::new("xadd", -5, WRITE | DENYOOM | FAST, keys(1, 1, 1), xadd).doc(
-        "stream",
-        "5.0.0",
-        "Appends a new entry to a stream",
-        "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
-    ),
-    Command::new("xtrim", -4, WRITE, keys(1, 1, 1), xtrim).doc(
-        "stream",
-        "5.0.0",
-        "Trims the stream to (approximately if '~' is passed) a certain size",
-        "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
-    ),
-    Command::new("xlen", 2, READONLY | FAST, keys(1, 1, 1), xlen).doc(
-        "stream",
-        "5.0.0",
-        "Return the number of entries in a stream",
-        "O(1)",
-    ),
-    Command::new("xdel", -3, WRITE | FAST, keys(1, 1, 1), xdel).doc(
-        "stream",
-        "5.0.0",
-        "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
-        "O(1) for each single item to delete in the stream, regardless of the stream size.",
-    ),
-    Command::new("xrange", -4, READONLY, keys(1, 1, 1), xrange).doc(
-        "stream",
-        "5.0.0",
-        "Return a range of elements in a stream, with IDs matching the specified IDs interval",
-        "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
-    ),
-    Command::new("xrevrange", -4, READONLY, keys(1, 1, 1), xrevrange).doc(
-        "stream",
-        "5.0.0",
-        "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
-        "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
-    ),
-    Command::new("xread", -4, READONLY, NO_KEYS, xread).doc(
-        "stream",
-        "5.0.0",
-        "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
-        "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
-    ),
-    Command::new("xreadgroup", -7, WRITE, NO_KEYS, xreadgroup).doc(
-        "stream",
-        "5.0.0",
-        "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
-        "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
-    ),
-    Command::new("xack", -4, WRITE | FAST, keys(1, 1, 1), xack).doc(
-        "stream",
-        "5.0.0",
-        "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
-        "O(1) for each message ID processed.",
-    ),
-    Command::new("xpending", -3, READONLY, keys(1, 1, 1), xpending).doc(
-        "stream",
-        "5.0.0",
-        "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
-        "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
-    ),
-    Command::new("xclaim", -6, WRITE | FAST, keys(1, 1, 1), xclaim).doc(
-        "stream",
-        "5.0.0",
-        "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
-        "O(log N) with N being the number of messages in the PEL of the consumer group.",
-    ),
-    Command::new("xautoclaim", -6, WRITE | FAST, keys(1, 1, 1), xautoclaim).doc(
-        "stream",
-        "6.2.0",
-        "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
-        "O(1) if COUNT is small.",
-    ),
-    Command::new("xsetid", -3, WRITE | DENYOOM | FAST, keys(1, 1, 1), xsetid).doc(
-        "stream",
-        "5.0.0",
-        "An internal command for replicating stream values",
-        "O(1)",
-    ),
-    Command::container("xgroup", XGROUP_SUBCOMMANDS).doc(
-        "stream",
-        "5.0.0",
-        "A container for consumer groups commands",
-        "Depends on subcommand.",
-    ),
-    Command::container("xinfo", XINFO_SUBCOMMANDS).doc(
-        "stream",
-        "5.0.0",
-        "A container for stream introspection commands",
-        "Depends on subcommand.",
-    ),
+    Command::new("xadd", xadd),
+    Command::new("xtrim", xtrim),
+    Command::new("xlen", xlen),
+    Command::new("xdel", xdel),
+    Command::new("xrange", xrange),
+    Command::new("xrevrange", xrevrange),
+    Command::new("xread", xread),
+    Command::new("xreadgroup", xreadgroup),
+    Command::new("xack", xack),
+    Command::new("xpending", xpending),
+    Command::new("xclaim", xclaim),
+    Command::new("xautoclaim", xautoclaim),
+    Command::new("xsetid", xsetid),
+    Command::container("xgroup", XGROUP_SUBCOMMANDS),
+    Command::container("xinfo", XINFO_SUBCOMMANDS),
 ];
 
 static XGROUP_SUBCOMMANDS: &[Command] = &[
-    Command::new("destroy", 4, WRITE, keys(2, 2, 1), xgroup)
-        .doc(
-            "stream",
-            "5.0.0",
-            "Destroy a consumer group.",
-            "O(N) where N is the number of entries in the group's pending entries list (PEL).",
-        )
-        .of("xgroup"),
-    Command::new("delconsumer", 5, WRITE, keys(2, 2, 1), xgroup)
-        .doc(
-            "stream",
-            "5.0.0",
-            "Delete a consumer from a consumer group.",
-            "O(1)",
-        )
-        .of("xgroup"),
-    Command::new("create", -5, WRITE | DENYOOM, keys(2, 2, 1), xgroup)
-        .doc("stream", "5.0.0", "Create a consumer group.", "O(1)")
-        .of("xgroup"),
-    Command::new("setid", -5, WRITE, keys(2, 2, 1), xgroup)
-        .doc(
-            "stream",
-            "5.0.0",
-            "Set a consumer group to an arbitrary last delivered ID value.",
-            "O(1)",
-        )
-        .of("xgroup"),
-    Command::new("createconsumer", 5, WRITE | DENYOOM, keys(2, 2, 1), xgroup)
-        .doc(
-            "stream",
-            "6.2.0",
-            "Create a consumer in a consumer group.",
-            "O(1)",
-        )
-        .of("xgroup"),
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, xgroup_help)
-        .doc(
-            "stream",
-            "5.0.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        )
-        .of("xgroup"),
+    Command::new("destroy", xgroup).of("xgroup"),
+    Command::new("delconsumer", xgroup).of("xgroup"),
+    Command::new("create", xgroup).of("xgroup"),
+    Command::new("setid", xgroup).of("xgroup"),
+    Command::new("createconsumer", xgroup).of("xgroup"),
+    Command::new("help", xgroup_help).of("xgroup"),
 ];
 
 static XINFO_SUBCOMMANDS: &[Command] = &[
-    Command::new("help", 2, LOADING | STALE, NO_KEYS, xinfo_help)
-        .doc(
-            "stream",
-            "5.0.0",
-            "Show helpful text about the different subcommands",
-            "O(1)",
-        )
-        .of("xinfo"),
-    Command::new("consumers", 4, READONLY, keys(2, 2, 1), xinfo)
-        .doc(
-            "stream",
-            "5.0.0",
-            "List the consumers in a consumer group",
-            "O(1)",
-        )
-        .of("xinfo"),
-    Command::new("groups", 3, READONLY, keys(2, 2, 1), xinfo)
-        .doc(
-            "stream",
-            "5.0.0",
-            "List the consumer groups of a stream",
-            "O(1)",
-        )
-        .of("xinfo"),
-    Command::new("stream", -3, READONLY, keys(2, 2, 1), xinfo)
-        .doc("stream", "5.0.0", "Get information about a stream", "O(1)")
-        .of("xinfo"),
+    Command::new("help", xinfo_help).of("xinfo"),
+    Command::new("consumers", xinfo).of("xinfo"),
+    Command::new("groups", xinfo).of("xinfo"),
+    Command::new("stream", xinfo).of("xinfo"),
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! Expected replies and error texts were taken from redis-server 7.0.15.
 use super::*;
-use crate::commands::lookup;
 use crate::commands::test_support::{Harness, served};
 
 fn bulk(s: &str) -> Reply {
@@ -13,33 +12,6 @@ fn bulks(items: &[&str]) -> Reply {
 
 fn entry(id: &str, fields: &[&str]) -> Reply {
     Reply::Array(vec![bulk(id), bulks(fields)])
-}
-
-#[test]
-fn table_rows_match_redis_command_info() {
-    // (name, arity, first, last, step, flags) from COMMAND INFO on redis 7.0.15.
-    let rows: &[(&str, i32, i32, i32, i32, u32)] = &[
-        ("xadd", -5, 1, 1, 1, WRITE | DENYOOM | FAST),
-        ("xtrim", -4, 1, 1, 1, WRITE),
-        ("xlen", 2, 1, 1, 1, READONLY | FAST),
-        ("xdel", -3, 1, 1, 1, WRITE | FAST),
-        ("xrange", -4, 1, 1, 1, READONLY),
-        ("xrevrange", -4, 1, 1, 1, READONLY),
-        ("xread", -4, 0, 0, 0, READONLY),
-        ("xreadgroup", -7, 0, 0, 0, WRITE),
-        ("xack", -4, 1, 1, 1, WRITE | FAST),
-        ("xpending", -3, 1, 1, 1, READONLY),
-        ("xclaim", -6, 1, 1, 1, WRITE | FAST),
-        ("xautoclaim", -6, 1, 1, 1, WRITE | FAST),
-        ("xsetid", -3, 1, 1, 1, WRITE | DENYOOM | FAST),
-    ];
-    for &(name, arity, first, last, step, flags) in rows {
-        let c = lookup(name.as_bytes()).unwrap().command;
-        assert_eq!(c.arity, arity, "{name}");
-        assert_eq!(c.keys, keys(first, last, step), "{name}");
-        assert_eq!(c.flags, flags, "{name}");
-        assert_eq!(c.group, "stream");
-    }
 }
 
 #[test]
