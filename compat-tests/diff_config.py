@@ -12,9 +12,43 @@ DEFAULTS = ["CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listp
             "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
             "set-max-intset-entries", "512", "list-max-listpack-size", "-2",
             "list-compress-depth", "0"]
-CLEANUP = [DEFAULTS]
+# The LFU counter as OBJECT FREQ shows it: lfu-log-factor 0 makes every access count and
+# lfu-decay-time 0 stops the per-minute decay, so the counters are deterministic. Values are
+# strings that are not shared integers (Redis shares 0-9999 when maxmemory is 0, and their
+# one counter is the shared object's).
+LFU = ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0",
+       "lfu-decay-time", "0"]
+LFU_DEFAULTS = ["CONFIG", "SET", "maxmemory-policy", "noeviction", "lfu-log-factor", "10",
+                "lfu-decay-time", "1"]
+CLEANUP = [DEFAULTS, LFU_DEFAULTS]
 
 EDGE_CASES = [
+    # Which commands count an access, and which counter a replaced or moved value keeps
+    # (Redis's lookupKeyRead / lookupKeyWrite, setKey, dbSetValue, dbAdd of a moved object).
+    [LFU, ["SET", "k", "v"], ["OBJECT", "FREQ", "k"], ["SET", "k", "w"], ["OBJECT", "FREQ", "k"],
+     ["MSET", "k", "x"], ["OBJECT", "FREQ", "k"], ["GETSET", "k", "y"], ["OBJECT", "FREQ", "k"],
+     ["SET", "k", "z", "GET"], ["OBJECT", "FREQ", "k"], ["MSETNX", "k", "a"], ["OBJECT", "FREQ", "k"],
+     ["GETEX", "k", "EX", "100"], ["OBJECT", "FREQ", "k"], ["GETEX", "k", "PERSIST"],
+     ["OBJECT", "FREQ", "k"], ["EXPIRE", "k", "100"], ["OBJECT", "FREQ", "k"], ["PERSIST", "k"],
+     ["OBJECT", "FREQ", "k"], ["APPEND", "k", "b"], ["OBJECT", "FREQ", "k"], ["SETRANGE", "k", "1", "c"],
+     ["OBJECT", "FREQ", "k"], ["SETBIT", "k", "1", "1"], ["OBJECT", "FREQ", "k"], ["STRLEN", "k"],
+     ["OBJECT", "FREQ", "k"], ["SETEX", "k", "100", "v"], ["OBJECT", "FREQ", "k"],
+     ["SETNX", "k", "v"], ["OBJECT", "FREQ", "k"], LFU_DEFAULTS],
+    [LFU, ["SET", "k", "v"], ["GET", "k"], ["RENAME", "k", "k2"], ["OBJECT", "FREQ", "k2"],
+     ["SET", "k3", "v"], ["RENAME", "k2", "k3"], ["OBJECT", "FREQ", "k3"], ["MOVE", "k3", "1"],
+     ["SELECT", "1"], ["OBJECT", "FREQ", "k3"], ["SELECT", "0"], ["SET", "c", "v"], ["GET", "c"],
+     ["GET", "c"], ["SET", "d", "v"], ["COPY", "d", "c", "REPLACE"], ["OBJECT", "FREQ", "c"],
+     ["OBJECT", "FREQ", "d"], ["FLUSHALL"], LFU_DEFAULTS],
+    [LFU, ["SADD", "s", "a"], ["SADD", "k", "b"], ["SUNIONSTORE", "k", "s"], ["OBJECT", "FREQ", "k"],
+     ["SINTERSTORE", "k", "s", "s"], ["OBJECT", "FREQ", "k"], ["ZADD", "z", "1", "a"],
+     ["ZUNIONSTORE", "k", "1", "z"], ["OBJECT", "FREQ", "k"], ["ZRANGESTORE", "k", "z", "0", "-1"],
+     ["OBJECT", "FREQ", "k"], ["RPUSH", "l", "b", "a"], ["SORT", "l", "ALPHA", "STORE", "k"],
+     ["OBJECT", "FREQ", "k"], ["SET", "k", "v"], ["BITOP", "NOT", "k", "k"], ["OBJECT", "FREQ", "k"],
+     ["GEOADD", "g", "1", "1", "m"], ["GEORADIUS", "g", "1", "1", "10", "km", "STORE", "k"],
+     ["OBJECT", "FREQ", "k"], ["RPUSH", "k2", "a"], ["RPUSH", "k2", "b"], ["OBJECT", "FREQ", "k2"],
+     ["LMOVE", "k2", "k2", "LEFT", "RIGHT"], ["OBJECT", "FREQ", "k2"], ["HSET", "h", "a", "1"],
+     ["HSET", "h", "b", "2"], ["OBJECT", "FREQ", "h"], ["PFADD", "p", "a"], ["PFADD", "p", "b"],
+     ["OBJECT", "FREQ", "p"], ["PFMERGE", "p", "p"], ["OBJECT", "FREQ", "p"], LFU_DEFAULTS],
     # CONFIG REWRITE's help line, arity and command metadata (a rewrite itself would write
     # the servers' config files: tests/config_rewrite.rs covers it).
     [["CONFIG", "HELP"], ["CONFIG", "REWRITE", "x"], ["COMMAND", "INFO", "config|rewrite"],

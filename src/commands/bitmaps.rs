@@ -264,7 +264,7 @@ fn bitop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if len > 0 {
         // Redis's result is a fresh `raw` string, whatever its length.
         let value = Value::String(StringValue::modified(result));
-        txn.set(db, dest, value, None, Event::Set);
+        txn.set_key(db, dest, value, Event::Set);
     } else {
         txn.remove(db, dest, Event::Del);
     }

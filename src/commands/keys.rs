@@ -588,15 +588,15 @@ pub fn rename_op(ctx: &Ctx<'_>, src: &[u8], dst: &[u8], only_if_new: bool) -> Re
     if src == dst {
         return Ok(!only_if_new);
     }
-    // Moving shares the value (collections are behind an Arc), so this is O(1).
-    let (value, expires_at) = (entry.value.clone(), entry.expires_at());
     if only_if_new && txn.get_for_write(db, dst).is_some() {
         return Ok(false);
     }
     // A list or sorted set under a new name serves clients blocked on that name, as in
     // Redis: the recorded change readies it. Redis adds the destination (`new`) before it
     // deletes the source, whether or not the destination existed.
-    txn.add_replacing(db, dst, value, expires_at);
+    // Moving shares the value (collections are behind an Arc), so this is O(1); the entry
+    // keeps its access data, as Redis moves the same object.
+    txn.add_moved(db, dst, entry);
     txn.remove(db, src, Event::RenameFrom);
     txn.note(db, dst, Event::RenameTo);
     Ok(true)
@@ -722,9 +722,8 @@ fn move_key(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if txn.get_for_write(dst_db, key).is_some() {
         return Ok(Reply::Integer(0));
     }
-    // Moving shares the value (collections are behind an Arc): O(1).
-    let (value, expires_at) = (entry.value.clone(), entry.expires_at());
-    txn.add_replacing(dst_db, key, value, expires_at);
+    // Moving shares the value (collections are behind an Arc): O(1), access data kept.
+    txn.add_moved(dst_db, key, entry);
     txn.remove(db, key, Event::MoveFrom);
     txn.note(dst_db, key, Event::MoveTo);
     Ok(Reply::Integer(1))

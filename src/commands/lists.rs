@@ -132,9 +132,10 @@ fn push_event(end: End) -> Event {
 
 /// Pushes `items` (copied: argv slices pin the read buffer) onto `key`'s list, creating it
 /// when missing; the new length.
+/// The caller has looked the key up (one access, as Redis's push looks it up once).
 fn push_into(ctx: &Ctx<'_>, txn: &Txn<'_>, key: &[u8], end: End, items: &[Bytes]) -> usize {
     let db = ctx.db();
-    match txn.get_for_write(db, key) {
+    match txn.peek(db, key) {
         Some(Entry {
             value: Value::List(list),
             ..

@@ -490,7 +490,7 @@ pub fn set_store_op(
             SetAlgebra::Union => Event::SUnionStore,
             SetAlgebra::Diff => Event::SDiffStore,
         };
-        txn.set(db, destination, shared(result), None, event);
+        txn.set_key(db, destination, shared(result), event);
     }
     Ok(len)
 }

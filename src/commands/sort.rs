@@ -458,7 +458,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], readonly: bool) -> Result<Rep
     }
     if output_len > 0 {
         let value = Value::List(Arc::new(RwLock::new(list)));
-        txn.set(db, store, value, None, Event::SortStore);
+        txn.set_key(db, store, value, Event::SortStore);
     } else if txn.get_for_write(db, store).is_some() {
         txn.remove(db, store, Event::Del);
     }

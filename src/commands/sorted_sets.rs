@@ -162,7 +162,7 @@ pub(crate) fn store_result(
         txn.remove(db, dst, Event::Del);
     } else {
         let value = Value::SortedSet(Arc::new(RwLock::new(set)));
-        txn.set(db, dst, value, None, event);
+        txn.set_key(db, dst, value, event);
     }
     len
 }

@@ -342,7 +342,13 @@ pub fn set_op(
     // Under an LFU policy the lookup counts: Redis's SET always looks the key up for
     // writing, one more access on the counter the new value keeps.
     let existing = if args.return_old {
-        txn.get(db, key)
+        let read = txn.get(db, key);
+        // Redis reads the old value (lookupKeyRead), then looks the key up for writing.
+        if txn.tracks_lfu() {
+            txn.get_for_write(db, key)
+        } else {
+            read
+        }
     } else if needs_existing || txn.tracks_lfu() {
         txn.get_for_write(db, key)
     } else {
@@ -506,10 +512,7 @@ pub fn getex_op(ctx: &Ctx<'_>, key: &[u8], change: GetExChange) -> Result<Option
         }
         GetExChange::Persist => {
             // Only a key that had a TTL changes.
-            if txn
-                .get_for_write(db, key)
-                .is_some_and(|e| e.expires_at().is_some())
-            {
+            if txn.peek(db, key).is_some_and(|e| e.expires_at().is_some()) {
                 txn.set_expiry(db, key, None, Event::Persist);
             }
         }
@@ -577,7 +580,7 @@ where
     let db = ctx.db();
     let txn = ctx.txn();
     for (key, value) in pairs {
-        txn.set(db, key, whole(value), None, Event::Set);
+        txn.set_key(db, key, whole(value), Event::Set);
     }
 }
 

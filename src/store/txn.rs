@@ -246,6 +246,17 @@ impl Store {
     }
 }
 
+/// Which access data (LRU time / LFU counter) an entry stored by [`Txn::insert`] gets.
+#[derive(Clone, Copy)]
+enum Counter {
+    /// The replaced entry's under an LFU policy (Redis's `dbSetValue`), else a fresh one.
+    Kept,
+    /// A fresh one: a new object (`dbDelete` + `dbAdd`).
+    Fresh,
+    /// The moved entry's (`RENAME`, `MOVE`).
+    Carried(u32),
+}
+
 /// An open transaction: the locks of a [`LockPlan`], the time its work runs at, and the
 /// record of what it changed. Every read and write of a command goes through one txn,
 /// which is what makes it atomic. Dropping it hands the record to the store's observer and
@@ -548,7 +559,7 @@ impl<'s> Txn<'s> {
     /// key was there, as Redis's lookup and `dbAdd` would). Callers need not look the key
     /// up first.
     pub fn set(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>, event: Event) {
-        if !self.insert(db, key, value, expires_at) {
+        if !self.insert(db, key, value, expires_at, Counter::Kept) {
             self.record_key(db, key, Event::New);
         }
         self.record_key(db, key, event);
@@ -557,22 +568,42 @@ impl<'s> Txn<'s> {
     /// Adds `value` under the missing key `key`, recording only `new` (Redis's `dbAdd`): the
     /// command names its own event once it has filled the value.
     pub fn add(&self, db: usize, key: &[u8], value: Value) {
-        if !self.insert(db, key, value, None) {
+        if !self.insert(db, key, value, None, Counter::Kept) {
             self.record_key(db, key, Event::New);
         }
     }
 
+    /// Stores a command's result under `key` as Redis's `setKey(.., 0)` does: the key is
+    /// looked up for writing first (under an LFU policy, one more access on the counter the
+    /// new value then keeps), then set as [`Txn::set`]. For the commands that store without
+    /// looking the key up themselves (MSET, SUNIONSTORE, ZUNIONSTORE, SORT ... STORE, BITOP,
+    /// GEORADIUS ... STORE).
+    pub fn set_key(&self, db: usize, key: &[u8], value: Value, event: Event) {
+        if self.lfu {
+            self.get_for_write(db, key);
+        }
+        self.set(db, key, value, None, event);
+    }
+
     /// Puts a new entry under `key`; returns whether it replaced a live one (an expired
     /// one it replaces is counted and recorded as `expired`).
-    fn insert(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) -> bool {
+    fn insert(
+        &self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        expires_at: Option<u64>,
+        counter: Counter,
+    ) -> bool {
         let seg = self.segment_for_write(db, key);
-        // A value replacing another keeps its LFU counter, as Redis's `dbSetValue` does.
-        let access = if self.lfu {
-            seg.map
+        let access = match counter {
+            // A value replacing another keeps its LFU counter, as Redis's `dbSetValue` does.
+            Counter::Kept if self.lfu => seg
+                .map
                 .get(key, &self.guard)
-                .map_or(self.fresh_access, |old| old.accessed_secs())
-        } else {
-            self.fresh_access
+                .map_or(self.fresh_access, |old| old.accessed_secs()),
+            Counter::Kept | Counter::Fresh => self.fresh_access,
+            Counter::Carried(access) => access,
         };
         let entry = Entry::new(value, expires_at, access, seg.next_version());
         self.store.dbs[db].note_key_added();
@@ -642,10 +673,19 @@ impl<'s> Txn<'s> {
     }
 
     /// Stores `value` under `key` as a new key, after silently dropping whatever was there
-    /// (Redis's `dbDelete` + `dbAdd` in `RENAME` and `COPY ... REPLACE`): records `new`,
-    /// and nothing for the replaced value. The caller records the command's own event.
+    /// (Redis's `dbDelete` + `dbAdd` in `COPY ... REPLACE` and `RESTORE ... REPLACE`): a new
+    /// object, so a fresh access time / LFU counter; records `new`, and nothing for the
+    /// replaced value. The caller records the command's own event.
     pub fn add_replacing(&self, db: usize, key: &[u8], value: Value, expires_at: Option<u64>) {
-        self.insert(db, key, value, expires_at);
+        self.insert(db, key, value, expires_at, Counter::Fresh);
+        self.record_key(db, key, Event::New);
+    }
+
+    /// As [`Txn::add_replacing`] for the entry `from` moved under a new name or database
+    /// (`RENAME`, `MOVE`): the same object in Redis, so it keeps its access data.
+    pub fn add_moved(&self, db: usize, key: &[u8], from: &Entry) {
+        let counter = Counter::Carried(from.accessed_secs());
+        self.insert(db, key, from.value.clone(), from.expires_at(), counter);
         self.record_key(db, key, Event::New);
     }
 
@@ -668,8 +708,10 @@ impl<'s> Txn<'s> {
 
     /// Sets or clears the expiry of a live key, recording `event` (`expire`, `persist`).
     /// Returns false when the key is absent.
+    /// The caller has looked the key up as its command does (one access, as in Redis's
+    /// `lookupKeyWrite` before `setExpire`); this lookup touches nothing.
     pub fn set_expiry(&self, db: usize, key: &[u8], expires_at: Option<u64>, event: Event) -> bool {
-        let Some(entry) = self.get_for_write(db, key) else {
+        let Some(entry) = self.peek(db, key) else {
             return false;
         };
         let seg = self.segment_for_write(db, key);
