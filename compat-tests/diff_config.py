@@ -20,9 +20,23 @@ LFU = ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0"
        "lfu-decay-time", "0"]
 LFU_DEFAULTS = ["CONFIG", "SET", "maxmemory-policy", "noeviction", "lfu-log-factor", "10",
                 "lfu-decay-time", "1"]
-CLEANUP = [DEFAULTS, LFU_DEFAULTS]
+PERCENTILES = ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"]
+CLEANUP = [DEFAULTS, LFU_DEFAULTS, PERCENTILES]
 
 EDGE_CASES = [
+    # INFO latencystats' percentiles (the values themselves are timings: not compared).
+    [["CONFIG", "GET", "latency-tracking-info-percentiles"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "0 12.5 99.990 100"],
+     ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "100.1"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "-1"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 x"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "nan"],
+     ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+     ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+     ["CONFIG", "SET", "latency-tracking-info-percentiles", "1e1", "latency-tracking", "yes"],
+     ["CONFIG", "GET", "latency-tracking-info-percentiles"], PERCENTILES],
     # Which commands count an access, and which counter a replaced or moved value keeps
     # (Redis's lookupKeyRead / lookupKeyWrite, setKey, dbSetValue, dbAdd of a moved object).
     [LFU, ["SET", "k", "v"], ["OBJECT", "FREQ", "k"], ["SET", "k", "w"], ["OBJECT", "FREQ", "k"],

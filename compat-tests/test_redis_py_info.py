@@ -185,6 +185,39 @@ def test_info_values_measure(raw):
     assert float(info["instantaneous_input_kbps"]) >= 0
 
 
+def latencystats(raw):
+    """{command: {percentile name: microseconds}} of INFO latencystats."""
+    out = {}
+    for line in text(raw.cmd("INFO", "latencystats")).split("\r\n"):
+        if line.startswith("latency_percentiles_usec_"):
+            name, values = line[len("latency_percentiles_usec_"):].split(":", 1)
+            out[name] = {k: float(v) for k, v in
+                         (pair.split("=") for pair in values.split(",") if pair)}
+    return out
+
+
+def test_info_latencystats_percentiles(raw):
+    raw.cmd("CONFIG", "SET", "latency-tracking", "yes")
+    raw.cmd("CONFIG", "RESETSTAT")
+    for _ in range(20):
+        raw.cmd("SET", "lat", "v")
+    raw.cmd("CONFIG", "GET", "maxmemory")
+    stats = latencystats(raw)
+    # Only what ran since the reset (RESETSTAT itself is counted once it finished).
+    assert "set" in stats and "config|get" in stats and "get" not in stats, stats
+    assert list(stats["set"]) == ["p50", "p99", "p99.9"]
+    p = stats["set"]
+    # Microseconds of Redis's HDR buckets: at least a nanosecond, in order.
+    assert 0.001 <= p["p50"] <= p["p99"] <= p["p99.9"] < 1_000_000
+    try:
+        raw.cmd("CONFIG", "SET", "latency-tracking-info-percentiles", "0 12.5 100")
+        assert list(latencystats(raw)["set"]) == ["p0", "p12.5", "p100"]
+        raw.cmd("CONFIG", "SET", "latency-tracking-info-percentiles", "")
+        assert latencystats(raw)["set"] == {}
+    finally:
+        raw.cmd("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9")
+
+
 def client_line(raw, name):
     for line in text(raw.cmd("CLIENT", "LIST")).splitlines():
         fields = dict(tok.split("=", 1) for tok in line.split(" "))

@@ -138,6 +138,8 @@ pub struct Config {
     /// Whether each command keeps a histogram of its durations (`latency-tracking`,
     /// `LATENCY HISTOGRAM`).
     pub latency_tracking: bool,
+    /// The percentiles `INFO latencystats` prints (`latency-tracking-info-percentiles`).
+    pub latency_tracking_info_percentiles: Vec<f64>,
     /// Bytes each thread's Lua interpreter may allocate; 0 unlimited (`lua-memory-limit`,
     /// a Memorabilia setting: Redis's one interpreter has no limit).
     pub lua_memory_limit: u64,
@@ -325,6 +327,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             lua_memory_limit: 1024 * 1024 * 1024,
             requirepass: String::new(),
             tls_port: 0,
@@ -927,6 +930,23 @@ pub static PARAMS: &[Param] = &[
         set: |c, v| c.latency_tracking = v.text() == "yes",
     },
     Param {
+        name: "latency-tracking-info-percentiles",
+        mutable: true,
+        kind: Kind::Custom(|c, v| {
+            c.latency_tracking_info_percentiles = parse_percentiles(v)?;
+            Ok(())
+        }),
+        get: |c| {
+            let shown: Vec<String> = c
+                .latency_tracking_info_percentiles
+                .iter()
+                .map(|p| percentile_text(*p))
+                .collect();
+            shown.join(" ")
+        },
+        set: |_, _| unreachable!("applied by its Custom kind"),
+    },
+    Param {
         name: "latency-monitor-threshold",
         mutable: true,
         kind: Kind::Int {
@@ -1071,6 +1091,35 @@ pub static PARAMS: &[Param] = &[
 /// Redis's `pathIsBaseName`: neither a slash nor a backslash.
 fn is_base_name(name: &str) -> bool {
     !name.contains(['/', '\\'])
+}
+
+/// `latency-tracking-info-percentiles`: space-separated percentiles (Redis splits the
+/// value into arguments); `""` is none. Redis's texts for a bad value.
+fn parse_percentiles(value: &str) -> Result<Vec<f64>, String> {
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        let word = word.trim_matches('"');
+        if word.is_empty() {
+            continue;
+        }
+        let p = crate::store::numeric::parse_f64(word.as_bytes())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&p) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// A percentile as Redis prints it: `%f` with trailing zeros (and a bare point) trimmed.
+pub fn percentile_text(p: f64) -> String {
+    let text = format!("{p:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn yes_no(b: bool) -> String {

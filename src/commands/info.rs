@@ -9,8 +9,7 @@
 //! its order: measured here where Memorabilia has the number, and otherwise the value Redis
 //! shows in the equivalent state (a master without replicas, no fork, no defrag, no I/O
 //! threads). Additions: `memorabilia_version`, and Redis 7.2's `listener0` and
-//! `total_blocking_keys*` (we report 7.2.4). `latencystats` is printed empty, as Redis does
-//! with `latency-tracking no`: per-command percentiles are not kept.
+//! `total_blocking_keys*` (we report 7.2.4).
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -91,6 +90,7 @@ pub fn render(server: &ServerState, args: &[Bytes]) -> String {
             "cpu" => cpu_section(),
             "commandstats" => commandstats_section(server),
             "errorstats" => errorstats_section(server),
+            "latencystats" => latencystats_section(server),
             "cluster" => vec![("cluster_enabled".into(), "0".into())],
             "keyspace" => keyspace_section(server),
             _ => Vec::new(),
@@ -542,6 +542,38 @@ fn commandstats_section(server: &ServerState) -> Lines {
                     c.calls, c.usec, c.rejected, c.failed
                 ),
             )
+        })
+        .collect()
+}
+
+/// `latency_percentiles_usec_<command>:p50=..,p99=..,p99.9=..` for every command with
+/// tracked calls since the last reset: the `latency-tracking-info-percentiles` of its
+/// histogram (Redis's HDR layout and `hdr_value_at_percentile`), in microseconds with 3
+/// decimals. Redis lists commands in its command table's hash order; ours is table order.
+fn latencystats_section(server: &ServerState) -> Lines {
+    let percentiles = server
+        .config
+        .read()
+        .latency_tracking_info_percentiles
+        .clone();
+    let names: Vec<String> = percentiles
+        .iter()
+        .map(|p| crate::config::percentile_text(*p))
+        .collect();
+    let stats = &server.stats.commands;
+    crate::commands::all_routes()
+        .iter()
+        .filter_map(|route| {
+            let values = stats.latency_percentiles(route.id, &percentiles)?;
+            let shown: Vec<String> = names
+                .iter()
+                .zip(values)
+                .map(|(name, ns)| format!("p{name}={:.3}", ns as f64 / 1000.0))
+                .collect();
+            Some(line(
+                &format!("latency_percentiles_usec_{}", route.full_name),
+                shown.join(","),
+            ))
         })
         .collect()
 }

@@ -283,6 +283,15 @@ fn rewrite_param(state: &mut State, p: &Param, config: &Config, default: &Config
                 state.rewrite_line(name, plain(name, &value), true);
             }
         }
+        // Always written, `""` for none, so the defaults do not come back on restart.
+        "latency-tracking-info-percentiles" => {
+            let line = if value.is_empty() {
+                format!("{name} \"\"").into_bytes()
+            } else {
+                plain(name, &value)
+            };
+            state.rewrite_line(name, line, true);
+        }
         "notify-keyspace-events" => {
             let flags = config.notify_keyspace_events.show();
             state.rewrite_line(name, quoted(name, &flags), !flags.is_empty());
@@ -444,11 +453,13 @@ mod tests {
         String::from_utf8(render(old.as_bytes(), config, &[DEFAULT_USER.to_vec()])).unwrap()
     }
 
-    /// The lines always written for a default config: `save`, `dir`, the default user.
+    /// The lines always written for a default config: `save`, `dir`, the percentiles, the
+    /// default user.
     fn always(config: &Config) -> String {
         let dir = super::super::param("dir").unwrap().get(config);
         format!(
-            "save 3600 1\nsave 300 100\nsave 60 10000\ndir \"{dir}\"\n{}\n",
+            "save 3600 1\nsave 300 100\nsave 60 10000\ndir \"{dir}\"\n\
+             latency-tracking-info-percentiles 50 99 99.9\n{}\n",
             String::from_utf8_lossy(DEFAULT_USER)
         )
     }

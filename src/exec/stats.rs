@@ -2,9 +2,11 @@
 //! commandstats`: calls, microseconds, rejected and failed calls; their sum is
 //! `total_commands_processed`) and per error code (`INFO errorstats`,
 //! `total_error_replies`). With `latency-tracking` on, each command also keeps a histogram
-//! of its durations in power-of-two buckets, the ones `LATENCY HISTOGRAM` reports (Redis
-//! keeps an HDR histogram and reports it through a log-2 iterator from 1024 ns: the same
-//! bucket bounds).
+//! of its durations laid out as Redis's HDR histogram (1 ns to 1 s, 2 significant digits,
+//! [`hdr`]): `INFO latencystats` reads its percentiles, `LATENCY HISTOGRAM` its log-2
+//! buckets from 1024 ns, as Redis reads them. A thread allocates a command's histogram
+//! (24 KiB) the first time it runs that command with tracking on, as Redis allocates one
+//! per command on its first call.
 //!
 //! Command counters are per thread: each thread that runs commands owns a shard and bumps
 //! it with plain stores, so the hot path pays no atomic read-modify-write and no cache
@@ -22,9 +24,9 @@ use smallvec::SmallVec;
 
 use crate::error::Error;
 
-/// Latency buckets per command: bucket `k` holds durations up to
-/// [`bucket_upper_ns`]`(k)`, the last one everything longer.
-pub const LATENCY_BUCKETS: usize = 32;
+/// The log-2 buckets `LATENCY HISTOGRAM` reports: bucket `k` holds durations up to
+/// [`bucket_upper_ns`]`(k)` (durations are clamped to 1 s, as Redis clamps them).
+pub const LATENCY_BUCKETS: usize = 21;
 
 /// The upper bound of latency bucket `k` in nanoseconds: the highest value an HDR
 /// histogram with 2 significant digits files under 1024·2^k ns (1031, 2063, 4127, ...).
@@ -32,10 +34,84 @@ pub fn bucket_upper_ns(k: usize) -> u64 {
     (1032u64 << k) - 1
 }
 
-/// The bucket of a duration of `usec` microseconds.
-fn latency_bucket(usec: u64) -> usize {
-    let q = usec.saturating_mul(1000) / 1032;
-    ((64 - q.leading_zeros()) as usize).min(LATENCY_BUCKETS - 1)
+/// The log-2 bucket of a duration of `ns` nanoseconds (bucket bounds fall on HDR bucket
+/// bounds, so a whole HDR bucket files under one of them).
+fn log_bucket(ns: u64) -> usize {
+    ((64 - (ns / 1032).leading_zeros()) as usize).min(LATENCY_BUCKETS - 1)
+}
+
+/// Redis's command latency histogram (`hdr_init(1, 1000000000, 2)` in
+/// deps/hdr_histogram): 256 sub-buckets per power of two above 256 ns, 3072 counts.
+pub mod hdr {
+    /// Lowest and highest value, in nanoseconds (Redis clamps durations to them).
+    pub const MIN: u64 = 1;
+    pub const MAX: u64 = 1_000_000_000;
+    const HALF_MAGNITUDE: u32 = 7;
+    const HALF: usize = 1 << HALF_MAGNITUDE;
+    const SUB_BUCKETS: u64 = 256;
+    /// Counts: (buckets + 1) · half the sub-buckets, 23 buckets reaching past 1 s.
+    pub const LEN: usize = 24 * HALF;
+
+    fn bucket_of(value: u64) -> u32 {
+        (64 - (value | (SUB_BUCKETS - 1)).leading_zeros()) - (HALF_MAGNITUDE + 1)
+    }
+
+    /// The count index of `ns` (`counts_index_for`), clamped to the histogram's range.
+    pub fn index(ns: u64) -> usize {
+        let value = ns.clamp(MIN, MAX);
+        let bucket = bucket_of(value);
+        let sub = (value >> bucket) as usize;
+        ((bucket as usize + 1) << HALF_MAGNITUDE) + sub - HALF
+    }
+
+    /// The lowest value counted at `index` (`hdr_value_at_index`).
+    pub fn value_at(index: usize) -> u64 {
+        let (bucket, sub) = match (index >> HALF_MAGNITUDE).checked_sub(1) {
+            Some(bucket) => (bucket, (index & (HALF - 1)) + HALF),
+            None => (0, index & (HALF - 1)),
+        };
+        (sub as u64) << bucket
+    }
+
+    /// The highest value equivalent to `value` (`highest_equivalent_value`).
+    pub fn highest_equivalent(value: u64) -> u64 {
+        let bucket = bucket_of(value);
+        let sub = value >> bucket;
+        let size_bucket = if sub >= SUB_BUCKETS {
+            bucket + 1
+        } else {
+            bucket
+        };
+        (sub << bucket) + (1u64 << size_bucket) - 1
+    }
+
+    /// `hdr_value_at_percentile`: the highest value equivalent to the one at which the
+    /// cumulative count reaches `percentile` of the total (the lowest for 0); 0 when empty.
+    pub fn value_at_percentile(counts: &[u64], percentile: f64) -> u64 {
+        let total: u64 = counts.iter().sum();
+        let wanted = ((percentile.min(100.0) / 100.0) * total as f64 + 0.5) as u64;
+        let wanted = wanted.max(1);
+        let mut cumulative = 0;
+        let Some(index) = counts.iter().position(|n| {
+            cumulative += n;
+            cumulative >= wanted
+        }) else {
+            return 0;
+        };
+        let value = value_at(index);
+        if percentile == 0.0 {
+            // The lowest equivalent value: the bucket's own start.
+            return value;
+        }
+        highest_equivalent(value)
+    }
+}
+
+/// One command's latency counts, as [`hdr`] lays them out.
+type Histogram = Box<[AtomicU64]>;
+
+fn new_histogram() -> Histogram {
+    (0..hdr::LEN).map(|_| AtomicU64::new(0)).collect()
 }
 
 /// One command's counters.
@@ -45,7 +121,8 @@ struct Counters {
     usec: AtomicU64,
     rejected: AtomicU64,
     failed: AtomicU64,
-    latency: [AtomicU64; LATENCY_BUCKETS],
+    /// Set by the owning thread on its first tracked call of the command.
+    latency: std::sync::OnceLock<Histogram>,
 }
 
 /// A snapshot of one command's counters.
@@ -78,7 +155,8 @@ pub struct CommandStats {
     commands: usize,
     shards: Mutex<Vec<Arc<Shard>>>,
     baseline: Mutex<Vec<CommandCounts>>,
-    latency_baseline: Mutex<Vec<[u64; LATENCY_BUCKETS]>>,
+    /// Each command's latency counts at the last reset (none before one).
+    latency_baseline: Mutex<Vec<Option<Vec<u64>>>>,
     /// `latency-tracking`.
     track_latency: std::sync::atomic::AtomicBool,
 }
@@ -109,7 +187,7 @@ impl CommandStats {
             commands,
             shards: Mutex::new(Vec::new()),
             baseline: Mutex::new(vec![CommandCounts::default(); commands]),
-            latency_baseline: Mutex::new(vec![[0; LATENCY_BUCKETS]; commands]),
+            latency_baseline: Mutex::new(vec![None; commands]),
             track_latency: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -141,7 +219,9 @@ impl CommandStats {
                 bump(&c.failed, 1);
             }
             if track {
-                bump(&c.latency[latency_bucket(usec)], 1);
+                // Redis records microseconds × 1000 (its duration's resolution).
+                let histogram = c.latency.get_or_init(new_histogram);
+                bump(&histogram[hdr::index(usec.saturating_mul(1000))], 1);
             }
         });
     }
@@ -151,19 +231,54 @@ impl CommandStats {
         self.track_latency.store(on, Ordering::Relaxed);
     }
 
-    /// Command `id`'s latency histogram since the last reset: calls per bucket.
-    pub fn latency_histogram(&self, id: usize) -> [u64; LATENCY_BUCKETS] {
-        let mut total = [0u64; LATENCY_BUCKETS];
+    /// Command `id`'s latency counts since the last reset, as [`hdr`] lays them out;
+    /// `None` when it has none (no tracked call since the start or the last reset).
+    pub fn latency_counts(&self, id: usize) -> Option<Vec<u64>> {
+        let mut total: Option<Vec<u64>> = None;
         for shard in self.shards.lock().iter() {
-            for (t, b) in total.iter_mut().zip(shard[id].latency.iter()) {
-                *t += b.load(Ordering::Relaxed);
+            if let Some(histogram) = shard[id].latency.get() {
+                let total = total.get_or_insert_with(|| vec![0; hdr::LEN]);
+                for (t, n) in total.iter_mut().zip(histogram.iter()) {
+                    *t += n.load(Ordering::Relaxed);
+                }
             }
         }
-        let base = self.latency_baseline.lock()[id];
-        for (t, b) in total.iter_mut().zip(base) {
-            *t = t.saturating_sub(b);
+        let mut total = total?;
+        if let Some(base) = &self.latency_baseline.lock()[id] {
+            for (t, b) in total.iter_mut().zip(base) {
+                *t = t.saturating_sub(*b);
+            }
         }
-        total
+        total.iter().any(|&n| n > 0).then_some(total)
+    }
+
+    /// Command `id`'s `LATENCY HISTOGRAM` buckets since the last reset: calls per log-2
+    /// bucket (Redis's `hdr_iter_log_init(.., 1024, 2)` walk).
+    pub fn latency_histogram(&self, id: usize) -> [u64; LATENCY_BUCKETS] {
+        let mut buckets = [0u64; LATENCY_BUCKETS];
+        for (index, n) in self
+            .latency_counts(id)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if *n > 0 {
+                buckets[log_bucket(hdr::value_at(index))] += n;
+            }
+        }
+        buckets
+    }
+
+    /// Command `id`'s latency at each of `percentiles`, in nanoseconds (`INFO
+    /// latencystats`); `None` when it has no counts.
+    pub fn latency_percentiles(&self, id: usize, percentiles: &[f64]) -> Option<Vec<u64>> {
+        let counts = self.latency_counts(id)?;
+        Some(
+            percentiles
+                .iter()
+                .map(|&p| hdr::value_at_percentile(&counts, p))
+                .collect(),
+        )
     }
 
     /// A call of command `id`, counted when it blocked, that ended in an error later.
@@ -214,11 +329,14 @@ impl CommandStats {
     pub fn reset(&self) {
         let now = self.raw();
         *self.baseline.lock() = now;
-        let mut latency = vec![[0u64; LATENCY_BUCKETS]; self.commands];
+        let mut latency: Vec<Option<Vec<u64>>> = vec![None; self.commands];
         for shard in self.shards.lock().iter() {
             for (total, c) in latency.iter_mut().zip(shard.iter()) {
-                for (t, b) in total.iter_mut().zip(c.latency.iter()) {
-                    *t += b.load(Ordering::Relaxed);
+                if let Some(histogram) = c.latency.get() {
+                    let total = total.get_or_insert_with(|| vec![0; hdr::LEN]);
+                    for (t, n) in total.iter_mut().zip(histogram.iter()) {
+                        *t += n.load(Ordering::Relaxed);
+                    }
                 }
             }
         }
@@ -284,15 +402,45 @@ mod tests {
 
     #[test]
     fn latency_buckets_follow_redis_bounds() {
-        assert_eq!(latency_bucket(0), 0);
-        assert_eq!(latency_bucket(1), 0);
-        assert_eq!(latency_bucket(2), 1);
-        assert_eq!(latency_bucket(3), 2);
-        assert_eq!(latency_bucket(33), 5);
-        assert_eq!(latency_bucket(34), 6);
+        let bucket = |usec: u64| log_bucket(hdr::value_at(hdr::index(usec * 1000)));
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(1), 0);
+        assert_eq!(bucket(2), 1);
+        assert_eq!(bucket(3), 2);
+        assert_eq!(bucket(33), 5);
+        assert_eq!(bucket(34), 6);
         let labels: Vec<u64> = (0..7).map(|k| bucket_upper_ns(k) / 1000).collect();
         assert_eq!(labels, vec![1, 2, 4, 8, 16, 33, 66]);
-        assert_eq!(latency_bucket(u64::MAX), LATENCY_BUCKETS - 1);
+        // Clamped to 1 s: the last bucket is the one of 1 s.
+        assert_eq!(bucket(u64::MAX / 1000), LATENCY_BUCKETS - 1);
+        assert_eq!(bucket(1_000_000), LATENCY_BUCKETS - 1);
+        assert_eq!(bucket_upper_ns(LATENCY_BUCKETS - 1) / 1000, 1_082_130);
+    }
+
+    /// Values from hdr_histogram.c's arithmetic for (1, 1e9, 2 digits).
+    #[test]
+    fn hdr_layout_matches_redis() {
+        assert_eq!(hdr::index(1), 1);
+        assert_eq!(hdr::index(255), 255);
+        assert_eq!(hdr::index(256), 256);
+        assert_eq!(hdr::index(1000), (3 << 7) + (1000 >> 2) - 128);
+        assert_eq!(hdr::value_at(hdr::index(1000)), 1000);
+        assert_eq!(hdr::highest_equivalent(1000), 1003);
+        assert_eq!(hdr::highest_equivalent(2000), 2007);
+        assert_eq!(hdr::highest_equivalent(3000), 3007);
+        assert_eq!(hdr::highest_equivalent(1_000_000_000), 1_002_438_655);
+        assert!(hdr::index(u64::MAX) < hdr::LEN);
+        let mut counts = vec![0u64; hdr::LEN];
+        counts[hdr::index(1000)] = 98;
+        counts[hdr::index(2000)] = 1;
+        counts[hdr::index(3000)] = 1;
+        let at = |p| hdr::value_at_percentile(&counts, p);
+        assert_eq!(
+            (at(50.0), at(99.0), at(99.9), at(100.0)),
+            (1003, 2007, 3007, 3007)
+        );
+        assert_eq!(at(0.0), 1000);
+        assert_eq!(hdr::value_at_percentile(&vec![0; hdr::LEN], 50.0), 0);
     }
 
     #[test]
@@ -330,6 +478,8 @@ mod tests {
         stats.called(1, 3, false);
         assert_eq!(stats.get(1).calls, 1);
         assert_eq!(stats.latency_histogram(1).iter().sum::<u64>(), 1);
+        assert_eq!(stats.latency_percentiles(1, &[50.0]), Some(vec![3007]));
+        assert_eq!(stats.latency_percentiles(2, &[50.0]), None);
         assert_eq!(stats.total_calls(), 1);
     }
 
