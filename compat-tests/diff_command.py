@@ -26,7 +26,7 @@ JSON_DIR = os.path.join(HERE, "..", "src", "commands", "redis-json")
 # Redis 7.0 commands and subcommands Memorabilia does not serve (COMMAND INFO answers null,
 # COMMAND DOCS leaves them out, as redis-server does for a name it does not know).
 NOT_SERVED = {
-    "asking", "cluster", "debug", "failover", "lolwut", "memory", "migrate", "module", "psync",
+    "asking", "cluster", "debug", "failover", "lolwut", "migrate", "module", "psync",
     "readonly", "readwrite", "replconf", "replicaof", "restore-asking", "role", "slaveof",
     "sync", "wait", "client|no-evict", "client|pause", "client|reply", "client|unpause",
 }
@@ -85,6 +85,13 @@ EDGE_CASES = (
          ["COMMAND", "GETKEYS", "NOSUCH", "x"], ["COMMAND", "GETKEYS", "CLIENT", "LIST"],
          ["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "x", "a"]],
         [["COMMAND", "HELP"], ["COMMAND", "COUNT", "x"], ["COMMAND", "NOSUCH"]],
+        # MEMORY's replies that do not measure anything (sizes are each server's own).
+        [["MEMORY", "HELP"], ["MEMORY", "USAGE", "nokey"], ["SET", "k", "v"],
+         ["MEMORY", "USAGE", "k", "SAMPLES", "-1"], ["MEMORY", "USAGE", "k", "SAMPLES"],
+         ["MEMORY", "USAGE", "k", "SAMPLES", "x"], ["MEMORY", "USAGE", "k", "FOO", "1"],
+         ["MEMORY", "USAGE"], ["MEMORY", "STATS", "x"], ["MEMORY", "DOCTOR", "x"],
+         ["MEMORY", "PURGE"], ["MEMORY", "NOSUCH"], ["MEMORY"], ["DEL", "k"],
+         ["COMMAND", "GETKEYS", "MEMORY", "USAGE", "k"]],
     ]
 )
 

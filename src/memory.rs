@@ -124,6 +124,12 @@ pub fn give_back() -> bool {
     true
 }
 
+/// Gives the allocator's free pages back now (`MEMORY PURGE`), whatever the drop.
+pub fn purge() {
+    HIGH_MARK.store(allocated(), Ordering::Relaxed);
+    trim();
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn trim() {
     unsafe extern "C" {

@@ -228,6 +228,11 @@ fn proc_status_bytes(status: &str, field: &str) -> u64 {
 
 /// `used_memory` as INFO reports it: the bytes the process has allocated and not freed
 /// (the counting allocator of [`crate::memory`]), what `maxmemory` limits.
+/// The process's resident set size (`VmRSS`).
+pub fn rss_bytes() -> u64 {
+    proc_status_bytes(&read_proc("/proc/self/status"), "VmRSS")
+}
+
 pub fn used_memory() -> u64 {
     crate::memory::allocated() as u64
 }
@@ -235,19 +240,12 @@ pub fn used_memory() -> u64 {
 fn memory_section(server: &ServerState) -> Lines {
     // used_memory counts allocations, as Redis's zmalloc does; the resident set size comes
     // from /proc/self/status and also holds code, stacks and the allocator's free pages.
-    let status = read_proc("/proc/self/status");
-    let used = used_memory();
-    let rss = proc_status_bytes(&status, "VmRSS");
-    let peak = crate::memory::sample_peak().max(used as usize) as u64;
+    let m = super::memory::Overhead::measure(server);
+    let (used, rss, peak, startup) = (m.allocated, m.rss, m.peak, m.startup);
     let total = proc_status_bytes(&read_proc("/proc/meminfo"), "MemTotal");
-    let startup = crate::memory::startup() as u64;
-    let clients: u64 = server.clients.list().iter().map(|c| c.memory().total).sum();
-    let aof_buffer = server.aof.buffered();
-    let (scripting, scripts_total) = scripting_memory_lines(server);
-    // Redis's overhead also counts its key tables' buckets, which papaya does not report.
-    let overhead = startup + clients + aof_buffer + scripts_total;
-    let dataset = used.saturating_sub(overhead);
-    let net = used.saturating_sub(startup).max(1);
+    let (clients, aof_buffer) = (m.clients_normal, m.aof_buffer);
+    let scripting = scripting_memory_lines(server);
+    let (overhead, dataset) = (m.total, m.dataset);
     let config = server.config.read();
     let perc = |part: u64, whole: u64| {
         if whole == 0 {
@@ -277,7 +275,10 @@ fn memory_section(server: &ServerState) -> Lines {
         line("used_memory_overhead", overhead),
         line("used_memory_startup", startup),
         line("used_memory_dataset", dataset),
-        line("used_memory_dataset_perc", perc(dataset, net)),
+        line(
+            "used_memory_dataset_perc",
+            format!("{:.2}%", m.dataset_percentage()),
+        ),
         line("allocator_allocated", allocated),
         line("allocator_active", active),
         line("allocator_resident", resident),
@@ -317,7 +318,7 @@ fn memory_section(server: &ServerState) -> Lines {
 /// INFO memory's scripting fields, in Redis 7.0's order: the two interpreters' memory (as
 /// of their last periodic GC step) and what the cached scripts and libraries hold; and
 /// that last total (`used_memory_scripts`).
-fn scripting_memory_lines(server: &ServerState) -> (Lines, u64) {
+fn scripting_memory_lines(server: &ServerState) -> Lines {
     use crate::scripting::ScriptKind;
     let eval_vm = server.scripts.vm_bytes(ScriptKind::Eval);
     let functions_vm = server.scripts.vm_bytes(ScriptKind::Function);
@@ -345,7 +346,7 @@ fn scripting_memory_lines(server: &ServerState) -> (Lines, u64) {
         line("used_memory_scripts", scripts_total),
         line("used_memory_scripts_human", bytes_to_human(scripts_total)),
     ];
-    (lines, scripts_total)
+    lines
 }
 
 fn persistence_section(server: &ServerState) -> Lines {

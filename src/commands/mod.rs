@@ -31,6 +31,7 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod meta;
 pub mod persistence;
 pub mod pubsub;
@@ -226,6 +227,7 @@ pub static FAMILIES: &[&[Command]] = &[
     client::COMMANDS,
     server::COMMANDS,
     diagnostics::COMMANDS,
+    memory::COMMANDS,
     persistence::COMMANDS,
     command::COMMANDS,
     transactions::COMMANDS,

@@ -29,9 +29,15 @@ pub struct HashValue {
 impl HashValue {
     /// Roughly the heap bytes the hash holds (for eviction's accounting).
     pub fn footprint(&self) -> usize {
+        self.footprint_sampled(usize::MAX)
+    }
+
+    /// [`HashValue::footprint`] measured on the first `samples` fields.
+    pub fn footprint_sampled(&self, samples: usize) -> usize {
         // Each field: its two `Bytes` and hash in the entries, an index slot.
         let slots = self.fields.capacity() * (2 * std::mem::size_of::<Bytes>() + 16);
-        let contents: usize = self.fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        let contents =
+            super::value::sampled_size(self.fields.iter(), samples, |(f, v)| f.len() + v.len());
         slots + contents + self.fields.len() * 2 * super::value::BYTES_HEAP
     }
 

@@ -38,13 +38,16 @@ impl FromIterator<Bytes> for ListValue {
 impl ListValue {
     /// Roughly the heap bytes the list holds (for eviction's accounting).
     pub fn footprint(&self) -> usize {
+        self.footprint_sampled(usize::MAX)
+    }
+
+    /// [`ListValue::footprint`] measured on the first `samples` items.
+    pub fn footprint_sampled(&self, samples: usize) -> usize {
         let slots = self.items.capacity() * std::mem::size_of::<Bytes>();
         slots
-            + self
-                .items
-                .iter()
-                .map(|i| i.len() + super::value::BYTES_HEAP)
-                .sum::<usize>()
+            + super::value::sampled_size(self.items.iter(), samples, |i| {
+                i.len() + super::value::BYTES_HEAP
+            })
     }
 
     pub fn len(&self) -> usize {

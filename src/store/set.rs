@@ -29,13 +29,16 @@ pub struct SetValue {
 impl SetValue {
     /// Roughly the heap bytes the set holds (for eviction's accounting).
     pub fn footprint(&self) -> usize {
+        self.footprint_sampled(usize::MAX)
+    }
+
+    /// [`SetValue::footprint`] measured on the first `samples` members.
+    pub fn footprint_sampled(&self, samples: usize) -> usize {
         let slots = self.members.capacity() * (std::mem::size_of::<Bytes>() + 16);
         slots
-            + self
-                .members
-                .iter()
-                .map(|m| m.len() + super::value::BYTES_HEAP)
-                .sum::<usize>()
+            + super::value::sampled_size(self.members.iter(), samples, |m| {
+                m.len() + super::value::BYTES_HEAP
+            })
     }
 
     /// An empty set, intset-encoded until a member says otherwise (Redis's `setTypeCreate`

@@ -210,14 +210,17 @@ fn random_level() -> usize {
 impl SortedSetValue {
     /// Roughly the heap bytes the sorted set holds (for eviction's accounting).
     pub fn footprint(&self) -> usize {
+        self.footprint_sampled(usize::MAX)
+    }
+
+    /// [`SortedSetValue::footprint`] measured on the first `samples` nodes.
+    pub fn footprint_sampled(&self, samples: usize) -> usize {
         let nodes = self.nodes.capacity() * std::mem::size_of::<Node>()
             + (self.free.capacity() + self.dense.capacity()) * 4;
         let index = self.members.capacity() * (std::mem::size_of::<Bytes>() + 8);
-        let members: usize = self
-            .nodes
-            .iter()
-            .map(|n| n.member.len() + n.levels.len() * std::mem::size_of::<Level>() + 16)
-            .sum();
+        let members = super::value::sampled_size(self.nodes.iter(), samples, |n| {
+            n.member.len() + n.levels.len() * std::mem::size_of::<Level>() + 16
+        });
         nodes + index + members + self.members.len() * super::value::BYTES_HEAP
     }
 

@@ -35,6 +35,27 @@ pub const EMBSTR_SIZE_LIMIT: usize = 44;
 /// element's share of a shared buffer's header), for footprint estimates.
 pub(crate) const BYTES_HEAP: usize = 32;
 
+/// The summed `size` of a collection's items, measured on its first `samples` items and
+/// extrapolated to all of them (Redis's `objectComputeSize` samples that way); all of them
+/// when `samples` covers the collection.
+pub(crate) fn sampled_size<T>(
+    items: impl ExactSizeIterator<Item = T>,
+    samples: usize,
+    size: impl Fn(T) -> usize,
+) -> usize {
+    let len = items.len();
+    let taken = samples.min(len);
+    if taken == 0 {
+        return 0;
+    }
+    let sum: usize = items.take(taken).map(size).sum();
+    if taken == len {
+        sum
+    } else {
+        (sum as f64 / taken as f64 * len as f64) as usize
+    }
+}
+
 /// A value of one of the Redis types.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -389,12 +410,18 @@ impl Value {
 
     /// Roughly the heap bytes the value holds beyond its map entry.
     pub fn footprint(&self) -> usize {
+        self.footprint_sampled(usize::MAX)
+    }
+
+    /// [`Value::footprint`] with a collection's elements measured on its first `samples`
+    /// and extrapolated (`MEMORY USAGE ... SAMPLES`); a stream counts all its nodes.
+    pub fn footprint_sampled(&self, samples: usize) -> usize {
         match self {
             Value::String(s) => s.footprint(),
-            Value::List(l) => l.read().footprint(),
-            Value::Hash(h) => h.read().footprint(),
-            Value::Set(s) => s.read().footprint(),
-            Value::SortedSet(z) => z.read().footprint(),
+            Value::List(l) => l.read().footprint_sampled(samples),
+            Value::Hash(h) => h.read().footprint_sampled(samples),
+            Value::Set(s) => s.read().footprint_sampled(samples),
+            Value::SortedSet(z) => z.read().footprint_sampled(samples),
             Value::Stream(x) => x.read().footprint(),
         }
     }
