@@ -56,6 +56,13 @@ SETBIT_GETBIT = [
      ["BITFIELD", "b", "GET", "u8", "8388608"], ["BITFIELD", "b", "GET", "i64", "#131071"],
      ["BITFIELD", "b", "GET", "i64", "#131072"], ["BITFIELD_RO", "b", "GET", "u8", "#1048576"],
      ["STRLEN", "b"], LIMIT_DEFAULT],
+    # `#n` times the width wraps as Redis's signed multiplication does: back into range
+    # (2^61 * 8 = 2^64 -> offset 0) or below zero (2^60 * 8 = 2^63).
+    [["SET", "w", "hello"], ["BITFIELD", "w", "GET", "u8", "#2305843009213693952"],
+     ["BITFIELD", "w", "GET", "u8", "#1152921504606846976"],
+     ["BITFIELD", "w", "SET", "u8", "#2305843009213693953", "65"], ["GET", "w"],
+     ["BITFIELD_RO", "w", "GET", "i4", "#4611686018427387905"],
+     ["BITFIELD", "w", "INCRBY", "u2", "#-9223372036854775808", "1"], ["GET", "w"]],
     # Integer-encoded and embstr strings turn raw once a bit command opens them for writing,
     # even when the bit does not change.
     [["SET", "n", "123"], ["OBJECT", "ENCODING", "n"], ["GETBIT", "n", "2"], ["GETBIT", "n", "7"],

@@ -70,7 +70,9 @@ const BAD_OFFSET: &str = "bit offset is not an integer or out of range";
 
 /// Redis's `getBitOffsetFromArgument`: a bit offset below `proto-max-bulk-len` bytes (not
 /// checked while the AOF is replayed, as Redis obeys its own log). With `field_bits`
-/// (BITFIELD), `#n` means `n` fields of that width.
+/// (BITFIELD), `#n` means `n` fields of that width; the product wraps as Redis's signed
+/// multiplication does on its two's-complement targets (a huge `#n` may wrap back into
+/// range, or below zero and fail).
 fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], field_bits: Option<u32>) -> Result<u64> {
     let bad = || Error::err(BAD_OFFSET);
     let (digits, scale) = match (arg.split_first(), field_bits) {
@@ -78,7 +80,7 @@ fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], field_bits: Option<u32>) -> Result<u64>
         _ => (arg, 1),
     };
     let offset = parse_i64(digits)
-        .and_then(|n| n.checked_mul(scale))
+        .map(|n| n.wrapping_mul(scale))
         .ok_or_else(bad)?;
     if offset < 0 || (!ctx.session.replaying && (offset >> 3) as u64 >= proto_max_bulk_len(ctx)) {
         return Err(bad());
