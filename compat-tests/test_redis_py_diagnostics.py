@@ -34,6 +34,53 @@ def test_slowlog_logs_every_command_at_threshold_zero(slow):
     assert len(slow.slowlog_get(2)) == 2
 
 
+def test_slowlog_logs_script_and_blocked_commands(slow):
+    import threading
+    import time
+    import redis
+    from conftest import HOST, PORT
+    slow.delete("diag:bl", "diag:bl2")
+    blocker = redis.Redis(host=HOST, port=PORT)
+    blocker.client_setname("blocker")
+    blocker_id = blocker.client_id()
+
+    def blpop(key, timeout):
+        thread = threading.Thread(target=lambda: blocker.blpop(key, timeout))
+        thread.start()
+        return thread
+
+    slow.config_set("slowlog-log-slower-than", 0)
+    slow.eval("redis.call('set', KEYS[1], '1'); return redis.call('get', KEYS[1])", 1, "diag:x")
+    served = blpop("diag:bl", 5)
+    time.sleep(0.2)
+    slow.rpush("diag:bl", "v")
+    served.join()
+    unblocked = blpop("diag:bl2", 5)
+    time.sleep(0.2)
+    slow.client_unblock(blocker_id)
+    unblocked.join()
+    blpop("diag:bl2", 0.1).join()
+    slow.config_set("slowlog-log-slower-than", -1)
+    entries = [e for e in reversed(slow.slowlog_get(-1))
+               if not e["command"].startswith((b"CLIENT SETINFO", b"HELLO", b"CLIENT SETNAME",
+                                               b"CLIENT ID", b"CLIENT SETNAME"))]
+    got = [(e["command"], e["client_name"], e["client_address"] == b"?:0") for e in entries]
+    assert got[1:] == [
+        # A script's commands as its script client (no address, no name), before it.
+        (b"set diag:x 1", b"", True),
+        (b"get diag:x", b"", True),
+        (b"EVAL redis.call('set', KEYS[1], '1'); return redis.call('get', KEYS[1]) 1 diag:x",
+         b"", False),
+        (b"RPUSH diag:bl v", b"", False),
+        # A blocked command when it is served; by CLIENT UNBLOCK without its arguments; a
+        # timeout not at all.
+        (b"BLPOP diag:bl 5", b"blocker", False),
+        (b"", b"blocker", False),
+        (b"CLIENT UNBLOCK %d" % blocker_id, b"", False),
+    ], got
+    blocker.close()
+
+
 def test_slowlog_redacts_secrets(slow):
     slow.config_set("slowlog-log-slower-than", 0)
     with pytest.raises(Exception):

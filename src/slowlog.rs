@@ -59,10 +59,17 @@ impl SlowLog {
         entries.truncate(usize::try_from(max_len).unwrap_or(usize::MAX));
     }
 
-    /// Logs a command of `client` that took `duration_us`, if that is slow enough and the
-    /// command is one Redis logs.
+    /// Logs a command of `client` (`None`: a script's, which Redis logs as its script
+    /// client, address `?:0` and no name) that took `duration_us`, if that is slow enough
+    /// and the command is one Redis logs.
     #[inline]
-    pub fn consider(&self, client: &ClientInfo, route: &Route, argv: &[Bytes], duration_us: u64) {
+    pub fn consider(
+        &self,
+        client: Option<&ClientInfo>,
+        route: &Route,
+        argv: &[Bytes],
+        duration_us: u64,
+    ) {
         let threshold = self.threshold_us.load(Ordering::Relaxed);
         if threshold < 0 || (duration_us as i64) < threshold {
             return;
@@ -74,7 +81,7 @@ impl SlowLog {
     }
 
     #[cold]
-    fn push(&self, client: &ClientInfo, route: &Route, argv: &[Bytes], duration_us: u64) {
+    fn push(&self, client: Option<&ClientInfo>, route: &Route, argv: &[Bytes], duration_us: u64) {
         let redacted = redacted_arguments(route, argv);
         let kept = argv.len().min(MAX_ARGC);
         let mut logged = Vec::with_capacity(kept);
@@ -98,8 +105,8 @@ impl SlowLog {
             unix_secs: crate::store::unix_time_ms() / 1000,
             duration_us,
             argv: logged,
-            peer: client.addr.clone(),
-            client_name: client.name.lock().clone(),
+            peer: client.map_or_else(|| "?:0".into(), |c| c.addr.clone()),
+            client_name: client.map(|c| c.name.lock().clone()).unwrap_or_default(),
         };
         let max_len = usize::try_from(self.max_len.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
         let mut entries = self.entries.lock();

@@ -347,6 +347,11 @@ static ROUTES: LazyLock<Routes> = LazyLock::new(|| {
     Routes { by_name, by_id }
 });
 
+/// The route with statistics id `id`.
+pub fn route_by_id(id: usize) -> Option<&'static Route> {
+    ROUTES.by_id.get(id).copied()
+}
+
 /// All top-level commands, in table order.
 pub fn all_commands() -> impl Iterator<Item = &'static Route> {
     ROUTES
@@ -447,6 +452,9 @@ pub struct Session {
     /// command's reply (its invalidations, its `MONITOR` line); the front end writes them
     /// after the reply.
     pub after_reply: Vec<crate::pubsub::Push>,
+    /// Where the execution path leaves the arguments of a command that blocked, for its
+    /// waiter's slow-log entry when it is served.
+    pub(crate) blocked_argv: Option<Arc<std::sync::OnceLock<Vec<Bytes>>>>,
 }
 
 impl Session {
@@ -466,6 +474,7 @@ impl Session {
             rng: SmallRng::from_rng(&mut rand::rng()),
             pushes: false,
             after_reply: Vec::new(),
+            blocked_argv: None,
         }
     }
 

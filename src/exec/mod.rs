@@ -448,8 +448,9 @@ fn run(ctx: &mut Ctx<'_>, route: &Route, argv: &[Bytes]) -> Result<Reply> {
 }
 
 /// Step 7: statistics of a call that started at `started`, and the slow log and latency
-/// monitor when it was slow. Left out: a command that blocked (Redis logs it when it is
-/// served) and the commands a script runs.
+/// monitor when it was slow. A command a script runs is logged as the script's (Redis's
+/// script client); one that blocked goes in the slow log and its latency histogram when it
+/// is served (see `Blocked::attempt`), as Redis's `updateStatsOnUnblock` does.
 fn finish(
     server: &ServerState,
     session: &Session,
@@ -459,19 +460,24 @@ fn finish(
     result: Result<Reply>,
 ) -> Reply {
     let usec = started.elapsed_us();
-    if session.blocked.is_none() && !session.in_script {
-        server.slowlog.consider(&session.client, route, argv, usec);
-        let event = if route.has_flag(flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
-        };
-        server.latency.consider(event, usec / 1000);
+    let blocked = session.blocked.is_some();
+    if blocked && let Some(slot) = &session.blocked_argv {
+        let _ = slot.set(argv.to_vec());
     }
+    if !blocked {
+        let caller = (!session.in_script).then_some(&*session.client);
+        server.slowlog.consider(caller, route, argv, usec);
+    }
+    let event = if route.has_flag(flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    };
+    server.latency.consider(event, usec / 1000);
     server
         .stats
         .commands
-        .called(route.id, usec, result.is_err());
+        .called(route.id, usec, result.is_err(), blocked);
     if let Some(metrics) = server.metrics.get() {
         metrics.called(route.id, session.client.kind, usec, result.is_err());
     }
@@ -696,7 +702,10 @@ fn transaction_as_current(
     drop(txn);
     server.aof.commit_on_worker();
     let usec = started.elapsed_us();
-    server.stats.commands.called(exec_route.id, usec, false);
+    server
+        .stats
+        .commands
+        .called(exec_route.id, usec, false, false);
     if let Some(metrics) = server.metrics.get() {
         metrics.called(exec_route.id, session.client.kind, usec, false);
     }
@@ -754,6 +763,8 @@ pub fn typed<R, T>(
             return Err(refused(Error::full(crate::maxmemory::OOM_ERROR)));
         }
         session.client.note_command(route.id);
+        // Set again by a typed operation that blocks (see `block_until`).
+        session.blocked_argv = None;
         let result = if plan.is_empty() {
             op(&mut Ctx::new(server, session), request)
         } else {
@@ -775,15 +786,20 @@ pub fn typed<R, T>(
             result
         };
         let usec = started.elapsed_us();
+        let blocked = session.blocked_argv.is_some();
         server
             .stats
             .commands
-            .called(route.id, usec, result.is_err());
+            .called(route.id, usec, result.is_err(), blocked);
         if let Some(metrics) = server.metrics.get() {
             metrics.called(route.id, session.client.kind, usec, result.is_err());
         }
         // Monitors see a typed RPC as its command's name and the keys it named.
-        feed_monitors(server, session, route, &typed_argv(name, &named));
+        let argv = typed_argv(name, &named);
+        if let Some(slot) = &session.blocked_argv {
+            let _ = slot.set(argv.clone());
+        }
+        feed_monitors(server, session, route, &argv);
         result
     })();
     if let Err(error) = &result {
@@ -959,12 +975,15 @@ where
 {
     let (deliver, receiver) = oneshot::channel();
     let keys: Vec<&[u8]> = on.keys.iter().map(|k| &k[..]).collect();
+    let argv = Arc::new(std::sync::OnceLock::new());
+    ctx.session.blocked_argv = Some(argv.clone());
     let waiter = Blocked {
         client: ctx.session.client.clone(),
         db: ctx.db(),
         protocol: ctx.session.protocol,
         kind: on.kind,
         command: ctx.session.client.last_command(),
+        argv,
         also_locks: on.also_locks.to_vec(),
         serve,
         deliver: Some(deliver),
@@ -976,6 +995,27 @@ where
     Wait::new(registration, receiver, on.timeout).counted_in(&ctx.server.blocking)
 }
 
+impl<T, F> Blocked<T, F> {
+    /// Redis's `updateStatsOnUnblock` for a command served (or unblocked by CLIENT
+    /// UNBLOCK, `served` false) after `usec` of serving: its time and histogram, the slow
+    /// log, the `command-unblocking` latency event. (Redis also adds the first run's
+    /// duration; its CLIENT UNBLOCK entry has no arguments, the client's were reset.)
+    fn log_unblocked(&self, server: &ServerState, usec: u64, served: bool) {
+        let Some(route) = self.command.and_then(crate::commands::route_by_id) else {
+            return;
+        };
+        server.stats.commands.unblocked(route.id, usec);
+        let argv = match self.argv.get() {
+            Some(argv) if served => &argv[..],
+            _ => &[][..],
+        };
+        server
+            .slowlog
+            .consider(Some(&self.client), route, argv, usec);
+        server.latency.consider("command-unblocking", usec / 1000);
+    }
+}
+
 /// A blocked command waiting to be served.
 struct Blocked<T, F> {
     client: Arc<ClientInfo>,
@@ -984,6 +1024,9 @@ struct Blocked<T, F> {
     kind: ValueType,
     /// The blocked command's route (for its statistics when it fails later).
     command: Option<usize>,
+    /// Its arguments, for the slow log when it is served (left by the execution path
+    /// once the command's first run ends).
+    argv: Arc<std::sync::OnceLock<Vec<Bytes>>>,
     also_locks: Vec<Bytes>,
     serve: F,
     deliver: Option<Deliver<Result<T>>>,
@@ -995,6 +1038,7 @@ where
     F: FnMut(&mut Ctx<'_>, &[u8]) -> Option<Result<T>> + Send + 'static,
 {
     fn attempt(&mut self, server: &ServerState, db: usize, key: &[u8]) -> Attempt {
+        let started = Moment::now();
         let mut session = Session::new(self.client.clone());
         session.db = self.db;
         session.protocol = self.protocol;
@@ -1039,6 +1083,7 @@ where
                 server.stats.commands.failed_later(id);
             }
         }
+        self.log_unblocked(server, started.elapsed_us(), true);
         if let Some(deliver) = self.deliver.take() {
             // A client gone since cannot be served: its registration is removed first.
             let _ = deliver.send(Outcome::Served(result));
@@ -1052,6 +1097,7 @@ where
         if let Some(id) = self.command {
             server.stats.commands.failed_later(id);
         }
+        self.log_unblocked(server, 0, false);
         if mode == UnblockMode::Error {
             server.stats.errors.count(&crate::blocking::UNBLOCKED_ERROR);
         }

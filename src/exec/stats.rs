@@ -209,9 +209,10 @@ impl CommandStats {
     }
 
     /// A call of command `id` that took `usec` microseconds; `failed` when it answered an
-    /// error.
-    pub fn called(&self, id: usize, usec: u64, failed: bool) {
-        let track = self.track_latency.load(Ordering::Relaxed);
+    /// error. A call that blocked goes in its histogram when it is served
+    /// ([`CommandStats::unblocked`]), as in Redis.
+    pub fn called(&self, id: usize, usec: u64, failed: bool, blocked: bool) {
+        let track = !blocked && self.track_latency.load(Ordering::Relaxed);
         self.with_counters(id, |c| {
             bump(&c.calls, 1);
             bump(&c.usec, usec);
@@ -279,6 +280,19 @@ impl CommandStats {
                 .map(|&p| hdr::value_at_percentile(&counts, p))
                 .collect(),
         )
+    }
+
+    /// A call of command `id` that blocked, served after `usec` more microseconds (Redis's
+    /// `updateStatsOnUnblock`: the time adds to the command's, its histogram records it).
+    pub fn unblocked(&self, id: usize, usec: u64) {
+        let track = self.track_latency.load(Ordering::Relaxed);
+        self.with_counters(id, |c| {
+            bump(&c.usec, usec);
+            if track {
+                let histogram = c.latency.get_or_init(new_histogram);
+                bump(&histogram[hdr::index(usec.saturating_mul(1000))], 1);
+            }
+        });
     }
 
     /// A call of command `id`, counted when it blocked, that ended in an error later.
@@ -446,15 +460,15 @@ mod tests {
     #[test]
     fn counts_sum_over_threads_and_reset_to_a_baseline() {
         let stats = Arc::new(CommandStats::new(3));
-        stats.called(1, 10, false);
+        stats.called(1, 10, false, false);
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 let stats = stats.clone();
                 std::thread::spawn(move || {
                     for _ in 0..1000 {
-                        stats.called(1, 2, false);
+                        stats.called(1, 2, false, false);
                     }
-                    stats.called(2, 1, true);
+                    stats.called(2, 1, true, false);
                     stats.rejected(2);
                 })
             })
@@ -475,7 +489,7 @@ mod tests {
         assert_eq!(stats.total_calls(), 4005);
         stats.reset();
         assert_eq!(stats.get(1), CommandCounts::default());
-        stats.called(1, 3, false);
+        stats.called(1, 3, false, false);
         assert_eq!(stats.get(1).calls, 1);
         assert_eq!(stats.latency_histogram(1).iter().sum::<u64>(), 1);
         assert_eq!(stats.latency_percentiles(1, &[50.0]), Some(vec![3007]));
