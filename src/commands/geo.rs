@@ -189,6 +189,26 @@ fn geoadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     }
 }
 
+/// The `ZADD key [options] score member ...` a GEOADD that succeeded runs, as Redis
+/// rewrites its command vector before calling ZADD (scores as the integer geohashes).
+pub fn zadd_line(argv: &[Bytes]) -> Option<Vec<Bytes>> {
+    let first = 2 + argv[2..]
+        .iter()
+        .take_while(|w| opt(w, "NX") || opt(w, "XX") || opt(w, "CH"))
+        .count();
+    let mut line = Vec::with_capacity(first + (argv.len() - first) / 3 * 2);
+    line.push(Bytes::from_static(b"zadd"));
+    line.extend(argv[1..first].iter().cloned());
+    for triple in argv[first..].chunks_exact(3) {
+        let [lon, lat] = lon_lat(&triple[0], &triple[1]).ok()?;
+        line.push(Bytes::from(
+            (geohash::score_of(lon, lat) as u64).to_string(),
+        ));
+        line.push(triple[2].clone());
+    }
+    Some(line)
+}
+
 /// Runs `f` on the sorted set at `key` (`None` when missing), after one lookup that
 /// counts as a read (hit or miss) and fails with WRONGTYPE on another type.
 fn with_set<T>(
@@ -841,6 +861,36 @@ mod tests {
     //! Expected replies and error texts were taken from redis-server 7.0.15.
     use super::*;
     use crate::commands::test_support::Harness;
+
+    /// The line redis-server 7.0.15 writes to its AOF for the same GEOADD.
+    #[test]
+    fn geoadd_is_logged_as_the_zadd_it_runs() {
+        let argv: Vec<Bytes> = [
+            "GEOADD",
+            "g",
+            "nx",
+            "ch",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+        ]
+        .iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect();
+        let line = zadd_line(&argv).unwrap();
+        let words: Vec<&[u8]> = line.iter().map(|w| &w[..]).collect();
+        assert_eq!(
+            words,
+            [
+                &b"zadd"[..],
+                b"g",
+                b"nx",
+                b"ch",
+                b"3479099956230698",
+                b"Palermo"
+            ]
+        );
+    }
 
     fn bulk(s: &str) -> Reply {
         Reply::bulk(s)

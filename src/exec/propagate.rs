@@ -9,6 +9,7 @@
 //!   ABSTTL`), or `DEL` when the expiry deleted the key;
 //! - `INCRBYFLOAT` becomes `SET key result KEEPTTL`, `HINCRBYFLOAT` `HSET key field result`;
 //! - `SPOP` becomes `SREM` of what it popped;
+//! - `GEOADD` becomes the `ZADD` it runs (options kept, positions as integer scores);
 //! - blocking commands become the pop or move they did (`BLPOP` → `LPOP key`, `BLMOVE` →
 //!   `LMOVE`, `BZMPOP` → `ZPOPMIN key count`, ...), whether they ran at once or were
 //!   served later (their waiters call [`push`]);
@@ -219,6 +220,7 @@ fn rewrite(
                 value.clone(),
             ]]
         }
+        "geoadd" => vec![crate::commands::geo::zadd_line(argv)?],
         "spop" => {
             let mut line = vec![b("SREM"), key.clone()];
             match reply {
