@@ -242,6 +242,24 @@ def wait_for(fn, timeout=5.0):
         time.sleep(0.05)
 
 
+def test_idle_client_query_buffer_is_freed(raw):
+    # Redis's unit/querybuf: a client's read buffer is 16-32 KiB after a command, and goes
+    # back to the allocator once the client is idle over 2 seconds.
+    s = named_socket("qbuf_idle")
+    try:
+        def total():
+            f = client_line(raw, "qbuf_idle")
+            return int(f["qbuf"]) + int(f["qbuf-free"])
+        assert 16384 <= total() < 32768
+        assert wait_for(lambda: int(client_line(raw, "qbuf_idle")["idle"]) >= 3
+                        and total() == 0, timeout=8.0)
+        # It reads again when the client sends.
+        s.sendall(b"PING\r\n")
+        assert s.recv(100) == b"+PONG\r\n"
+    finally:
+        s.close()
+
+
 def test_client_info_counts_the_running_command(raw):
     fields = dict(tok.split("=", 1) for tok in text(raw.cmd("CLIENT", "INFO")).strip().split(" "))
     # "*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n" is still in the query buffer; its

@@ -22,6 +22,9 @@ use crate::pubsub::Push;
 use crate::state::{ClientInfo, ServerState};
 
 const READ_CHUNK: usize = 16 * 1024;
+/// How often a connection holding a query buffer checks whether it went idle (Redis's
+/// `clientsCronResizeQueryBuffer` frees the buffer of a client idle over 2 seconds).
+const IDLE_BUFFER_CHECK: Duration = Duration::from_secs(1);
 /// Output buffers that grew past this (a huge `KEYS` reply) are not kept between batches.
 const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
 
@@ -45,6 +48,8 @@ where
     let mut published_query = client.publish_query_buffer(0, input.capacity(), 0);
     let mut published_reply = client.publish_reply_buffer(output.capacity(), 0, 0);
     let mut reply_peak = 0;
+    // Armed once per connection and re-armed when it fires: no timer work per read.
+    let mut idle_check = std::pin::pin!(tokio::time::sleep(IDLE_BUFFER_CHECK));
     loop {
         if settings.epoch != state.config_epoch() {
             settings = Settings::load(&state);
@@ -56,6 +61,7 @@ where
         } else {
             settings.idle_timeout
         };
+        let holds_buffer = input.capacity() > 0;
         let read = async {
             if idle_timeout == 0 {
                 stream.read_buf(&mut input).await
@@ -72,6 +78,18 @@ where
             _ = client.kill.cancelled() => break,
             _ = state.shutdown.cancelled() => break,
             read = read => read,
+            // An idle client's query buffer goes back to the allocator, as in Redis; the
+            // check stops once there is none (a long-idle connection costs no wake-ups).
+            _ = &mut idle_check, if holds_buffer => {
+                if input.is_empty() && client.idle_secs() > 2 {
+                    input = BytesMut::new();
+                    published_query = client.publish_query_buffer(0, 0, published_query);
+                }
+                idle_check
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + IDLE_BUFFER_CHECK);
+                continue;
+            }
             // Messages published to this client while it sends nothing. Only a subscriber
             // (or a client with pushes left over) gets any, and only its own commands make it
             // one, so other clients skip registering a waiter on every read.
@@ -178,11 +196,15 @@ where
             );
             break;
         }
-        // Reserve room for a large argument in one step rather than doubling repeatedly.
-        let wanted = decoder
-            .bytes_needed(&input)
-            .unwrap_or(0)
-            .max(READ_CHUNK / 4);
+        // Reserve room for a large argument in one step rather than doubling repeatedly;
+        // an emptied buffer gets its whole chunk back (the space its consumed requests
+        // took is reclaimed in place, as Redis keeps its buffer's allocation).
+        let least = if input.is_empty() {
+            READ_CHUNK
+        } else {
+            READ_CHUNK / 4
+        };
+        let wanted = decoder.bytes_needed(&input).unwrap_or(0).max(least);
         input.reserve(wanted.min(query_limit as usize));
         published_query = client.publish_query_buffer(
             input.len(),
