@@ -28,7 +28,7 @@ JSON_DIR = os.path.join(HERE, "..", "src", "commands", "redis-json")
 NOT_SERVED = {
     "asking", "cluster", "debug", "failover", "lolwut", "migrate", "module", "psync",
     "readonly", "readwrite", "replconf", "replicaof", "restore-asking", "role", "slaveof",
-    "sync", "wait", "client|no-evict", "client|pause", "client|reply", "client|unpause",
+    "sync", "wait", "client|no-evict", "client|pause", "client|unpause",
 }
 # Subcommands of later releases Memorabilia serves (src/commands/redis-json/7.2/).
 LATER = {"client|setinfo"}

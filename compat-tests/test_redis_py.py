@@ -372,6 +372,40 @@ def test_client_kill(new_raw):
     same(killer.cmd("PING"), Status("PONG"))
 
 
+def test_client_reply_off_skip_on():
+    """CLIENT REPLY: the exact bytes redis-server 7.0.15 sends for a pipeline (pushes such
+    as subscribe confirmations still go out)."""
+    import socket
+    import time
+    from conftest import HOST, PORT
+
+    def exchange(payload):
+        s = socket.create_connection((HOST, PORT))
+        s.sendall(payload)
+        time.sleep(0.2)
+        s.settimeout(0.3)
+        out = b""
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                out += data
+        except socket.timeout:
+            pass
+        s.close()
+        return out
+
+    assert exchange(b"CLIENT REPLY OFF\r\nSET cr:a 1\r\nGET cr:a\r\nCLIENT REPLY SKIP\r\n"
+                    b"CLIENT REPLY ON\r\nGET cr:a\r\nDEL cr:a\r\n") == b"+OK\r\n$1\r\n1\r\n:1\r\n"
+    assert exchange(b"CLIENT REPLY SKIP\r\nNOSUCH\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\n"
+                    b"PING\r\nPING\r\nCLIENT REPLY FOO\r\nCLIENT REPLY\r\n") == (
+        b"+PONG\r\n-ERR syntax error\r\n"
+        b"-ERR wrong number of arguments for 'client|reply' command\r\n")
+    assert exchange(b"CLIENT REPLY OFF\r\nSUBSCRIBE cr:ch\r\nPING\r\n") == (
+        b"*3\r\n$9\r\nsubscribe\r\n$5\r\ncr:ch\r\n:1\r\n")
+
+
 def test_client_unknown_subcommand(raw):
     same(raw.cmd("CLIENT", "foo"), E("ERR unknown subcommand 'foo'. Try CLIENT HELP."))
     same(raw.cmd("CLIENT", "FOO", "bar"), E("ERR unknown subcommand 'FOO'. Try CLIENT HELP."))

@@ -17,6 +17,10 @@
 //! - `CLIENT UNBLOCK id [TIMEOUT|ERROR]` → integer 1 when the client was blocked (in
 //!   BLPOP and the like) and is now released: with its timeout reply, or with ERROR the
 //!   error `UNBLOCKED client unblocked via CLIENT UNBLOCK`; 0 when it was not blocked.
+//! - `CLIENT REPLY ON|OFF|SKIP` → `OK` for ON; nothing for OFF (no replies until ON) and
+//!   SKIP (no reply to the next command); `ERR syntax error`. Pushes (pub/sub messages,
+//!   invalidations, subscribe confirmations) still go out, as Redis sends them. Refused on
+//!   gRPC, where every call answers.
 //! - `CLIENT HELP` → array of status lines.
 //!
 //! A client with a pub/sub subscription is of type `pubsub` (flag `P`), any other of type
@@ -47,6 +51,7 @@ const SUBS: &[Command] = &[
     Command::new("unblock", unblock).of("client"),
     Command::new("tracking", tracking).of("client"),
     Command::new("caching", caching).of("client"),
+    Command::new("reply", reply).of("client"),
     Command::new("getredir", getredir).of("client"),
     Command::new("trackinginfo", trackinginfo).of("client"),
     Command::new("help", help).of("client"),
@@ -535,6 +540,30 @@ fn caching(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::ok())
 }
 
+fn reply(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
+    use super::ReplyMode;
+    if !ctx.session.pushes {
+        return Err(Error::err(
+            "CLIENT REPLY isn't allowed for a client that needs every reply (gRPC)",
+        ));
+    }
+    let mode = &mut ctx.session.reply_mode;
+    if super::args::is(&argv[2], "on") {
+        *mode = ReplyMode::On;
+        Ok(Reply::ok())
+    } else if super::args::is(&argv[2], "off") {
+        *mode = ReplyMode::Off;
+        Ok(Reply::Sequence(Vec::new()))
+    } else if super::args::is(&argv[2], "skip") {
+        if *mode != ReplyMode::Off {
+            *mode = ReplyMode::SkipNext;
+        }
+        Ok(Reply::Sequence(Vec::new()))
+    } else {
+        Err(Error::Syntax)
+    }
+}
+
 fn getredir(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     let state = ctx.session.client.tracking.lock();
     Ok(Reply::Integer(if state.on {
@@ -609,6 +638,8 @@ fn help(_ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
             "SETINFO <option> <value>",

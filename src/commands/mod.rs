@@ -418,6 +418,31 @@ pub fn resolve(
     Ok(route)
 }
 
+/// `CLIENT REPLY` state (Redis's `CLIENT_REPLY_OFF` / `_SKIP_NEXT` / `_SKIP` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Set by `CLIENT REPLY SKIP`: the next command's reply is skipped.
+    SkipNext,
+    /// This command's reply is skipped.
+    Skip,
+}
+
+impl ReplyMode {
+    /// After a command ran (Redis's `resetClient`): whether its reply is dropped, and
+    /// the mode for the next one.
+    pub fn after_command(&mut self) -> bool {
+        let silent = matches!(self, ReplyMode::Off | ReplyMode::Skip);
+        *self = match *self {
+            ReplyMode::Skip => ReplyMode::On,
+            ReplyMode::SkipNext => ReplyMode::Skip,
+            mode => mode,
+        };
+        silent
+    }
+}
+
 /// Per-client state a command can read and change (`SELECT`, `HELLO`, `MULTI`, ...).
 pub struct Session {
     pub db: usize,
@@ -455,6 +480,8 @@ pub struct Session {
     /// Where the execution path leaves the arguments of a command that blocked, for its
     /// waiter's slow-log entry when it is served.
     pub(crate) blocked_argv: Option<Arc<std::sync::OnceLock<Vec<Bytes>>>>,
+    /// `CLIENT REPLY`: whether this command's reply goes out.
+    pub reply_mode: ReplyMode,
 }
 
 impl Session {
@@ -475,6 +502,7 @@ impl Session {
             pushes: false,
             after_reply: Vec::new(),
             blocked_argv: None,
+            reply_mode: ReplyMode::On,
         }
     }
 

@@ -179,7 +179,7 @@ where
                     };
                     client.set_blocked_argv(&[]);
                     take_pushes(&client, session.protocol, &mut scratch.pushes, &mut output);
-                    encode(&reply, session.protocol, &mut output);
+                    encode_reply(&mut session, &reply, &mut output);
                     write_after_reply(&mut session, &mut output);
                 }
             }
@@ -389,6 +389,24 @@ fn take_pushes(
     client.outbox.written(size);
 }
 
+/// Encodes a command's reply, unless `CLIENT REPLY` drops it: then only the pushes in it
+/// (subscribe confirmations) go out, as Redis sends pushes whatever the reply mode.
+fn encode_reply(session: &mut Session, reply: &Reply, output: &mut BytesMut) {
+    if !session.reply_mode.after_command() {
+        encode(reply, session.protocol, output);
+        return;
+    }
+    match reply {
+        Reply::Push(_) => encode(reply, session.protocol, output),
+        Reply::Sequence(items) => {
+            for item in items.iter().filter(|r| matches!(r, Reply::Push(_))) {
+                encode(item, session.protocol, output);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Writes what the client's last command sent the client itself to follow its reply.
 fn write_after_reply(session: &mut Session, output: &mut BytesMut) {
     for push in session.after_reply.drain(..) {
@@ -437,7 +455,7 @@ fn run_batch(
                     &mut scratch.pushes,
                     output,
                 );
-                encode(&reply, session.protocol, output);
+                encode_reply(session, &reply, output);
                 write_after_reply(session, output);
                 if limit.exceeded(output.len()) {
                     break Outcome::OverLimit;
@@ -450,7 +468,7 @@ fn run_batch(
             Err(protocol_error) => {
                 let error = Error::err(protocol_error.0);
                 state.stats.errors.count(&error);
-                encode(&Reply::Error(error), session.protocol, output);
+                encode_reply(session, &Reply::Error(error), output);
                 break Outcome::Close;
             }
         }
