@@ -492,7 +492,8 @@ fn config_rewrite_force_all(ctx: &mut Ctx<'_>) -> Result<Reply> {
 
 fn object_info(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply> {
     let server = ctx.server;
-    let entry = ctx.txn().raw(ctx.db(), key).ok_or(Error::NoSuchKey)?;
+    let db = ctx.db();
+    let entry = ctx.txn().raw(db, key).ok_or(Error::NoSuchKey)?;
     let value = &entry.value;
     let compress = server.config.read().rdbcompression;
     let now = server.store.clock_secs();
@@ -518,15 +519,25 @@ fn object_info(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply> {
     }
     Ok(Reply::Simple(
         format!(
-            "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{lru} \
+            "Value at:0x{:x} refcount:{} encoding:{} serializedlength:{} lru:{lru} \
              lru_seconds_idle:{idle}{extra}",
-            value as *const Value,
+            object_address(db, key),
             value.refcount(),
             value.encoding(),
             object::serialized_len(value, compress),
         )
         .into(),
     ))
+}
+
+/// What `DEBUG OBJECT` shows as the value's address: our values move when they change
+/// (INCR stores a new one) where Redis changes its object in place, so the address is
+/// derived from the database and key instead: the same for a key's life, 16-byte
+/// aligned in the range a heap address has.
+fn object_address(db: usize, key: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (db, key).hash(&mut hasher);
+    0x7f00_0000_0000 | (hasher.finish() & 0x00ff_ffff_fff0)
 }
 
 // ---- DIGEST ----
@@ -953,7 +964,16 @@ mod tests {
             "ERR value is out of range, must be positive"
         );
         let line = status(h.run(&["debug", "object", "key:0"]));
-        assert!(line.starts_with("Value at:0x"), "{line}");
+        assert!(line.starts_with("Value at:0x7f"), "{line}");
+        // The address stays while the key changes in place (Redis's INCR test).
+        h.run(&["set", "n", "20000"]);
+        let address = |h: &mut Harness| {
+            let line = status(h.run(&["debug", "object", "n"]));
+            line.split(' ').nth(1).unwrap().to_string()
+        };
+        let before = address(&mut h);
+        h.run(&["incr", "n"]);
+        assert_eq!(address(&mut h), before);
         assert!(line.contains(" refcount:1 encoding:embstr serializedlength:8 lru:"));
         h.run(&["rpush", "list", "a", "b", "c"]);
         h.server.config.write().encoding.list_max_listpack_size = 1;
