@@ -895,6 +895,37 @@ mod tests {
     }
 
     #[test]
+    fn refusal_dooms_a_transaction_and_loadaof_stays_out_of_one() {
+        let mut h = Harness::new();
+        h.run(&["multi"]);
+        assert!(h.err(&["debug", "digest"]).contains("not allowed"));
+        assert!(h.err(&["exec"]).starts_with("EXECABORT"));
+        h.server.config.write().enable_debug_command = "yes".into();
+        h.run(&["multi"]);
+        assert_eq!(h.run(&["debug", "loadaof"]), Reply::simple("QUEUED"));
+        assert_eq!(h.run(&["debug", "digest"]), Reply::simple("QUEUED"));
+        let Reply::Array(replies) = h.run(&["exec"]) else {
+            panic!()
+        };
+        assert!(matches!(&replies[0], Reply::Error(e) if e.message().contains("LOADAOF")));
+        assert_eq!(replies[1], Reply::Simple("0".repeat(40).into()));
+    }
+
+    #[test]
+    fn loadaof_without_an_aof_answers_an_error() {
+        let mut h = harness();
+        let dir = std::env::temp_dir().join(format!("memorabilia-loadaof-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        h.server.config.write().dir = dir.display().to_string();
+        h.run(&["set", "k", "v"]);
+        assert!(
+            h.err(&["debug", "loadaof"])
+                .starts_with("ERR Error loading the append only file")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn help_and_unknown_subcommands() {
         let mut h = harness();
         let Reply::Array(lines) = h.run(&["debug", "help"]) else {
