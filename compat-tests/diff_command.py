@@ -26,7 +26,7 @@ JSON_DIR = os.path.join(HERE, "..", "src", "commands", "redis-json")
 # Redis 7.0 commands and subcommands Memorabilia does not serve (COMMAND INFO answers null,
 # COMMAND DOCS leaves them out, as redis-server does for a name it does not know).
 NOT_SERVED = {
-    "asking", "cluster", "debug", "failover", "lolwut", "migrate", "module", "psync",
+    "asking", "cluster", "failover", "lolwut", "migrate", "module", "psync",
     "readonly", "readwrite", "replconf", "replicaof", "restore-asking", "role", "slaveof",
     "sync", "wait", "client|no-evict", "client|pause", "client|unpause",
 }

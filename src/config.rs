@@ -74,6 +74,9 @@ pub struct Config {
     /// Whether `CONFIG SET` may change protected parameters ([`PROTECTED`]): `no`, `yes`,
     /// or `local` (only from a loopback client), as Redis's `enable-protected-configs`.
     pub enable_protected_configs: String,
+    /// Whether `DEBUG` may run (`enable-debug-command`): `no`, `yes`, or `local` (only from
+    /// a loopback client). Fixed at start-up, as in Redis 7.0.
+    pub enable_debug_command: String,
     /// Log every change to the append-only file (`appendonly`).
     pub appendonly: bool,
     /// When the AOF is synced: `always`, `everysec` or `no` (`appendfsync`).
@@ -302,6 +305,7 @@ impl Default for Config {
             stop_writes_on_bgsave_error: true,
             sanitize_dump_payload: "no".into(),
             enable_protected_configs: "no".into(),
+            enable_debug_command: "no".into(),
             appendonly: false,
             appendfsync: "everysec".into(),
             appenddirname: "appendonlydir".into(),
@@ -405,11 +409,31 @@ pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 impl Config {
     /// Whether a client at `addr` may `CONFIG SET` a protected parameter.
     pub fn allows_protected(&self, addr: &str) -> bool {
-        match self.enable_protected_configs.as_str() {
-            "yes" => true,
-            "local" => addr.starts_with("127.") || addr.starts_with("[::1]"),
-            _ => false,
-        }
+        allows_protected_action(&self.enable_protected_configs, addr)
+    }
+
+    /// Whether a client at `addr` may run `DEBUG` (`enable-debug-command`).
+    pub fn allows_debug(&self, addr: &str) -> bool {
+        allows_protected_action(&self.enable_debug_command, addr)
+    }
+}
+
+/// Redis's `allowProtectedAction`: `yes`, or `local` for a local client.
+fn allows_protected_action(setting: &str, addr: &str) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => is_local_client(addr),
+        _ => false,
+    }
+}
+
+/// Redis's `islocalClient`: a peer at exactly 127.0.0.1 or ::1 (`addr` is the peer as
+/// `ip:port`, `[ip]:port` for IPv6). We serve no Unix socket.
+pub fn is_local_client(addr: &str) -> bool {
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(std::net::SocketAddr::V4(a)) => *a.ip() == std::net::Ipv4Addr::LOCALHOST,
+        Ok(std::net::SocketAddr::V6(a)) => *a.ip() == std::net::Ipv6Addr::LOCALHOST,
+        Err(_) => false,
     }
 }
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
@@ -596,6 +620,13 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Enum(&["no", "yes", "local"]),
         get: |c| c.enable_protected_configs.clone(),
         set: |c, v| c.enable_protected_configs = v.text(),
+    },
+    Param {
+        name: "enable-debug-command",
+        mutable: false,
+        kind: Kind::Enum(&["no", "yes", "local"]),
+        get: |c| c.enable_debug_command.clone(),
+        set: |c, v| c.enable_debug_command = v.text(),
     },
     Param {
         name: "sanitize-dump-payload",

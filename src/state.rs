@@ -75,6 +75,8 @@ pub struct ServerState {
     pub persistence: Arc<Persistence>,
     /// The append-only file.
     pub aof: Arc<crate::persist::aof::Aof>,
+    /// Switches `DEBUG` sets for tests (checksum validation, script denials, ...).
+    pub debug: crate::commands::debug::DebugSwitches,
     /// This state's own `Arc`, for work that outlives a command (a BGSAVE thread).
     me: Weak<ServerState>,
 }
@@ -138,6 +140,7 @@ impl ServerState {
             run_id,
             persistence,
             aof,
+            debug: Default::default(),
             me: me.clone(),
         });
         // Hands the settings kept outside the config (persistence's MISCONF rule) theirs.

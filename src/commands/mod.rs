@@ -23,6 +23,7 @@ pub mod bitmaps;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod debug;
 pub mod diagnostics;
 pub mod functions;
 pub mod geo;
@@ -228,6 +229,7 @@ pub static FAMILIES: &[&[Command]] = &[
     server::COMMANDS,
     diagnostics::COMMANDS,
     memory::COMMANDS,
+    debug::COMMANDS,
     persistence::COMMANDS,
     command::COMMANDS,
     transactions::COMMANDS,
@@ -699,7 +701,7 @@ impl<'k> BlockOn<'k> {
 
 /// Redis prints at most `max` bytes of a client-supplied word in an error (`%.128s`), and
 /// stops at a NUL byte like C's `%s`.
-fn truncated(word: &[u8], max: usize) -> String {
+pub(crate) fn truncated(word: &[u8], max: usize) -> String {
     let word = args::c_str(word);
     String::from_utf8_lossy(&word[..word.len().min(max)]).into_owned()
 }

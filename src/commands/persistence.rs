@@ -194,7 +194,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     if ttl < 0 {
         return Err(Error::err("Invalid TTL value, must be >= 0"));
     }
-    let checksum = ctx.server.config.read().rdbchecksum;
+    let checksum = ctx.server.config.read().rdbchecksum && !ctx.server.debug.skip_checksum();
     let value = object::undump(&argv[3], checksum).map_err(|e| match e {
         PayloadError::VersionOrChecksum => Error::err("DUMP payload version or checksum are wrong"),
         PayloadError::BadFormat => Error::err("Bad data format"),

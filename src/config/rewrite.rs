@@ -79,12 +79,16 @@ struct State {
     /// Options rewritten (or deliberately dropped): their unused lines are blanked.
     rewritten: HashSet<String>,
     needs_signature: bool,
+    /// Every option is written, at its default too (`DEBUG CONFIG-REWRITE-FORCE-ALL`,
+    /// Redis's `force_write_all`).
+    force_all: bool,
 }
 
 impl State {
     /// Redis's `rewriteConfigReadOldFile` over the file's bytes.
     fn read(old: &[u8]) -> State {
         let mut state = State {
+            force_all: false,
             lines: Vec::new(),
             option_to_line: HashMap::new(),
             rewritten: HashSet::new(),
@@ -149,7 +153,7 @@ impl State {
             .and_then(VecDeque::pop_front);
         match slot {
             Some(linenum) => self.lines[linenum] = line,
-            None if force => {
+            None if force || self.force_all => {
                 if self.needs_signature {
                     self.lines.push(SIGNATURE.as_bytes().to_vec());
                     self.needs_signature = false;
@@ -343,7 +347,13 @@ fn rewrite_param(state: &mut State, p: &Param, config: &Config, default: &Config
 /// The new content of the config file, given its old content, the running configuration
 /// and the users' `user <name> <rules>` lines (`ACL LIST`).
 pub fn render(old: &[u8], config: &Config, users: &[Vec<u8>]) -> Vec<u8> {
+    render_with(old, config, users, false)
+}
+
+/// [`render`], writing every option when `force_all`.
+fn render_with(old: &[u8], config: &Config, users: &[Vec<u8>], force_all: bool) -> Vec<u8> {
     let mut state = State::read(old);
+    state.force_all = force_all;
     let default = Config::default();
     for p in PARAMS {
         if ALIASES.iter().any(|(alias, _)| *alias == p.name) {
@@ -372,13 +382,23 @@ static REWRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// `CONFIG REWRITE`: rewrites the file at `path` in place, atomically. A missing file is
 /// created, as in Redis.
 pub fn rewrite_file(path: &Path, config: &Config, users: &[Vec<u8>]) -> std::io::Result<()> {
+    rewrite_file_with(path, config, users, false)
+}
+
+/// [`rewrite_file`], writing every option, at its default too, when `force_all`.
+pub fn rewrite_file_with(
+    path: &Path,
+    config: &Config,
+    users: &[Vec<u8>],
+    force_all: bool,
+) -> std::io::Result<()> {
     let _turn = REWRITING.lock().unwrap_or_else(|e| e.into_inner());
     let old = match std::fs::read(path) {
         Ok(old) => old,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
-    let content = render(&old, config, users);
+    let content = render_with(&old, config, users, force_all);
     overwrite(path, &content)
 }
 

@@ -91,6 +91,19 @@ fn dispatch(server: &ServerState, session: &mut Session, argv: &[Bytes]) -> Repl
     // The client's last command (CLIENT LIST cmd=, also in ACL LOG entries) is the one
     // being processed from here on, even if it is refused, as Redis sets `c->lastcmd`.
     session.client.note_command(route.id);
+    // Protected commands run only as `enable-debug-command` allows (Redis checks this
+    // right after the argument count, before authentication).
+    if route.has_flag(flags::PROTECTED)
+        && route.command.name == "debug"
+        && !server.config.read().allows_debug(&session.client.addr)
+    {
+        let error = Error::err(
+            "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+             you can run it from a local connection, otherwise you need to set this option in \
+             the configuration file, and then restart the server.",
+        );
+        return reject(server, session, Some(route), error);
+    }
     if let Err(error) = check_auth(server, session, route) {
         return reject(server, session, Some(route), error);
     }

@@ -86,7 +86,8 @@ pub(super) fn end_command(
 ) {
     let overridden =
         PENDING.with(|p| std::mem::replace(&mut p.borrow_mut().overridden, outer_overridden));
-    if overridden || composite(route) {
+    // A replayed AOF (`DEBUG LOADAOF`) is not logged again.
+    if overridden || composite(route) || ctx.session.replaying {
         return;
     }
     let changed = match ctx.txn_if_any() {

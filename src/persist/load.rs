@@ -37,12 +37,28 @@ pub fn load_rdb_file(
     path: &Path,
     keep_expired: bool,
 ) -> Result<LoadReport, LoadError> {
-    let file = File::open(path).map_err(LoadError::Io)?;
-    let started = Instant::now();
-    let verify = state.config.read().rdbchecksum;
     let store = &state.store;
     let txn = store.txn_dbs(Access::Write, 0..store.databases());
-    let mut target = StoreTarget { state, txn: &txn };
+    let report = load_rdb_into(state, &txn, path, keep_expired, false)?;
+    drop(txn);
+    Ok(report)
+}
+
+/// Loads the RDB file at `path` through `txn`, which holds every database for writing
+/// (`DEBUG RELOAD` runs in its command's txn). With `merge`, keys and libraries the file
+/// holds replace those already there (Redis's `RDBFLAGS_ALLOW_DUP`); without, one that
+/// exists already fails the load.
+pub fn load_rdb_into(
+    state: &ServerState,
+    txn: &Txn<'_>,
+    path: &Path,
+    keep_expired: bool,
+    merge: bool,
+) -> Result<LoadReport, LoadError> {
+    let file = File::open(path).map_err(LoadError::Io)?;
+    let started = Instant::now();
+    let verify = state.config.read().rdbchecksum && !state.debug.skip_checksum();
+    let mut target = StoreTarget { state, txn, merge };
     let now = txn.now_ms();
     let report = rdb::load(
         BufReader::with_capacity(1 << 20, file),
@@ -51,7 +67,6 @@ pub fn load_rdb_file(
         verify,
         keep_expired,
     )?;
-    drop(txn);
     let persistence = &state.persistence;
     persistence
         .loaded_keys
@@ -76,6 +91,8 @@ pub fn load_rdb_file(
 struct StoreTarget<'a> {
     state: &'a ServerState,
     txn: &'a Txn<'a>,
+    /// Replace what exists (`DEBUG RELOAD MERGE`).
+    merge: bool,
 }
 
 impl LoadTarget for StoreTarget<'_> {
@@ -92,9 +109,21 @@ impl LoadTarget for StoreTarget<'_> {
         };
         library.functions =
             engine::check_library(self.state, library.body()).map_err(|e| e.to_string())?;
+        let merge = self.merge;
         self.state
             .functions
-            .update(|set| set.link(library))
+            .update(|set| {
+                if set.libraries.contains_key(&library.name) {
+                    if !merge {
+                        return Err(crate::error::Error::err(format!(
+                            "Library {} already exists",
+                            String::from_utf8_lossy(&library.name)
+                        )));
+                    }
+                    set.unlink(&library.name);
+                }
+                set.link(library)
+            })
             .map_err(|e| e.to_string())
     }
 
@@ -104,7 +133,13 @@ impl LoadTarget for StoreTarget<'_> {
     }
 
     fn key(&mut self, key: LoadedKey) -> bool {
-        let added = self.txn.load(key.db, &key.key, key.value, key.expires_at);
+        let added = if self.merge && self.txn.raw(key.db, &key.key).is_some() {
+            self.txn
+                .add_replacing(key.db, &key.key, key.value, key.expires_at);
+            true
+        } else {
+            self.txn.load(key.db, &key.key, key.value, key.expires_at)
+        };
         if added {
             self.txn
                 .set_access(key.db, &key.key, key.idle_secs, key.freq);

@@ -61,8 +61,12 @@ const LIST_NODE_SAFETY_BYTES: usize = 8192;
 const LIST_NODE_SIZE_CLASSES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 /// quicklist's `SIZE_ESTIMATE_OVERHEAD` per element.
 const LIST_ELEMENT_OVERHEAD: usize = 8;
-/// Elements this large get a node of their own, unpacked (quicklist's `packed_threshold`).
-const LIST_PLAIN_THRESHOLD: usize = 1 << 30;
+/// Elements this large get a node of their own, unpacked (quicklist's `packed_threshold`,
+/// 1 GiB unless `DEBUG QUICKLIST-PACKED-THRESHOLD` changed it).
+pub static LIST_PLAIN_THRESHOLD: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_PLAIN_THRESHOLD);
+/// quicklist's default `packed_threshold`.
+pub const DEFAULT_PLAIN_THRESHOLD: usize = 1 << 30;
 
 /// Writes `value` as Redis writes a key's value: its type byte, then `key` when given
 /// (a file's entry; a DUMP payload has none), then the body.
@@ -104,30 +108,49 @@ fn node_allows(node_bytes: usize, count: usize, item_len: usize, fill: i64) -> b
 }
 
 fn write_quicklist(out: &mut Out, list: &ListValue) {
+    let nodes = quicklist_nodes(list);
+    out.length(nodes.len() as u64);
+    for (container, _, blob) in nodes {
+        out.length(container);
+        out.string(&blob);
+    }
+}
+
+/// The nodes quicklist would hold `list` in: each node's container (plain or packed), its
+/// element count and its bytes (a listpack, or a plain node's one element).
+pub fn quicklist_nodes(list: &ListValue) -> Vec<(u64, usize, Vec<u8>)> {
     let fill = crate::store::encoding::limits().list_max_listpack_size;
-    let mut nodes: Vec<(u64, Vec<u8>)> = Vec::new();
+    let threshold = LIST_PLAIN_THRESHOLD.load(std::sync::atomic::Ordering::Relaxed);
+    let mut nodes: Vec<(u64, usize, Vec<u8>)> = Vec::new();
     let mut node = listpack::Writer::new();
     for item in &list.items {
-        if item.len() >= LIST_PLAIN_THRESHOLD {
+        if item.len() >= threshold {
             if node.count() > 0 {
-                nodes.push((CONTAINER_PACKED, std::mem::take(&mut node).finish()));
+                let count = node.count();
+                nodes.push((CONTAINER_PACKED, count, std::mem::take(&mut node).finish()));
             }
-            nodes.push((CONTAINER_PLAIN, item.to_vec()));
+            nodes.push((CONTAINER_PLAIN, 1, item.to_vec()));
             continue;
         }
         if node.count() > 0 && !node_allows(node.bytes_len(), node.count(), item.len(), fill) {
-            nodes.push((CONTAINER_PACKED, std::mem::take(&mut node).finish()));
+            let count = node.count();
+            nodes.push((CONTAINER_PACKED, count, std::mem::take(&mut node).finish()));
         }
         node.push(item);
     }
     if node.count() > 0 {
-        nodes.push((CONTAINER_PACKED, node.finish()));
+        let count = node.count();
+        nodes.push((CONTAINER_PACKED, count, node.finish()));
     }
-    out.length(nodes.len() as u64);
-    for (container, blob) in nodes {
-        out.length(container);
-        out.string(&blob);
-    }
+    nodes
+}
+
+/// How many bytes the RDB body of `value` takes (Redis's `rdbSavedObjectLen`: the
+/// object without its type byte or key), strings compressed as `compress` says.
+pub fn serialized_len(value: &Value, compress: bool) -> usize {
+    let mut out = Out::new(compress);
+    write_object(&mut out, None, value);
+    out.buf.len() - 1
 }
 
 fn write_set(out: &mut Out, key: Option<&[u8]>, set: &SetValue) {

@@ -250,6 +250,16 @@ impl Persistence {
         self.running.lock().take().map(|(t, _)| t.elapsed())
     }
 
+    /// Records a save made outside the claim, in a command's txn (`DEBUG RELOAD`'s
+    /// `rdbSave`): nothing is dirty any more, the last save is now and good.
+    fn note_txn_save(&self) {
+        self.dirty.sub(self.dirty());
+        self.last_save
+            .store(unix_time_ms() / 1000, Ordering::Relaxed);
+        self.last_bgsave_ok.store(true, Ordering::Relaxed);
+        self.update_refusal();
+    }
+
     /// Records how the claimed save ended.
     fn finish(&self, result: &Result<(), SaveError>, background: bool) {
         let started = self.running.lock().take().map(|(t, _)| t);
@@ -390,6 +400,77 @@ pub fn cron(state: &Arc<ServerState>) {
             return;
         }
     }
+}
+
+/// Writes `dir`/`dbfilename` from what `txn` sees, on this thread: `DEBUG RELOAD`'s save,
+/// made in its command's txn, which holds every database (so no snapshot machinery is
+/// needed: nothing changes meanwhile). The file is built in memory, then written to a
+/// temporary name, fsynced and renamed like any snapshot.
+pub fn save_in_txn(state: &ServerState, txn: &crate::store::Txn<'_>) -> std::io::Result<()> {
+    let (dir, target, compress, checksum) = {
+        let config = state.config.read();
+        (
+            PathBuf::from(&config.dir),
+            Path::new(&config.dir).join(&config.dbfilename),
+            config.rdbcompression,
+            config.rdbchecksum,
+        )
+    };
+    let libraries: Vec<Bytes> = state
+        .functions
+        .read(|set| set.libraries.values().map(|l| l.code.clone()).collect());
+    let mut out = Out::new(compress);
+    rdb::write_header(
+        &mut out,
+        false,
+        crate::commands::info::used_memory(),
+        &libraries,
+    );
+    for db in 0..state.store.databases() {
+        let mut keys = 0u64;
+        let mut expires = 0u64;
+        let mut body = Out::new(compress);
+        for segment in 0..SEGMENTS {
+            txn.for_each_in_segment(db, segment, |key, entry| {
+                keys += 1;
+                expires += u64::from(entry.expires_at().is_some());
+                rdb::write_entry(&mut body, key, entry);
+            });
+        }
+        if keys > 0 {
+            rdb::write_select(&mut out, db);
+            rdb::write_resize(&mut out, keys, expires);
+            out.buf.extend_from_slice(&body.buf);
+        }
+    }
+    rdb::write_eof(&mut out);
+    let crc = if checksum {
+        let mut digest = CRC64.digest();
+        digest.update(&out.buf);
+        digest.finalize()
+    } else {
+        0
+    };
+    out.buf.extend_from_slice(&crc.to_le_bytes());
+    let temp = dir.join(format!("temp-{}-debug.rdb", std::process::id()));
+    let result = (|| {
+        let mut file = File::create(&temp)?;
+        file.write_all(&out.buf)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, &target)?;
+        File::open(&dir)?.sync_all()
+    })();
+    match &result {
+        Ok(()) => {
+            state.persistence.note_txn_save();
+            tracing::info!("DB saved on disk");
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            tracing::warn!("Write error saving DB on disk: {e}");
+        }
+    }
+    result
 }
 
 /// What a snapshot file holds.

@@ -157,7 +157,12 @@ impl Run<'_> {
                 return Err(self.refuse(route.map(|r| r.id), message));
             }
         };
-        if route.has_flag(flags::NOSCRIPT) {
+        // `DEBUG SET-DISABLE-DENY-SCRIPTS 1` lifts the ban (Redis's
+        // `script_disable_deny_script`), except for what would wait or nest a unit of work.
+        let waived = server.debug.disable_deny_scripts()
+            && !route
+                .has_flag(flags::BLOCKING | flags::TXN_CONTROL | flags::SCRIPT | flags::NO_MULTI);
+        if route.has_flag(flags::NOSCRIPT) && !waived {
             return Err(self.refuse(
                 Some(route.id),
                 "This Redis command is not allowed from script",

@@ -31,6 +31,9 @@ impl Store {
         let started = Instant::now();
         let total = self.dbs.len() * SEGMENTS;
         let mut report = ExpireCycleReport::default();
+        if !self.active_expire.load(Ordering::Relaxed) {
+            return report;
+        }
         let mut volatile_seen = 0usize;
         for _ in 0..total {
             let slot = self.expiry_cursor.fetch_add(1, Ordering::Relaxed) % total;

@@ -136,6 +136,8 @@ pub struct Store {
     pub stats: StoreStats,
     pub clock: Clock,
     expiry_cursor: AtomicUsize,
+    /// Whether the cron's active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub active_expire: AtomicBool,
     observer: OnceLock<Arc<dyn Observer>>,
     /// Whether read lookups that miss are recorded as `keymiss` effects: only while
     /// someone listens for them, since every read would pay otherwise.
@@ -204,6 +206,7 @@ impl Store {
             stats: StoreStats::default(),
             clock: Clock::default(),
             expiry_cursor: AtomicUsize::new(0),
+            active_expire: AtomicBool::new(true),
             observer: OnceLock::new(),
             record_key_misses: AtomicBool::new(false),
             escalating: AtomicBool::new(false),

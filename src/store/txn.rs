@@ -880,6 +880,12 @@ impl<'s> Txn<'s> {
         }
     }
 
+    /// Calls `f` for each entry of one segment, expired ones not yet reclaimed included
+    /// (`DEBUG DIGEST`, which walks Redis's dict as it is).
+    pub fn for_each_entry(&self, db: usize, segment: usize, mut f: impl FnMut(&[u8], &Entry)) {
+        self.for_each_raw(db, segment, |key, entry| f(key, entry));
+    }
+
     /// Calls `f` for each entry of one segment, expired ones included (the expiry cycle).
     pub(super) fn for_each_raw(&self, db: usize, segment: usize, mut f: impl FnMut(&Key, &Entry)) {
         let slot = (db * SEGMENTS + segment) as u32;
