@@ -145,6 +145,13 @@ mod command_table {
             out.push_str(code);
         }
         out.push_str("];\n");
+        // The category table itself, for ACL (`ACL CAT`, rules, bits): one list.
+        let categories: Vec<String> = CATEGORIES.iter().map(|c| format!("{c:?}")).collect();
+        out.push_str(&format!(
+            "pub const ACL_CATEGORIES: [&str; {}] = [{}];\n",
+            CATEGORIES.len(),
+            categories.join(", ")
+        ));
         let path = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set"))
             .join("redis_commands.rs");
         std::fs::write(path, out).expect("write redis_commands.rs");

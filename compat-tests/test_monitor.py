@@ -307,3 +307,14 @@ def test_two_monitors_see_the_same_lines_but_not_monitor(monitor, client):
     c.cmd("SET", "a", "1")
     for m in (m1, m2):
         m.expect((c, 0, ["SET", "a", "1"]))
+
+
+def test_script_commands_show_as_the_lua_client(monitor, client):
+    # Redis's replicationFeedMonitors: a script's commands show as `[db lua]`, after the
+    # EVAL line of the client that ran the script (MONITOR shows EVAL before it runs).
+    c = client()
+    m = monitor()
+    c.cmd("EVAL", "redis.call('set', KEYS[1], 'bar')", "1", "mon:lua")
+    assert m.line() == (0, addr(c), shown("EVAL", "redis.call('set', KEYS[1], 'bar')", "1",
+                                           "mon:lua"))
+    assert m.line() == (0, b"lua", shown("set", "mon:lua", "bar"))

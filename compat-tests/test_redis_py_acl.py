@@ -154,3 +154,18 @@ def test_hello_auth_in_resp3():
     assert client.execute_command("CLIENT", "INFO").find(" user=py-reader ") > 0
     client.close()
     admin.close()
+
+
+def test_reset_goes_back_to_the_default_user(r):
+    # Redis's clientSetDefaultAuth: RESET logs the connection back in as `default`.
+    import redis
+    from conftest import HOST, PORT
+    r.acl_setuser("resetuser", enabled=True, passwords=["+pw"], commands=["+@all"], keys=["*"])
+    try:
+        c = redis.Redis(host=HOST, port=PORT, username="resetuser", password="pw")
+        assert c.acl_whoami() == "resetuser"
+        assert c.execute_command("RESET") in (b"RESET", "RESET")
+        assert c.acl_whoami() in (b"default", "default")
+        c.close()
+    finally:
+        r.acl_deluser("resetuser")

@@ -142,8 +142,9 @@ impl LatencyMonitor {
     }
 
     /// Redis's `createLatencyReport` for the events Memorabilia samples.
-    /// `slowlog_slower_than_us` is `slowlog-log-slower-than`, which some advice quotes.
-    pub fn doctor(&self, slowlog_slower_than_us: i64) -> String {
+    /// `slowlog_slower_than_us` is `slowlog-log-slower-than` and `hz` the cron frequency,
+    /// which some advice quotes.
+    pub fn doctor(&self, slowlog_slower_than_us: i64, hz: u64) -> String {
         let threshold = self.threshold_ms();
         let events = self.events();
         if events.is_empty() && threshold == 0 {
@@ -151,7 +152,7 @@ impl LatencyMonitor {
         }
         let mut report = String::new();
         let (mut slowlog_enable, mut slowlog_tuning, mut slowlog_inspect) = (false, false, false);
-        let (mut scheduler, mut large_objects) = (false, false);
+        let (mut scheduler, mut large_objects, mut more_hz) = (false, false, false);
         let mut advices = 0;
         let now = unix_secs();
         for (n, (event, series)) in events.iter().enumerate() {
@@ -186,6 +187,11 @@ impl LatencyMonitor {
                     scheduler = true;
                     advices += 1;
                 }
+                "expire-cycle" => {
+                    more_hz = true;
+                    large_objects = true;
+                    advices += 2;
+                }
                 _ => {}
             }
             report.push('\n');
@@ -207,6 +213,9 @@ impl LatencyMonitor {
             }
             if scheduler {
                 report.push_str("- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a \"noisy neighbour\" problem.\n  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+            }
+            if more_hz && hz < 100 {
+                report.push_str("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n");
             }
             if large_objects {
                 report.push_str("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");

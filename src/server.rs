@@ -231,7 +231,11 @@ async fn cron(state: Arc<ServerState>) {
         // few periods after a flush; the trim walks the heap, so it runs here too).
         let expiry_state = state.clone();
         let _ = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
             expiry_state.store.active_expire_cycle(period / 4);
+            // Redis's `expire-cycle` latency event: the cycle's own duration.
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            expiry_state.latency.consider("expire-cycle", elapsed_ms);
             crate::memory::give_back();
         })
         .await;

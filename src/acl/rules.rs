@@ -15,30 +15,9 @@ use sha2::{Digest, Sha256};
 use crate::commands::{self, Route, flags};
 use crate::store::glob::glob_match;
 
-/// Redis's ACL categories, in the order it lists them (`ACL CAT`).
-pub const CATEGORIES: [&str; 21] = [
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
+/// Redis's ACL categories, in the order it lists them (`ACL CAT`): the table build.rs
+/// generates the command metadata with.
+pub const CATEGORIES: [&str; 21] = crate::commands::meta::ACL_CATEGORIES;
 
 /// The bit of a category in [`route_categories`], by name (case-insensitive).
 pub fn category_bit(name: &[u8]) -> Option<u32> {

@@ -194,6 +194,12 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
     ctx.session.protocol = Protocol::Resp2;
     ctx.session.client.set_protocol(Protocol::Resp2);
     *ctx.session.client.name.lock() = Bytes::new();
+    // Back to the default user, authenticated when it needs no password (Redis's
+    // `clientSetDefaultAuth`), and replies on again.
+    ctx.session
+        .client
+        .set_user(None, !ctx.server.acl.requires_auth());
+    ctx.session.reply_mode = super::ReplyMode::On;
     Ok(Reply::simple("RESET"))
 }
 

@@ -146,8 +146,14 @@ fn latency_reset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 }
 
 fn latency_doctor(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Reply> {
-    let slower_than = ctx.server.config.read().slowlog_log_slower_than;
-    Ok(Reply::text("txt", ctx.server.latency.doctor(slower_than)))
+    let (slower_than, hz) = {
+        let config = ctx.server.config.read();
+        (config.slowlog_log_slower_than, config.hz)
+    };
+    Ok(Reply::text(
+        "txt",
+        ctx.server.latency.doctor(slower_than, hz),
+    ))
 }
 
 fn latency_graph(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {

@@ -261,7 +261,12 @@ fn feed_monitors<A: AsRef<[u8]>>(
     argv: &[A],
 ) {
     if server.monitors.active() && !route.has_flag(flags::SKIP_MONITOR | flags::ADMIN) {
-        let addr = &session.client.addr;
+        // A script's commands show as its script client's, `[db lua]`, as in Redis.
+        let addr = if session.in_script {
+            "lua"
+        } else {
+            &session.client.addr
+        };
         server.monitors.feed(&server.pubsub, session.db, addr, argv);
     }
 }
