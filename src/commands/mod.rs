@@ -780,6 +780,18 @@ pub(crate) mod test_support {
             txn.set(db, key.as_bytes(), value, expires_at, event);
         }
 
+        /// Whether `key` is live in database 0, looked at without touching it.
+        pub fn exists(&self, key: &str) -> bool {
+            let txn = self.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+            txn.peek(0, key.as_bytes()).is_some()
+        }
+
+        /// `OBJECT ENCODING` of the live `key` of database 0.
+        pub fn encoding(&self, key: &str) -> &'static str {
+            let txn = self.server.store.txn(Access::Read, 0, [key.as_bytes()]);
+            txn.peek(0, key.as_bytes()).unwrap().value.encoding()
+        }
+
         /// A session of another client of the same server (listed by `CLIENT LIST`).
         pub fn other_session(&self) -> Session {
             Session::new(self.server.clients.register(

@@ -1680,16 +1680,6 @@ mod tests {
         Value::Set(Arc::new(RwLock::new(set)))
     }
 
-    fn exists(h: &Harness, key: &str) -> bool {
-        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-        txn.peek(0, key.as_bytes()).is_some()
-    }
-
-    fn encoding(h: &Harness, key: &str) -> &'static str {
-        let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-        txn.peek(0, key.as_bytes()).unwrap().value.encoding()
-    }
-
     #[test]
     fn zadd_options_and_replies() {
         let mut h = Harness::new();
@@ -1716,7 +1706,7 @@ mod tests {
         assert_eq!(h.run(&["ZADD", "z", "NX", "INCR", "1", "a"]), Reply::Null);
         assert_eq!(h.run(&["ZADD", "z", "GT", "INCR", "-1", "a"]), Reply::Null);
         assert_eq!(h.run(&["ZADD", "nokey", "XX", "1", "a"]), int(0));
-        assert!(!exists(&h, "nokey"));
+        assert!(!h.exists("nokey"));
         assert_eq!(
             h.run(&["ZADD", "nokey", "XX", "INCR", "1", "a"]),
             Reply::Null
@@ -1790,7 +1780,7 @@ mod tests {
         );
         assert_eq!(h.run(&["ZREM", "z", "a", "x", "a"]), int(1));
         assert_eq!(h.run(&["ZREM", "z", "b", "c"]), int(2));
-        assert!(!exists(&h, "z"), "an emptied set is deleted");
+        assert!(!h.exists("z"), "an emptied set is deleted");
         h.run(&["SET", "s", "x"]);
         for cmd in [
             &["ZCARD", "s"][..],
@@ -1919,12 +1909,12 @@ mod tests {
         assert_eq!(h.run(&["ZRANGESTORE", "d", "z", "1", "2", "REV"]), int(2));
         assert_eq!(h.run(&["ZRANGE", "d", "0", "-1"]), bulks(&["b", "c"]));
         assert_eq!(h.run(&["ZRANGESTORE", "d", "nokey", "0", "-1"]), int(0));
-        assert!(!exists(&h, "d"));
+        assert!(!h.exists("d"));
         assert_eq!(h.run(&["ZREMRANGEBYRANK", "z", "-1", "-1"]), int(1));
         assert_eq!(h.run(&["ZREMRANGEBYRANK", "z", "5", "10"]), int(0));
         assert_eq!(h.run(&["ZREMRANGEBYSCORE", "z", "(1", "2"]), int(1));
         assert_eq!(h.run(&["ZREMRANGEBYSCORE", "z", "-inf", "+inf"]), int(2));
-        assert!(!exists(&h, "z"));
+        assert!(!h.exists("z"));
     }
 
     #[test]
@@ -1944,7 +1934,7 @@ mod tests {
             Reply::Array(vec![Reply::Array(vec![bulk("c"), Reply::Double(3.0)])])
         );
         assert_eq!(h.run(&["ZPOPMAX", "z"]), scored(&[("b", 2.0)]));
-        assert!(!exists(&h, "z"));
+        assert!(!h.exists("z"));
         assert_eq!(h.run(&["ZPOPMIN", "z"]), bulks(&[]));
         h.run(&["ZADD", "y", "1", "a", "2", "b"]);
         assert_eq!(
@@ -2046,9 +2036,9 @@ mod tests {
             h.run(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
             scored(&[("q", 1.0), ("x", 1.0), ("y", 1.0)])
         );
-        assert_eq!(encoding(&h, "d"), "listpack");
+        assert_eq!(h.encoding("d"), "listpack");
         assert_eq!(h.run(&["ZINTERSTORE", "d", "2", "a", "nokey"]), int(0));
-        assert!(!exists(&h, "d"));
+        assert!(!h.exists("d"));
         // inf - inf is 0 in a sum; 0 * inf is 0 as a weight.
         h.run(&["ZADD", "p", "inf", "m"]);
         h.run(&["ZADD", "n", "-inf", "m"]);
@@ -2118,14 +2108,14 @@ mod tests {
         }
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         assert_eq!(h.run(&argv), int(130));
-        assert_eq!(encoding(&h, "big"), "skiplist");
+        assert_eq!(h.encoding("big"), "skiplist");
         assert_eq!(h.run(&["ZREMRANGEBYRANK", "big", "0", "99"]), int(100));
-        assert_eq!(encoding(&h, "big"), "skiplist", "sticky");
+        assert_eq!(h.encoding("big"), "skiplist", "sticky");
         // A computed result is encoded for its contents.
         assert_eq!(h.run(&["ZUNIONSTORE", "u", "1", "big"]), int(30));
-        assert_eq!(encoding(&h, "u"), "listpack");
+        assert_eq!(h.encoding("u"), "listpack");
         assert_eq!(h.run(&["ZRANGESTORE", "r", "big", "0", "-1"]), int(30));
-        assert_eq!(encoding(&h, "r"), "listpack");
+        assert_eq!(h.encoding("r"), "listpack");
     }
 
     #[test]
@@ -2304,7 +2294,7 @@ mod tests {
                 ])
             ])
         );
-        assert!(!exists(&h, "z"));
+        assert!(!h.exists("z"));
         assert!(h.session.blocked.is_none());
         h.run(&["SET", "s", "x"]);
         for words in [
@@ -2370,7 +2360,7 @@ mod tests {
             ]))
         );
         assert_eq!(served(&mut third.session), Some(popped("k", "b", 2.0)));
-        assert!(!exists(&h, "k"));
+        assert!(!h.exists("k"));
         assert_eq!(h.server.blocking.blocked_clients(), 0);
         assert_eq!(h.server.blocking.blocking_keys(), 0);
     }

@@ -61,16 +61,6 @@ fn ttl_ms(h: &Harness, key: &str) -> Option<i64> {
     expiry(h, key).map(|at| at as i64 - crate::store::unix_time_ms() as i64)
 }
 
-fn exists(h: &Harness, key: &str) -> bool {
-    let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-    txn.peek(0, key.as_bytes()).is_some()
-}
-
-fn encoding(h: &Harness, key: &str) -> &'static str {
-    let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-    txn.peek(0, key.as_bytes()).unwrap().value.encoding()
-}
-
 fn is_list(h: &Harness, key: &str) -> bool {
     let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
     matches!(txn.peek(0, key.as_bytes()).unwrap().value, Value::List(_))
@@ -88,11 +78,11 @@ fn get_and_plain_set() {
     assert_eq!(h.run(&["GET", "k"]), bulk("a\0b\r\n"));
     // Encodings as tryObjectEncoding chooses them.
     h.run(&["SET", "k", "12345"]);
-    assert_eq!(encoding(&h, "k"), "int");
+    assert_eq!(h.encoding("k"), "int");
     h.run(&["SET", "k", "012"]);
-    assert_eq!(encoding(&h, "k"), "embstr");
+    assert_eq!(h.encoding("k"), "embstr");
     h.run(&["SET", "k", &"x".repeat(45)]);
-    assert_eq!(encoding(&h, "k"), "raw");
+    assert_eq!(h.encoding("k"), "raw");
     assert_eq!(
         h.err(&["SET", "k"]),
         "ERR wrong number of arguments for 'set' command"
@@ -130,7 +120,7 @@ fn set_option_grammar() {
         argv.extend_from_slice(bad);
         assert_eq!(h.err(&argv), "ERR syntax error", "{bad:?}");
     }
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     // Repeats and any case are fine; an option ends at a NUL byte like a C string.
     for good in [
         &["nx", "Nx"][..],
@@ -181,7 +171,7 @@ fn set_expiry_values() {
         // The expiry is checked before GET looks at the key.
         assert_eq!(h.err(&["SET", "k", "v", opt, value, "GET"]), expected);
     }
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     // The largest absolute expiries are accepted.
     assert_eq!(h.run(&["SET", "k", "v", "EXAT", "9223372036854775"]), ok());
     assert_eq!(expiry(&h, "k"), Some(9_223_372_036_854_775_000));
@@ -233,7 +223,7 @@ fn set_expiry_semantics() {
     assert_eq!(h.run(&["PSETEX", "s", "100000", "w"]), ok());
     assert!(ttl_ms(&h, "s").unwrap() > 99_000);
     assert_eq!(h.run(&["GET", "s"]), bulk("w"));
-    assert_eq!(encoding(&h, "s"), "embstr");
+    assert_eq!(h.encoding("s"), "embstr");
 }
 
 #[test]
@@ -241,7 +231,7 @@ fn set_nx_xx_get() {
     let mut h = Harness::new();
     assert_eq!(h.run(&["SET", "k", "1", "XX"]), Reply::Null);
     assert_eq!(h.run(&["SET", "k", "1", "XX", "GET"]), Reply::Null);
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     assert_eq!(h.run(&["SET", "k", "1", "NX", "GET"]), Reply::Null);
     assert_eq!(h.run(&["GET", "k"]), bulk("1"));
     // NX with GET (allowed since 7.0): the old value, nothing set.
@@ -288,7 +278,7 @@ fn getset_getdel() {
     assert_eq!(expiry(&h, "k"), None);
     assert_eq!(h.run(&["GETDEL", "k"]), bulk("4"));
     assert_eq!(h.run(&["GETDEL", "k"]), Reply::Null);
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     make_list(&h, "l");
     assert_eq!(h.err(&["GETSET", "l", "v"]), WRONGTYPE);
     assert_eq!(h.err(&["GETDEL", "l"]), WRONGTYPE);
@@ -342,7 +332,7 @@ fn getex() {
     assert_eq!(h.run(&["GETEX", "k", "PERSIST", "persist"]), bulk("v"));
     // A past absolute time answers the value and deletes the key (as a DEL).
     assert_eq!(h.run(&["GETEX", "k", "EXAT", "1"]), bulk("v"));
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     assert_eq!(
         h.server
             .store
@@ -409,7 +399,7 @@ fn mget_mset_msetnx() {
     assert_eq!(h.run(&["GET", "d"]), bulk("2"));
     // MSETNX: all or nothing.
     assert_eq!(h.run(&["MSETNX", "x", "1", "a", "9"]), int(0));
-    assert!(!exists(&h, "x"));
+    assert!(!h.exists("x"));
     assert_eq!(h.run(&["GET", "a"]), bulk("1"));
     make_list(&h, "l2");
     assert_eq!(h.run(&["MSETNX", "x", "1", "l2", "9"]), int(0));
@@ -432,7 +422,7 @@ fn incr_decr() {
     assert_eq!(h.run(&["DECRBY", "n", "-9"]), int(0));
     assert_eq!(h.run(&["DECRBY", "z", "5"]), int(-5));
     assert_eq!(h.run(&["GET", "n"]), bulk("0"));
-    assert_eq!(encoding(&h, "n"), "int");
+    assert_eq!(h.encoding("n"), "int");
     for bad in [
         " 1",
         "+1",
@@ -484,9 +474,9 @@ fn incr_decr() {
     // An APPENDed (raw) integer still counts, and the result is int-encoded again.
     h.run(&["SET", "r", "1"]);
     h.run(&["APPEND", "r", "2"]);
-    assert_eq!(encoding(&h, "r"), "raw");
+    assert_eq!(h.encoding("r"), "raw");
     assert_eq!(h.run(&["INCR", "r"]), int(13));
-    assert_eq!(encoding(&h, "r"), "int");
+    assert_eq!(h.encoding("r"), "int");
 }
 
 #[test]
@@ -495,7 +485,7 @@ fn incrbyfloat() {
     assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("1.5"));
     assert_eq!(h.run(&["INCRBYFLOAT", "f", "1.5"]), bulk("3"));
     assert_eq!(h.run(&["GET", "f"]), bulk("3"));
-    assert_eq!(encoding(&h, "f"), "embstr");
+    assert_eq!(h.encoding("f"), "embstr");
     h.run(&["SET", "g", "1000"]);
     assert_eq!(
         h.run(&["INCRBYFLOAT", "g", "0.1"]),
@@ -527,8 +517,8 @@ fn incrbyfloat() {
     assert!(ttl_ms(&h, "t").unwrap() > 99_000);
     make_list(&h, "l");
     assert_eq!(h.err(&["INCRBYFLOAT", "l", "abc"]), WRONGTYPE);
-    assert!(!exists(&h, "fresh") && h.err(&["INCRBYFLOAT", "fresh", "x"]) == not_float);
-    assert!(!exists(&h, "fresh"));
+    assert!(!h.exists("fresh") && h.err(&["INCRBYFLOAT", "fresh", "x"]) == not_float);
+    assert!(!h.exists("fresh"));
 }
 
 #[test]
@@ -537,14 +527,14 @@ fn append_and_strlen() {
     assert_eq!(h.run(&["STRLEN", "k"]), int(0));
     assert_eq!(h.run(&["APPEND", "k", "12"]), int(2));
     // A new key holds the argument as SET would encode it.
-    assert_eq!(encoding(&h, "k"), "int");
+    assert_eq!(h.encoding("k"), "int");
     assert_eq!(h.run(&["APPEND", "k", "34"]), int(4));
-    assert_eq!(encoding(&h, "k"), "raw");
+    assert_eq!(h.encoding("k"), "raw");
     assert_eq!(h.run(&["GET", "k"]), bulk("1234"));
     assert_eq!(h.run(&["STRLEN", "k"]), int(4));
     h.run(&["SET", "e", "5"]);
     assert_eq!(h.run(&["APPEND", "e", ""]), int(1));
-    assert_eq!(encoding(&h, "e"), "raw");
+    assert_eq!(h.encoding("e"), "raw");
     assert_eq!(h.run(&["APPEND", "z", ""]), int(0));
     assert_eq!(h.run(&["GET", "z"]), bulk(""));
     h.run(&["SET", "t", "a", "EX", "100"]);
@@ -610,19 +600,19 @@ fn setrange() {
     // Empty value on a missing key: 0, nothing created.
     assert_eq!(h.run(&["SETRANGE", "k", "5", ""]), int(0));
     assert_eq!(h.run(&["SETRANGE", "k", "9223372036854775807", ""]), int(0));
-    assert!(!exists(&h, "k"));
+    assert!(!h.exists("k"));
     assert_eq!(h.run(&["SETRANGE", "k", "2", "ab"]), int(4));
     assert_eq!(h.run(&["GET", "k"]), bulk("\0\0ab"));
-    assert_eq!(encoding(&h, "k"), "raw");
+    assert_eq!(h.encoding("k"), "raw");
     assert_eq!(h.run(&["SETRANGE", "k", "0", "xyz"]), int(4));
     assert_eq!(h.run(&["GET", "k"]), bulk("xyzb"));
     assert_eq!(h.run(&["SETRANGE", "k", "6", "!"]), int(7));
     assert_eq!(h.run(&["GET", "k"]), bulk("xyzb\0\0!"));
     h.run(&["SET", "n", "12"]);
     assert_eq!(h.run(&["SETRANGE", "n", "0", ""]), int(2));
-    assert_eq!(encoding(&h, "n"), "int");
+    assert_eq!(h.encoding("n"), "int");
     assert_eq!(h.run(&["SETRANGE", "n", "1", "3"]), int(2));
-    assert_eq!(encoding(&h, "n"), "raw");
+    assert_eq!(h.encoding("n"), "raw");
     assert_eq!(h.err(&["SETRANGE", "k", "-1", "x"]), range);
     assert_eq!(h.err(&["SETRANGE", "k", "x", "x"]), NOT_INT);
     h.run(&["SET", "t", "abc", "EX", "100"]);
@@ -640,7 +630,7 @@ fn setrange() {
         too_big
     );
     assert_eq!(h.err(&["SETRANGE", "k", "536870912", "a"]), too_big);
-    assert!(!exists(&h, "big"));
+    assert!(!h.exists("big"));
     h.server.config.write().proto_max_bulk_len = 1024 * 1024;
     assert_eq!(h.run(&["SETRANGE", "big", "1048575", "x"]), int(1_048_576));
     assert_eq!(h.err(&["SETRANGE", "big", "1048576", "x"]), too_big);
