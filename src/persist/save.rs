@@ -407,18 +407,9 @@ pub fn cron(state: &Arc<ServerState>) {
 /// needed: nothing changes meanwhile). The file is built in memory, then written to a
 /// temporary name, fsynced and renamed like any snapshot.
 pub fn save_in_txn(state: &ServerState, txn: &crate::store::Txn<'_>) -> std::io::Result<()> {
-    let (dir, target, compress, checksum) = {
-        let config = state.config.read();
-        (
-            PathBuf::from(&config.dir),
-            Path::new(&config.dir).join(&config.dbfilename),
-            config.rdbcompression,
-            config.rdbchecksum,
-        )
-    };
-    let libraries: Vec<Bytes> = state
-        .functions
-        .read(|set| set.libraries.values().map(|l| l.code.clone()).collect());
+    let dest = Destination::of(state);
+    let compress = dest.compress;
+    let libraries = library_codes(state);
     let mut out = Out::new(compress);
     rdb::write_header(
         &mut out,
@@ -444,7 +435,7 @@ pub fn save_in_txn(state: &ServerState, txn: &crate::store::Txn<'_>) -> std::io:
         }
     }
     rdb::write_eof(&mut out);
-    let crc = if checksum {
+    let crc = if dest.checksum {
         let mut digest = CRC64.digest();
         digest.update(&out.buf);
         digest.finalize()
@@ -452,25 +443,67 @@ pub fn save_in_txn(state: &ServerState, txn: &crate::store::Txn<'_>) -> std::io:
         0
     };
     out.buf.extend_from_slice(&crc.to_le_bytes());
-    let temp = dir.join(format!("temp-{}-debug.rdb", std::process::id()));
-    let result = (|| {
-        let mut file = File::create(&temp)?;
+    let temp = dest
+        .dir
+        .join(format!("temp-{}-debug.rdb", std::process::id()));
+    let result = dest.install(&temp, |temp| {
+        let mut file = File::create(temp)?;
         file.write_all(&out.buf)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &target)?;
-        File::open(&dir)?.sync_all()
-    })();
+        file.sync_all()
+    });
     match &result {
         Ok(()) => {
             state.persistence.note_txn_save();
             tracing::info!("DB saved on disk");
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&temp);
-            tracing::warn!("Write error saving DB on disk: {e}");
-        }
+        Err(e) => tracing::warn!("Write error saving DB on disk: {e}"),
     }
     result
+}
+
+/// Where a snapshot of `dir`/`dbfilename` goes and how it is encoded.
+struct Destination {
+    dir: PathBuf,
+    target: PathBuf,
+    compress: bool,
+    checksum: bool,
+}
+
+impl Destination {
+    fn of(state: &ServerState) -> Destination {
+        let config = state.config.read();
+        Destination {
+            dir: PathBuf::from(&config.dir),
+            target: Path::new(&config.dir).join(&config.dbfilename),
+            compress: config.rdbcompression,
+            checksum: config.rdbchecksum,
+        }
+    }
+
+    /// Has `write` fill the temporary file `temp`, then renames it into place, durably;
+    /// on any failure the temporary file goes.
+    fn install(
+        &self,
+        temp: &Path,
+        write: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let result = write(temp).and_then(|()| {
+            std::fs::rename(temp, &self.target)?;
+            // The rename itself must survive a crash.
+            File::open(&self.dir)?.sync_all()
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(temp);
+        }
+        result
+    }
+}
+
+/// The code of every function library, as a snapshot stores them.
+fn library_codes(state: &ServerState) -> Vec<Bytes> {
+    state
+        .functions
+        .read(|set| set.libraries.values().map(|l| l.code.clone()).collect())
 }
 
 /// What a snapshot file holds.
@@ -484,30 +517,16 @@ pub enum Format {
 
 /// Writes the whole snapshot to a temporary file and renames it into place.
 fn write_snapshot(state: &ServerState) -> std::io::Result<()> {
-    let (dir, target, compress, checksum) = {
-        let config = state.config.read();
-        (
-            PathBuf::from(&config.dir),
-            Path::new(&config.dir).join(&config.dbfilename),
-            config.rdbcompression,
-            config.rdbchecksum,
-        )
-    };
-    let temp = dir.join(format!(
+    let dest = Destination::of(state);
+    let temp = dest.dir.join(format!(
         "temp-{}-{}.rdb",
         std::process::id(),
         state.persistence.saves.load(Ordering::Relaxed)
     ));
     let format = Format::Rdb { aof_base: false };
-    let result = write_to(state, &temp, compress, checksum, format).and_then(|()| {
-        std::fs::rename(&temp, &target)?;
-        // The rename itself must survive a crash.
-        File::open(&dir)?.sync_all()
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    dest.install(&temp, |temp| {
+        write_to(state, temp, dest.compress, dest.checksum, format)
+    })
 }
 
 /// Writes a snapshot of the data in `format` to `path` (not renamed: the caller does).
@@ -531,9 +550,7 @@ pub fn write_to(
             })
             .collect(),
     };
-    let libraries: Vec<Bytes> = state
-        .functions
-        .read(|set| set.libraries.values().map(|l| l.code.clone()).collect());
+    let libraries = library_codes(state);
     match format {
         Format::Rdb { aof_base } => {
             let mut header = Out::new(compress);
