@@ -625,11 +625,7 @@ pub fn spec_permissions(spec_flags: &[&str]) -> u8 {
 
 /// Redis's `ACLLookupCommand`: `name` or `container|subcommand`, case-insensitively.
 pub fn acl_lookup(name: &[u8]) -> Option<&'static Route> {
-    let name = std::str::from_utf8(name).ok()?;
-    if name.matches('|').count() > 1 {
-        return None;
-    }
-    commands::route(&name.to_ascii_lowercase())
+    commands::route(name)
 }
 
 /// Whether Redis refuses `s` in a user name or pattern: spaces or NUL bytes.

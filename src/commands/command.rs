@@ -23,7 +23,7 @@
 use bytes::Bytes;
 
 use super::meta::{self, ArgDoc, Begin, Find, KeySpecMeta};
-use super::{Command, Ctx, Reply, Route, all_commands, flags::*, lookup};
+use super::{Command, Ctx, Reply, Route, all_commands, flags::*, lookup, route};
 use crate::error::{Error, Result};
 use crate::store::glob::glob_match;
 
@@ -56,7 +56,7 @@ fn info(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::Array(
         argv[2..]
             .iter()
-            .map(|name| find_by_full_name(name).map_or(Reply::Null, info_entry))
+            .map(|name| route(name).map_or(Reply::Null, info_entry))
             .collect(),
     ))
 }
@@ -72,7 +72,7 @@ fn docs(_ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     Ok(Reply::Map(
         argv[2..]
             .iter()
-            .filter_map(|name| find_by_full_name(name))
+            .filter_map(|name| route(name))
             .map(|c| (Reply::bulk(c.full_name.clone()), docs_entry(c)))
             .collect(),
     ))
@@ -182,17 +182,6 @@ pub fn help_reply(container: &str, lines: &[&'static str]) -> Reply {
 
 fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
-}
-
-/// Looks a command up by `name` or `container|sub`, case-insensitively.
-pub fn find_by_full_name(name: &[u8]) -> Option<&'static Route> {
-    let mut parts = name.split(|&b| b == b'|');
-    let base = lookup(parts.next()?)?;
-    match (parts.next(), parts.next()) {
-        (None, _) => Some(base),
-        (Some(sub), None) => base.subcommand(sub),
-        _ => None,
-    }
 }
 
 /// The flag names `COMMAND INFO` prints for a command, in Redis's order.
@@ -541,7 +530,7 @@ mod tests {
 
     #[test]
     fn key_specs_and_categories_follow_redis() {
-        let categories = |name: &[u8]| find_by_full_name(name).unwrap().meta.acl_categories;
+        let categories = |name: &[u8]| route(name).unwrap().meta.acl_categories;
         assert_eq!(categories(b"ping"), ["@fast", "@connection"]);
         assert_eq!(
             categories(b"flushall"),

@@ -176,8 +176,7 @@ fn latency_histogram(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         routes.extend(super::all_routes().iter().copied());
     } else {
         for name in &argv[2..] {
-            let Some(route) = super::route(&String::from_utf8_lossy(name).to_ascii_lowercase())
-            else {
+            let Some(route) = super::route(name) else {
                 continue;
             };
             if route.subcommands.is_empty() {

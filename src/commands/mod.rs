@@ -378,13 +378,15 @@ pub fn lookup(name: &[u8]) -> Option<&'static Route> {
     ROUTES.by_name.get(&*lower).copied()
 }
 
-/// The route of the command (or `container|subcommand`) named `full_name`.
-pub fn route(full_name: &str) -> Option<&'static Route> {
-    let mut parts = full_name.split('|');
-    let base = lookup(parts.next()?.as_bytes())?;
-    match parts.next() {
-        None => Some(base),
-        Some(sub) => base.subcommand(sub.as_bytes()),
+/// The route of the command (or `container|subcommand`) named `full_name`: Redis's `lookupCommandBySds`: case-insensitive, one level of subcommands only (a third
+/// `|` part finds nothing).
+pub fn route(full_name: &[u8]) -> Option<&'static Route> {
+    let mut parts = full_name.split(|&b| b == b'|');
+    let base = lookup(parts.next()?)?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(base),
+        (Some(sub), None) => base.subcommand(sub),
+        _ => None,
     }
 }
 
@@ -869,6 +871,20 @@ mod tests {
         }
     }
 
+    /// Redis's `lookupCommandBySds`, which COMMAND INFO/DOCS, ACL rules and LATENCY
+    /// HISTOGRAM all use.
+    #[test]
+    fn full_names_find_one_level_of_subcommands() {
+        assert_eq!(route(b"GET").unwrap().full_name, "get");
+        assert_eq!(route(b"Client|LIST").unwrap().full_name, "client|list");
+        assert_eq!(route(b"client").unwrap().full_name, "client");
+        assert!(route(b"client|list|x").is_none());
+        assert!(route(b"get|x").is_none());
+        assert!(route(b"client|").is_none());
+        assert!(route(b"").is_none());
+        assert!(route(b"nosuch").is_none());
+    }
+
     #[test]
     fn routes_carry_redis_metadata() {
         let get = lookup(b"get").unwrap();
@@ -884,7 +900,7 @@ mod tests {
                 .has_flag(flags::SCRIPT | flags::MAY_REPLICATE)
         );
         assert_eq!(
-            route("client|list").unwrap().meta.tips,
+            route(b"client|list").unwrap().meta.tips,
             ["nondeterministic_output"]
         );
         // Movable keys and the legacy range come from the key specs, as in Redis.

@@ -623,7 +623,7 @@ fn transaction_as_current(
     preconditions: &[Precondition],
     commands: &[(usize, Vec<Bytes>)],
 ) -> Result<Transacted> {
-    let exec_route = commands::route("exec").expect("EXEC is in the table");
+    let exec_route = commands::route(b"exec").expect("EXEC is in the table");
     let started = Moment::now();
     let execabort = |error: Error| {
         let message = error.message();
@@ -679,7 +679,7 @@ fn transaction_as_current(
     }
     let txn = (!plan.is_empty() || runs_script).then(|| server.store.lock_at(plan, started));
     // Monitors see the transaction as Redis shows one: MULTI, its commands, EXEC.
-    let multi_route = commands::route("multi").expect("MULTI is in the table");
+    let multi_route = commands::route(b"multi").expect("MULTI is in the table");
     feed_monitors(server, session, multi_route, &["multi"]);
     let mut ctx = Ctx::with_txn(server, session, txn.as_ref());
     let mut done = Transacted::default();
@@ -743,7 +743,7 @@ pub fn typed<R, T>(
     locks: impl FnOnce(&R, &mut TypedLocks<'_>),
     op: impl FnOnce(&mut Ctx<'_>, R) -> Result<T>,
 ) -> Result<T> {
-    let route = commands::route(name).expect("typed RPCs name commands of the table");
+    let route = commands::route(name.as_bytes()).expect("typed RPCs name commands of the table");
     let outer = Tracking::enter(&session.client);
     let mut named = Vec::new();
     let result = (|| {
