@@ -110,13 +110,16 @@ static HIGH_MARK: AtomicUsize = AtomicUsize::new(0);
 /// drop in allocated memory (FLUSHALL, FLUSHDB, UNLINK or eviction of many keys): glibc's
 /// malloc keeps freed heap for reuse and its RSS would stay at the high mark, where Redis's
 /// jemalloc purges. Called by the cron; trims only when allocation fell by at least a
-/// quarter and 16 MB below the high mark since the last trim, so a steady server never
-/// pays for it. Returns whether it trimmed.
+/// quarter and 16 MB below the high mark since the last trim, or by half and 1 MB (the
+/// last steps of a store being emptied, each under 16 MB), so a steady server never pays
+/// for it. Returns whether it trimmed.
 pub fn give_back() -> bool {
     let now = allocated();
     let high = HIGH_MARK.fetch_max(now, Ordering::Relaxed).max(now);
     let dropped = high - now;
-    if dropped < 16 << 20 || dropped < high / 4 {
+    let large = dropped >= 16 << 20 && dropped >= high / 4;
+    let most = dropped >= 1 << 20 && dropped >= high / 2;
+    if !(large || most) {
         return false;
     }
     HIGH_MARK.store(now, Ordering::Relaxed);

@@ -206,8 +206,8 @@ async fn shutdown_signal() {
 }
 
 /// The periodic background work, `hz` times a second: active expiry (given up to a
-/// quarter of each period, like Redis), memory given back after large frees, and the
-/// ops/sec sample.
+/// quarter of each period, like Redis), memory given back after large frees (the key
+/// tables of an emptied store, then the allocator's free pages), and the ops/sec sample.
 async fn cron(state: Arc<ServerState>) {
     let mut last_commands = state.stats.commands.total_calls();
     let net = |s: &ServerState| {
@@ -236,6 +236,8 @@ async fn cron(state: Arc<ServerState>) {
             // Redis's `expire-cycle` latency event: the cycle's own duration.
             let elapsed_ms = started.elapsed().as_millis() as u64;
             expiry_state.latency.consider("expire-cycle", elapsed_ms);
+            // An emptied store gives its key tables back (FLUSHALL, DEL of every key).
+            expiry_state.store.renew_tables_if_emptied();
             crate::memory::give_back();
         })
         .await;

@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use parking_lot::lock_api::RawRwLock as _;
+
 use super::{Access, Entry, Event, Key, LockPlan, SEGMENTS, Store};
 
 /// Redis's eviction policies.
@@ -334,7 +336,7 @@ impl Store {
             if policy.volatile() {
                 seg.volatile.load(Ordering::Relaxed) > 0
             } else {
-                !seg.map.is_empty()
+                seg.keys.load(Ordering::Relaxed) > 0
             }
         };
         // Which databases hold keys is looked up again now and then, not per walk: a walk
@@ -375,14 +377,16 @@ impl Store {
         let now_secs = self.now_secs(now_ms);
         let minutes = lfu_minutes(now_ms);
         let decay = self.eviction.lfu_decay_time.load(Ordering::Relaxed);
-        // Read without the segment's lock: the map is safe to read concurrently, and a
-        // stale rank only makes a key skipped or evicted a little early.
-        let guard = self.collector.enter();
+        // Under the segment's shared lock (the table may not be renewed meanwhile); the
+        // pool's keys are checked again when they are evicted, under the evicting txn.
+        let seg = &self.dbs[db].segments[segment];
+        seg.lock.lock_shared();
+        // Safety: the lock is held until after the guard and every reference are dropped.
+        let guard = unsafe { self.collector() }.enter();
         // The entries are read in a second pass, each prefetched a few steps ahead: one
         // cache miss per entry is what a walk costs, and misses in flight together cost
         // little more than one.
-        let entries: Vec<(&Key, &Entry)> =
-            self.dbs[db].segments[segment].map.iter(&guard).collect();
+        let entries: Vec<(&Key, &Entry)> = unsafe { seg.map() }.iter(&guard).collect();
         let mut ranked: Vec<Candidate> = Vec::with_capacity(entries.len());
         for (i, &(key, entry)) in entries.iter().enumerate() {
             if let Some((_, ahead)) = entries.get(i + PREFETCH_DISTANCE) {
@@ -410,7 +414,10 @@ impl Store {
                 seen: seen(policy, entry),
             });
         }
+        drop(entries);
         drop(guard);
+        // Safety: taken shared above, once.
+        unsafe { seg.lock.unlock_shared() };
         if ranked.is_empty() {
             // Emptied since it was chosen: another segment next.
             return true;

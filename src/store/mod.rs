@@ -34,6 +34,7 @@ pub mod stream;
 mod txn;
 mod value;
 
+use std::cell::UnsafeCell;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -61,6 +62,51 @@ pub const SEGMENTS: usize = 256;
 
 type SegmentMap = papaya::HashMap<Key, Entry, foldhash::fast::RandomState>;
 
+/// Once the store held this many keys, its key tables are renewed when it is next found
+/// empty ([`Store::renew_tables_if_emptied`]).
+const RENEW_TABLES_AFTER: usize = 16 * 1024;
+
+/// The key tables and the collector they share: replaced only while every segment lock of
+/// the store is held exclusively ([`Store::renew_tables_if_emptied`]), so whoever holds one
+/// segment lock may read the collector, and whoever holds a segment's lock its table.
+/// papaya never shrinks a table (a cleared one keeps its capacity), and dropping a map
+/// that shares a collector reclaims everything that collector holds, which is only sound
+/// when nothing uses the collector: so tables are given back by renewing all of them, with
+/// a new collector, at a moment no txn runs.
+struct Renewable<T>(UnsafeCell<T>);
+
+// Safety: see the type's docs; every reader holds a segment lock, the only writer all of
+// them exclusively.
+unsafe impl<T: Send + Sync> Sync for Renewable<T> {}
+
+impl<T> Renewable<T> {
+    fn new(value: T) -> Self {
+        Renewable(UnsafeCell::new(value))
+    }
+
+    /// # Safety
+    /// The caller holds a lock that keeps [`Renewable::replace`] out for as long as the
+    /// reference lives (see the type's docs for which).
+    unsafe fn get(&self) -> &T {
+        unsafe { &*self.0.get() }
+    }
+
+    /// # Safety
+    /// The caller holds every segment lock of the store exclusively and no reference
+    /// from [`Renewable::get`] is alive.
+    unsafe fn replace(&self, value: T) -> T {
+        unsafe { std::ptr::replace(self.0.get(), value) }
+    }
+}
+
+fn new_table(collector: &Arc<Collector>) -> SegmentMap {
+    papaya::HashMap::builder()
+        .hasher(foldhash::fast::RandomState::default())
+        .shared_collector(collector.clone())
+        .capacity(0)
+        .build()
+}
+
 /// Whether a txn reads or writes a segment. Ordered: a segment asked for both is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
@@ -72,7 +118,9 @@ pub enum Access {
 #[repr(align(128))]
 struct Segment {
     lock: RawRwLock,
-    map: SegmentMap,
+    map: Renewable<SegmentMap>,
+    /// Keys in this segment (kept here so counting them needs no lock).
+    keys: AtomicUsize,
     /// Keys in this segment that carry an expiry.
     volatile: AtomicUsize,
     hits: AtomicU64,
@@ -84,6 +132,22 @@ struct Segment {
 }
 
 impl Segment {
+    /// The segment's key table.
+    ///
+    /// # Safety
+    /// The caller holds this segment's lock (shared or exclusive) while the reference lives.
+    unsafe fn map(&self) -> &SegmentMap {
+        unsafe { self.map.get() }
+    }
+
+    fn add_key(&self) {
+        self.keys.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn remove_key(&self) {
+        self.keys.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// A version no entry of this segment has had recently: written only under the
     /// segment's exclusive lock, so a plain load and store suffice. Never 0, which stands
     /// for "absent".
@@ -130,8 +194,14 @@ pub struct DbInfo {
 /// All databases of the server.
 pub struct Store {
     dbs: Box<[Db]>,
-    /// One collector for every segment map, so one guard serves a whole multi-key txn.
-    collector: Arc<Collector>,
+    /// One collector for every segment map, so one guard serves a whole multi-key txn
+    /// (renewed with the tables).
+    collector: Renewable<Arc<Collector>>,
+    /// The guards of txns that hold no lock (a script's, until it reaches a key): they
+    /// may not read the renewable collector, and touch no table.
+    idle_collector: Collector,
+    /// The most keys the store held since its tables were last renewed (sampled).
+    keys_peak: AtomicUsize,
     epoch_secs: u64,
     pub stats: StoreStats,
     pub clock: Clock,
@@ -180,11 +250,8 @@ impl Store {
                 segments: (0..SEGMENTS)
                     .map(|_| Segment {
                         lock: RawRwLock::INIT,
-                        map: papaya::HashMap::builder()
-                            .hasher(foldhash::fast::RandomState::default())
-                            .shared_collector(collector.clone())
-                            .capacity(0)
-                            .build(),
+                        map: Renewable::new(new_table(&collector)),
+                        keys: AtomicUsize::new(0),
                         volatile: AtomicUsize::new(0),
                         hits: AtomicU64::new(0),
                         misses: AtomicU64::new(0),
@@ -198,7 +265,9 @@ impl Store {
             .collect();
         Store {
             dbs,
-            collector,
+            collector: Renewable::new(collector),
+            idle_collector: Collector::new(),
+            keys_peak: AtomicUsize::new(0),
             // Access times count from 2^30 s (34 years) before start-up, so a key can be
             // made to look idle for longer than the server has run (`RESTORE ... IDLETIME`,
             // an RDB's `IDLE`).
@@ -250,7 +319,8 @@ impl Store {
     /// lock: for observers of the write-effect record, which run while the txn that
     /// changed the key still holds that lock. `None` when the key does not exist.
     pub fn observe_key(&self, db: usize, key: &[u8]) -> Option<(ValueType, Option<bytes::Bytes>)> {
-        let map = self.segment(slot_of(db, key)).map.pin();
+        // Safety: the observed txn holds the key's segment lock (see above).
+        let map = unsafe { self.segment(slot_of(db, key)).map() }.pin();
         let entry = map.get(key)?;
         if entry.is_expired(unix_time_ms()) {
             return None;
@@ -265,7 +335,8 @@ impl Store {
     /// Whether a key is there at all (`Some(true)`: past its expiry, not yet reclaimed),
     /// read without its segment's lock, like [`Store::observe_key`].
     pub fn observe_presence(&self, db: usize, key: &[u8]) -> Option<bool> {
-        let map = self.segment(slot_of(db, key)).map.pin();
+        // Safety: as for `observe_key`.
+        let map = unsafe { self.segment(slot_of(db, key)).map() }.pin();
         map.get(key).map(|entry| entry.is_expired(unix_time_ms()))
     }
 
@@ -275,7 +346,7 @@ impl Store {
         let d = &self.dbs[db];
         let (mut keys, mut expires) = (0, 0);
         for seg in d.segments.iter() {
-            keys += seg.map.len();
+            keys += seg.keys.load(Ordering::Relaxed);
             expires += seg.volatile.load(Ordering::Relaxed);
         }
         DbInfo {
@@ -283,6 +354,74 @@ impl Store {
             expires,
             avg_ttl: d.avg_ttl.load(Ordering::Relaxed),
         }
+    }
+
+    /// Keys in every database (approximate under concurrent writes).
+    pub fn total_keys(&self) -> usize {
+        self.dbs
+            .iter()
+            .flat_map(|d| d.segments.iter())
+            .map(|seg| seg.keys.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The collector of the current tables.
+    ///
+    /// # Safety
+    /// The caller holds a segment lock while the reference (and any guard entered on it)
+    /// lives.
+    unsafe fn collector(&self) -> &Collector {
+        unsafe { self.collector.get() }
+    }
+
+    /// Gives the key tables' memory back once the store is empty after having held many
+    /// keys (after `FLUSHALL`, or `FLUSHDB` / `DEL` of every key): papaya keeps a table's
+    /// capacity when its keys go (16 MB of tables stay after 1M keys), so every table is
+    /// replaced by an empty one, with a new collector, under every segment lock. Called by
+    /// the cron, off the threads that serve clients: the old tables (and any entries their
+    /// collector still holds) are freed here, after the locks are released. Returns
+    /// whether it renewed.
+    pub fn renew_tables_if_emptied(&self) -> bool {
+        let keys = self.total_keys();
+        let peak = self.keys_peak.fetch_max(keys, Ordering::Relaxed).max(keys);
+        if keys > 0 || peak < RENEW_TABLES_AFTER {
+            return false;
+        }
+        let slots: Vec<(u32, Access)> = (0..self.dbs.len() * SEGMENTS)
+            .map(|slot| (slot as u32, Access::Write))
+            .collect();
+        // Gives up rather than wait behind a script.
+        if !self.acquire_all(&slots, &|| true) {
+            return false;
+        }
+        let mut old = None;
+        // Keys may have come between the count and the locks.
+        if self.total_keys() == 0 {
+            let collector = Arc::new(Collector::new());
+            let tables: Vec<SegmentMap> = self
+                .dbs
+                .iter()
+                .flat_map(|d| d.segments.iter())
+                // Safety: every segment lock is held exclusively, and no txn (the only
+                // holders of references into tables or guards on their collector) runs.
+                .map(|seg| unsafe { seg.map.replace(new_table(&collector)) })
+                .collect();
+            // Safety: as above.
+            let collector = unsafe { self.collector.replace(collector) };
+            old = Some((tables, collector));
+            self.keys_peak.store(0, Ordering::Relaxed);
+        }
+        self.release(&slots);
+        // Nothing can reach the old tables any more; dropping them frees their capacity
+        // and whatever their collector still held.
+        let renewed = old.is_some();
+        drop(old);
+        renewed
+    }
+
+    /// Notes how many keys the store held, for [`Store::renew_tables_if_emptied`].
+    pub(crate) fn note_keys_peak(&self, keys: usize) {
+        self.keys_peak.fetch_max(keys, Ordering::Relaxed);
     }
 
     /// Total keyspace hits and misses over all databases.
@@ -597,6 +736,90 @@ mod tests {
         txn.set(0, b"a", string("1"), None, Event::Set);
         assert!(txn.covers(1, b"b") && txn.get(1, b"b").is_none());
         assert!(!txn.covers(1, b"a") || segment_of(b"a") == segment_of(b"b"));
+    }
+
+    #[test]
+    fn an_emptied_store_renews_its_tables_and_keeps_working() {
+        let store = Store::new(2);
+        let keys: Vec<Vec<u8>> = (0..RENEW_TABLES_AFTER + 100)
+            .map(|i| format!("key:{i}").into_bytes())
+            .collect();
+        {
+            let txn = store.txn(Access::Write, 1, keys.iter().map(|k| k.as_slice()));
+            for k in &keys {
+                txn.set(1, k, string("v"), None, Event::Set);
+            }
+        }
+        assert!(
+            !store.renew_tables_if_emptied(),
+            "renewed while holding keys"
+        );
+        {
+            let txn = store.txn(Access::Write, 1, keys.iter().map(|k| k.as_slice()));
+            for k in &keys[..100] {
+                assert!(txn.remove(1, k, Event::Del).is_some());
+            }
+        }
+        assert_eq!(store.db_info(1).keys, RENEW_TABLES_AFTER);
+        store.txn_dbs(Access::Write, 0..2).clear(1);
+        assert_eq!(store.total_keys(), 0);
+        assert!(store.renew_tables_if_emptied());
+        // Nothing to renew until the store has grown again.
+        assert!(!store.renew_tables_if_emptied());
+        {
+            let txn = store.txn(Access::Write, 1, [&b"k"[..]]);
+            txn.set(
+                1,
+                b"k",
+                string("w"),
+                Some(unix_time_ms() + 100_000),
+                Event::Set,
+            );
+        }
+        assert_eq!(get_str(&store, 1, b"k").as_deref(), Some(&b"w"[..]));
+        assert_eq!((store.db_info(1).keys, store.db_info(1).expires), (1, 1));
+    }
+
+    #[test]
+    fn tables_are_renewed_safely_under_concurrent_txns() {
+        let store = Arc::new(Store::new(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..3)
+            .map(|t| {
+                let (store, stop) = (store.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut i = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let key = format!("k{t}-{}", i % 7);
+                        let value = format!("{t}-{i}");
+                        {
+                            let txn = store.txn(Access::Write, 0, [key.as_bytes()]);
+                            txn.set(0, key.as_bytes(), string(&value), None, Event::Set);
+                        }
+                        assert_eq!(
+                            get_str(&store, 0, key.as_bytes()).as_deref(),
+                            Some(value.as_bytes())
+                        );
+                        let txn = store.txn(Access::Write, 0, [key.as_bytes()]);
+                        assert!(txn.remove(0, key.as_bytes(), Event::Del).is_some());
+                        i += 1;
+                    }
+                    i
+                })
+            })
+            .collect();
+        let mut renewed = 0;
+        let started = std::time::Instant::now();
+        while renewed < 200 && started.elapsed() < std::time::Duration::from_secs(20) {
+            store.note_keys_peak(RENEW_TABLES_AFTER);
+            if store.renew_tables_if_emptied() {
+                renewed += 1;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let done: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert!(renewed > 0 && done > 0, "renewed {renewed}, txns {done}");
+        assert_eq!(store.total_keys(), 0);
     }
 
     #[cfg(debug_assertions)]

@@ -63,7 +63,7 @@ impl Store {
         plan.segment(db, segment, Access::Read);
         let txn = self.lock(plan);
         let epoch = running_epoch(self.snapshot_state());
-        self.capture_if_needed((db * SEGMENTS + segment) as u32, epoch, &txn.guard);
+        self.capture_if_needed((db * SEGMENTS + segment) as u32, epoch, txn.guard());
     }
 
     /// Ends the running snapshot: every segment has been captured.
@@ -118,7 +118,8 @@ impl Store {
             return;
         }
         let db = slot as usize / SEGMENTS;
-        let mut entries = seg.map.iter(guard);
+        // Safety: the caller holds the segment's lock.
+        let mut entries = unsafe { seg.map() }.iter(guard);
         sink.capture(db, &mut entries);
         seg.captured.store(epoch, Ordering::Relaxed);
     }

@@ -18,7 +18,8 @@
 //! handed to the store's [`Observer`](super::Observer) when the txn is dropped, before its
 //! locks are released.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
@@ -30,7 +31,9 @@ use smallvec::SmallVec;
 
 use super::clock::Moment;
 use super::effects::{Effect, Event};
-use super::{Access, Entry, Key, SEGMENTS, Segment, Store, StringValue, Value, slot_of};
+use super::{
+    Access, Entry, Key, SEGMENTS, Segment, SegmentMap, Store, StringValue, Value, slot_of,
+};
 
 /// The segment locks a unit of work needs: built by the execution path from a command's
 /// keys (or whole databases), then taken at once by [`Store::lock`].
@@ -156,7 +159,7 @@ impl Store {
         let now_ms = self.clock.at_ms(moment);
         let lfu = self.tracks_lfu();
         let now_secs = self.now_secs(now_ms);
-        let guard = self.collector.enter();
+        let guard = self.enter_guard(!plan.slots.is_empty());
         // One load on the hot path; segments are captured only while a snapshot runs.
         let snapshot_state = self.snapshot_state();
         if snapshot_state & 1 == 1 {
@@ -165,7 +168,7 @@ impl Store {
         Some(Txn {
             store: self,
             held: RefCell::new(plan.slots),
-            guard,
+            guard: UnsafeCell::new(ManuallyDrop::new(guard)),
             snapshot_state,
             now_ms,
             now_secs,
@@ -176,11 +179,29 @@ impl Store {
         })
     }
 
+    /// A guard for a txn's reads: on the tables' collector when it holds a lock (which keeps
+    /// the tables from being renewed), else on a collector no table uses.
+    ///
+    /// Its lifetime is `'static` so the txn stays covariant in its store's lifetime (the
+    /// guard sits in an `UnsafeCell`); the txn drops it before it lets go of its locks,
+    /// while both collectors are alive.
+    fn enter_guard(&self, holds_locks: bool) -> LocalGuard<'static> {
+        let collector = if holds_locks {
+            // Safety: the caller holds a segment lock.
+            unsafe { self.collector() }
+        } else {
+            &self.idle_collector
+        };
+        // Safety: see above; the collector outlives the guard.
+        let collector: &'static seize::Collector = unsafe { &*(collector as *const _) };
+        collector.enter()
+    }
+
     /// Takes the sorted `slots`. Uncontended locks cost one atomic operation each; a
     /// contended one is waited for in short slices, between which this lets go of
     /// everything (and starts over once it may) while a txn takes locks out of order, or
     /// gives up for good when `give_up` says so.
-    fn acquire_all(&self, slots: &[(u32, Access)], give_up: &impl Fn() -> bool) -> bool {
+    pub(super) fn acquire_all(&self, slots: &[(u32, Access)], give_up: &impl Fn() -> bool) -> bool {
         'start: loop {
             for (taken, &(slot, access)) in slots.iter().enumerate() {
                 let lock = &self.segment(slot).lock;
@@ -209,7 +230,7 @@ impl Store {
     }
 
     /// Releases locks this thread took.
-    fn release(&self, slots: &[(u32, Access)]) {
+    pub(super) fn release(&self, slots: &[(u32, Access)]) {
         for &(slot, access) in slots {
             let lock = &self.segment(slot).lock;
             // Safety: the caller took each of these locks exactly once, in this mode.
@@ -266,7 +287,10 @@ pub struct Txn<'s> {
     /// The locked slots, sorted, each with the access it was locked for; grows only by
     /// [`Txn::extend`].
     held: RefCell<SmallVec<[(u32, Access); 4]>>,
-    pub(super) guard: LocalGuard<'s>,
+    /// Protects what this txn reads from the tables; replaced only by [`Txn::extend`] when
+    /// a txn that held no lock takes its first ones (nothing was read through it then),
+    /// and dropped before the locks are released (see [`Txn::guard`]).
+    guard: UnsafeCell<ManuallyDrop<LocalGuard<'static>>>,
     /// The store's snapshot state when the locks were taken: the generation this txn
     /// belongs to, and whether that snapshot was running (segments this txn adds later are
     /// captured for it too, never for a later one).
@@ -295,6 +319,20 @@ impl<'s> Txn<'s> {
     /// routes its records by it.
     pub fn generation(&self) -> u64 {
         self.snapshot_state >> 1
+    }
+
+    /// The guard every table access of this txn goes through.
+    pub(super) fn guard(&self) -> &LocalGuard<'static> {
+        // Safety: replaced only in `extend` while no reference into a table exists (the
+        // txn held no lock, so it read nothing), and dropped only in `drop`.
+        unsafe { &*self.guard.get() }
+    }
+
+    /// A segment's table. Txns reach segments only through `segment_for*` and the
+    /// whole-database walks, which hold (and in debug builds assert) the segment's lock.
+    fn map<'a>(&'a self, seg: &'a Segment) -> &'a SegmentMap {
+        // Safety: this txn holds the segment's lock until it is dropped.
+        unsafe { seg.map() }
     }
 
     /// How a slot is locked, if it is.
@@ -371,12 +409,20 @@ impl<'s> Txn<'s> {
         let epoch = super::snapshot::running_epoch(self.snapshot_state);
         if epoch != 0 {
             self.store
-                .capture_before_write(epoch, &[(slot, access)], &self.guard);
+                .capture_before_write(epoch, &[(slot, access)], self.guard());
         }
     }
 
     fn remember(&self, slot: u32, access: Access) {
         let mut held = self.held.borrow_mut();
+        if held.is_empty() {
+            // The first lock: from now on the guard must be on the tables' collector.
+            let guard = ManuallyDrop::new(self.store.enter_guard(true));
+            // Safety: holding no lock until now, this txn read nothing through the old
+            // guard, so no reference it protects lives.
+            let old = std::mem::replace(unsafe { &mut *self.guard.get() }, guard);
+            drop(ManuallyDrop::into_inner(old));
+        }
         let at = held.partition_point(|&(s, _)| s < slot);
         held.insert(at, (slot, access));
     }
@@ -507,12 +553,12 @@ impl<'s> Txn<'s> {
     /// What the map holds for `key`, expired or not, touching nothing and reclaiming
     /// nothing (Redis's `keyIsExpired` checks, for `WATCH`).
     pub fn raw(&self, db: usize, key: &[u8]) -> Option<&Entry> {
-        self.segment_for(db, key).map.get(key, &self.guard)
+        self.map(self.segment_for(db, key)).get(key, self.guard())
     }
 
     fn lookup(&self, db: usize, key: &[u8], touch: bool) -> Option<&Entry> {
         let seg = self.segment_for(db, key);
-        let entry = seg.map.get(key, &self.guard)?;
+        let entry = self.map(seg).get(key, self.guard())?;
         if entry.is_expired(self.now_ms) {
             self.expire_now(seg, db, key);
             return None;
@@ -537,10 +583,11 @@ impl<'s> Txn<'s> {
     /// active here.
     fn expire_now(&self, seg: &Segment, db: usize, key: &[u8]) {
         let now = self.now_ms;
-        if let Ok(Some(_)) = seg
-            .map
-            .remove_if(key, |_, e| e.is_expired(now), &self.guard)
+        if let Ok(Some(_)) = self
+            .map(seg)
+            .remove_if(key, |_, e| e.is_expired(now), self.guard())
         {
+            seg.remove_key();
             seg.volatile.fetch_sub(1, Ordering::Relaxed);
             self.count_expired();
             self.record_key(db, key, Event::Expired);
@@ -598,16 +645,19 @@ impl<'s> Txn<'s> {
         let seg = self.segment_for_write(db, key);
         let access = match counter {
             // A value replacing another keeps its LFU counter, as Redis's `dbSetValue` does.
-            Counter::Kept if self.lfu => seg
-                .map
-                .get(key, &self.guard)
+            Counter::Kept if self.lfu => self
+                .map(seg)
+                .get(key, self.guard())
                 .map_or(self.fresh_access, |old| old.accessed_secs()),
             Counter::Kept | Counter::Fresh => self.fresh_access,
             Counter::Carried(access) => access,
         };
         let entry = Entry::new(value, expires_at, access, seg.next_version());
         self.store.dbs[db].note_key_added();
-        let old = seg.map.insert(Key::from(key), entry, &self.guard);
+        let old = self.map(seg).insert(Key::from(key), entry, self.guard());
+        if old.is_none() {
+            seg.add_key();
+        }
         let was_volatile = old.is_some_and(|e| e.expires_at().is_some());
         adjust_volatile(seg, was_volatile, expires_at.is_some());
         match old {
@@ -628,13 +678,14 @@ impl<'s> Txn<'s> {
         let entry = Entry::new(value, expires_at, self.fresh_access, seg.next_version());
         self.store.dbs[db].note_key_added();
         // One lookup: a key already there is a duplicate in the file.
-        if seg
-            .map
-            .try_insert(Key::from(key), entry, &self.guard)
+        if self
+            .map(seg)
+            .try_insert(Key::from(key), entry, self.guard())
             .is_err()
         {
             return false;
         }
+        seg.add_key();
         adjust_volatile(seg, false, expires_at.is_some());
         true
     }
@@ -644,7 +695,7 @@ impl<'s> Txn<'s> {
     pub fn reserve(&self, db: usize, keys: usize) {
         let per_segment = keys / SEGMENTS + 1;
         for seg in self.store.dbs[db].segments.iter() {
-            seg.map.reserve(per_segment, &self.guard);
+            self.map(seg).reserve(per_segment, self.guard());
         }
     }
 
@@ -693,7 +744,8 @@ impl<'s> Txn<'s> {
     /// the removed entry then. An expired entry is reclaimed as `expired` instead.
     pub fn remove(&self, db: usize, key: &[u8], event: Event) -> Option<&Entry> {
         let seg = self.segment_for_write(db, key);
-        let old = seg.map.remove(key, &self.guard)?;
+        let old = self.map(seg).remove(key, self.guard())?;
+        seg.remove_key();
         if old.expires_at().is_some() {
             seg.volatile.fetch_sub(1, Ordering::Relaxed);
         }
@@ -732,7 +784,7 @@ impl<'s> Txn<'s> {
     /// pushed to, popped from, ...): the change every `WATCH` of it must see.
     pub fn modified(&self, db: usize, key: &[u8], event: Event) {
         let seg = self.segment_for_write(db, key);
-        if let Some(entry) = seg.map.get(key, &self.guard) {
+        if let Some(entry) = self.map(seg).get(key, self.guard()) {
             entry.set_version(seg.next_version());
         }
         self.record_key(db, key, event);
@@ -755,7 +807,7 @@ impl<'s> Txn<'s> {
         edit: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> Option<R> {
         let seg = self.segment_for_write(db, key);
-        let entry = seg.map.get(key, &self.guard)?;
+        let entry = self.map(seg).get(key, self.guard())?;
         let Value::String(s) = &entry.value else {
             return None;
         };
@@ -771,7 +823,8 @@ impl<'s> Txn<'s> {
             entry.accessed_secs(),
             entry.version(),
         );
-        seg.map.insert(Key::from(key), replacement, &self.guard);
+        self.map(seg)
+            .insert(Key::from(key), replacement, self.guard());
         Some(out)
     }
 
@@ -791,7 +844,7 @@ impl<'s> Txn<'s> {
         self.store.dbs[db]
             .segments
             .iter()
-            .map(|s| s.map.len())
+            .map(|s| s.keys.load(Ordering::Relaxed))
             .sum()
     }
 
@@ -806,8 +859,11 @@ impl<'s> Txn<'s> {
                 .all(|s| self.access_of((db * SEGMENTS + s) as u32) == Some(Access::Write))
         );
         self.record(Effect::Flushed { db });
+        // The tables keep their capacity: the cron renews them once the store is empty.
+        self.store.note_keys_peak(self.store.total_keys());
         for seg in self.store.dbs[db].segments.iter() {
-            seg.map.clear(&self.guard);
+            self.map(seg).clear(self.guard());
+            seg.keys.store(0, Ordering::Relaxed);
             seg.volatile.store(0, Ordering::Relaxed);
         }
         self.store.dbs[db].avg_ttl.store(0, Ordering::Relaxed);
@@ -829,9 +885,9 @@ impl<'s> Txn<'s> {
         }
         self.record(Effect::Swapped { a, b });
         let take = |seg: &Segment| {
-            let entries: Vec<(Key, Value, Option<u64>, u32)> = seg
-                .map
-                .iter(&self.guard)
+            let entries: Vec<(Key, Value, Option<u64>, u32)> = self
+                .map(seg)
+                .iter(self.guard())
                 .map(|(key, e)| {
                     (
                         key.clone(),
@@ -841,7 +897,8 @@ impl<'s> Txn<'s> {
                     )
                 })
                 .collect();
-            seg.map.clear(&self.guard);
+            self.map(seg).clear(self.guard());
+            seg.keys.store(0, Ordering::Relaxed);
             seg.volatile.store(0, Ordering::Relaxed);
             entries
         };
@@ -852,7 +909,8 @@ impl<'s> Txn<'s> {
             for (key, value, expires_at, accessed) in entries {
                 adjust_volatile(seg, false, expires_at.is_some());
                 let entry = Entry::new(value, expires_at, accessed, seg.next_version());
-                seg.map.insert(key, entry, &self.guard);
+                self.map(seg).insert(key, entry, self.guard());
+                seg.add_key();
             }
         };
         let (dbs_a, dbs_b) = (&self.store.dbs[a], &self.store.dbs[b]);
@@ -873,7 +931,7 @@ impl<'s> Txn<'s> {
     pub fn for_each_in_segment(&self, db: usize, segment: usize, mut f: impl FnMut(&[u8], &Entry)) {
         let slot = (db * SEGMENTS + segment) as u32;
         debug_assert!(self.access_of(slot).is_some());
-        for (key, entry) in self.store.segment(slot).map.iter(&self.guard) {
+        for (key, entry) in self.map(self.store.segment(slot)).iter(self.guard()) {
             if !entry.is_expired(self.now_ms) {
                 f(key, entry);
             }
@@ -890,7 +948,7 @@ impl<'s> Txn<'s> {
     pub(super) fn for_each_raw(&self, db: usize, segment: usize, mut f: impl FnMut(&Key, &Entry)) {
         let slot = (db * SEGMENTS + segment) as u32;
         debug_assert!(self.access_of(slot).is_some());
-        for (key, entry) in self.store.segment(slot).map.iter(&self.guard) {
+        for (key, entry) in self.map(self.store.segment(slot)).iter(self.guard()) {
             f(key, entry);
         }
     }
@@ -902,9 +960,9 @@ impl<'s> Txn<'s> {
         let start = rng.random_range(0..SEGMENTS);
         for i in 0..SEGMENTS {
             let seg = &segments[(start + i) % SEGMENTS];
-            let live: Vec<&Key> = seg
-                .map
-                .iter(&self.guard)
+            let live: Vec<&Key> = self
+                .map(seg)
+                .iter(self.guard())
                 .filter(|(_, e)| !e.is_expired(self.now_ms))
                 .map(|(k, _)| k)
                 .collect();
@@ -938,6 +996,9 @@ impl Drop for Txn<'_> {
         {
             observer.observe(self.store, &effects[from..], self.generation());
         }
+        // Before the locks go: a guard on the tables' collector may not outlive them.
+        // Safety: dropped once, here; nothing borrows from the txn any more.
+        unsafe { ManuallyDrop::drop(self.guard.get_mut()) };
         self.store.release(self.held.get_mut());
         #[cfg(debug_assertions)]
         HOLDS_TXN.with(|held| held.set(false));
