@@ -406,7 +406,7 @@ fn sleep(duration: std::time::Duration) {
 fn lookup_encoding(ctx: &Ctx<'_>, key: &[u8]) -> Result<&'static str> {
     ctx.txn()
         .get_no_touch_quiet(ctx.db(), key)
-        .map(|entry| entry.value.encoding())
+        .map(|entry| entry.value().encoding())
         .ok_or(Error::NoSuchKey)
 }
 
@@ -494,7 +494,7 @@ fn object_info(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply> {
     let server = ctx.server;
     let db = ctx.db();
     let entry = ctx.txn().raw(db, key).ok_or(Error::NoSuchKey)?;
-    let value = &entry.value;
+    let value = entry.value();
     let compress = server.config.read().rdbcompression;
     let now = server.store.clock_secs();
     let idle = now.saturating_sub(entry.accessed_secs());
@@ -562,7 +562,7 @@ fn element_bytes(element: Element<'_>) -> Bytes {
 
 /// Redis's `xorObjectDigest` of one key's value (and whether it expires) into `digest`.
 fn object_digest(digest: &mut [u8; 20], entry: &Entry) {
-    let kind: u32 = match &entry.value {
+    let kind: u32 = match entry.value() {
         Value::String(_) => 0,
         Value::List(_) => 1,
         Value::Set(_) => 2,
@@ -571,7 +571,7 @@ fn object_digest(digest: &mut [u8; 20], entry: &Entry) {
         Value::Stream(_) => 6,
     };
     mix_digest(digest, &kind.to_be_bytes());
-    match &entry.value {
+    match entry.value() {
         Value::String(s) => mix_digest(digest, &s.as_bytes()),
         Value::List(list) => {
             for item in &list.read().items {
@@ -834,7 +834,7 @@ fn htstats_key(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply> {
     let not_table = || {
         Error::err("The value stored at the specified key is not represented using an hash table")
     };
-    let text = match &entry.value {
+    let text = match entry.value() {
         Value::Set(set) => {
             let set = set.read();
             if set.encoding() != "hashtable" {

@@ -82,7 +82,7 @@ type SharedHash = Arc<RwLock<HashValue>>;
 
 /// The hash at a looked-up key (`None` when missing), or WRONGTYPE.
 fn hash_at(entry: Option<&Entry>) -> Result<Option<&SharedHash>> {
-    match entry.map(|e| &e.value) {
+    match entry.map(|e| e.value()) {
         None => Ok(None),
         Some(Value::Hash(h)) => Ok(Some(h)),
         Some(_) => Err(Error::WrongType),

@@ -62,7 +62,7 @@ const SELF_TEST_ELEMENTS: u64 = 10_000_000;
 
 /// The bytes of a value Redis accepts as an HLL, or its WRONGTYPE error.
 fn hll_of(entry: &Entry) -> Result<Bytes> {
-    let Value::String(s) = &entry.value else {
+    let Value::String(s) = entry.value() else {
         return Err(Error::WrongType);
     };
     if hll::encoding_of(&s.as_bytes()).is_none() {
@@ -90,7 +90,7 @@ fn store(txn: &Txn<'_>, db: usize, key: &[u8], value: Vec<u8>, expiry: Option<u6
 /// Redis's `dbUnshareStringValue` before changing an HLL in place: a value it would hold as
 /// an `embstr` becomes `raw`, with no signal, event or propagation.
 fn unshare(txn: &Txn<'_>, db: usize, key: &[u8], entry: &Entry) {
-    if let Value::String(s) = &entry.value
+    if let Value::String(s) = entry.value()
         && s.encoding() != "raw"
     {
         let bytes = s.as_bytes().to_vec();

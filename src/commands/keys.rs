@@ -172,7 +172,7 @@ pub fn type_op(ctx: &Ctx<'_>, key: &[u8]) -> Result<Option<ValueType>> {
     Ok(ctx
         .txn()
         .get_no_touch(db, key)
-        .map(|entry| entry.value.value_type()))
+        .map(|entry| entry.value().value_type()))
 }
 
 fn type_cmd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
@@ -519,7 +519,9 @@ pub fn scan_op(
             }
             if let Some(wanted) = type_filter {
                 // Redis looks the key up to check its type, which counts a keyspace hit.
-                let value = txn.get_no_touch(db, key).map_or(&entry.value, |e| &e.value);
+                let value = txn
+                    .get_no_touch(db, key)
+                    .map_or(entry.value(), |e| e.value());
                 if wanted != ScanType::Of(value.value_type()) {
                     return;
                 }
@@ -654,7 +656,7 @@ pub fn copy_op(
     }
     // A copied list or sorted set serves clients blocked on the destination. The copy is
     // a new key even over a replaced one (`new`), as Redis deletes then adds it.
-    let value = entry.value.deep_clone();
+    let value = entry.value().deep_clone();
     txn.add_replacing(dst_db, dst, value, entry.expires_at());
     txn.note(dst_db, dst, Event::CopyTo);
     Ok(true)
@@ -753,7 +755,7 @@ fn with_object(
 
 fn object_encoding(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     with_object(ctx, argv, |_, entry| {
-        Ok(Reply::bulk_static(entry.value.encoding()))
+        Ok(Reply::bulk_static(entry.value().encoding()))
     })
 }
 
@@ -770,7 +772,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
         Ok(Reply::Integer(if no_shared {
             1
         } else {
-            entry.value.refcount()
+            entry.value().refcount()
         }))
     })
 }
@@ -862,7 +864,7 @@ mod tests {
 
     fn get(h: &Harness, db: usize, key: &str) -> Option<Value> {
         let txn = h.server.store.txn(Access::Read, db, [key.as_bytes()]);
-        txn.peek(db, key.as_bytes()).map(|e| e.value.clone())
+        txn.peek(db, key.as_bytes()).map(|e| e.value().clone())
     }
 
     fn get_str(h: &Harness, db: usize, key: &str) -> Option<String> {

@@ -91,7 +91,7 @@ type Shared = Arc<RwLock<ListValue>>;
 
 /// The list of a looked-up entry (`None` when missing), or WRONGTYPE.
 fn list_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
-    match entry.map(|e| &e.value) {
+    match entry.map(|e| e.value()) {
         None => Ok(None),
         Some(Value::List(list)) => Ok(Some(list)),
         Some(_) => Err(Error::WrongType),
@@ -135,11 +135,8 @@ fn push_event(end: End) -> Event {
 /// The caller has looked the key up (one access, as Redis's push looks it up once).
 fn push_into(ctx: &Ctx<'_>, txn: &Txn<'_>, key: &[u8], end: End, items: &[Bytes]) -> usize {
     let db = ctx.db();
-    match txn.peek(db, key) {
-        Some(Entry {
-            value: Value::List(list),
-            ..
-        }) => {
+    match txn.peek(db, key).map(Entry::value) {
+        Some(Value::List(list)) => {
             let len = {
                 let mut list = list.write();
                 for item in items {

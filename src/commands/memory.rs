@@ -159,7 +159,7 @@ fn usage(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     } else {
         0
     };
-    let bytes = KEY_OVERHEAD as usize + key_heap + entry.value.footprint_sampled(samples);
+    let bytes = KEY_OVERHEAD as usize + key_heap + entry.value().footprint_sampled(samples);
     Ok(Reply::integer(bytes))
 }
 

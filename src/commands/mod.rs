@@ -791,7 +791,7 @@ pub(crate) mod test_support {
         /// `OBJECT ENCODING` of the live `key` of database 0.
         pub fn encoding(&self, key: &str) -> &'static str {
             let txn = self.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-            txn.peek(0, key.as_bytes()).unwrap().value.encoding()
+            txn.peek(0, key.as_bytes()).unwrap().value().encoding()
         }
 
         /// A session of another client of the same server (listed by `CLIENT LIST`).

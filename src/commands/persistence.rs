@@ -147,7 +147,7 @@ fn dump(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let compress = ctx.server.config.read().rdbcompression;
     match ctx.txn().get(db, &argv[1]) {
         Some(entry) => Ok(Reply::Bulk(Bytes::from(object::dump(
-            &entry.value,
+            entry.value(),
             compress,
         )))),
         None => Ok(Reply::Null),

@@ -85,7 +85,7 @@ type SharedSet = Arc<RwLock<SetValue>>;
 
 /// The set at a looked-up key (`None` when missing), or WRONGTYPE.
 fn set_at(entry: Option<&Entry>) -> Result<Option<&SharedSet>> {
-    match entry.map(|e| &e.value) {
+    match entry.map(|e| e.value()) {
         None => Ok(None),
         Some(Value::Set(s)) => Ok(Some(s)),
         Some(_) => Err(Error::WrongType),

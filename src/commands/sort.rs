@@ -205,7 +205,7 @@ fn lookup_by_pattern(txn: &Txn<'_>, db: usize, pattern: &[u8], element: &Bytes) 
     key.extend_from_slice(element);
     key.extend_from_slice(suffix);
     let entry = txn.get(db, &key)?;
-    match (&entry.value, field) {
+    match (entry.value(), field) {
         (Value::Hash(hash), Some(field)) => hash.read().get(field).cloned(),
         (Value::String(s), None) => Some(s.to_bytes()),
         _ => None,
@@ -283,7 +283,7 @@ enum Source {
 }
 
 fn source(entry: Option<&Entry>) -> Result<Source> {
-    Ok(match entry.map(|e| &e.value) {
+    Ok(match entry.map(|e| e.value()) {
         None => Source::Missing,
         Some(Value::List(l)) => Source::List(l.clone()),
         Some(Value::Set(s)) => Source::Set(s.clone()),

@@ -132,7 +132,7 @@ type Shared = Arc<RwLock<SortedSetValue>>;
 
 /// The sorted set in an entry, or WRONGTYPE.
 fn zset_of(entry: &Entry) -> Result<&Shared> {
-    match &entry.value {
+    match entry.value() {
         Value::SortedSet(z) => Ok(z),
         _ => Err(Error::WrongType),
     }
@@ -1235,7 +1235,7 @@ impl Source<'_> {
 /// Looks up every input (WRONGTYPE for a type other than set or sorted set).
 fn sources<'t, K: AsRef<[u8]>>(txn: &'t Txn<'_>, db: usize, keys: &[K]) -> Result<Vec<Source<'t>>> {
     keys.iter()
-        .map(|k| match txn.get(db, k.as_ref()).map(|e| &e.value) {
+        .map(|k| match txn.get(db, k.as_ref()).map(|e| e.value()) {
             None => Ok(Source::Missing),
             Some(Value::SortedSet(z)) => Ok(Source::Zset(z.read())),
             Some(Value::Set(s)) => Ok(Source::Set(s.read())),

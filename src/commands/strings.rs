@@ -109,7 +109,7 @@ pub static COMMANDS: &[Command] = &[
 
 /// The bytes of a string value, or WRONGTYPE.
 pub(super) fn string_of(entry: &Entry) -> Result<&StringValue> {
-    match &entry.value {
+    match entry.value() {
         Value::String(s) => Ok(s),
         _ => Err(Error::WrongType),
     }
@@ -548,7 +548,7 @@ pub fn mget_op(ctx: &Ctx<'_>, keys: &[Bytes]) -> Vec<Option<Bytes>> {
     let db = ctx.db();
     let txn = ctx.txn();
     keys.iter()
-        .map(|k| match txn.get(db, k).map(|e| &e.value) {
+        .map(|k| match txn.get(db, k).map(|e| e.value()) {
             Some(Value::String(s)) => Some(s.to_bytes()),
             _ => None,
         })
@@ -854,7 +854,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
 /// An LCS operand: a missing key is the empty string; any other type is refused (after
 /// both keys were looked up, as in Redis).
 fn lcs_operand(entry: Option<&Entry>) -> Result<Bytes> {
-    match entry.map(|e| &e.value) {
+    match entry.map(|e| e.value()) {
         None => Ok(Bytes::new()),
         Some(Value::String(s)) => Ok(s.to_bytes()),
         Some(_) => Err(Error::err("The specified keys must contain string values")),

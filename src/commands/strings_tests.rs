@@ -63,7 +63,7 @@ fn ttl_ms(h: &Harness, key: &str) -> Option<i64> {
 
 fn is_list(h: &Harness, key: &str) -> bool {
     let txn = h.server.store.txn(Access::Read, 0, [key.as_bytes()]);
-    matches!(txn.peek(0, key.as_bytes()).unwrap().value, Value::List(_))
+    matches!(txn.peek(0, key.as_bytes()).unwrap().value(), Value::List(_))
 }
 
 #[test]

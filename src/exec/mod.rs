@@ -688,7 +688,7 @@ fn transaction_as_current(
         done.held.push(match &p.check {
             Check::Exists(wanted) => entry.is_some() == *wanted,
             Check::ValueEquals(value) => entry.is_some_and(|e| {
-                matches!(&e.value, crate::store::Value::String(s) if *s.as_bytes() == value[..])
+                matches!(e.value(), crate::store::Value::String(s) if *s.as_bytes() == value[..])
             }),
             Check::Version(version) => u64::from(entry.map_or(0, |e| e.version())) == *version,
         });
@@ -1068,7 +1068,7 @@ where
         let txn = server.store.lock(plan);
         // Redis serves a ready key only to the clients blocked for its type.
         if self.kind != ValueType::Stream {
-            match txn.peek(db, key).map(|e| e.value.value_type()) {
+            match txn.peek(db, key).map(|e| e.value().value_type()) {
                 None => return Attempt::Keep,
                 Some(kind) if kind != self.kind => return Attempt::Skip,
                 Some(_) => {}

@@ -174,7 +174,7 @@ fn rewrite(
     Some(match name {
         "set" | "setex" | "psetex" => {
             let entry = txn.peek(db, key)?;
-            let Value::String(s) = &entry.value else {
+            let Value::String(s) = entry.value() else {
                 return None;
             };
             let value = s.to_bytes();
@@ -318,7 +318,7 @@ pub fn state_records(txn: &Txn<'_>, effects_from: usize) -> Vec<(usize, Vec<Byte
     for (db, key) in keys {
         let record = match txn.peek(db, &key) {
             None => vec![b("DEL"), key],
-            Some(entry) => match (&entry.value, entry.expires_at()) {
+            Some(entry) => match (entry.value(), entry.expires_at()) {
                 (Value::String(s), None) => vec![b("SET"), key, s.to_bytes()],
                 (Value::String(s), Some(at)) => {
                     vec![b("SET"), key, s.to_bytes(), b("PXAT"), num(at)]

@@ -386,7 +386,7 @@ pub fn rewrite_entry(out: &mut Vec<u8>, key: &[u8], entry: &Entry) {
             encode_command(out, &argv);
         }
     };
-    match &entry.value {
+    match entry.value() {
         Value::String(s) => encode_command(out, &[&b"SET"[..], key, &s.as_bytes()]),
         Value::List(list) => {
             let items = list.read().items.iter().map(|i| vec![i.clone()]).collect();

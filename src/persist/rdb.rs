@@ -76,7 +76,7 @@ pub fn write_entry(out: &mut Out, key: &[u8], entry: &Entry) {
         out.byte(OPCODE_EXPIRETIME_MS);
         out.ms_time(at as i64);
     }
-    object::write_object(out, Some(key), &entry.value);
+    object::write_object(out, Some(key), entry.value());
 }
 
 /// The `EOF` opcode; the caller appends the checksum of everything written before it and

@@ -16,12 +16,16 @@ use bytes::Bytes;
 /// Longest data kept inline (24 bytes minus the enum tag and the length byte).
 pub const INLINE_CAPACITY: usize = 22;
 
-/// Inline storage: a length and up to [`INLINE_CAPACITY`] bytes.
+/// Inline storage: a length and up to [`INLINE_CAPACITY`] bytes. The length byte's top two
+/// bits are free (the length is at most 22): a value keeps its tag there.
 #[derive(Clone, Copy)]
 struct Inline {
     len: u8,
     data: [u8; INLINE_CAPACITY],
 }
+
+/// The bits of [`Inline::len`] that hold the length.
+const LEN_MASK: u8 = 0x3f;
 
 impl Inline {
     fn new(bytes: &[u8]) -> Option<Inline> {
@@ -37,7 +41,15 @@ impl Inline {
     }
 
     fn as_slice(&self) -> &[u8] {
-        &self.data[..self.len as usize]
+        &self.data[..(self.len & LEN_MASK) as usize]
+    }
+
+    fn tag(&self) -> u8 {
+        self.len >> 6
+    }
+
+    fn set_tag(&mut self, tag: u8) {
+        self.len = (self.len & LEN_MASK) | (tag << 6);
     }
 }
 
@@ -111,13 +123,15 @@ impl fmt::Debug for CompactKey {
 
 /// A string value: inline up to [`INLINE_CAPACITY`] bytes, else a shared [`Bytes`] (boxed to
 /// keep this type at 24 bytes; large values pay one more pointer, small ones nothing).
+/// It also carries a 2-bit tag for its owner (how the string came to be), in bits the
+/// layout leaves free, so the owner needs no byte of its own.
 #[derive(Clone)]
 pub struct CompactValue(ValueRepr);
 
 #[derive(Clone)]
 enum ValueRepr {
     Inline(Inline),
-    Shared(Box<Bytes>),
+    Shared(u8, Box<Bytes>),
 }
 
 impl CompactValue {
@@ -126,7 +140,7 @@ impl CompactValue {
     pub fn new(bytes: Bytes) -> CompactValue {
         CompactValue(match Inline::new(&bytes) {
             Some(inline) => ValueRepr::Inline(inline),
-            None => ValueRepr::Shared(Box::new(bytes)),
+            None => ValueRepr::Shared(0, Box::new(bytes)),
         })
     }
 
@@ -134,15 +148,33 @@ impl CompactValue {
     pub fn copy_from_slice(bytes: &[u8]) -> CompactValue {
         CompactValue(match Inline::new(bytes) {
             Some(inline) => ValueRepr::Inline(inline),
-            None => ValueRepr::Shared(Box::new(Bytes::copy_from_slice(bytes))),
+            None => ValueRepr::Shared(0, Box::new(Bytes::copy_from_slice(bytes))),
         })
     }
 
     pub fn as_slice(&self) -> &[u8] {
         match &self.0 {
             ValueRepr::Inline(inline) => inline.as_slice(),
-            ValueRepr::Shared(bytes) => bytes,
+            ValueRepr::Shared(_, bytes) => bytes,
         }
+    }
+
+    /// The owner's tag (0 to 3; 0 when never set).
+    pub fn tag(&self) -> u8 {
+        match &self.0 {
+            ValueRepr::Inline(inline) => inline.tag(),
+            ValueRepr::Shared(tag, _) => *tag,
+        }
+    }
+
+    /// The same value with `tag` (0 to 3).
+    pub fn with_tag(mut self, tag: u8) -> CompactValue {
+        debug_assert!(tag < 4);
+        match &mut self.0 {
+            ValueRepr::Inline(inline) => inline.set_tag(tag),
+            ValueRepr::Shared(t, _) => *t = tag,
+        }
+        self
     }
 
     /// The value as `Bytes`: a copy when inline (cheaper than a shared handle at this size),
@@ -150,7 +182,7 @@ impl CompactValue {
     pub fn to_bytes(&self) -> Bytes {
         match &self.0 {
             ValueRepr::Inline(inline) => Bytes::copy_from_slice(inline.as_slice()),
-            ValueRepr::Shared(bytes) => Bytes::clone(bytes),
+            ValueRepr::Shared(_, bytes) => Bytes::clone(bytes),
         }
     }
 }
@@ -198,6 +230,19 @@ mod tests {
                 CompactValue::new(Bytes::from(data.clone())).to_bytes(),
                 data
             );
+        }
+    }
+
+    #[test]
+    fn tags_leave_the_bytes_alone() {
+        for len in [0, 5, 22, 23, 300] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            for tag in 0..4 {
+                let value = CompactValue::copy_from_slice(&data).with_tag(tag);
+                assert_eq!((value.as_slice(), value.tag()), (&data[..], tag));
+                let value = value.with_tag(3 - tag);
+                assert_eq!((value.as_slice(), value.tag()), (&data[..], 3 - tag));
+            }
         }
     }
 

@@ -325,11 +325,11 @@ impl Store {
         if entry.is_expired(unix_time_ms()) {
             return None;
         }
-        let string = match &entry.value {
+        let string = match entry.value() {
             Value::String(s) => Some(bytes::Bytes::copy_from_slice(&s.as_bytes())),
             _ => None,
         };
-        Some((entry.value.value_type(), string))
+        Some((entry.value().value_type(), string))
     }
 
     /// Whether a key is there at all (`Some(true)`: past its expiry, not yet reclaimed),
@@ -466,7 +466,7 @@ mod tests {
 
     fn get_str(store: &Store, db: usize, key: &[u8]) -> Option<Bytes> {
         let txn = store.txn(Access::Read, db, [key]);
-        txn.get(db, key).map(|e| match &e.value {
+        txn.get(db, key).map(|e| match e.value() {
             Value::String(s) => s.to_bytes(),
             _ => panic!("not a string"),
         })
@@ -548,7 +548,7 @@ mod tests {
         assert_eq!(len, Some(32));
         let entry = txn.get(0, b"k").unwrap();
         assert_eq!((entry.version(), entry.expires_at()), (version, Some(far)));
-        let Value::String(s) = &entry.value else {
+        let Value::String(s) = entry.value() else {
             panic!("not a string")
         };
         assert!(s.is_growable());
@@ -557,7 +557,7 @@ mod tests {
         // Later edits change that buffer where it is.
         txn.edit_string(0, b"k", |buf| buf[0] = b'!');
         let entry = txn.get(0, b"k").unwrap();
-        let Value::String(s) = &entry.value else {
+        let Value::String(s) = entry.value() else {
             panic!("not a string")
         };
         assert_eq!(s.as_bytes().as_ptr(), before);
@@ -576,7 +576,7 @@ mod tests {
     }
 
     fn get_str_in(txn: &Txn<'_>, key: &[u8]) -> Option<Bytes> {
-        txn.get(0, key).map(|e| match &e.value {
+        txn.get(0, key).map(|e| match e.value() {
             Value::String(s) => s.to_bytes(),
             _ => panic!("not a string"),
         })
@@ -616,8 +616,8 @@ mod tests {
             .collect();
         for _ in 0..2000 {
             let txn = store.txn(Access::Read, 0, keys);
-            let a = txn.get(0, b"a").map(|e| e.value.clone());
-            let b = txn.get(0, b"b").map(|e| e.value.clone());
+            let a = txn.get(0, b"a").map(|e| e.value().clone());
+            let b = txn.get(0, b"b").map(|e| e.value().clone());
             match (a, b) {
                 (Some(Value::String(a)), Some(Value::String(b))) => {
                     assert_eq!(a.as_bytes(), b.as_bytes())

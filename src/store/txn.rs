@@ -736,7 +736,7 @@ impl<'s> Txn<'s> {
     /// (`RENAME`, `MOVE`): the same object in Redis, so it keeps its access data.
     pub fn add_moved(&self, db: usize, key: &[u8], from: &Entry) {
         let counter = Counter::Carried(from.accessed_secs());
-        self.insert(db, key, from.value.clone(), from.expires_at(), counter);
+        self.insert(db, key, from.value().clone(), from.expires_at(), counter);
         self.record_key(db, key, Event::New);
     }
 
@@ -759,7 +759,8 @@ impl<'s> Txn<'s> {
     }
 
     /// Sets or clears the expiry of a live key, recording `event` (`expire`, `persist`).
-    /// Returns false when the key is absent.
+    /// Returns false when the key is absent. A key gaining or losing its expiry gets a new
+    /// entry: an entry looked up before is stale afterwards.
     /// The caller has looked the key up as its command does (one access, as in Redis's
     /// `lookupKeyWrite` before `setExpire`); this lookup touches nothing.
     pub fn set_expiry(&self, db: usize, key: &[u8], expires_at: Option<u64>, event: Event) -> bool {
@@ -768,8 +769,20 @@ impl<'s> Txn<'s> {
         };
         let seg = self.segment_for_write(db, key);
         adjust_volatile(seg, entry.expires_at().is_some(), expires_at.is_some());
-        entry.store_expiry(expires_at);
-        entry.set_version(seg.next_version());
+        if entry.store_expiry(expires_at) {
+            entry.set_version(seg.next_version());
+        } else {
+            // The key gains or loses its expiry: an entry of the other shape, with the same
+            // value (collections and growable strings shared, not copied) and access data.
+            let replacement = Entry::new(
+                entry.value().clone(),
+                expires_at,
+                entry.accessed_secs(),
+                seg.next_version(),
+            );
+            self.map(seg)
+                .insert(Key::from(key), replacement, self.guard());
+        }
         self.record_key(db, key, event);
         true
     }
@@ -808,7 +821,7 @@ impl<'s> Txn<'s> {
     ) -> Option<R> {
         let seg = self.segment_for_write(db, key);
         let entry = self.map(seg).get(key, self.guard())?;
-        let Value::String(s) = &entry.value else {
+        let Value::String(s) = entry.value() else {
             return None;
         };
         if let Some(mut buf) = s.growable() {
@@ -891,7 +904,7 @@ impl<'s> Txn<'s> {
                 .map(|(key, e)| {
                     (
                         key.clone(),
-                        e.value.clone(),
+                        e.value().clone(),
                         e.expires_at(),
                         e.accessed_secs(),
                     )

@@ -116,8 +116,9 @@ impl ValueType {
 /// makes an independent copy.
 #[derive(Debug, Clone)]
 pub struct StringValue {
+    /// A fixed string's origin is the tag of its `CompactValue` (so this type and `Value`
+    /// stay 24 bytes); a growable one is always `Modified`.
     data: StringData,
-    pub origin: StringOrigin,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +142,18 @@ pub enum StringOrigin {
     Modified,
     /// Stored as created, without trying the integer encoding (`INCRBYFLOAT`'s result).
     Plain,
+}
+
+impl StringOrigin {
+    /// The origin a [`CompactValue`] tag (`origin as u8`) stands for.
+    fn from_tag(tag: u8) -> StringOrigin {
+        match tag {
+            0 => StringOrigin::Stored,
+            1 => StringOrigin::Copied,
+            2 => StringOrigin::Modified,
+            _ => StringOrigin::Plain,
+        }
+    }
 }
 
 /// A string's bytes, borrowed: straight from an immutable string, or under the read lock
@@ -230,8 +243,15 @@ pub fn zeroed_string(len: usize) -> Option<Vec<u8>> {
 impl StringValue {
     fn with_origin(data: CompactValue, origin: StringOrigin) -> Self {
         StringValue {
-            data: StringData::Fixed(data),
-            origin,
+            data: StringData::Fixed(data.with_tag(origin as u8)),
+        }
+    }
+
+    /// How this string came to be.
+    pub fn origin(&self) -> StringOrigin {
+        match &self.data {
+            StringData::Fixed(data) => StringOrigin::from_tag(data.tag()),
+            StringData::Growable(_) => StringOrigin::Modified,
         }
     }
 
@@ -257,7 +277,6 @@ impl StringValue {
         }
         StringValue {
             data: StringData::Growable(Arc::new(RwLock::new(bytes))),
-            origin: StringOrigin::Modified,
         }
     }
 
@@ -271,7 +290,7 @@ impl StringValue {
     pub fn copied(&self) -> Self {
         match &self.data {
             StringData::Fixed(data) => {
-                let origin = match self.origin {
+                let origin = match self.origin() {
                     StringOrigin::Stored => StringOrigin::Copied,
                     other => other,
                 };
@@ -279,7 +298,6 @@ impl StringValue {
             }
             StringData::Growable(buf) => StringValue {
                 data: StringData::Growable(Arc::new(RwLock::new(buf.read_recursive().clone()))),
-                origin: self.origin,
             },
         }
     }
@@ -343,7 +361,7 @@ impl StringValue {
 
     /// The integer Redis would store this string as (`OBJ_ENCODING_INT`), if any.
     fn as_int_encoding(&self) -> Option<i64> {
-        let may_be_int = matches!(self.origin, StringOrigin::Stored | StringOrigin::Copied);
+        let may_be_int = matches!(self.origin(), StringOrigin::Stored | StringOrigin::Copied);
         if !may_be_int || self.len() > 20 {
             return None;
         }
@@ -353,7 +371,7 @@ impl StringValue {
     pub fn encoding(&self) -> &'static str {
         if self.as_int_encoding().is_some() {
             "int"
-        } else if self.origin != StringOrigin::Modified && self.len() <= EMBSTR_SIZE_LIMIT {
+        } else if self.origin() != StringOrigin::Modified && self.len() <= EMBSTR_SIZE_LIMIT {
             "embstr"
         } else {
             "raw"
@@ -362,7 +380,9 @@ impl StringValue {
 
     pub fn refcount(&self) -> i64 {
         match self.as_int_encoding() {
-            Some(n) if self.origin == StringOrigin::Stored && (0..SHARED_INTEGERS).contains(&n) => {
+            Some(n)
+                if self.origin() == StringOrigin::Stored && (0..SHARED_INTEGERS).contains(&n) =>
+            {
                 i32::MAX as i64
             }
             _ => 1,
@@ -440,30 +460,62 @@ impl Value {
     }
 }
 
-/// Sentinel for "no expiry" in [`Entry::expires_at`].
-const NO_EXPIRY: u64 = 0;
-
-/// What the map stores per key. Expiry, access time and version are atomics so `EXPIRE`,
-/// `PERSIST`, reads and in-place changes can update them without replacing the entry (and
-/// its value) in the map.
+/// What the map stores per key: the value (with its expiry, when it has one), the access
+/// time and the version. Access time and version are atomics, and so is a volatile key's
+/// expiry, so reads, in-place changes and a new TTL need not replace the entry in the map.
+///
+/// 32 bytes, so a key's map node (24-byte inline key plus this) is a 56-byte allocation
+/// (64 with malloc's header): a key without expiry carries no expiry field at all, and a
+/// volatile key keeps its value and expiry in a box of their own (Redis keeps expiries in
+/// a second table for the same reason).
 #[derive(Debug)]
 pub struct Entry {
-    pub value: Value,
-    expires_at: AtomicU64,
+    slot: Slot,
     /// Last access, in seconds since the store's epoch (for `OBJECT IDLETIME`).
     accessed: AtomicU32,
-    /// Stamped by the key's segment whenever the key changes (it fits the padding, so it
-    /// costs no memory).
+    /// Stamped by the key's segment whenever the key changes.
     version: AtomicU32,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Persistent(Value),
+    Volatile(Box<Volatile>),
+}
+
+/// How an expiry is stored: a requested expiry of 0 ms (1970) is already in the past, and
+/// 1 keeps it so.
+fn stored_expiry(at: u64) -> u64 {
+    at.max(1)
+}
+
+#[derive(Debug)]
+struct Volatile {
+    value: Value,
+    /// Absolute expiry in Unix milliseconds (at least 1).
+    expires_at: AtomicU64,
 }
 
 impl Entry {
     pub fn new(value: Value, expires_at: Option<u64>, now_secs: u32, version: u32) -> Entry {
+        let slot = match expires_at {
+            None => Slot::Persistent(value),
+            Some(at) => Slot::Volatile(Box::new(Volatile {
+                value,
+                expires_at: AtomicU64::new(stored_expiry(at)),
+            })),
+        };
         Entry {
-            value,
-            expires_at: AtomicU64::new(expires_at.unwrap_or(NO_EXPIRY)),
+            slot,
             accessed: AtomicU32::new(now_secs),
             version: AtomicU32::new(version),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        match &self.slot {
+            Slot::Persistent(value) => value,
+            Slot::Volatile(volatile) => &volatile.value,
         }
     }
 
@@ -479,16 +531,25 @@ impl Entry {
 
     /// Absolute expiry in Unix milliseconds, if the key is volatile.
     pub fn expires_at(&self) -> Option<u64> {
-        match self.expires_at.load(Ordering::Relaxed) {
-            NO_EXPIRY => None,
-            at => Some(at),
+        match &self.slot {
+            Slot::Persistent(_) => None,
+            Slot::Volatile(volatile) => Some(volatile.expires_at.load(Ordering::Relaxed)),
         }
     }
 
-    pub(crate) fn store_expiry(&self, at: Option<u64>) {
-        // A requested expiry of 0 ms (1970) is already in the past; 1 keeps it volatile.
-        let raw = at.map(|t| t.max(1)).unwrap_or(NO_EXPIRY);
-        self.expires_at.store(raw, Ordering::Relaxed);
+    /// Changes a volatile key's expiry in place; false (changing nothing) when the entry
+    /// must be replaced instead, because the key gains or loses its expiry.
+    pub(crate) fn store_expiry(&self, at: Option<u64>) -> bool {
+        match (&self.slot, at) {
+            (Slot::Volatile(volatile), Some(at)) => {
+                volatile
+                    .expires_at
+                    .store(stored_expiry(at), Ordering::Relaxed);
+                true
+            }
+            (Slot::Persistent(_), None) => true,
+            _ => false,
+        }
     }
 
     pub fn is_expired(&self, now_ms: u64) -> bool {
@@ -502,14 +563,21 @@ impl Entry {
     /// Roughly the bytes this entry and `key` hold (map slot, key and value), as Redis's
     /// eviction counts what a deletion frees. Walks a collection's elements.
     pub fn footprint(&self, key: &[u8]) -> usize {
-        // The map's node (key and entry) and its table slot.
-        const NODE: usize = 72 + 8;
+        // The map's node (key and entry, a 64-byte chunk) and its table slot.
+        const NODE: usize = 64 + 8;
+        // A volatile key's box of value and expiry (a 48-byte chunk).
+        const VOLATILE: usize = 48;
         let key_heap = if key.len() > super::INLINE_CAPACITY {
             key.len()
         } else {
             0
         };
-        NODE + key_heap + self.value.footprint()
+        let expiry = if self.expires_at().is_some() {
+            VOLATILE
+        } else {
+            0
+        };
+        NODE + key_heap + expiry + self.value().footprint()
     }
 
     /// Stores a new access field (seconds since the store's epoch, or LFU data).
@@ -593,14 +661,22 @@ mod tests {
     }
 
     #[test]
-    fn expiry_sentinel_round_trips() {
+    fn expiries_are_kept_with_volatile_values_only() {
         let e = Entry::new(Value::string(Bytes::new()), None, 0, 1);
         assert_eq!(e.expires_at(), None);
-        e.store_expiry(Some(0));
+        assert!(!e.is_expired(u64::MAX));
+        // Gaining an expiry takes a new entry.
+        assert!(!e.store_expiry(Some(10)));
+        assert!(e.store_expiry(None));
+        let e = Entry::new(Value::string(Bytes::from_static(b"v")), Some(0), 0, 1);
+        // A requested expiry of 0 ms is kept as 1 (still volatile, already past).
         assert_eq!(e.expires_at(), Some(1));
         assert!(e.is_expired(5));
-        e.store_expiry(None);
-        assert!(!e.is_expired(u64::MAX));
+        assert!(e.store_expiry(Some(50)));
+        assert_eq!(e.expires_at(), Some(50));
+        assert!(!e.is_expired(49) && e.is_expired(50));
+        assert!(!e.store_expiry(None));
+        assert!(matches!(e.value(), Value::String(s) if *s.as_bytes() == b"v"[..]));
     }
 
     #[test]
@@ -638,9 +714,9 @@ mod layout {
     /// change that grows it costs memory on every key.
     #[test]
     fn entry_sizes() {
-        assert_eq!(std::mem::size_of::<StringValue>(), 32);
-        assert_eq!(std::mem::size_of::<Value>(), 32);
-        assert_eq!(std::mem::size_of::<Entry>(), 48);
-        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 72);
+        assert_eq!(std::mem::size_of::<StringValue>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        assert_eq!(std::mem::size_of::<(Key, Entry)>(), 56);
     }
 }

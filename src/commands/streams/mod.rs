@@ -123,7 +123,7 @@ type Shared = Arc<RwLock<StreamValue>>;
 const BLOCKED_DEFAULT_COUNT: usize = 1000;
 
 fn stream_at(entry: Option<&Entry>) -> Result<Option<&Shared>> {
-    match entry.map(|e| &e.value) {
+    match entry.map(|e| e.value()) {
         None => Ok(None),
         Some(Value::Stream(stream)) => Ok(Some(stream)),
         Some(_) => Err(Error::WrongType),

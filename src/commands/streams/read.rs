@@ -417,7 +417,7 @@ fn serve_blocked(
     count: usize,
 ) -> Option<Result<Served>> {
     let from = waits.iter().find(|(k, _)| &k[..] == key)?.1;
-    let stream = match ctx.txn().peek(ctx.db(), key).map(|e| &e.value) {
+    let stream = match ctx.txn().peek(ctx.db(), key).map(|e| e.value()) {
         Some(Value::Stream(stream)) => stream.clone(),
         _ if read.is_some() => {
             return Some(Err(Error::full(
