@@ -39,7 +39,7 @@ const DEFAULT_SAMPLES: usize = 5;
 /// What one key costs in its database's map beyond its key and value: the map's node
 /// (inline key, entry header) and its table slot; Redis counts a `dictEntry`, a bucket
 /// pointer and a `robj` per key.
-pub const KEY_OVERHEAD: u64 = 72 + 8;
+pub const KEY_OVERHEAD: u64 = crate::store::KEY_NODE_BYTES as u64;
 
 /// The server's memory, split as Redis's `getMemoryOverheadData` splits it.
 pub struct Overhead {
@@ -154,13 +154,7 @@ fn usage(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Reply> {
     let Some(entry) = ctx.txn().peek(db, key) else {
         return Ok(Reply::Null);
     };
-    let key_heap = if key.len() > crate::store::INLINE_CAPACITY {
-        key.len()
-    } else {
-        0
-    };
-    let bytes = KEY_OVERHEAD as usize + key_heap + entry.value().footprint_sampled(samples);
-    Ok(Reply::integer(bytes))
+    Ok(Reply::integer(entry.footprint_sampled(key, samples)))
 }
 
 /// `MEMORY STATS`.

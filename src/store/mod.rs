@@ -53,8 +53,9 @@ pub use list::End;
 pub use snapshot::SnapshotSink;
 pub use txn::{LockPlan, Txn};
 pub use value::{
-    Entry, HashValue, Key, ListValue, SetValue, SortedSetValue, StreamValue, StringBytes,
-    StringOrigin, StringValue, Value, ValueType, grow_string_zeroed, reserve_string, zeroed_string,
+    Entry, HashValue, KEY_NODE_BYTES, Key, ListValue, SetValue, SortedSetValue, StreamValue,
+    StringBytes, StringOrigin, StringValue, Value, ValueType, grow_string_zeroed, reserve_string,
+    zeroed_string,
 };
 
 /// Segments per database. A power of two; also the `SCAN` cursor space.

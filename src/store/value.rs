@@ -460,6 +460,10 @@ impl Value {
     }
 }
 
+/// What a key costs in its map whatever its value: the node (inline key and [`Entry`], a
+/// 64-byte malloc chunk) and its table slot.
+pub const KEY_NODE_BYTES: usize = 64 + 8;
+
 /// What the map stores per key: the value (with its expiry, when it has one), the access
 /// time and the version. Access time and version are atomics, and so is a volatile key's
 /// expiry, so reads, in-place changes and a new TTL need not replace the entry in the map.
@@ -563,8 +567,12 @@ impl Entry {
     /// Roughly the bytes this entry and `key` hold (map slot, key and value), as Redis's
     /// eviction counts what a deletion frees. Walks a collection's elements.
     pub fn footprint(&self, key: &[u8]) -> usize {
-        // The map's node (key and entry, a 64-byte chunk) and its table slot.
-        const NODE: usize = 64 + 8;
+        self.footprint_sampled(key, usize::MAX)
+    }
+
+    /// [`Entry::footprint`] with a collection measured on its first `samples` elements
+    /// (`MEMORY USAGE ... SAMPLES`).
+    pub fn footprint_sampled(&self, key: &[u8], samples: usize) -> usize {
         // A volatile key's box of value and expiry (a 48-byte chunk).
         const VOLATILE: usize = 48;
         let key_heap = if key.len() > super::INLINE_CAPACITY {
@@ -577,7 +585,7 @@ impl Entry {
         } else {
             0
         };
-        NODE + key_heap + expiry + self.value().footprint()
+        KEY_NODE_BYTES + key_heap + expiry + self.value().footprint_sampled(samples)
     }
 
     /// Stores a new access field (seconds since the store's epoch, or LFU data).
@@ -710,8 +718,8 @@ mod tests {
 mod layout {
     use super::*;
 
-    /// The map entry (key + [`Entry`]) of a short string is one 72-byte allocation; a
-    /// change that grows it costs memory on every key.
+    /// The map entry (key + [`Entry`]) of a short string is one 56-byte allocation (a
+    /// 64-byte malloc chunk); a change that grows it costs 16 bytes on every key.
     #[test]
     fn entry_sizes() {
         assert_eq!(std::mem::size_of::<StringValue>(), 24);
