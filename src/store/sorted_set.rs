@@ -24,9 +24,10 @@
 //! Scores are never NaN (callers check); `-0.0` equals `0.0` in comparisons, as in C.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use bytes::Bytes;
+use hashbrown::HashTable;
 
 // Redis 7.0's `zset-max-listpack-entries` (128) and `zset-max-listpack-value` (64).
 use super::encoding::limits;
@@ -184,7 +185,10 @@ pub struct SortedSetValue {
     /// Heads of the free level blocks, per height - 1, threaded through their level 0's
     /// `forward`.
     free_blocks: [u32; MAX_LEVEL],
-    members: HashMap<Bytes, u32, foldhash::fast::RandomState>,
+    /// Node ids by the member the node holds (each member's bytes are stored once, in
+    /// its node), hashed with `hasher`.
+    members: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     dense: Vec<u32>,
     tail: u32,
     level: usize,
@@ -214,7 +218,8 @@ impl Default for SortedSetValue {
             free: Vec::new(),
             levels,
             free_blocks: [NIL; MAX_LEVEL],
-            members: HashMap::default(),
+            members: HashTable::new(),
+            hasher: Default::default(),
             dense: Vec::new(),
             tail: NIL,
             level: 1,
@@ -246,7 +251,8 @@ impl SortedSetValue {
         let arena = self.nodes.capacity() * std::mem::size_of::<Node>()
             + self.levels.capacity() * std::mem::size_of::<Level>()
             + (self.free.capacity() + self.dense.capacity()) * 4;
-        let index = self.members.capacity() * (std::mem::size_of::<Bytes>() + 8);
+        // A node id and a control byte per bucket; buckets are 8/7 of the capacity.
+        let index = self.members.capacity() * 8 / 7 * (std::mem::size_of::<u32>() + 1);
         let members = super::value::sampled_size(self.nodes.iter(), samples, |n| n.member.len());
         arena + index + members + self.members.len() * super::value::BYTES_HEAP
     }
@@ -265,12 +271,16 @@ impl SortedSetValue {
             || entries
                 .iter()
                 .any(|(m, _)| m.len() > limits.zset_max_listpack_value);
-        set.members.reserve(entries.len());
+        let (nodes, hasher) = (&set.nodes, &set.hasher);
+        set.members.reserve(entries.len(), |&i| {
+            hasher.hash_one(&nodes[i as usize].member[..])
+        });
         set.nodes.reserve(entries.len());
         set.dense.reserve(entries.len());
         for (member, score) in entries {
             let score = set.storable(score);
-            set.insert_new(member, score);
+            let hash = set.hasher.hash_one(&member[..]);
+            set.insert_new(member, score, hash);
         }
         set
     }
@@ -302,20 +312,32 @@ impl SortedSetValue {
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.members
-            .get(member)
-            .map(|&id| self.nodes[id as usize].score)
+        self.id_of(member).map(|id| self.nodes[id as usize].score)
     }
 
     pub fn contains(&self, member: &[u8]) -> bool {
-        self.members.contains_key(member)
+        self.id_of(member).is_some()
+    }
+
+    /// The node holding `member`.
+    fn id_of(&self, member: &[u8]) -> Option<u32> {
+        self.find(member, self.hasher.hash_one(member))
+    }
+
+    /// The node holding `member`, whose hash is `hash`.
+    #[inline]
+    fn find(&self, member: &[u8], hash: u64) -> Option<u32> {
+        self.members
+            .find(hash, |&id| self.nodes[id as usize].member[..] == *member)
+            .copied()
     }
 
     /// Sets `member`'s score, adding it when absent. A new member may switch the set to
     /// the skiplist encoding, as Redis's `zsetAdd` does before inserting.
     pub fn set_score(&mut self, member: &[u8], score: f64) -> ScoreChange {
         debug_assert!(!score.is_nan());
-        if let Some(&id) = self.members.get(member) {
+        let hash = self.hasher.hash_one(member);
+        if let Some(id) = self.find(member, hash) {
             let current = self.nodes[id as usize].score;
             if score == current {
                 return ScoreChange::Unchanged;
@@ -331,13 +353,13 @@ impl SortedSetValue {
             self.large = true;
         }
         let score = self.storable(score);
-        self.insert_new(Bytes::copy_from_slice(member), score);
+        self.insert_new(Bytes::copy_from_slice(member), score, hash);
         ScoreChange::Added
     }
 
     /// Removes `member`; its score when it was present.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let id = *self.members.get(member)?;
+        let id = self.id_of(member)?;
         let score = self.nodes[id as usize].score;
         let update = self.path_to(id);
         self.unlink(id, &update);
@@ -347,7 +369,7 @@ impl SortedSetValue {
 
     /// 0-based rank of `member` in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let &id = self.members.get(member)?;
+        let id = self.id_of(member)?;
         Some(self.rank_of(Pos(id)))
     }
 
@@ -432,16 +454,21 @@ impl SortedSetValue {
 
     /// Entries from `start` onwards (towards lower scores when `rev`).
     pub fn iter_from(&self, start: Option<Pos>, rev: bool) -> Iter<'_> {
-        Iter {
-            set: self,
-            at: start,
-            rev,
-        }
+        let at = match start {
+            None => NIL,
+            Some(Pos(id)) if rev => id,
+            Some(Pos(id)) => self.nodes[id as usize].block,
+        };
+        Iter { set: self, at, rev }
     }
 
     /// Every entry in ascending order.
     pub fn iter(&self) -> Iter<'_> {
-        self.iter_from(self.first(), false)
+        Iter {
+            set: self,
+            at: self.levels[HEAD as usize].forward,
+            rev: false,
+        }
     }
 
     // ---- score ranges -------------------------------------------------------------------
@@ -764,7 +791,8 @@ impl SortedSetValue {
         block
     }
 
-    fn insert_new(&mut self, member: Bytes, score: f64) {
+    /// Adds `member` (absent, its hash `hash`) with `score`.
+    fn insert_new(&mut self, member: Bytes, score: f64, hash: u64) {
         let height = random_level();
         let slot = self.dense.len() as u32;
         let id = match self.free.pop() {
@@ -783,7 +811,7 @@ impl SortedSetValue {
         };
         let block = self.alloc_block(height, id);
         self.nodes[id as usize] = Node {
-            member: member.clone(),
+            member,
             score,
             backward: NIL,
             slot,
@@ -791,7 +819,10 @@ impl SortedSetValue {
             height: height as u32,
         };
         self.dense.push(id);
-        self.members.insert(member, id);
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.members.insert_unique(hash, id, |&i| {
+            hasher.hash_one(&nodes[i as usize].member[..])
+        });
         self.link(id);
     }
 
@@ -898,14 +929,17 @@ impl SortedSetValue {
 
     /// Forgets an unlinked node: member map, dense slot, level block, arena.
     fn release(&mut self, id: u32) {
+        let hash = self.hasher.hash_one(&self.nodes[id as usize].member[..]);
+        if let Ok(entry) = self.members.find_entry(hash, |&i| i == id) {
+            entry.remove();
+        }
         let node = &mut self.nodes[id as usize];
-        let member = std::mem::take(&mut node.member);
+        node.member = Bytes::new();
         let slot = node.slot as usize;
         let (block, height) = (node.block, node.height as usize);
         node.block = NIL;
         self.levels[block as usize].forward = self.free_blocks[height - 1];
         self.free_blocks[height - 1] = block;
-        self.members.remove(&member);
         self.dense.swap_remove(slot);
         if let Some(&moved) = self.dense.get(slot) {
             self.nodes[moved as usize].slot = slot as u32;
@@ -950,7 +984,7 @@ impl SortedSetValue {
             let n = &self.nodes[id as usize];
             assert_eq!(n.slot as usize, slot);
             assert_eq!(self.owner(n.block), id);
-            assert_eq!(self.members.get(&n.member), Some(&id));
+            assert_eq!(self.id_of(&n.member), Some(id));
         }
         // Backward links mirror level 0.
         let mut prev = NIL;
@@ -986,7 +1020,10 @@ impl SortedSetValue {
 /// Entries in order from a position; see [`SortedSetValue::iter_from`].
 pub struct Iter<'a> {
     set: &'a SortedSetValue,
-    at: Option<Pos>,
+    /// The next entry (NIL when done): its level block going forwards, so the next
+    /// block's address comes from the level pool while the node is read (the two loads
+    /// overlap); its node id going backwards (the `backward` links are in the nodes).
+    at: u32,
     rev: bool,
 }
 
@@ -994,13 +1031,19 @@ impl<'a> Iterator for Iter<'a> {
     type Item = (&'a Bytes, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let pos = self.at?;
-        self.at = if self.rev {
-            self.set.prev(pos)
+        if self.at == NIL {
+            return None;
+        }
+        let id = if self.rev {
+            let id = self.at;
+            self.at = self.set.nodes[id as usize].backward;
+            id
         } else {
-            self.set.next(pos)
+            let l = self.set.levels[self.at as usize];
+            self.at = l.forward;
+            l.span // level 0: the owner
         };
-        Some(self.set.entry(pos))
+        Some(self.set.entry(Pos(id)))
     }
 }
 
