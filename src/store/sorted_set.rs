@@ -959,9 +959,9 @@ impl SortedSetValue {
     }
 
     /// Redis's `zslUpdateScore`: in place when the order allows (the predecessors' copies
-    /// of the score updated too), else unlink and relink.
+    /// of the score updated too), else unlink and relink. A one-level node (3 in 4) has
+    /// one predecessor link, its backward node's level 0, so it needs no walk in place.
     fn update_score(&mut self, id: u32, score: f64) {
-        let update = self.path_to(id);
         let (backward, block, height) = {
             let n = &self.nodes[id as usize];
             (n.backward, n.block as usize, n.height as usize)
@@ -970,12 +970,24 @@ impl SortedSetValue {
         let fits_before = backward == NIL || self.nodes[backward as usize].score < score;
         let fits_after = next.forward == NIL || next.score > score;
         if fits_before && fits_after {
-            self.nodes[id as usize].score = score;
-            for (i, &u) in update.iter().enumerate().take(height) {
-                self.levels[u as usize + i].score = score;
+            if height == 1 {
+                let pred = if backward == NIL {
+                    HEAD
+                } else {
+                    self.nodes[backward as usize].block
+                };
+                self.levels[pred as usize].score = score;
+            } else {
+                // The walk compares with the old score, so it goes first.
+                let update = self.path_to(id);
+                for (i, &u) in update.iter().enumerate().take(height) {
+                    self.levels[u as usize + i].score = score;
+                }
             }
+            self.nodes[id as usize].score = score;
             return;
         }
+        let update = self.path_to(id);
         self.unlink(id, &update);
         self.nodes[id as usize].score = score;
         self.link(id);
