@@ -1,5 +1,6 @@
 //! Micro benchmarks of the hot path, through the public API: the store (GET, SET, INCR,
-//! the expiry check of a lookup, an active expiry cycle), the RESP request decoder on a
+//! the expiry check of a lookup, an active expiry cycle), the big sorted set (ZADD of new
+//! members, ZRANK, a ZRANGE page by rank from the middle), the RESP request decoder on a
 //! pipelined batch, the reply encoder, and whole commands through the command table.
 //!
 //! `cargo bench --bench micro` measures; `cargo test --benches` (and so `cargo test
@@ -20,7 +21,7 @@ use memorabilia::exec::execute;
 use memorabilia::resp::decoder::RequestDecoder;
 use memorabilia::resp::encoder::encode;
 use memorabilia::state::{ClientKind, Clients, ServerState};
-use memorabilia::store::{Access, Event, Store, Value, unix_time_ms};
+use memorabilia::store::{Access, Event, SortedSetValue, Store, Value, unix_time_ms};
 
 const PRELOADED: u64 = 100_000;
 const VALUE: &[u8] = b"xxxxxxxxxx";
@@ -204,6 +205,85 @@ fn bench_encoder(c: &mut Criterion) {
     g.finish();
 }
 
+/// Members of the big sorted set: `m:<n>`, scored like `ZADD bigz <rand> m:<rand>`.
+const ZSET_MEMBERS: u64 = 500_000;
+
+fn zset_member(n: u64) -> Vec<u8> {
+    format!("m:{n}").into_bytes()
+}
+
+/// A repeatable scattered sequence (xorshift), for scores and member numbers.
+fn scattered(seed: u64, count: usize) -> Vec<u64> {
+    let mut x = seed;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
+/// The big sorted set (Redis's skiplist encoding) at `ZSET_MEMBERS` members: ZADD of new
+/// members, ZRANK of random members, and `at_rank` plus 10 steps from the middle (ZRANGE
+/// by rank).
+fn bench_sorted_set(c: &mut Criterion) {
+    let mut z = SortedSetValue::new();
+    let scores = scattered(0x9E37_79B9_7F4A_7C15, ZSET_MEMBERS as usize);
+    for (n, s) in scores.iter().enumerate() {
+        z.set_score(&zset_member(n as u64), (s % 1_000_000) as f64);
+    }
+    let mut g = c.benchmark_group("sorted_set");
+    g.throughput(Throughput::Elements(1));
+    // New members above the preloaded ones, removed again (untimed) after each batch so
+    // every batch inserts into the same 500k-member set.
+    let fresh = scattered(0x2545_F491_4F6C_DD1D, 4096);
+    g.bench_function("zadd_new_500k", |b| {
+        b.iter_custom(|iters| {
+            let members: Vec<Vec<u8>> = (0..iters).map(|n| zset_member(ZSET_MEMBERS + n)).collect();
+            let start = std::time::Instant::now();
+            for (n, member) in members.iter().enumerate() {
+                let s = fresh[n % fresh.len()] % 1_000_000;
+                black_box(z.set_score(member, s as f64));
+            }
+            let elapsed = start.elapsed();
+            for member in &members {
+                z.remove(member);
+            }
+            elapsed
+        })
+    });
+    let lookups: Vec<Vec<u8>> = scattered(0xD1B5_4A32_D192_ED03, 4096)
+        .into_iter()
+        .map(|n| zset_member(n % ZSET_MEMBERS))
+        .collect();
+    let mut i = 0usize;
+    g.bench_function("zrank_500k", |b| {
+        b.iter(|| {
+            let member = &lookups[i % lookups.len()];
+            i += 1;
+            black_box(z.rank(member))
+        })
+    });
+    // Starts scattered over the middle half of the ranks, so walks are not cache-warm.
+    let starts: Vec<usize> = scattered(0x94D0_49BB_1331_11EB, 4096)
+        .into_iter()
+        .map(|n| z.len() / 4 + n as usize % (z.len() / 2))
+        .collect();
+    let mut j = 0usize;
+    g.bench_function("zrange_middle_10_500k", |b| {
+        b.iter(|| {
+            let start = starts[j % starts.len()];
+            j += 1;
+            let first = z.at_rank(start);
+            let total: f64 = z.iter_from(first, false).take(10).map(|(_, s)| s).sum();
+            black_box(total)
+        })
+    });
+    g.finish();
+}
+
 /// Whole commands through the command table, and a whole pipelined RESP batch as a
 /// connection runs it: decode, execute, encode.
 fn bench_commands(c: &mut Criterion) {
@@ -310,6 +390,7 @@ fn bench_commands(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_store,
+    bench_sorted_set,
     bench_decoder,
     bench_encoder,
     bench_commands
