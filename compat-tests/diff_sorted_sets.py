@@ -23,6 +23,14 @@ LEX_BOUNDS = ["-", "+", "[a", "(a", "[b", "(c", "[aa", "[", "(", "a", "[e", "(f"
 RANKS = ["0", "1", "-1", "2", "-2", "5", "-100", "100", "x", "9223372036854775807"]
 
 EDGE_CASES = [
+    # ZRANGESTORE of a rank range over 128 members starts as a skiplist in Redis (a -0
+    # score stays -0); a score range, or 128 members or fewer, fills a listpack first.
+    [["ZADD", "big"] + [x for i in range(140) for x in (str(i), f"m{i}")],
+     ["ZADD", "big", "-0", "neg"], ["ZRANGESTORE", "r1", "big", "0", "-1"],
+     ["ZSCORE", "r1", "neg"], ["OBJECT", "ENCODING", "r1"],
+     ["ZRANGESTORE", "r2", "big", "0", "100"], ["ZSCORE", "r2", "neg"],
+     ["ZRANGESTORE", "r3", "big", "-inf", "+inf", "BYSCORE"], ["ZSCORE", "r3", "neg"],
+     ["OBJECT", "ENCODING", "r3"]],
     [["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "NX", "XX", "1", "a"],
      ["ZADD", "z", "GT", "LT", "1", "a"], ["ZADD", "z", "NX", "GT", "1", "a"],
      ["ZADD", "z", "INCR", "1", "a", "2", "b"], ["ZADD", "z", "1"], ["ZADD", "z", "1", "a", "2"],

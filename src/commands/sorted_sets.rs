@@ -730,11 +730,20 @@ pub fn zrangestore_op(ctx: &Ctx<'_>, dst: &[u8], src: &[u8], args: &RangeArgs) -
         Some(z) => select_range(&z.read(), args),
         None => Vec::new(),
     };
-    // Built like Redis's: a listpack filled member by member, converted when it outgrows it.
-    let mut set = SortedSetValue::new();
-    for (m, s) in &selected {
-        set.set_score(m, *s);
-    }
+    // Built like Redis's `zrangeResultBeginStore`: a rank range whose length is known and
+    // over the listpack limit starts as a skiplist (a `-0` score stays `-0`); anything else
+    // is a listpack filled member by member, converted when it outgrows it.
+    let known_large = matches!(args.spec, RangeSpec::Rank { .. })
+        && selected.len() > crate::store::encoding::limits().zset_max_listpack_entries;
+    let set = if known_large {
+        SortedSetValue::from_distinct(selected)
+    } else {
+        let mut set = SortedSetValue::new();
+        for (m, s) in &selected {
+            set.set_score(m, *s);
+        }
+        set
+    };
     Ok(store_result(txn, db, dst, set, Event::ZRangeStore))
 }
 
